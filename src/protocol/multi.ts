@@ -1,0 +1,178 @@
+/**
+ * multi (14) and multiRead (22) bodies (reference §4.3):
+ *   request  := { MultiHeader{type, done=false, err=-1} op-request }* MultiHeader{-1, true, -1}
+ *   response := { MultiHeader{type, done=false, err} op-result }*   MultiHeader{-1, true, -1}
+ */
+import { JuteDecodeError, type JuteReader, type JuteWriter } from "./jute.js";
+import { OpCode } from "./constants.js";
+import {
+  CreateRequest,
+  CreateResponse,
+  Create2Response,
+  CreateTTLRequest,
+  DeleteRequest,
+  ErrorResponse,
+  GetChildrenResponse,
+  GetDataResponse,
+  PathWatchRequest,
+  SetDataRequest,
+  StatResponse,
+  type PathVersionRequest,
+  type Stat,
+} from "./records.js";
+
+export type MultiOp =
+  | { type: typeof OpCode.create | typeof OpCode.create2 | typeof OpCode.createContainer; req: CreateRequest }
+  | { type: typeof OpCode.createTTL; req: CreateTTLRequest }
+  | { type: typeof OpCode.delete | typeof OpCode.check; req: PathVersionRequest }
+  | { type: typeof OpCode.setData; req: SetDataRequest }
+  | { type: typeof OpCode.getChildren | typeof OpCode.getData; req: PathWatchRequest };
+
+export type MultiResult =
+  | { type: typeof OpCode.create; path: string }
+  | { type: typeof OpCode.create2; path: string; stat: Stat }
+  | { type: typeof OpCode.delete }
+  | { type: typeof OpCode.check }
+  | { type: typeof OpCode.setData; stat: Stat }
+  | { type: typeof OpCode.getChildren; children: string[] }
+  | { type: typeof OpCode.getData; data: Buffer | null; stat: Stat }
+  | { type: typeof OpCode.error; err: number };
+
+export type MultiKind = "write" | "read";
+
+const WRITE_OPS = new Set<number>([1, 2, 5, 13, 15, 19, 21]);
+const READ_OPS = new Set<number>([4, 8]);
+
+function writeHeader(w: JuteWriter, type: number, done: boolean, err: number): void {
+  w.writeInt(type).writeBool(done).writeInt(err);
+}
+
+export function writeMultiRequest(w: JuteWriter, ops: readonly MultiOp[]): void {
+  for (const op of ops) {
+    writeHeader(w, op.type, false, -1);
+    switch (op.type) {
+      case OpCode.create:
+      case OpCode.create2:
+      case OpCode.createContainer:
+        CreateRequest.write(w, op.req);
+        break;
+      case OpCode.createTTL:
+        CreateTTLRequest.write(w, op.req);
+        break;
+      case OpCode.delete:
+      case OpCode.check:
+        DeleteRequest.write(w, op.req);
+        break;
+      case OpCode.setData:
+        SetDataRequest.write(w, op.req);
+        break;
+      case OpCode.getChildren:
+      case OpCode.getData:
+        PathWatchRequest.write(w, op.req);
+        break;
+    }
+  }
+  writeHeader(w, -1, true, -1);
+}
+
+/** Throws JuteDecodeError for an op type not allowed in this kind of multi (the server answers MARSHALLINGERROR). */
+export function readMultiRequest(r: JuteReader, kind: MultiKind): MultiOp[] {
+  const allowed = kind === "write" ? WRITE_OPS : READ_OPS;
+  const ops: MultiOp[] = [];
+  for (;;) {
+    const type = r.readInt();
+    const done = r.readBool();
+    r.readInt();
+    if (done) return ops;
+    if (!allowed.has(type)) throw new JuteDecodeError(`op type ${type} not allowed in a ${kind} multi`);
+    switch (type) {
+      case OpCode.create:
+      case OpCode.create2:
+      case OpCode.createContainer:
+        ops.push({ type, req: CreateRequest.read(r) });
+        break;
+      case OpCode.createTTL:
+        ops.push({ type, req: CreateTTLRequest.read(r) });
+        break;
+      case OpCode.delete:
+      case OpCode.check:
+        ops.push({ type, req: DeleteRequest.read(r) });
+        break;
+      case OpCode.setData:
+        ops.push({ type, req: SetDataRequest.read(r) });
+        break;
+      case OpCode.getChildren:
+      case OpCode.getData:
+        ops.push({ type, req: PathWatchRequest.read(r) });
+        break;
+    }
+  }
+}
+
+export function writeMultiResponse(w: JuteWriter, results: readonly MultiResult[]): void {
+  for (const res of results) {
+    writeHeader(w, res.type, false, res.type === OpCode.error ? res.err : 0);
+    switch (res.type) {
+      case OpCode.create:
+        CreateResponse.write(w, res);
+        break;
+      case OpCode.create2:
+        Create2Response.write(w, res);
+        break;
+      case OpCode.setData:
+        StatResponse.write(w, res);
+        break;
+      case OpCode.getChildren:
+        GetChildrenResponse.write(w, res);
+        break;
+      case OpCode.getData:
+        GetDataResponse.write(w, res);
+        break;
+      case OpCode.error:
+        ErrorResponse.write(w, res);
+        break;
+      case OpCode.delete:
+      case OpCode.check:
+        break;
+    }
+  }
+  writeHeader(w, -1, true, -1);
+}
+
+export function readMultiResponse(r: JuteReader): MultiResult[] {
+  const results: MultiResult[] = [];
+  for (;;) {
+    const type = r.readInt();
+    const done = r.readBool();
+    const err = r.readInt();
+    if (done) return results;
+    switch (type) {
+      case OpCode.create:
+        results.push({ type, ...CreateResponse.read(r) });
+        break;
+      case OpCode.create2:
+        results.push({ type, ...Create2Response.read(r) });
+        break;
+      case OpCode.setData:
+        results.push({ type, ...StatResponse.read(r) });
+        break;
+      case OpCode.getChildren:
+        results.push({ type, ...GetChildrenResponse.read(r) });
+        break;
+      case OpCode.getData:
+        results.push({ type, ...GetDataResponse.read(r) });
+        break;
+      case OpCode.delete:
+      case OpCode.check:
+        results.push({ type });
+        break;
+      case OpCode.error:
+        // The code is in the header and repeated in the body.
+        ErrorResponse.read(r);
+        results.push({ type, err });
+        break;
+      default:
+        throw new JuteDecodeError(`unknown multi result type ${type}`);
+    }
+  }
+}
