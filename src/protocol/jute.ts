@@ -99,6 +99,17 @@ export class JuteWriter {
     return this;
   }
 
+  /** Drop everything written after `length` bytes (undo a partly written record). */
+  truncate(length: number): void {
+    if (length >= 0 && length < this.pos) this.pos = length;
+  }
+
+  /** Rewind to `pos` (default 0), discarding what follows, so one writer can be reused. */
+  reset(pos = 0): void {
+    if (pos < 0 || pos > this.pos) throw new RangeError(`reset position ${pos} outside [0, ${this.pos}]`);
+    this.pos = pos;
+  }
+
   /** Overwrite an int already written at `offset` (used to back-fill frame lengths). */
   patchInt(offset: number, v: number): void {
     this.buf.writeInt32BE(v, offset);

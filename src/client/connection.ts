@@ -1,0 +1,201 @@
+/**
+ * One TCP connection to one server: socket, framing, handshake (§2), and batched writes. Requests
+ * are encoded straight into one growing buffer and written once per tick, however many are
+ * pipelined. Knows nothing of sessions beyond the handshake records.
+ */
+import net from "node:net";
+import { FrameDecoder, JuteReader, JuteWriter, records, type ConnectRequest, type ConnectResponse } from "../protocol/index.js";
+import { ConnectionLossError } from "./errors.js";
+import { formatHost, type HostPort } from "./connect-string.js";
+
+export interface ConnectionHandlers {
+  /** One complete frame body (no length prefix). May throw: the connection is then dropped. */
+  onFrame(frame: Buffer): void;
+  /** Called exactly once, however the connection ends. */
+  onClose(reason: Error): void;
+}
+
+const INITIAL_WRITE_BUFFER = 4096;
+
+export class Connection {
+  private writer = new JuteWriter(INITIAL_WRITE_BUFFER);
+  private flushScheduled = false;
+  private handlers: ConnectionHandlers | null = null;
+  private closed = false;
+  private closeReason: Error | null = null;
+  /** performance.now() of the last flush / the last received bytes. */
+  lastSend = performance.now();
+  lastRecv = performance.now();
+
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly decoder: FrameDecoder,
+    readonly server: string,
+    private backlog: Buffer[],
+  ) {
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err) => {
+      this.closeReason ??= err;
+    });
+    socket.on("close", () => this.finish(this.closeReason ?? new Error(`connection to ${server} closed by the server`)));
+  }
+
+  /**
+   * Connects and completes the handshake. Rejects on timeout, refusal, abort, or an early close
+   * (a server that refuses a session, e.g. because our zxid is ahead, closes without replying).
+   */
+  static open(
+    hp: HostPort,
+    req: ConnectRequest,
+    timeoutMs: number,
+    maxFrame: number,
+    signal: AbortSignal,
+  ): Promise<{ conn: Connection; response: ConnectResponse }> {
+    const server = formatHost(hp);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: hp.host, port: hp.port });
+      socket.setNoDelay(true);
+      const decoder = new FrameDecoder(maxFrame);
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        socket.destroy();
+        reject(err);
+      };
+      const timer = setTimeout(() => fail(new Error(`connecting to ${server} timed out after ${timeoutMs} ms`)), timeoutMs);
+      const onAbort = (): void => fail(new Error("connection attempt aborted"));
+      const onError = (err: Error): void => fail(err);
+      const onClose = (): void => fail(new Error(`${server} closed the connection during the handshake`));
+      const onData = (chunk: Buffer): void => {
+        let frames: Buffer[];
+        try {
+          frames = decoder.push(chunk);
+        } catch (err) {
+          fail(err as Error);
+          return;
+        }
+        const first = frames.shift();
+        if (first === undefined) return;
+        let response: ConnectResponse;
+        try {
+          response = records.ConnectResponse.read(new JuteReader(first));
+        } catch (err) {
+          fail(err as Error);
+          return;
+        }
+        settled = true;
+        cleanup();
+        resolve({ conn: new Connection(socket, decoder, server, frames), response });
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        socket.off("error", onError);
+        socket.off("close", onClose);
+        socket.off("data", onData);
+      };
+      if (signal.aborted) {
+        fail(new Error("connection attempt aborted"));
+        return;
+      }
+      signal.addEventListener("abort", onAbort);
+      socket.on("error", onError);
+      socket.on("close", onClose);
+      socket.on("data", onData);
+      socket.once("connect", () => {
+        const w = new JuteWriter(64);
+        w.writeInt(0);
+        records.ConnectRequest.write(w, req);
+        w.writeBool(false); // readOnly: not allowed to talk to a read-only server (§2.1)
+        w.patchInt(0, w.length - 4);
+        socket.write(w.toBuffer());
+      });
+    });
+  }
+
+  /** Start receiving frames; frames that arrived with the handshake reply are delivered first. */
+  attach(handlers: ConnectionHandlers): void {
+    this.handlers = handlers;
+    const backlog = this.backlog;
+    this.backlog = [];
+    for (const f of backlog) this.deliver(f);
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Reserve a frame's length; write the frame's content to `writer`, then call `endFrame`. */
+  beginFrame(): number {
+    const off = this.writer.length;
+    this.writer.writeInt(0);
+    return off;
+  }
+
+  get out(): JuteWriter {
+    return this.writer;
+  }
+
+  endFrame(off: number): void {
+    this.writer.patchInt(off, this.writer.length - off - 4);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  /** Undo a partly written frame (its encoder threw). */
+  abortFrame(off: number): void {
+    this.writer.truncate(off);
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.writer.length === 0 || this.closed) return;
+    const bytes = this.writer.view();
+    // The socket keeps a reference until written, so hand it this buffer and start a new one.
+    this.writer = new JuteWriter(Math.max(INITIAL_WRITE_BUFFER, bytes.length));
+    this.socket.write(bytes);
+    this.lastSend = performance.now();
+  }
+
+  /** Close the socket now; `onClose` fires with `reason`. */
+  destroy(reason: Error): void {
+    this.closeReason ??= reason;
+    this.socket.destroy();
+    this.finish(reason);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastRecv = performance.now();
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.destroy(new ConnectionLossError({ message: `bad frame from ${this.server}`, cause: err }));
+      return;
+    }
+    for (const f of frames) {
+      if (this.closed) return;
+      if (this.handlers === null) this.backlog.push(f);
+      else this.deliver(f);
+    }
+  }
+
+  private deliver(frame: Buffer): void {
+    try {
+      this.handlers?.onFrame(frame);
+    } catch (err) {
+      this.destroy(new ConnectionLossError({ message: `undecodable reply from ${this.server}`, cause: err }));
+    }
+  }
+
+  private finish(reason: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.handlers?.onClose(reason);
+  }
+}

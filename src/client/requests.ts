@@ -1,0 +1,117 @@
+/**
+ * Request encoding shared by single operations and transactions, written straight into the
+ * connection's buffer (no intermediate records), plus the argument checks Java does client-side.
+ */
+import {
+  CreateMode,
+  JuteReader,
+  MAX_TTL,
+  OPEN_ACL_UNSAFE,
+  OpCode,
+  isTTL,
+  isValidCreateMode,
+  pathProblem,
+  type ACL,
+  type JuteWriter,
+} from "../protocol/index.js";
+import { BadArgumentsError, InvalidArgumentError, createError, type ZooKeeperError } from "./errors.js";
+import type { Packet, Session } from "./session.js";
+import type { CreateOptions, Data } from "./types.js";
+
+/** Encodes node data: a string is written as its UTF-8 bytes (same wire form as a buffer). */
+export function writeData(w: JuteWriter, data: Data): void {
+  if (typeof data === "string") w.writeString(data);
+  else w.writeBuffer(data);
+}
+
+export function writeACL(w: JuteWriter, acl: readonly ACL[]): void {
+  w.writeInt(acl.length);
+  for (const a of acl) w.writeInt(a.perms).writeString(a.id.scheme).writeString(a.id.id);
+}
+
+export function checkData(data: unknown): Data {
+  if (data === undefined) return null;
+  if (data === null || typeof data === "string" || data instanceof Uint8Array) return data;
+  throw new InvalidArgumentError("data", "expected a Uint8Array, a string or null");
+}
+
+export function checkVersion(version: unknown): number {
+  if (typeof version !== "number" || !Number.isInteger(version) || version < -1 || version > 0x7fffffff) {
+    throw new InvalidArgumentError("version", `expected an integer ≥ -1, got ${String(version)}`);
+  }
+  return version;
+}
+
+/** Client-side path check (Java's PathUtils); BadArgumentsError like the server would answer. */
+export function checkPath(path: unknown, sequential = false): string {
+  if (typeof path !== "string") throw new InvalidArgumentError("path", `expected a string, got ${typeof path}`);
+  const problem = pathProblem(sequential ? `${path}1` : path);
+  if (problem !== null) throw new BadArgumentsError({ path, message: `invalid path: ${problem}` });
+  return path;
+}
+
+export interface CreateSpec {
+  op: number;
+  flags: number;
+  acl: readonly ACL[];
+  ttl: number;
+}
+
+/** Picks the opcode for a create (§4.2) and validates mode/TTL/ACL when `check` is set. */
+export function createSpec(path: unknown, opts: CreateOptions | undefined, withStat: boolean, check: boolean): CreateSpec {
+  const flags = opts?.mode ?? CreateMode.PERSISTENT;
+  const acl = opts?.acl ?? OPEN_ACL_UNSAFE;
+  const ttl = opts?.ttl ?? -1;
+  if (!Number.isInteger(flags)) throw new InvalidArgumentError("mode", `expected a CreateMode, got ${String(flags)}`);
+  if (!Array.isArray(acl)) throw new InvalidArgumentError("acl", "expected an array of ACL entries");
+  if (check) {
+    if (!isValidCreateMode(flags)) throw new BadArgumentsError({ message: `invalid create mode ${flags}` });
+    checkPath(path, flags === 2 || flags === 3 || flags === 6);
+    if (isTTL(flags) && !(ttl > 0 && ttl <= MAX_TTL)) {
+      throw new BadArgumentsError({ message: `ttl must be in (0, ${MAX_TTL}] for TTL modes, got ${ttl}` });
+    }
+    if (!isTTL(flags) && opts?.ttl !== undefined) throw new BadArgumentsError({ message: "ttl is only valid with a TTL mode" });
+  }
+  let op: number = withStat ? OpCode.create2 : OpCode.create;
+  if (flags === CreateMode.CONTAINER) op = OpCode.createContainer;
+  else if (flags === CreateMode.PERSISTENT_WITH_TTL || flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL || opts?.ttl !== undefined) {
+    op = OpCode.createTTL;
+  }
+  return { op, flags, acl, ttl };
+}
+
+export function writeCreate(w: JuteWriter, spec: CreateSpec, serverPath: string, data: Data): void {
+  w.writeString(serverPath);
+  writeData(w, data);
+  writeACL(w, spec.acl);
+  w.writeInt(spec.flags);
+  if (spec.op === OpCode.createTTL) w.writeLongNumber(spec.ttl);
+}
+
+/** Sends one request; resolves with `decode(reply)`, or `onError(code)` when it returns a value. */
+export function call<T>(
+  session: Session,
+  op: number,
+  path: string | undefined,
+  encode: (w: JuteWriter) => void,
+  decode: (r: JuteReader) => T,
+  onError?: (err: number) => { value: T } | undefined,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const p: Packet = {
+      op,
+      xid: 0,
+      encode,
+      reply(err, r) {
+        if (err === 0) return resolve(decode(r));
+        const alt = onError?.(err);
+        if (alt !== undefined) resolve(alt.value);
+        else reject(createError(err, path));
+      },
+      fail: (e: ZooKeeperError) => reject(e),
+    };
+    session.submit(p);
+  });
+}
+
+export const ignoreBody = (): void => undefined;

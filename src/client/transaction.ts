@@ -1,0 +1,138 @@
+/**
+ * Transactions (multi, §4.3): a builder of create/delete/setData/check whose `commit()` applies all
+ * or nothing. A failure rejects with the first failing op's typed error, carrying `opIndex` and the
+ * per-op `results` (0 before it, its code, RUNTIMEINCONSISTENCY after).
+ */
+import { JuteReader, OpCode, readMultiResponse, type JuteWriter, type MultiResult } from "../protocol/index.js";
+import { createError, type ZooKeeperError } from "./errors.js";
+import { stripPath } from "./connect-string.js";
+import { call, checkData, checkPath, checkVersion, createSpec, writeCreate, writeData } from "./requests.js";
+import type { Session } from "./session.js";
+import type { CreateOptions, Data, OpResult } from "./types.js";
+
+interface TxOp {
+  type: number;
+  path: string;
+  encode(w: JuteWriter): void;
+}
+
+/** What a Transaction needs from its client. */
+export interface TransactionContext {
+  session: Session;
+  chroot: string | null;
+  checkArguments: boolean;
+  toServer(path: string): string;
+}
+
+export class Transaction {
+  private readonly ops: TxOp[] = [];
+  private problem: Error | null = null;
+
+  constructor(private readonly ctx: TransactionContext) {}
+
+  get size(): number {
+    return this.ops.length;
+  }
+
+  create(path: string, data?: Data, opts?: CreateOptions): this {
+    return this.add(() => {
+      const spec = createSpec(path, opts, false, this.ctx.checkArguments);
+      const d = checkData(data);
+      const serverPath = this.ctx.toServer(path);
+      return { type: spec.op, path, encode: (w) => writeCreate(w, spec, serverPath, d) };
+    });
+  }
+
+  delete(path: string, version = -1): this {
+    return this.add(() => this.pathVersion(OpCode.delete, path, version));
+  }
+
+  /** Fails the transaction unless `path` exists at data `version` (-1: any). */
+  check(path: string, version = -1): this {
+    return this.add(() => this.pathVersion(OpCode.check, path, version));
+  }
+
+  setData(path: string, data: Data, version = -1): this {
+    return this.add(() => {
+      const v = checkVersion(version);
+      const d = checkData(data);
+      const serverPath = this.path(path);
+      return { type: OpCode.setData, path, encode: (w) => (w.writeString(serverPath), writeData(w, d), w.writeInt(v)) };
+    });
+  }
+
+  /** Applies every op atomically; resolves with one result per op, in order. */
+  async commit(): Promise<OpResult[]> {
+    if (this.problem !== null) throw this.problem;
+    if (this.ops.length === 0) return [];
+    const ops = this.ops.slice();
+    const results = await call(
+      this.ctx.session,
+      OpCode.multi,
+      undefined,
+      (w) => {
+        for (const op of ops) {
+          w.writeInt(op.type).writeBool(false).writeInt(-1);
+          op.encode(w);
+        }
+        w.writeInt(-1).writeBool(true).writeInt(-1);
+      },
+      (r: JuteReader) => readMultiResponse(r),
+    );
+    return this.toResults(results, ops);
+  }
+
+  private toResults(raw: MultiResult[], ops: readonly TxOp[]): OpResult[] {
+    let failed = -1;
+    const results = raw.map((res, i): OpResult => {
+      switch (res.type) {
+        case OpCode.create:
+          return { type: "create", path: stripPath(this.ctx.chroot, res.path), stat: null };
+        case OpCode.create2:
+          return { type: "create", path: stripPath(this.ctx.chroot, res.path), stat: res.stat };
+        case OpCode.delete:
+          return { type: "delete" };
+        case OpCode.check:
+          return { type: "check" };
+        case OpCode.setData:
+          return { type: "setData", stat: res.stat };
+        case OpCode.error: {
+          const error: ZooKeeperError | null = res.err === 0 ? null : createError(res.err, ops[i]?.path);
+          if (res.err !== 0 && failed < 0) failed = i;
+          return { type: "error", code: res.err, error };
+        }
+        default:
+          return { type: "error", code: -1, error: createError(-1) };
+      }
+    });
+    if (failed >= 0) {
+      const first = results[failed] as { error: ZooKeeperError };
+      first.error.opIndex = failed;
+      first.error.results = results;
+      throw first.error;
+    }
+    return results;
+  }
+
+  private pathVersion(type: number, path: string, version: number): TxOp {
+    const v = checkVersion(version);
+    const serverPath = this.path(path);
+    return { type, path, encode: (w) => (w.writeString(serverPath), w.writeInt(v)) };
+  }
+
+  private path(path: string): string {
+    if (this.ctx.checkArguments) checkPath(path);
+    return this.ctx.toServer(path);
+  }
+
+  /** Argument errors surface from commit(), so a builder chain never throws midway. */
+  private add(build: () => TxOp): this {
+    if (this.problem !== null) return this;
+    try {
+      this.ops.push(build());
+    } catch (err) {
+      this.problem = err instanceof Error ? err : new Error(String(err));
+    }
+    return this;
+  }
+}

@@ -1,0 +1,78 @@
+/** Public value types of the client API. */
+import type { ACL, Stat } from "../protocol/index.js";
+import type { ZooKeeperError } from "./errors.js";
+
+export type { ACL, Id, Stat } from "../protocol/index.js";
+
+/** Node data as accepted by writes: bytes, a UTF-8 string, or null (distinct from empty, §1.2). */
+export type Data = Uint8Array | string | null;
+
+/** The four events a server sends (reference §6.1). */
+export type NodeEventType = "NodeCreated" | "NodeDeleted" | "NodeDataChanged" | "NodeChildrenChanged";
+
+/** A watch notification; `path` is client-visible (chroot stripped). */
+export interface WatchEvent {
+  type: NodeEventType;
+  path: string;
+}
+
+/** One-shot watch callback. Exceptions it throws are logged and otherwise ignored. */
+export type WatchCallback = (event: WatchEvent) => void;
+
+export interface WatchOption {
+  /** Leave a one-shot watch; it fires at most once, per §6.3's fan-out rules. */
+  watch?: WatchCallback;
+}
+
+export interface CreateOptions {
+  /** CreateMode value (see `CreateMode`); default PERSISTENT. */
+  mode?: number;
+  /** Default OPEN_ACL_UNSAFE (world:anyone, all permissions). */
+  acl?: readonly ACL[];
+  /** Milliseconds; required for (and only for) the TTL modes. */
+  ttl?: number;
+}
+
+export interface GetDataResult {
+  /** null when the node was created with null data (§1.2). */
+  data: Buffer | null;
+  stat: Stat;
+}
+
+export interface ChildrenResult {
+  /** In server order (arbitrary, §7.11); sort if order matters. */
+  children: string[];
+  stat: Stat;
+}
+
+export interface CreateResult {
+  path: string;
+  stat: Stat;
+}
+
+/** One op's outcome in a committed transaction. */
+export type OpResult =
+  | { type: "create"; path: string; stat: Stat | null }
+  | { type: "delete" }
+  | { type: "setData"; stat: Stat }
+  | { type: "check" }
+  /** Only in a failed transaction's `results`: `code` is 0 for ops before the failing one. */
+  | { type: "error"; code: number; error: ZooKeeperError | null };
+
+/** An op of `multiRead`. */
+export type ReadOp = { type: "getData"; path: string } | { type: "getChildren"; path: string };
+
+/** One result of `multiRead`: each op succeeds or fails on its own. */
+export type ReadOpResult =
+  | { type: "getData"; data: Buffer | null; stat: Stat }
+  | { type: "getChildren"; children: string[] }
+  | { type: "error"; error: ZooKeeperError };
+
+/** An identity of the connection, as `whoAmI` reports it. */
+export interface ClientInfo {
+  authScheme: string;
+  user: string;
+}
+
+/** Which watches `checkWatches` / `removeWatches` address (WatcherType, §4.2). */
+export type WatcherKind = "children" | "data" | "any";

@@ -1,0 +1,191 @@
+/**
+ * Client-side watch tables and fan-out (reference §6.2, §6.3, §6.5). The server sends one event per
+ * connection and path; this maps it onto the local one-shot callbacks (removed as they fire) and
+ * the persistent subscriptions. Paths here are client-visible (chroot already stripped).
+ */
+import { EventType, parentOf } from "../protocol/index.js";
+import { Channel } from "./channel.js";
+import type { Logger } from "./options.js";
+import type { NodeEventType, WatchCallback, WatchEvent, WatcherKind } from "./types.js";
+
+const NAMES: Record<number, NodeEventType | undefined> = {
+  [EventType.NodeCreated]: "NodeCreated",
+  [EventType.NodeDeleted]: "NodeDeleted",
+  [EventType.NodeDataChanged]: "NodeDataChanged",
+  [EventType.NodeChildrenChanged]: "NodeChildrenChanged",
+};
+
+export function eventName(type: number): NodeEventType | undefined {
+  return NAMES[type];
+}
+
+type Table<T> = Map<string, Set<T>>;
+
+function add<T>(t: Table<T>, path: string, v: T): void {
+  let s = t.get(path);
+  if (s === undefined) t.set(path, (s = new Set()));
+  s.add(v);
+}
+
+function take<T>(t: Table<T>, path: string, into: Set<T>): void {
+  const s = t.get(path);
+  if (s === undefined) return;
+  t.delete(path);
+  for (const v of s) into.add(v);
+}
+
+/** A persistent (optionally recursive) watch: an async iterable of events until closed. */
+export class PersistentWatch implements AsyncIterable<WatchEvent> {
+  readonly channel: Channel<WatchEvent>;
+
+  constructor(
+    readonly path: string,
+    readonly recursive: boolean,
+    private readonly remove: (w: PersistentWatch) => Promise<void>,
+  ) {
+    this.channel = new Channel<WatchEvent>(() => void this.remove(this));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
+    return this.channel;
+  }
+
+  /** Stop watching: ends iteration; removes the server-side watch if no other local one needs it. */
+  async close(): Promise<void> {
+    if (this.channel.closed) return;
+    this.channel.end();
+    await this.remove(this);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+export interface WatchSnapshot {
+  data: string[];
+  exist: string[];
+  child: string[];
+  persistent: string[];
+  persistentRecursive: string[];
+}
+
+export class WatchManager {
+  private readonly data: Table<WatchCallback> = new Map();
+  private readonly exist: Table<WatchCallback> = new Map();
+  private readonly child: Table<WatchCallback> = new Map();
+  private readonly persistent: Table<PersistentWatch> = new Map();
+  private readonly recursive: Table<PersistentWatch> = new Map();
+
+  constructor(private readonly log: Logger) {}
+
+  addData(path: string, cb: WatchCallback): void {
+    add(this.data, path, cb);
+  }
+  addExist(path: string, cb: WatchCallback): void {
+    add(this.exist, path, cb);
+  }
+  addChild(path: string, cb: WatchCallback): void {
+    add(this.child, path, cb);
+  }
+  addPersistent(w: PersistentWatch): void {
+    add(w.recursive ? this.recursive : this.persistent, w.path, w);
+  }
+
+  /** Forget one persistent watch; true when no local watch of any kind remains on its path. */
+  dropPersistent(w: PersistentWatch): boolean {
+    const t = w.recursive ? this.recursive : this.persistent;
+    const s = t.get(w.path);
+    s?.delete(w);
+    if (s?.size === 0) t.delete(w.path);
+    return ![this.data, this.exist, this.child, this.persistent, this.recursive].some((m) => m.has(w.path));
+  }
+
+  has(path: string, kind: WatcherKind): boolean {
+    const dataLike = this.data.has(path) || this.exist.has(path);
+    const persistent = this.persistent.has(path) || this.recursive.has(path);
+    if (kind === "data") return dataLike || persistent;
+    if (kind === "children") return this.child.has(path) || persistent;
+    return dataLike || this.child.has(path) || persistent;
+  }
+
+  /** Drop local watches after the server removed them (removeWatches). */
+  remove(path: string, kind: WatcherKind): void {
+    if (kind !== "children") {
+      this.data.delete(path);
+      this.exist.delete(path);
+    }
+    if (kind !== "data") this.child.delete(path);
+    if (kind === "any") {
+      for (const t of [this.persistent, this.recursive]) {
+        for (const w of t.get(path) ?? []) w.channel.end();
+        t.delete(path);
+      }
+    }
+  }
+
+  get isEmpty(): boolean {
+    return (
+      this.data.size + this.exist.size + this.child.size + this.persistent.size + this.recursive.size === 0
+    );
+  }
+
+  snapshot(): WatchSnapshot {
+    return {
+      data: [...this.data.keys()],
+      exist: [...this.exist.keys()],
+      child: [...this.child.keys()],
+      persistent: [...this.persistent.keys()],
+      persistentRecursive: [...this.recursive.keys()],
+    };
+  }
+
+  /** Deliver one server notification per §6.3 (one-shot) and §6.5 (persistent). */
+  dispatch(type: number, path: string): void {
+    const name = eventName(type);
+    if (name === undefined) {
+      this.log.warn({ type, path }, "zookeeper: ignoring unknown watch event type");
+      return;
+    }
+    const event: WatchEvent = { type: name, path };
+    const fire = new Set<WatchCallback>();
+    if (type === EventType.NodeDataChanged || type === EventType.NodeCreated) {
+      take(this.data, path, fire);
+      take(this.exist, path, fire);
+    } else if (type === EventType.NodeChildrenChanged) {
+      take(this.child, path, fire);
+    } else {
+      take(this.data, path, fire);
+      take(this.exist, path, fire);
+      take(this.child, path, fire);
+    }
+    for (const w of this.persistent.get(path) ?? []) w.channel.push(event);
+    if (this.recursive.size > 0 && type !== EventType.NodeChildrenChanged) {
+      for (let p = path; ; p = parentOf(p)) {
+        for (const w of this.recursive.get(p) ?? []) w.channel.push(event);
+        if (p === "/") break;
+      }
+    }
+    for (const cb of fire) {
+      try {
+        cb(event);
+      } catch (err) {
+        this.log.error({ err, event }, "zookeeper watch callback threw");
+      }
+    }
+  }
+
+  /** The session is gone: one-shot watches are dropped, persistent iterators end (with `err` if given). */
+  clear(err: Error | null): void {
+    this.data.clear();
+    this.exist.clear();
+    this.child.clear();
+    for (const t of [this.persistent, this.recursive]) {
+      for (const set of t.values()) for (const w of set) {
+          if (err === null) w.channel.end();
+          else w.channel.fail(err);
+        }
+      t.clear();
+    }
+  }
+}
