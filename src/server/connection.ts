@@ -1,0 +1,203 @@
+/**
+ * One client TCP connection: four-letter-word detection, framing, and batched output. Everything a
+ * socket chunk produces (replies, and notifications from other connections' writes) is written in
+ * one socket write per connection after the whole chunk has been processed. No exception escapes
+ * the socket handlers: any failure closes this connection only.
+ */
+import type { Socket } from "node:net";
+import { ErrorCode, FrameDecoder, JuteWriter, type Id } from "../protocol/index.js";
+import { normalizeAddress } from "./acl.js";
+import { fourLetterCode } from "./fourletter.js";
+import type { Logger } from "./logger.js";
+import type { Session, SessionOwner } from "./sessions.js";
+import { WatchSet, type Watcher } from "./watches.js";
+
+/** Java clients refuse any frame longer than this (§1.1), so replies never exceed it. */
+export const MAX_REPLY_LENGTH = 0xfffff;
+
+export interface ConnectionHandler {
+  handshake(conn: Connection, frame: Buffer): void;
+  request(conn: Connection, frame: Buffer): void;
+  fourLetter(conn: Connection, word: string): void;
+  closed(conn: Connection): void;
+  /** Flush every connection that has output queued (called once per processed chunk). */
+  flushAll(): void;
+  markDirty(conn: Connection): void;
+}
+
+let nextConnectionId = 1;
+
+export class Connection implements Watcher, SessionOwner {
+  readonly id = nextConnectionId++;
+  readonly address: string;
+  readonly port: number;
+  readonly watches = new WatchSet();
+  authIds: Id[];
+  session: Session | null = null;
+  /** The client sent the trailing readOnly byte, so our ConnectResponse carries one too (§2.1). */
+  readOnlyByte = false;
+  received = 0;
+  sent = 0;
+  /** Set once the connection must not process more input (close requested or underway). */
+  closing = false;
+  private handshakeDone = false;
+  private firstBytesChecked = false;
+  private head: Buffer | null = null;
+  private readonly decoder: FrameDecoder;
+  private out = new JuteWriter(4096);
+  private replyStart = 0;
+  private queued = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly handler: ConnectionHandler,
+    maxBuffer: number,
+    private readonly logger: Logger,
+  ) {
+    this.address = normalizeAddress(socket.remoteAddress);
+    this.port = socket.remotePort ?? 0;
+    this.authIds = [{ scheme: "ip", id: this.address }];
+    this.decoder = new FrameDecoder(maxBuffer);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err) => this.logger.debug({ err, conn: this.id }, "socket error"));
+    socket.on("close", () => this.onClose());
+  }
+
+  get isHandshakeDone(): boolean {
+    return this.handshakeDone;
+  }
+
+  markHandshakeDone(): void {
+    this.handshakeDone = true;
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      if (this.closing) return;
+      if (!this.firstBytesChecked) {
+        if (this.head !== null) chunk = Buffer.concat([this.head, chunk]);
+        // A four-letter word is recognised only as the first 4 bytes of a fresh connection (§7.12).
+        if (chunk.length < 4) {
+          this.head = chunk;
+          return;
+        }
+        this.head = null;
+        this.firstBytesChecked = true;
+        const word = fourLetterCode(chunk.readInt32BE(0));
+        if (word !== null) {
+          this.closing = true;
+          this.handler.fourLetter(this, word);
+          return;
+        }
+      }
+      for (const frame of this.decoder.push(chunk)) {
+        if (this.closing) break;
+        this.received++;
+        if (this.handshakeDone) this.handler.request(this, frame);
+        else this.handler.handshake(this, frame);
+      }
+    } catch (err) {
+      // Bad lengths, undecodable handshakes, or a bug: drop this connection, keep the server up.
+      this.logger.debug({ err, conn: this.id }, "closing connection after bad input");
+      this.closeAfterFlush();
+    } finally {
+      this.safeFlushAll();
+    }
+  }
+
+  private safeFlushAll(): void {
+    try {
+      this.handler.flushAll();
+    } catch (err) {
+      this.logger.error({ err }, "flush failed");
+    }
+  }
+
+  private onClose(): void {
+    this.closing = true;
+    try {
+      this.handler.closed(this);
+    } catch (err) {
+      this.logger.error({ err, conn: this.id }, "connection cleanup failed");
+    }
+  }
+
+  /** Start a reply frame: the caller writes the body into the returned writer, then calls endReply. */
+  beginReply(xid: number, zxid: number, err: number): JuteWriter {
+    const w = this.out;
+    this.replyStart = w.length;
+    w.writeInt(0).writeInt(xid).writeLongNumber(zxid).writeInt(err);
+    return w;
+  }
+
+  /**
+   * Finish the frame begun by beginReply. A reply the client would refuse (> 0xfffff bytes, e.g. a
+   * huge getChildren) is replaced by a MARSHALLINGERROR header: Apache would send it and the
+   * client would drop the connection; an error code is the safe, retry-free answer.
+   */
+  endReply(): void {
+    const w = this.out;
+    const len = w.length - this.replyStart - 4;
+    if (len > MAX_REPLY_LENGTH) {
+      const xid = w.view().readInt32BE(this.replyStart + 4);
+      const zxidHi = w.view().readInt32BE(this.replyStart + 8);
+      const zxidLo = w.view().readUInt32BE(this.replyStart + 12);
+      w.reset(this.replyStart);
+      this.beginReply(xid, zxidHi * 0x100000000 + zxidLo, ErrorCode.MARSHALLINGERROR);
+      this.logger.warn({ conn: this.id, length: len }, "reply exceeds 0xfffff bytes; sent MARSHALLINGERROR instead");
+    }
+    w.patchInt(this.replyStart, w.length - this.replyStart - 4);
+    this.sent++;
+    this.markQueued();
+  }
+
+  /** A complete frame without length prefix handling by the caller (handshake replies). */
+  sendFrame(frame: Buffer): void {
+    this.out.writeRaw(frame);
+    this.sent++;
+    this.markQueued();
+  }
+
+  sendNotification(frame: Buffer): void {
+    if (this.socket.destroyed) return;
+    this.out.writeRaw(frame);
+    this.sent++;
+    this.markQueued();
+  }
+
+  sendText(text: string): void {
+    this.out.writeRaw(Buffer.from(text, "utf8"));
+    this.markQueued();
+  }
+
+  private markQueued(): void {
+    if (this.queued) return;
+    this.queued = true;
+    this.handler.markDirty(this);
+  }
+
+  flush(): void {
+    this.queued = false;
+    if (this.out.length === 0) return;
+    if (!this.socket.destroyed) this.socket.write(this.out.toBuffer());
+    // Don't keep a large reply's buffer alive for the connection's lifetime.
+    if (this.out.length > 1 << 16) this.out = new JuteWriter(4096);
+    else this.out.reset();
+  }
+
+  /** Stop reading, send what is queued, then close (used after error replies that end a connection). */
+  closeAfterFlush(): void {
+    if (this.socket.destroyed) return;
+    this.closing = true;
+    this.flush();
+    this.socket.end(() => this.socket.destroy());
+  }
+
+  /** Close without sending anything further (session moved to another connection, expiry). */
+  close(_reason: string): void {
+    this.closing = true;
+    this.out.reset();
+    this.socket.destroy();
+  }
+}

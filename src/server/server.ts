@@ -1,0 +1,240 @@
+/**
+ * The embedded single-node server: listens, owns the connections, the session table and the
+ * timers (session expiry every tick, container/TTL reaper), and batches output per event-loop turn.
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import { Connection, type ConnectionHandler } from "./connection.js";
+import { ZkDatabase } from "./database.js";
+import { ServerClosedError } from "./errors.js";
+import {
+  notWhitelisted,
+  renderFourLetter,
+  type ConnectionInfo,
+  type FourLetterContext,
+  type ServerStats,
+} from "./fourletter.js";
+import { handleHandshake } from "./handshake.js";
+import { parseOptions, type ResolvedOptions, type ServerOptions } from "./options.js";
+import { reapContainers } from "./reaper.js";
+import { handleRequest } from "./requests.js";
+import { SessionTracker, type Session } from "./sessions.js";
+
+export interface RunningServer {
+  /** `host:port`, ready for any ZooKeeper client. */
+  readonly connectString: string;
+  readonly host: string;
+  readonly port: number;
+  /** Close the listener, every connection and every timer; safe to call twice. */
+  close(): Promise<void>;
+  stats(): ServerStats;
+  /** Test hook: expire a session now, exactly as a missed timeout would (ephemerals go, watches fire). */
+  expireSession(sessionId: bigint): boolean;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export class ZkServer implements ConnectionHandler, FourLetterContext {
+  readonly db = new ZkDatabase();
+  readonly sessions: SessionTracker;
+  packetsReceived = 0;
+  private readonly connections = new Set<Connection>();
+  private readonly dirty = new Set<Connection>();
+  private readonly startedAt = Date.now();
+  private timers: NodeJS.Timeout[] = [];
+  private listener: Server | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(readonly options: ResolvedOptions) {
+    this.sessions = new SessionTracker(options.tickTime, Date.now());
+  }
+
+  async listen(): Promise<{ host: string; port: number }> {
+    const listener = createServer((socket) => this.accept(socket));
+    this.listener = listener;
+    await new Promise<void>((resolve, reject) => {
+      listener.once("error", reject);
+      listener.listen(this.options.port, this.options.host, () => {
+        listener.off("error", reject);
+        resolve();
+      });
+    });
+    listener.on("error", (err) => this.options.logger.error({ err }, "listener error"));
+    const every = (ms: number, fn: () => void): void => {
+      const t = setInterval(() => this.guard(fn), ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.options.tickTime, () => this.expireDueSessions());
+    every(this.options.containerCheckIntervalMs, () =>
+      reapContainers(this.db, Date.now(), this.options.maxNeverUsedContainerMs),
+    );
+    const addr = listener.address();
+    const port = typeof addr === "object" && addr !== null ? addr.port : this.options.port;
+    this.options.logger.info({ host: this.options.host, port, dataDir: this.options.dataDir }, "server listening");
+    return { host: this.options.host, port };
+  }
+
+  /** Timer callbacks must never throw into the event loop; output they queue is flushed here. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.options.logger.error({ err }, "timer task failed");
+    } finally {
+      this.flushAll();
+    }
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing !== null) {
+      socket.destroy();
+      return;
+    }
+    this.connections.add(new Connection(socket, this, this.options.maxBuffer, this.options.logger));
+  }
+
+  handshake(conn: Connection, frame: Buffer): void {
+    handleHandshake(this, conn, frame);
+  }
+
+  request(conn: Connection, frame: Buffer): void {
+    handleRequest(this, conn, frame);
+  }
+
+  fourLetter(conn: Connection, word: string): void {
+    const text = this.options.fourLetterWords.has(word) ? renderFourLetter(word, this) : notWhitelisted(word);
+    conn.sendText(text);
+    conn.closeAfterFlush();
+  }
+
+  closed(conn: Connection): void {
+    this.connections.delete(conn);
+    this.dirty.delete(conn);
+    this.db.watches.removeWatcher(conn);
+    // The session outlives its connection until it expires or is resumed elsewhere (§7.6).
+    if (conn.session !== null && conn.session.owner === conn) conn.session.owner = null;
+  }
+
+  markDirty(conn: Connection): void {
+    this.dirty.add(conn);
+  }
+
+  flushAll(): void {
+    for (const c of this.dirty) c.flush();
+    this.dirty.clear();
+  }
+
+  createSession(timeout: number, now: number): Session {
+    const s = this.sessions.create(timeout, now);
+    this.db.commit(s.id, { type: "createSession", timeout });
+    return s;
+  }
+
+  /** closeSession txn: ephemerals are deleted under one zxid and their watches fire. */
+  closeSession(s: Session, reason: string): void {
+    if (s.closing) return;
+    s.closing = true;
+    this.sessions.remove(s);
+    this.db.commit(s.id, { type: "closeSession" });
+    this.options.logger.debug({ sessionId: s.id.toString(16), reason }, "session closed");
+  }
+
+  private expire(s: Session): void {
+    this.closeSession(s, "expired");
+    // The connection (if any) is closed without a reply; the client learns on reconnect (§7.6).
+    s.owner?.close("session expired");
+    s.owner = null;
+  }
+
+  private expireDueSessions(): void {
+    for (const s of this.sessions.takeExpired(Date.now())) this.expire(s);
+  }
+
+  expireSession(sessionId: bigint): boolean {
+    const s = this.sessions.get(sessionId);
+    if (s === undefined) return false;
+    this.guard(() => this.expire(s));
+    return true;
+  }
+
+  stats(): ServerStats {
+    return {
+      connections: this.connections.size,
+      sessions: this.sessions.size,
+      nodes: this.db.tree.nodeCount,
+      watches: this.db.watches.count,
+      watchedPaths: this.db.watches.pathCount,
+      ephemerals: this.db.tree.ephemeralCount,
+      approximateDataSize: this.db.tree.approximateDataSize,
+      zxid: this.db.lastZxid,
+      packetsReceived: this.packetsReceived,
+      packetsSent: [...this.connections].reduce((n, c) => n + c.sent, 0),
+      outstandingRequests: 0,
+      uptimeMs: Date.now() - this.startedAt,
+    };
+  }
+
+  connectionInfo(): ConnectionInfo[] {
+    return [...this.connections].map((c) => ({
+      address: c.address,
+      port: c.port,
+      received: c.received,
+      sent: c.sent,
+      sessionId: c.session?.id ?? null,
+      timeout: c.session?.timeout ?? 0,
+      watchPaths: [...new Set([...c.watches.data, ...c.watches.child, ...c.watches.persistent, ...c.watches.recursive])],
+    }));
+  }
+
+  config(): readonly (readonly [string, string])[] {
+    const o = this.options;
+    return [
+      ["clientPort", String(o.port)],
+      ["clientPortAddress", o.host],
+      ["dataDir", o.dataDir ?? ""],
+      ["tickTime", String(o.tickTime)],
+      ["minSessionTimeout", String(o.minSessionTimeout)],
+      ["maxSessionTimeout", String(o.maxSessionTimeout)],
+      ["jute.maxbuffer", String(o.maxBuffer)],
+      ["serverId", "0"],
+    ];
+  }
+
+  get isClosed(): boolean {
+    return this.closing !== null;
+  }
+
+  resetStats(): void {
+    this.packetsReceived = 0;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      for (const t of this.timers) clearInterval(t);
+      this.timers = [];
+      for (const c of this.connections) c.close("server shutting down");
+      const listener = this.listener;
+      if (listener === null) return resolve();
+      listener.close(() => resolve());
+    });
+    return this.closing;
+  }
+}
+
+/** Start an embedded server; resolves once it is listening. */
+export async function startServer(opts?: ServerOptions): Promise<RunningServer> {
+  const srv = new ZkServer(parseOptions(opts));
+  const { host, port } = await srv.listen();
+  const close = (): Promise<void> => srv.close();
+  return {
+    connectString: `${host.includes(":") ? `[${host}]` : host}:${port}`,
+    host,
+    port,
+    close,
+    stats: () => srv.stats(),
+    expireSession: (sessionId: bigint) => {
+      if (srv.isClosed) throw new ServerClosedError("server is closed");
+      return srv.expireSession(sessionId);
+    },
+    [Symbol.asyncDispose]: close,
+  };
+}

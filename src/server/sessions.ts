@@ -1,0 +1,93 @@
+/**
+ * Session table with Apache's bucketed expiry (reference §2.3, §7.6): expiry times are rounded up
+ * to the next multiple of tickTime, so a sweep once per tick finds whole buckets, and a touch only
+ * moves a session when its bucket changes (at most once per tick, however many packets arrive).
+ */
+import { randomBytes } from "node:crypto";
+import { PASSWORD_LENGTH } from "../protocol/index.js";
+
+/** The connection currently attached to a session (closed when another connection resumes it). */
+export interface SessionOwner {
+  close(reason: string): void;
+}
+
+export interface Session {
+  readonly id: bigint;
+  readonly password: Buffer;
+  timeout: number;
+  /** Bucket time (ms) at which the session expires unless touched. */
+  expireAt: number;
+  /** Set once closeSession or expiry has begun: later packets are ignored. */
+  closing: boolean;
+  owner: SessionOwner | null;
+}
+
+export class SessionTracker {
+  readonly sessions = new Map<bigint, Session>();
+  private readonly buckets = new Map<number, Set<Session>>();
+  private nextId: bigint;
+
+  constructor(
+    private readonly tickTime: number,
+    now: number,
+    serverId = 1n,
+  ) {
+    // Apache's seed: ((now << 24) >>> 8) | (serverId << 56), so ids look like 0x01…
+    const t = BigInt.asUintN(64, BigInt(now) << 24n) >> 8n;
+    this.nextId = t | (serverId << 56n);
+  }
+
+  private bucketOf(time: number): number {
+    return (Math.floor(time / this.tickTime) + 1) * this.tickTime;
+  }
+
+  get(id: bigint): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  create(timeout: number, now: number): Session {
+    const id = BigInt.asIntN(64, this.nextId++);
+    const s: Session = {
+      id,
+      password: randomBytes(PASSWORD_LENGTH),
+      timeout,
+      expireAt: 0,
+      closing: false,
+      owner: null,
+    };
+    this.sessions.set(id, s);
+    this.touch(s, now);
+    return s;
+  }
+
+  touch(s: Session, now: number): void {
+    if (s.closing) return;
+    const at = this.bucketOf(now + s.timeout);
+    if (at === s.expireAt) return;
+    this.buckets.get(s.expireAt)?.delete(s);
+    s.expireAt = at;
+    let b = this.buckets.get(at);
+    if (b === undefined) this.buckets.set(at, (b = new Set()));
+    b.add(s);
+  }
+
+  /** Sessions whose bucket is due, removed from the buckets (the caller closes them). */
+  takeExpired(now: number): Session[] {
+    const out: Session[] = [];
+    for (const [at, set] of this.buckets) {
+      if (at > now) continue;
+      this.buckets.delete(at);
+      for (const s of set) if (!s.closing) out.push(s);
+    }
+    return out;
+  }
+
+  remove(s: Session): void {
+    this.buckets.get(s.expireAt)?.delete(s);
+    this.sessions.delete(s.id);
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The in-memory data tree and its Stat bookkeeping (reference §4.1, §7.4, §7.10, §8). Only the raw
+ * mutators live here; the checks that decide whether a mutation is allowed are in prep.ts, and the
+ * mutations are driven by applyTxn (txn.ts) so a txn log can replay them later.
+ */
+import { EventType, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, parentOf, type ACL, type JuteWriter, type Stat } from "../protocol/index.js";
+
+export const NodeKind = { normal: 0, ephemeral: 1, container: 2, ttl: 3 } as const;
+export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind];
+
+/** What the tree tells the watch manager; fired synchronously inside each mutation (§6.4). */
+export interface TreeEvents {
+  /** NodeCreated / NodeDeleted / NodeDataChanged on `path`; `acl` is the node's (for the READ filter). */
+  nodeEvent(type: number, path: string, acl: readonly ACL[]): void;
+  /** NodeChildrenChanged on `parentPath`; `acl` is the parent's. */
+  childEvent(parentPath: string, acl: readonly ACL[]): void;
+}
+
+/** Node fields the prep checks read; DataNode satisfies it, and multi overlays copy it. */
+export interface NodeView {
+  readonly version: number;
+  readonly aversion: number;
+  /** Stored cversion: the count of child creations (§7.4), not the visible value. */
+  readonly cversion: number;
+  readonly childCount: number;
+  readonly kind: NodeKind;
+  readonly acl: readonly ACL[];
+}
+
+const NO_OWNER = 0n;
+
+export class DataNode implements NodeView {
+  children: Set<string> | null = null;
+  mzxid: number;
+  mtime: number;
+  pzxid: number;
+  version = 0;
+  cversion = 0;
+  aversion = 0;
+
+  constructor(
+    public data: Buffer | null,
+    public acl: readonly ACL[],
+    readonly kind: NodeKind,
+    /** Session id for ephemerals; 0 for every other kind (containers and TTL nodes show 0 too). */
+    readonly owner: bigint,
+    /** TTL in ms for TTL nodes, else 0. */
+    readonly ttl: number,
+    readonly czxid: number,
+    readonly ctime: number,
+  ) {
+    this.mzxid = czxid;
+    this.mtime = ctime;
+    this.pzxid = czxid;
+  }
+
+  get childCount(): number {
+    return this.children === null ? 0 : this.children.size;
+  }
+
+  /** Visible cversion = creations + deletions = 2 × stored − numChildren, as a signed int32. */
+  get visibleCversion(): number {
+    return (2 * this.cversion - this.childCount) | 0;
+  }
+
+  get dataLength(): number {
+    return this.data === null ? 0 : this.data.length;
+  }
+
+  stat(): Stat {
+    return {
+      czxid: BigInt(this.czxid),
+      mzxid: BigInt(this.mzxid),
+      ctime: this.ctime,
+      mtime: this.mtime,
+      version: this.version,
+      cversion: this.visibleCversion,
+      aversion: this.aversion,
+      ephemeralOwner: this.owner,
+      dataLength: this.dataLength,
+      numChildren: this.childCount,
+      pzxid: BigInt(this.pzxid),
+    };
+  }
+
+  /** Hot path: the 68-byte Stat written straight from the node, no intermediate object. */
+  writeStat(w: JuteWriter): void {
+    w.writeLongNumber(this.czxid)
+      .writeLongNumber(this.mzxid)
+      .writeLongNumber(this.ctime)
+      .writeLongNumber(this.mtime)
+      .writeInt(this.version)
+      .writeInt(this.visibleCversion)
+      .writeInt(this.aversion)
+      .writeLong(this.owner)
+      .writeInt(this.dataLength)
+      .writeInt(this.childCount)
+      .writeLongNumber(this.pzxid);
+  }
+}
+
+/** Paths that can never be deleted (§7.3). */
+export const SPECIAL_PATHS: ReadonlySet<string> = new Set(["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"]);
+
+function childName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+export class DataTree {
+  private readonly nodes = new Map<string, DataNode>();
+  /** Ephemeral paths per owning session, for closeSession and getEphemerals. */
+  private readonly ephemerals = new Map<bigint, Set<string>>();
+  /** Container and TTL paths, scanned by the reaper. */
+  readonly containers = new Set<string>();
+  readonly ttls = new Set<string>();
+  private dataBytes = 0;
+
+  constructor(private readonly events: TreeEvents) {
+    const empty = Buffer.alloc(0);
+    const add = (path: string, acl: readonly ACL[]): DataNode => {
+      const n = new DataNode(empty, acl, NodeKind.normal, NO_OWNER, 0, 0, 0);
+      this.nodes.set(path, n);
+      if (path !== "/") this.linkChild(path);
+      return n;
+    };
+    add("/", OPEN_ACL_UNSAFE);
+    add("/zookeeper", OPEN_ACL_UNSAFE);
+    add("/zookeeper/quota", OPEN_ACL_UNSAFE);
+    // Apache creates the config node and then setACLs it with version -1, which leaves aversion -1.
+    add("/zookeeper/config", READ_ACL_UNSAFE).aversion = -1;
+  }
+
+  private linkChild(path: string): DataNode {
+    const parent = this.nodes.get(parentOf(path));
+    if (parent === undefined) throw new Error(`internal: parent of ${path} missing`);
+    (parent.children ??= new Set()).add(childName(path));
+    return parent;
+  }
+
+  get(path: string): DataNode | undefined {
+    return this.nodes.get(path);
+  }
+
+  /** Apache counts the root twice ("" and "/"), so a fresh tree reports 5; mirrored for 4lw output. */
+  get nodeCount(): number {
+    return this.nodes.size + 1;
+  }
+
+  get approximateDataSize(): number {
+    return this.dataBytes;
+  }
+
+  get ephemeralCount(): number {
+    let n = 0;
+    for (const s of this.ephemerals.values()) n += s.size;
+    return n;
+  }
+
+  ephemeralsOf(sessionId: bigint): ReadonlySet<string> {
+    return this.ephemerals.get(sessionId) ?? new Set();
+  }
+
+  /** Number of descendants of `path` (getAllChildrenNumber). */
+  descendantCount(path: string): number {
+    const node = this.nodes.get(path);
+    if (node?.children == null) return 0;
+    let n = 0;
+    for (const c of node.children) n += 1 + this.descendantCount(path === "/" ? `/${c}` : `${path}/${c}`);
+    return n;
+  }
+
+  createNode(
+    path: string,
+    data: Buffer | null,
+    acl: readonly ACL[],
+    kind: NodeKind,
+    owner: bigint,
+    ttl: number,
+    parentCversion: number,
+    zxid: number,
+    time: number,
+  ): DataNode {
+    const node = new DataNode(data, acl, kind, owner, ttl, zxid, time);
+    const parent = this.linkChild(path);
+    parent.cversion = parentCversion;
+    parent.pzxid = zxid;
+    this.nodes.set(path, node);
+    this.dataBytes += path.length + node.dataLength;
+    if (kind === NodeKind.ephemeral) {
+      let set = this.ephemerals.get(owner);
+      if (set === undefined) this.ephemerals.set(owner, (set = new Set()));
+      set.add(path);
+    } else if (kind === NodeKind.container) this.containers.add(path);
+    else if (kind === NodeKind.ttl) this.ttls.add(path);
+    this.events.nodeEvent(EventType.NodeCreated, path, acl);
+    this.events.childEvent(parentOf(path), parent.acl);
+    return node;
+  }
+
+  deleteNode(path: string, zxid: number): void {
+    const node = this.nodes.get(path);
+    if (node === undefined) throw new Error(`internal: delete of missing ${path}`);
+    const parentPath = parentOf(path);
+    const parent = this.nodes.get(parentPath);
+    if (parent === undefined) throw new Error(`internal: parent of ${path} missing`);
+    this.nodes.delete(path);
+    parent.children?.delete(childName(path));
+    parent.pzxid = zxid;
+    this.dataBytes -= path.length + node.dataLength;
+    if (node.kind === NodeKind.ephemeral) {
+      const set = this.ephemerals.get(node.owner);
+      set?.delete(path);
+      if (set?.size === 0) this.ephemerals.delete(node.owner);
+    } else if (node.kind === NodeKind.container) this.containers.delete(path);
+    else if (node.kind === NodeKind.ttl) this.ttls.delete(path);
+    this.events.nodeEvent(EventType.NodeDeleted, path, node.acl);
+    this.events.childEvent(parentPath, parent.acl);
+  }
+
+  setData(path: string, data: Buffer | null, version: number, zxid: number, time: number): DataNode {
+    const node = this.nodes.get(path);
+    if (node === undefined) throw new Error(`internal: setData of missing ${path}`);
+    this.dataBytes += (data === null ? 0 : data.length) - node.dataLength;
+    node.data = data;
+    node.version = version;
+    node.mzxid = zxid;
+    node.mtime = time;
+    this.events.nodeEvent(EventType.NodeDataChanged, path, node.acl);
+    return node;
+  }
+
+  setACL(path: string, acl: readonly ACL[], aversion: number): DataNode {
+    const node = this.nodes.get(path);
+    if (node === undefined) throw new Error(`internal: setACL of missing ${path}`);
+    node.acl = acl;
+    node.aversion = aversion;
+    return node;
+  }
+}

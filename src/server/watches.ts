@@ -1,0 +1,181 @@
+/**
+ * Server-side watch tables (reference §6.2–§6.6). Watches are per connection. One-shot data/exist
+ * and child watches, plus persistent and persistent-recursive watches from addWatch, kept in four
+ * separate tables: unlike Apache 3.8 (one mode per connection and path), a standard watch never
+ * overwrites a persistent one. Every event reaches a connection at most once.
+ */
+import { EventType, JuteWriter, KeeperState, Perms, WatcherType, parentOf, type ACL } from "../protocol/index.js";
+import { checkAcl } from "./acl.js";
+import type { TreeEvents } from "./tree.js";
+import type { Id } from "../protocol/index.js";
+
+/** The watch paths a connection holds, so closing it can drop them all. */
+export class WatchSet {
+  readonly data = new Set<string>();
+  readonly child = new Set<string>();
+  readonly persistent = new Set<string>();
+  readonly recursive = new Set<string>();
+}
+
+export interface Watcher {
+  readonly watches: WatchSet;
+  readonly authIds: readonly Id[];
+  /** Queue an encoded notification frame (shared by every recipient; do not modify). */
+  sendNotification(frame: Buffer): void;
+}
+
+type Table = Map<string, Set<Watcher>>;
+
+function add(table: Table, path: string, w: Watcher): void {
+  let set = table.get(path);
+  if (set === undefined) table.set(path, (set = new Set()));
+  set.add(w);
+}
+
+function remove(table: Table, path: string, w: Watcher): boolean {
+  const set = table.get(path);
+  if (set === undefined || !set.delete(w)) return false;
+  if (set.size === 0) table.delete(path);
+  return true;
+}
+
+/** ReplyHeader(−1, −1, 0) + WatcherEvent(type, SyncConnected, path): 3.8 sends zxid −1 (§3.1). */
+export function notificationFrame(type: number, path: string): Buffer {
+  const w = new JuteWriter(32 + path.length * 3);
+  w.writeInt(0).writeInt(-1).writeLong(-1n).writeInt(0);
+  w.writeInt(type).writeInt(KeeperState.SyncConnected).writeString(path);
+  w.patchInt(0, w.length - 4);
+  return w.toBuffer();
+}
+
+export class WatchManager implements TreeEvents {
+  private readonly data: Table = new Map();
+  private readonly child: Table = new Map();
+  private readonly persistent: Table = new Map();
+  private readonly recursive: Table = new Map();
+
+  get count(): number {
+    let n = 0;
+    for (const t of [this.data, this.child, this.persistent, this.recursive]) for (const s of t.values()) n += s.size;
+    return n;
+  }
+
+  get pathCount(): number {
+    const paths = new Set<string>();
+    for (const t of [this.data, this.child, this.persistent, this.recursive]) for (const p of t.keys()) paths.add(p);
+    return paths.size;
+  }
+
+  addDataWatch(path: string, w: Watcher): void {
+    add(this.data, path, w);
+    w.watches.data.add(path);
+  }
+
+  addChildWatch(path: string, w: Watcher): void {
+    add(this.child, path, w);
+    w.watches.child.add(path);
+  }
+
+  addPersistent(path: string, w: Watcher, recursive: boolean): void {
+    add(recursive ? this.recursive : this.persistent, path, w);
+    (recursive ? w.watches.recursive : w.watches.persistent).add(path);
+  }
+
+  /** Drop everything a closing connection registered. */
+  removeWatcher(w: Watcher): void {
+    for (const p of w.watches.data) remove(this.data, p, w);
+    for (const p of w.watches.child) remove(this.child, p, w);
+    for (const p of w.watches.persistent) remove(this.persistent, p, w);
+    for (const p of w.watches.recursive) remove(this.recursive, p, w);
+    w.watches.data.clear();
+    w.watches.child.clear();
+    w.watches.persistent.clear();
+    w.watches.recursive.clear();
+  }
+
+  /** checkWatches (remove=false) / removeWatches (remove=true); false means NOWATCHER. */
+  matchWatches(path: string, type: number, w: Watcher, removeThem: boolean): boolean {
+    const kinds: [Table, Set<string>][] = [];
+    if (type === WatcherType.Data || type === WatcherType.Any) kinds.push([this.data, w.watches.data]);
+    if (type === WatcherType.Children || type === WatcherType.Any) kinds.push([this.child, w.watches.child]);
+    if (type === WatcherType.Any) {
+      kinds.push([this.persistent, w.watches.persistent], [this.recursive, w.watches.recursive]);
+    }
+    let found = false;
+    for (const [table, mine] of kinds) {
+      if (!mine.has(path)) continue;
+      found = true;
+      if (removeThem) {
+        remove(table, path, w);
+        mine.delete(path);
+      }
+    }
+    return found;
+  }
+
+  nodeEvent(type: number, path: string, acl: readonly ACL[]): void {
+    const oneShot = this.data.get(path);
+    const persistent = this.persistent.get(path);
+    const deletedChildWatch = type === EventType.NodeDeleted ? this.child.get(path) : undefined;
+    if (oneShot === undefined && persistent === undefined && deletedChildWatch === undefined && this.recursive.size === 0) {
+      return; // the common case: nobody watches this path
+    }
+    const targets = new Set<Watcher>();
+    if (oneShot !== undefined) {
+      this.data.delete(path);
+      for (const w of oneShot) {
+        w.watches.data.delete(path);
+        targets.add(w);
+      }
+    }
+    if (persistent !== undefined) for (const w of persistent) targets.add(w);
+    if (this.recursive.size > 0) {
+      for (let p = path; ; p = parentOf(p)) {
+        const set = this.recursive.get(p);
+        if (set !== undefined) for (const w of set) targets.add(w);
+        if (p === "/") break;
+      }
+    }
+    // A deleted node's child watchers also hear NodeDeleted; the Set dedups connections (§6.3).
+    if (deletedChildWatch !== undefined) {
+      this.child.delete(path);
+      for (const w of deletedChildWatch) {
+        w.watches.child.delete(path);
+        targets.add(w);
+      }
+    }
+    this.deliver(targets, type, path, acl);
+  }
+
+  childEvent(parentPath: string, acl: readonly ACL[]): void {
+    const oneShot = this.child.get(parentPath);
+    const persistent = this.persistent.get(parentPath);
+    if (oneShot === undefined && persistent === undefined) return;
+    const targets = new Set<Watcher>(persistent);
+    if (oneShot !== undefined) {
+      this.child.delete(parentPath);
+      for (const w of oneShot) {
+        w.watches.child.delete(parentPath);
+        targets.add(w);
+      }
+    }
+    // Recursive watchers never receive NodeChildrenChanged (§6.5).
+    this.deliver(targets, EventType.NodeChildrenChanged, parentPath, acl);
+  }
+
+  /** An event for one connection only (SetWatches catch-up). */
+  notifyOne(w: Watcher, type: number, path: string): void {
+    w.sendNotification(notificationFrame(type, path));
+  }
+
+  private deliver(targets: Set<Watcher>, type: number, path: string, acl: readonly ACL[]): void {
+    if (targets.size === 0) return;
+    let frame: Buffer | null = null;
+    for (const w of targets) {
+      // Since 3.8.4 (CVE-2024-23944) a watcher without READ on the node does not hear about it.
+      if (!checkAcl(acl, Perms.READ, w.authIds)) continue;
+      frame ??= notificationFrame(type, path);
+      w.sendNotification(frame);
+    }
+  }
+}
