@@ -1,0 +1,222 @@
+/** Conformance: one-shot watches, ordering on the wire, fan-out, persistent and recursive watches (§6). */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { NoWatcherError, type WatchEvent } from "../../src/client/index.js";
+import { OpCode } from "../../src/protocol/index.js";
+import { forEachBackend, uniqueRoot } from "../harness/backends.js";
+import { startTcpProxy, type ProxiedFrame } from "../harness/tcp-proxy.js";
+import { client, watcher } from "./helpers.js";
+
+const xidOf = (f: ProxiedFrame): number => f.bytes.readInt32BE(4);
+const typeOf = (f: ProxiedFrame): number => (f.bytes.length >= 12 ? f.bytes.readInt32BE(8) : NaN);
+
+/** Positions, among `connection`'s server→client frames, of notifications and of the reply to the request of `op`. */
+function wireOrder(frames: readonly ProxiedFrame[], connection: number, op: number): { notifications: number[]; reply: number } {
+  const request = frames.find((f) => f.connection === connection && f.direction === "c2s" && typeOf(f) === op && xidOf(f) > 0);
+  assert.ok(request, `no request of op ${op} on connection ${connection}`);
+  const s2c = frames.filter((f) => f.connection === connection && f.direction === "s2c");
+  return {
+    notifications: s2c.flatMap((f, i) => (xidOf(f) === -1 ? [i] : [])),
+    reply: s2c.findIndex((f) => xidOf(f) === xidOf(request)),
+  };
+}
+
+forEachBackend("watches", (backend) => {
+  test("exists/getData/getChildren watches fire NodeCreated, NodeDataChanged, NodeChildrenChanged, NodeDeleted", async () => {
+    const c = await client(backend());
+    const writer = await client(backend());
+    const root = uniqueRoot("oneshot");
+    const created = watcher();
+    assert.equal(await c.exists(root, { watch: created.watch }), null);
+    await writer.create(root, "a");
+    assert.deepEqual(await created.event, { type: "NodeCreated", path: root });
+
+    const changed = watcher();
+    const children = watcher();
+    await c.getData(root, { watch: changed.watch });
+    await c.getChildren(root, { watch: children.watch });
+    await writer.setData(root, "b");
+    assert.deepEqual(await changed.event, { type: "NodeDataChanged", path: root });
+    await writer.create(`${root}/kid`);
+    assert.deepEqual(await children.event, { type: "NodeChildrenChanged", path: root });
+
+    const deleted = watcher();
+    await c.getData(`${root}/kid`, { watch: deleted.watch });
+    await writer.delete(`${root}/kid`);
+    assert.deepEqual(await deleted.event, { type: "NodeDeleted", path: `${root}/kid` });
+  });
+
+  test("one-shot: a watch fires once, later changes are not reported", async () => {
+    const c = await client(backend());
+    const root = uniqueRoot("once");
+    await c.create(root);
+    const w = watcher();
+    await c.getData(root, { watch: w.watch });
+    await c.setData(root, "1");
+    await c.setData(root, "2");
+    // The notification precedes the write's reply (§6.4), so after the replies the count is final.
+    assert.equal(w.events.length, 1);
+  });
+
+  test("the writer's own notification arrives before its write reply (§6.4)", async () => {
+    const proxy = await startTcpProxy(backend().port);
+    try {
+      const c = await client(backend(), { connectString: proxy.connectString });
+      const root = uniqueRoot("order-self");
+      await c.create(root);
+      const w = watcher();
+      await c.getData(root, { watch: w.watch });
+      await c.setData(root, "x");
+      assert.equal(w.events.length, 1, "event delivered by the time setData resolves");
+      const order = wireOrder(proxy.frames, 0, OpCode.setData);
+      assert.equal(order.notifications.length, 1);
+      assert.ok((order.notifications[0] ?? Infinity) < order.reply, JSON.stringify(order));
+      await c.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test("another client's notification arrives before its next reply", async () => {
+    const proxy = await startTcpProxy(backend().port);
+    try {
+      const watching = await client(backend(), { connectString: proxy.connectString });
+      const writer = await client(backend());
+      const root = uniqueRoot("order-other");
+      await writer.create(root);
+      const w = watcher();
+      await watching.exists(root, { watch: w.watch });
+      await writer.setData(root, "x");
+      await watching.sync(root);
+      assert.equal(w.events.length, 1);
+      const order = wireOrder(proxy.frames, 0, OpCode.sync);
+      assert.ok((order.notifications[0] ?? Infinity) < order.reply, JSON.stringify(order));
+      await watching.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test("delete sends one NodeDeleted per connection; the client fans it out to data, exist and child watchers", async () => {
+    const proxy = await startTcpProxy(backend().port);
+    try {
+      const c = await client(backend(), { connectString: proxy.connectString });
+      const root = uniqueRoot("fanout");
+      await c.create(root);
+      const [d, e, ch, p] = [watcher(), watcher(), watcher(), watcher()];
+      await c.getData(root, { watch: d.watch });
+      await c.exists(root, { watch: e.watch });
+      await c.getChildren(root, { watch: ch.watch });
+      const before = proxy.frames.length;
+      await c.delete(root);
+      const notes = proxy.frames.slice(before).filter((f) => f.direction === "s2c" && xidOf(f) === -1);
+      assert.equal(notes.length, 1, "one notification on the wire");
+      for (const w of [d, e, ch]) assert.deepEqual(w.events, [{ type: "NodeDeleted", path: root }]);
+      // A data change reaches data + exist watchers but not child watchers.
+      await c.create(root);
+      await c.exists(root, { watch: e.watch });
+      await c.getChildren(root, { watch: p.watch });
+      await c.setData(root, "x");
+      assert.equal(e.events.length, 2);
+      assert.equal(p.events.length, 0);
+      await c.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test("exists on a missing node leaves a watch; getData on a missing node does not (§6.2)", async () => {
+    const c = await client(backend());
+    const root = uniqueRoot("existwatch");
+    const w = watcher();
+    await assert.rejects(c.getData(root, { watch: w.watch }));
+    await assert.rejects(c.checkWatches(root, "data"), NoWatcherError);
+    await c.exists(root, { watch: w.watch });
+    await c.checkWatches(root, "data");
+    await c.create(root);
+    assert.deepEqual(w.events, [{ type: "NodeCreated", path: root }]);
+  });
+
+  test("checkWatches and removeWatches: NOWATCHER when absent; removal stops events", async () => {
+    const c = await client(backend());
+    const root = uniqueRoot("removewatch");
+    await c.create(root);
+    await assert.rejects(c.checkWatches(root, "data"), NoWatcherError);
+    await assert.rejects(c.removeWatches(root, "any"), NoWatcherError);
+    const w = watcher();
+    await c.getData(root, { watch: w.watch });
+    await c.getChildren(root, { watch: w.watch });
+    await c.checkWatches(root, "data");
+    await c.checkWatches(root, "children");
+    await c.removeWatches(root, "data");
+    await assert.rejects(c.checkWatches(root, "data"), NoWatcherError);
+    await c.checkWatches(root, "children");
+    await c.setData(root, "x");
+    await c.removeWatches(root, "children");
+    await c.create(`${root}/kid`);
+    assert.equal(w.events.length, 0);
+  });
+
+  test("persistent watch: every event on the path, not on grandchildren, until closed", async () => {
+    const c = await client(backend());
+    const writer = await client(backend());
+    const root = uniqueRoot("persistent");
+    const watch = await c.addWatch(root);
+    const events: WatchEvent[] = [];
+    const done = (async () => {
+      for await (const ev of watch) events.push(ev);
+    })();
+    await writer.create(root);
+    await writer.setData(root, "1");
+    await writer.create(`${root}/kid`);
+    await writer.create(`${root}/kid/grandkid`);
+    await writer.setData(`${root}/kid`, "x");
+    await writer.delete(`${root}/kid/grandkid`);
+    await writer.delete(`${root}/kid`);
+    await writer.setData(root, "2");
+    await writer.delete(root);
+    await c.sync("/");
+    await c.checkWatches(root, "any");
+    await watch.close();
+    await done;
+    assert.deepEqual(
+      events.map((e) => `${e.type} ${e.path}`),
+      [
+        `NodeCreated ${root}`,
+        `NodeDataChanged ${root}`,
+        `NodeChildrenChanged ${root}`,
+        `NodeChildrenChanged ${root}`,
+        `NodeDataChanged ${root}`,
+        `NodeDeleted ${root}`,
+      ],
+    );
+    await assert.rejects(c.checkWatches(root, "any"), NoWatcherError, "closing removes the server-side watch");
+  });
+
+  test("recursive watch: events on the subtree, never NodeChildrenChanged (§6.5)", async () => {
+    const c = await client(backend());
+    const root = uniqueRoot("recursive");
+    const watch = await c.addWatch(root, { recursive: true });
+    const it = watch[Symbol.asyncIterator]();
+    await c.create(root);
+    await c.create(`${root}/a`);
+    await c.create(`${root}/a/b`);
+    await c.setData(`${root}/a/b`, "x");
+    await c.delete(`${root}/a/b`);
+    const seen: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await it.next();
+      assert.ok(!r.done);
+      seen.push(`${r.value.type} ${r.value.path}`);
+    }
+    assert.deepEqual(seen, [
+      `NodeCreated ${root}`,
+      `NodeCreated ${root}/a`,
+      `NodeCreated ${root}/a/b`,
+      `NodeDataChanged ${root}/a/b`,
+      `NodeDeleted ${root}/a/b`,
+    ]);
+    await c.removeWatches(root, "any");
+    assert.deepEqual(await it.next(), { value: undefined, done: true }, "removeWatches ends the iteration");
+  });
+});
