@@ -37,7 +37,7 @@ export class RawClient {
   /** Every frame in arrival order, as (xid, kind) — for ordering assertions. */
   readonly log: { xid: number; event?: WatcherEvent }[] = [];
   sessionId = 0n;
-  passwd = Buffer.alloc(16);
+  passwd: Buffer = Buffer.alloc(16);
   timeOut = 0;
   handshakeBytes = 0;
   private readonly decoder = new FrameDecoder(0x7fffffff);
@@ -200,7 +200,7 @@ export class RawClient {
   }
 
   async closeSession(): Promise<Reply<null>> {
-    const r = await this.call(OpCode.closeSession, null, null, null);
+    const r = await this.call<null, null>(OpCode.closeSession, null, null, null);
     await this.closedPromise;
     return r;
   }
