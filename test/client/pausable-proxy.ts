@@ -1,0 +1,62 @@
+/**
+ * A TCP proxy whose links can be cut and whose door can be shut: `cut()` destroys every open link,
+ * `block()` makes new connections close at once (the client sees a refused server), `unblock()` reopens.
+ */
+import net from "node:net";
+
+export interface PausableProxy {
+  readonly connectString: string;
+  readonly accepted: number;
+  cut(): void;
+  block(): void;
+  unblock(): void;
+  close(): Promise<void>;
+}
+
+export function startPausableProxy(targetHost: string, targetPort: number): Promise<PausableProxy> {
+  const sockets = new Set<net.Socket>();
+  let blocked = false;
+  let accepted = 0;
+  const server = net.createServer((inbound) => {
+    if (blocked) {
+      inbound.destroy();
+      return;
+    }
+    accepted++;
+    const outbound = net.connect({ host: targetHost, port: targetPort });
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on("error", () => undefined);
+      s.on("close", () => {
+        sockets.delete(s);
+        inbound.destroy();
+        outbound.destroy();
+      });
+    }
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  const cut = (): void => {
+    for (const s of sockets) s.destroy();
+  };
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const addr = server.address() as net.AddressInfo;
+      resolve({
+        connectString: `127.0.0.1:${addr.port}`,
+        get accepted() {
+          return accepted;
+        },
+        cut,
+        block: () => void (blocked = true),
+        unblock: () => void (blocked = false),
+        close: () =>
+          new Promise<void>((done) => {
+            cut();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * Reconnect behaviour through a proxy we can cut: suspended → reconnected with the same session,
+ * in-flight requests fail with a retriable ConnectionLossError, requests made while suspended are
+ * sent after the reconnect, and a watch set before the cut fires after it (SetWatches catch-up).
+ * Then the session is lost when no server is reachable for the session timeout.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  ConnectionLossError,
+  CreateMode,
+  SessionExpiredError,
+  ZooKeeperClient,
+  type StateEvent,
+  type WatchEvent,
+} from "../../src/client/index.js";
+import { forEachBackend, uniqueRoot } from "../harness/backends.js";
+import { startPausableProxy } from "./pausable-proxy.js";
+
+async function nextState(it: AsyncIterator<StateEvent>, type: StateEvent["type"]): Promise<StateEvent> {
+  for (;;) {
+    const r = await it.next();
+    if (r.done === true) throw new Error(`state stream ended before "${type}"`);
+    if (r.value.type === type) return r.value;
+  }
+}
+
+forEachBackend("client reconnect", (backend) => {
+  test("a cut connection: suspended, in-flight requests fail, reconnected with the same session, watches caught up", async () => {
+    const proxy = await startPausableProxy(backend().host, backend().port);
+    const direct = new ZooKeeperClient({ connectString: backend().connectString });
+    const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout: 4000, reconnectDelay: 20 });
+    try {
+      await direct.connect();
+      const states = c.states();
+      await c.connect();
+      assert.equal((await states.next()).value?.type, "connected");
+      const sessionId = c.sessionId;
+      const root = uniqueRoot("reconnect");
+      await c.create(root, "v0");
+      await c.create(`${root}/eph`, null, { mode: CreateMode.EPHEMERAL });
+      const dataEvent = new Promise<WatchEvent>((resolve) => void c.getData(root, { watch: resolve }));
+      await c.getData(root); // the watch is registered once this later reply is in
+      const childEvent = new Promise<WatchEvent>((resolve) => void c.getChildren(root, { watch: resolve }));
+      await c.sync(root);
+
+      proxy.block();
+      const inFlight = Array.from({ length: 20 }, () => c.exists(root));
+      proxy.cut();
+      const results = await Promise.allSettled(inFlight);
+      for (const r of results) {
+        assert.equal(r.status, "rejected");
+        assert.ok(r.reason instanceof ConnectionLossError, String(r.reason));
+        assert.equal(r.reason.retriable, true);
+      }
+      await nextState(states, "suspended");
+      assert.equal(c.state, "suspended");
+
+      // Changes while we are away; a request made now waits for the reconnect.
+      await direct.setData(root, "v1");
+      await direct.create(`${root}/new`);
+      const queued = c.getData(`${root}/new`);
+      proxy.unblock();
+      const reconnected = await nextState(states, "reconnected");
+      assert.ok(reconnected.type === "reconnected" && reconnected.sessionId === sessionId);
+      assert.equal(c.sessionId, sessionId);
+      assert.ok((await queued).stat.czxid > 0n);
+      assert.deepEqual(await dataEvent, { type: "NodeDataChanged", path: root });
+      assert.deepEqual(await childEvent, { type: "NodeChildrenChanged", path: root });
+      assert.notEqual(await direct.exists(`${root}/eph`), null, "the session, and its ephemeral, survived");
+      assert.equal(proxy.accepted, 2);
+    } finally {
+      await c.close();
+      await direct.close();
+      await proxy.close();
+    }
+  });
+
+  test("no server reachable for the session timeout: lost, and every request fails with SessionExpiredError", async () => {
+    const proxy = await startPausableProxy(backend().host, backend().port);
+    const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout: 1000, reconnectDelay: 20 });
+    try {
+      await c.connect();
+      const states = c.states();
+      proxy.block();
+      proxy.cut();
+      await nextState(states, "suspended");
+      const waiting = c.exists("/");
+      const lost = await nextState(states, "lost");
+      assert.ok(lost.type === "lost" && lost.reason instanceof SessionExpiredError);
+      await assert.rejects(waiting, SessionExpiredError);
+      await assert.rejects(c.exists("/"), SessionExpiredError);
+      assert.equal(c.state, "lost");
+      assert.deepEqual(await states.next(), { value: undefined, done: true });
+    } finally {
+      await c.close();
+      await proxy.close();
+    }
+  });
+
+  test("a session that expires while disconnected ends in lost, never in reconnected", async () => {
+    const proxy = await startPausableProxy(backend().host, backend().port);
+    const direct = new ZooKeeperClient({ connectString: backend().connectString });
+    // The server's negotiated timeout is what counts; we reconnect before our local rule fires.
+    const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout: 2000, reconnectDelay: 20 });
+    try {
+      await direct.connect();
+      await c.connect();
+      const root = uniqueRoot("expired");
+      await direct.create(root);
+      await c.create(`${root}/eph`, null, { mode: CreateMode.EPHEMERAL });
+      const states = c.states();
+      const gone = new Promise<WatchEvent>((resolve) => void direct.exists(`${root}/eph`, { watch: resolve }));
+      await direct.sync("/");
+      // Freeze the link without closing it: the server stops hearing from us and expires the session.
+      proxy.block();
+      proxy.cut();
+      await nextState(states, "suspended");
+      await gone;
+      proxy.unblock();
+      const lost = await nextState(states, "lost");
+      assert.ok(lost.type === "lost");
+      await assert.rejects(c.getData(root), SessionExpiredError);
+    } finally {
+      await c.close();
+      await direct.close();
+      await proxy.close();
+    }
+  });
+});
