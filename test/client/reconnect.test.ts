@@ -34,7 +34,7 @@ forEachBackend("client reconnect", (backend) => {
       await direct.connect();
       const states = c.states();
       await c.connect();
-      assert.equal((await states.next()).value?.type, "connected");
+      await nextState(states, "connected");
       const sessionId = c.sessionId;
       const root = uniqueRoot("reconnect");
       await c.create(root, "v0");
