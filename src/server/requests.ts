@@ -84,11 +84,12 @@ function multiResults(ops: readonly MultiOp[], txn: Extract<Txn, { type: "multi"
     const path = sub?.type === "create" ? sub.path : "";
     switch (op.type) {
       case OpCode.create:
-        return { type: OpCode.create, path };
       case OpCode.create2:
+        // Verified against Apache 3.8: a create2 sub-op answers type 1 without a Stat (the
+        // reference sheet says 15); containers and TTL nodes answer 15 with the Stat.
+        return { type: OpCode.create, path };
       case OpCode.createContainer:
       case OpCode.createTTL:
-        // Apache answers type 15 for every create flavour except plain create.
         return stat === null ? { type: OpCode.create, path } : { type: OpCode.create2, path, stat };
       case OpCode.setData:
         return stat === null ? { type: OpCode.error, err: ErrorCode.SYSTEMERROR } : { type: OpCode.setData, stat };
@@ -202,7 +203,8 @@ function dispatch(srv: ZkServer, conn: Connection, session: Session, r: JuteRead
     case OpCode.addWatch: {
       const req = records.AddWatchRequest.read(r);
       if (req.mode !== AddWatchMode.PERSISTENT && req.mode !== AddWatchMode.PERSISTENT_RECURSIVE) {
-        return reply(ErrorCode.BADARGUMENTS);
+        // Apache fails to map the mode and answers MARSHALLINGERROR, keeping the connection.
+        return reply(ErrorCode.MARSHALLINGERROR);
       }
       db.watches.addPersistent(req.path, conn, req.mode === AddWatchMode.PERSISTENT_RECURSIVE);
       return reply(0, (w) => w.writeInt(0));
@@ -218,10 +220,12 @@ function dispatch(srv: ZkServer, conn: Connection, session: Session, r: JuteRead
     }
     case OpCode.auth:
       return auth(srv, conn, xid, records.AuthPacket.read(r));
-    case OpCode.sasl:
-      // SASL is not supported: answer AUTHFAILED (a code every client knows) and keep the session.
+    case OpCode.sasl: {
+      // SASL is not supported. Like Apache without a SASL login: OK, zxid 0, a null token.
       records.SaslToken.read(r);
-      return reply(ErrorCode.AUTHFAILED);
+      conn.beginReply(xid, 0, 0).writeBuffer(null);
+      return conn.endReply();
+    }
     case OpCode.getEphemerals:
       return reads.getEphemerals(db, conn, records.PathRequest.read(r), reply);
     case OpCode.getAllChildrenNumber:

@@ -243,6 +243,30 @@ describe("operations", () => {
     assert.equal((await c.exists("/mw")).err, ErrorCode.NONODE);
   });
 
+  test("multi success results: create2 answers type 1 (as Apache does), container 15 with its Stat", async () => {
+    const c = await client();
+    const ops: MultiOp[] = [
+      { type: OpCode.create2, req: { path: "/ms", data: null, acl: OPEN, flags: 0 } },
+      { type: OpCode.setData, req: { path: "/ms", data: Buffer.from("x"), version: 0 } },
+      { type: OpCode.createContainer, req: { path: "/ms/c", data: null, acl: OPEN, flags: 4 } },
+      { type: OpCode.check, req: { path: "/ms", version: 1 } },
+      { type: OpCode.delete, req: { path: "/ms/c", version: -1 } },
+    ];
+    const codec = { write: (w: Parameters<typeof writeMultiRequest>[0], v: MultiOp[]) => writeMultiRequest(w, v), read: () => [] };
+    c.send(c.frame(OpCode.multi, codec, ops));
+    const r = new JuteReader(await c.nextFrame());
+    const h = records.ReplyHeader.read(r);
+    const res = readMultiResponse(r);
+    assert.deepEqual(
+      res.map((x) => x.type),
+      [OpCode.create, OpCode.setData, OpCode.create2, OpCode.check, OpCode.delete],
+    );
+    const set = res[1];
+    assert.ok(set?.type === OpCode.setData);
+    assert.equal(set.stat.version, 1);
+    assert.equal(set.stat.mzxid, h.zxid); // one zxid for the whole multi
+  });
+
   test("whoAmI lists ip and digest ids; unknown auth scheme → AUTHFAILED and close", async () => {
     const c = await client();
     const a = await c.call(OpCode.auth, records.AuthPacket, { type: 0, scheme: "digest", auth: Buffer.from("bob:pw") }, null);
@@ -258,7 +282,7 @@ describe("operations", () => {
     await c.closedPromise;
   });
 
-  test("reconfig → RECONFIGDISABLED, sasl → AUTHFAILED, standalone check → UNIMPLEMENTED and close", async () => {
+  test("reconfig → RECONFIGDISABLED, sasl → null token, bad addWatch mode → MARSHALLINGERROR, standalone check → UNIMPLEMENTED and close", async () => {
     const c = await client();
     const rc = await c.call(
       OpCode.reconfig,
@@ -267,8 +291,10 @@ describe("operations", () => {
       null,
     );
     assert.equal(rc.err, ErrorCode.RECONFIGDISABLED);
-    const sasl = await c.call(OpCode.sasl, records.SaslToken, { token: Buffer.alloc(0) }, null);
-    assert.equal(sasl.err, ErrorCode.AUTHFAILED);
+    const sasl = await c.call(OpCode.sasl, records.SaslToken, { token: Buffer.alloc(0) }, records.SaslToken);
+    assert.deepEqual([sasl.err, sasl.zxid, sasl.body], [0, 0n, { token: null }]);
+    const badMode = await c.call(OpCode.addWatch, records.AddWatchRequest, { path: "/", mode: 7 }, null);
+    assert.equal(badMode.err, ErrorCode.MARSHALLINGERROR);
     const chk = await c.call(OpCode.check, records.CheckVersionRequest, { path: "/", version: -1 }, null);
     assert.equal(chk.err, ErrorCode.UNIMPLEMENTED);
     await c.closedPromise;
