@@ -1,7 +1,7 @@
 /** Data tree semantics without sockets: Stat fields, cversion/sequence rules, check order, multi. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ErrorCode, OpCode, type ACL, type Id, type MultiOp } from "../../src/protocol/index.js";
+import { ErrorCode, OpCode, type ACL, type Id, type MultiOp, type Stat } from "../../src/protocol/index.js";
 import { ZkDatabase } from "../../src/server/database.js";
 import { prepCreate, prepDelete, prepMulti, prepSetACL, prepSetData, sequenceSuffix, type PrepContext } from "../../src/server/prep.js";
 import { reapContainers } from "../../src/server/reaper.js";
@@ -205,8 +205,8 @@ describe("multi", () => {
       txn.txns.map((t) => ("path" in t ? t.path : "")),
       ["/m", "/m/s-0000000000", "/m/s-0000000001", "/m", "/m", "/m/s-0000000000"],
     );
-    const stats: unknown[] = [];
-    db.commit(SID, txn, stats as never);
+    const stats: (Stat | null)[] = [];
+    db.commit(SID, txn, stats);
     assert.equal(db.lastZxid, 1);
     assert.equal(db.tree.get("/m")?.stat().cversion, 3);
     assert.equal(db.tree.get("/m")?.stat().version, 1);
