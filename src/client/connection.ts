@@ -142,7 +142,7 @@ export class Connection {
     this.writer.patchInt(off, this.writer.length - off - 4);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => this.flush());
+      setImmediate(() => this.flush());
     }
   }
 

@@ -8,6 +8,8 @@ export interface PausableProxy {
   readonly connectString: string;
   readonly accepted: number;
   cut(): void;
+  /** Stop forwarding bytes on open links without closing them (a hung server or a partition). */
+  freeze(): void;
   block(): void;
   unblock(): void;
   close(): Promise<void>;
@@ -16,6 +18,7 @@ export interface PausableProxy {
 export function startPausableProxy(targetHost: string, targetPort: number): Promise<PausableProxy> {
   const sockets = new Set<net.Socket>();
   let blocked = false;
+  const links: { inbound: net.Socket; outbound: net.Socket }[] = [];
   let accepted = 0;
   const server = net.createServer((inbound) => {
     if (blocked) {
@@ -35,6 +38,7 @@ export function startPausableProxy(targetHost: string, targetPort: number): Prom
     }
     inbound.pipe(outbound);
     outbound.pipe(inbound);
+    links.push({ inbound, outbound });
   });
   const cut = (): void => {
     for (const s of sockets) s.destroy();
@@ -49,6 +53,14 @@ export function startPausableProxy(targetHost: string, targetPort: number): Prom
           return accepted;
         },
         cut,
+        freeze: () => {
+          for (const { inbound, outbound } of links.splice(0)) {
+            inbound.unpipe(outbound);
+            outbound.unpipe(inbound);
+            inbound.pause();
+            outbound.pause();
+          }
+        },
         block: () => void (blocked = true),
         unblock: () => void (blocked = false),
         close: () =>

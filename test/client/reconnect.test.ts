@@ -15,6 +15,7 @@ import {
   type WatchEvent,
 } from "../../src/client/index.js";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
+import { startTcpProxy } from "../harness/tcp-proxy.js";
 import { startPausableProxy } from "./pausable-proxy.js";
 
 async function nextState(it: AsyncIterator<StateEvent>, type: StateEvent["type"]): Promise<StateEvent> {
@@ -124,6 +125,54 @@ forEachBackend("client reconnect", (backend) => {
     } finally {
       await c.close();
       await direct.close();
+      await proxy.close();
+    }
+  });
+
+  test("an idle session is kept alive by pings sent on send idleness (§7.7)", async () => {
+    let pings = 0;
+    let enough!: () => void;
+    const threePings = new Promise<void>((resolve) => (enough = resolve));
+    const proxy = await startTcpProxy(backend().port, {
+      onFrame: (f) => {
+        if (f.direction === "c2s" && f.bytes.length === 12 && f.bytes.readInt32BE(4) === -2 && ++pings === 3) enough();
+      },
+    });
+    const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout: 1000 });
+    const seen: string[] = [];
+    c.on("state", (e) => seen.push(e.type));
+    try {
+      await c.connect();
+      const started = performance.now();
+      await threePings;
+      const elapsed = performance.now() - started;
+      // Three pings at ~timeout/3 spacing; the server never expired us meanwhile.
+      assert.ok(elapsed >= 2 * (c.sessionTimeout / 3) * 0.9, `3 pings after ${Math.round(elapsed)} ms`);
+      assert.deepEqual(seen, ["connected"]);
+      assert.notEqual(await c.exists("/"), null);
+    } finally {
+      await c.close();
+      await proxy.close();
+    }
+  });
+
+  test("a server that stops answering is dropped after the read timeout (2/3 of the session timeout)", async () => {
+    const proxy = await startPausableProxy(backend().host, backend().port);
+    const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout: 3000, reconnectDelay: 20 });
+    try {
+      await c.connect();
+      const states = c.states();
+      proxy.freeze();
+      const frozenAt = performance.now();
+      const hung = c.exists("/");
+      const suspended = await nextState(states, "suspended");
+      const elapsed = performance.now() - frozenAt;
+      assert.ok(suspended.type === "suspended" && /no reply/.test(suspended.reason.message), String(suspended));
+      assert.ok(elapsed >= 1500 && elapsed < 3000, `read timeout after ${Math.round(elapsed)} ms`);
+      await assert.rejects(hung, ConnectionLossError);
+      await nextState(states, "reconnected");
+    } finally {
+      await c.close();
       await proxy.close();
     }
   });
