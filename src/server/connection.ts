@@ -3,6 +3,10 @@
  * socket chunk produces (replies, and notifications from other connections' writes) is written in
  * one socket write per connection after the whole chunk has been processed. No exception escapes
  * the socket handlers: any failure closes this connection only.
+ *
+ * Durability gate: output is tagged with the zxid the server had applied when it was produced and
+ * is held until the txn log has synced that zxid (a reply may reveal a write, so it must not leave
+ * before the write is on disk). Held output is released strictly in order, keeping FIFO replies.
  */
 import type { Socket } from "node:net";
 import { ErrorCode, FrameDecoder, JuteWriter, type Id } from "../protocol/index.js";
@@ -23,6 +27,12 @@ export interface ConnectionHandler {
   /** Flush every connection that has output queued (called once per processed chunk). */
   flushAll(): void;
   markDirty(conn: Connection): void;
+}
+
+interface HeldOutput {
+  readonly bytes: Buffer;
+  /** Released once the log is durable up to this zxid. */
+  readonly zxid: number;
 }
 
 let nextConnectionId = 1;
@@ -47,6 +57,8 @@ export class Connection implements Watcher, SessionOwner {
   private out = new JuteWriter(4096);
   private replyStart = 0;
   private queued = false;
+  private held: HeldOutput[] = [];
+  private endRequested = false;
 
   constructor(
     private readonly socket: Socket,
@@ -177,27 +189,51 @@ export class Connection implements Watcher, SessionOwner {
     this.handler.markDirty(this);
   }
 
-  flush(): void {
+  /**
+   * Move queued output behind the durability gate: `appliedZxid` is what it may depend on,
+   * `durableZxid` what is on disk. Returns true while output is still held back.
+   */
+  flush(appliedZxid: number, durableZxid: number): boolean {
     this.queued = false;
-    if (this.out.length === 0) return;
-    if (!this.socket.destroyed) this.socket.write(this.out.toBuffer());
-    // Don't keep a large reply's buffer alive for the connection's lifetime.
-    if (this.out.length > 1 << 16) this.out = new JuteWriter(4096);
-    else this.out.reset();
+    if (this.out.length > 0) {
+      this.held.push({ bytes: this.out.toBuffer(), zxid: appliedZxid });
+      // Don't keep a large reply's buffer alive for the connection's lifetime.
+      if (this.out.length > 1 << 16) this.out = new JuteWriter(4096);
+      else this.out.reset();
+    }
+    return this.release(durableZxid);
   }
 
-  /** Stop reading, send what is queued, then close (used after error replies that end a connection). */
+  /** Write the held output the log has made durable; true while some is still held. */
+  release(durableZxid: number): boolean {
+    let n = 0;
+    while (n < this.held.length && (this.held[n]?.zxid ?? Infinity) <= durableZxid) n++;
+    if (n > 0) {
+      const ready = this.held.splice(0, n);
+      if (!this.socket.destroyed) {
+        this.socket.write(ready.length === 1 && ready[0] !== undefined ? ready[0].bytes : Buffer.concat(ready.map((h) => h.bytes)));
+      }
+    }
+    if (this.held.length === 0 && this.endRequested && !this.socket.destroyed) {
+      this.endRequested = false;
+      this.socket.end(() => this.socket.destroy());
+    }
+    return this.held.length > 0;
+  }
+
+  /** Stop reading, send what is queued (once durable), then close (after error replies that end a connection). */
   closeAfterFlush(): void {
     if (this.socket.destroyed) return;
     this.closing = true;
-    this.flush();
-    this.socket.end(() => this.socket.destroy());
+    this.endRequested = true;
+    this.handler.markDirty(this);
   }
 
   /** Close without sending anything further (session moved to another connection, expiry). */
   close(_reason: string): void {
     this.closing = true;
     this.out.reset();
+    this.held = [];
     this.socket.destroy();
   }
 }

@@ -15,3 +15,8 @@ export class InvalidArgumentError extends Error {
 export class ServerClosedError extends Error {
   override readonly name = "ServerClosedError";
 }
+
+/** The data dir cannot be recovered safely (corruption before the log's tail, a missing log range). */
+export class StorageCorruptError extends Error {
+  override readonly name = "StorageCorruptError";
+}

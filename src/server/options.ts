@@ -29,8 +29,26 @@ export interface ServerOptions {
   superDigest?: string;
   /** pino-compatible logger. Default: silent. */
   logger?: Logger;
-  /** Where durable state will live; accepted and recorded, unused while the server is in-memory. */
+  /**
+   * Directory for snapshots (and the txn log unless dataLogDir is set). Without it the server is
+   * in-memory only: nothing survives a restart.
+   */
   dataDir?: string;
+  /** Directory for the txn log (put it on its own disk for fsync latency). Default: dataDir. */
+  dataLogDir?: string;
+  /** fdatasync the txn log before acknowledging writes. Default true. */
+  forceSync?: boolean;
+  /** Write a snapshot after this many txns. Default 100000. */
+  snapCount?: number;
+  /** Snapshots (and the logs they need) kept after a new snapshot; older ones are deleted. Default 3. */
+  snapRetainCount?: number;
+  /** Concurrent connections allowed from one client address; 0 = unlimited. Default 60. */
+  maxClientCnxns?: number;
+  /**
+   * Requests one connection may have queued or awaiting their reply before the server stops reading
+   * from it (backpressure). Default 1000.
+   */
+  maxOutstandingRequests?: number;
 }
 
 export interface ResolvedOptions {
@@ -47,12 +65,22 @@ export interface ResolvedOptions {
   readonly superDigest: string | null;
   readonly logger: Logger;
   readonly dataDir: string | null;
+  readonly dataLogDir: string | null;
+  readonly forceSync: boolean;
+  readonly snapCount: number;
+  readonly snapRetainCount: number;
+  readonly maxClientCnxns: number;
+  readonly maxOutstandingRequests: number;
 }
 
 export const DEFAULT_PORT = 2181;
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_TICK_TIME = 2000;
 export const DEFAULT_CONTAINER_CHECK_INTERVAL_MS = 60_000;
+export const DEFAULT_SNAP_COUNT = 100_000;
+export const DEFAULT_SNAP_RETAIN_COUNT = 3;
+export const DEFAULT_MAX_CLIENT_CNXNS = 60;
+export const DEFAULT_MAX_OUTSTANDING_REQUESTS = 1000;
 export const DEFAULT_FOUR_LETTER_WORDS: readonly string[] = ["srvr"];
 /** Kept below every 4lw code (≈ 0x63…) so the 4lw detection stays unambiguous (§1.1). */
 export const MAX_MAX_BUFFER = 0x1000_0000;
@@ -121,6 +149,13 @@ export function parseOptions(opts: ServerOptions = {}): ResolvedOptions {
   if (dataDir !== null && (typeof dataDir !== "string" || dataDir === "")) {
     throw new InvalidArgumentError("dataDir", "expected a non-empty string");
   }
+  const dataLogDir = opts.dataLogDir ?? dataDir;
+  if (dataLogDir !== null && (typeof dataLogDir !== "string" || dataLogDir === "")) {
+    throw new InvalidArgumentError("dataLogDir", "expected a non-empty string");
+  }
+  if (dataLogDir !== null && dataDir === null) throw new InvalidArgumentError("dataLogDir", "requires dataDir");
+  const forceSync = opts.forceSync ?? true;
+  if (typeof forceSync !== "boolean") throw new InvalidArgumentError("forceSync", "expected a boolean");
   return {
     port,
     host,
@@ -135,5 +170,15 @@ export function parseOptions(opts: ServerOptions = {}): ResolvedOptions {
     superDigest,
     logger,
     dataDir,
+    dataLogDir,
+    forceSync,
+    snapCount: int("snapCount", opts.snapCount ?? DEFAULT_SNAP_COUNT, 2),
+    snapRetainCount: int("snapRetainCount", opts.snapRetainCount ?? DEFAULT_SNAP_RETAIN_COUNT, 1),
+    maxClientCnxns: int("maxClientCnxns", opts.maxClientCnxns ?? DEFAULT_MAX_CLIENT_CNXNS, 0),
+    maxOutstandingRequests: int(
+      "maxOutstandingRequests",
+      opts.maxOutstandingRequests ?? DEFAULT_MAX_OUTSTANDING_REQUESTS,
+      1,
+    ),
   };
 }

@@ -18,6 +18,9 @@ import { parseOptions, type ResolvedOptions, type ServerOptions } from "./option
 import { reapContainers } from "./reaper.js";
 import { handleRequest } from "./requests.js";
 import { SessionTracker, type Session } from "./sessions.js";
+import { Persistence } from "./storage/persistence.js";
+import { recover } from "./storage/recovery.js";
+import type { SessionImage, SnapshotResult } from "./storage/snapshot.js";
 
 export interface RunningServer {
   /** `host:port`, ready for any ZooKeeper client. */
@@ -29,6 +32,8 @@ export interface RunningServer {
   stats(): ServerStats;
   /** Test hook: expire a session now, exactly as a missed timeout would (ephemerals go, watches fire). */
   expireSession(sessionId: bigint): boolean;
+  /** Write a snapshot now (null without a dataDir, or if it failed); for tests and benchmarks. */
+  takeSnapshot(): Promise<SnapshotResult | null>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -38,6 +43,10 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
   packetsReceived = 0;
   private readonly connections = new Set<Connection>();
   private readonly dirty = new Set<Connection>();
+  /** Connections with output held until the log syncs. */
+  private readonly waiting = new Set<Connection>();
+  private readonly perAddress = new Map<string, number>();
+  persistence: Persistence | null = null;
   private readonly startedAt = Date.now();
   private timers: NodeJS.Timeout[] = [];
   private listener: Server | null = null;
@@ -45,6 +54,46 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
 
   constructor(readonly options: ResolvedOptions) {
     this.sessions = new SessionTracker(options.tickTime, Date.now());
+  }
+
+  /** Load the data dir (snapshot + log replay) and start logging; before listen(). */
+  async openStorage(): Promise<void> {
+    const o = this.options;
+    if (o.dataDir === null) return;
+    const logDir = o.dataLogDir ?? o.dataDir;
+    const rec = await recover(this.db.tree, o.dataDir, logDir, o.logger);
+    this.db.lastZxid = rec.lastZxid;
+    const now = Date.now();
+    this.sessions.reserveBelow(rec.nextSessionId);
+    for (const s of rec.sessions) this.sessions.restore(s.id, s.password, s.timeout, now);
+    const p = new Persistence(
+      { dataDir: o.dataDir, logDir, forceSync: o.forceSync, snapCount: o.snapCount, snapRetainCount: o.snapRetainCount, logger: o.logger },
+      {
+        tree: this.db.tree,
+        lastZxid: () => this.db.lastZxid,
+        sessionImages: () => this.sessionImages(),
+        nextSessionId: () => this.sessions.nextSessionId,
+        onDurable: (z) => this.releaseHeld(z),
+        onFatal: (err) => this.storageFailed(err),
+      },
+      rec.lastZxid,
+    );
+    this.persistence = p;
+    this.db.sink = p;
+  }
+
+  private sessionImages(): SessionImage[] {
+    return [...this.sessions.sessions.values()].map((s) => ({ id: s.id, password: s.password, timeout: s.timeout }));
+  }
+
+  private releaseHeld(durableZxid: number): void {
+    for (const c of this.waiting) if (!c.release(durableZxid)) this.waiting.delete(c);
+  }
+
+  /** Nothing more can be made durable: stop serving rather than acknowledge writes we may lose. */
+  private storageFailed(err: unknown): void {
+    this.options.logger.error({ err }, "txn log write failed; shutting the server down");
+    void this.close();
   }
 
   async listen(): Promise<{ host: string; port: number }> {
@@ -92,6 +141,10 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     this.connections.add(new Connection(socket, this, this.options.maxBuffer, this.options.logger));
   }
 
+  private get durableZxid(): number {
+    return this.persistence?.durableZxid ?? this.db.lastZxid;
+  }
+
   handshake(conn: Connection, frame: Buffer): void {
     handleHandshake(this, conn, frame);
   }
@@ -109,6 +162,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
   closed(conn: Connection): void {
     this.connections.delete(conn);
     this.dirty.delete(conn);
+    this.waiting.delete(conn);
     this.db.watches.removeWatcher(conn);
     // The session outlives its connection until it expires or is resumed elsewhere (§7.6).
     if (conn.session !== null && conn.session.owner === conn) conn.session.owner = null;
@@ -119,13 +173,17 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
   }
 
   flushAll(): void {
-    for (const c of this.dirty) c.flush();
+    const applied = this.db.lastZxid;
+    const durable = this.durableZxid;
+    for (const c of this.dirty) if (c.flush(applied, durable)) this.waiting.add(c);
     this.dirty.clear();
+    // Group commit: everything this turn applied shares one write + fdatasync.
+    this.persistence?.kick();
   }
 
   createSession(timeout: number, now: number): Session {
     const s = this.sessions.create(timeout, now);
-    this.db.commit(s.id, { type: "createSession", timeout });
+    this.db.commit(s.id, { type: "createSession", timeout, password: s.password });
     return s;
   }
 
@@ -208,14 +266,15 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
   }
 
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
+    this.closing ??= (async () => {
       for (const t of this.timers) clearInterval(t);
       this.timers = [];
       for (const c of this.connections) c.close("server shutting down");
       const listener = this.listener;
-      if (listener === null) return resolve();
-      listener.close(() => resolve());
-    });
+      if (listener !== null) await new Promise<void>((resolve) => listener.close(() => resolve()));
+      // Finish the fsync in flight (and anything queued) so the data dir ends consistent.
+      await this.persistence?.close();
+    })();
     return this.closing;
   }
 }
@@ -223,7 +282,15 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
 /** Start an embedded server; resolves once it is listening. */
 export async function startServer(opts?: ServerOptions): Promise<RunningServer> {
   const srv = new ZkServer(parseOptions(opts));
-  const { host, port } = await srv.listen();
+  await srv.openStorage();
+  let addr: { host: string; port: number };
+  try {
+    addr = await srv.listen();
+  } catch (err) {
+    await srv.close();
+    throw err;
+  }
+  const { host, port } = addr;
   const close = (): Promise<void> => srv.close();
   return {
     connectString: `${host.includes(":") ? `[${host}]` : host}:${port}`,
@@ -235,6 +302,7 @@ export async function startServer(opts?: ServerOptions): Promise<RunningServer> 
       if (srv.isClosed) throw new ServerClosedError("server is closed");
       return srv.expireSession(sessionId);
     },
+    takeSnapshot: async () => (srv.persistence === null ? null : srv.persistence.takeSnapshot()),
     [Symbol.asyncDispose]: close,
   };
 }

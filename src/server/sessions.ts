@@ -64,6 +64,25 @@ export class SessionTracker {
     return s;
   }
 
+  /** The id the next new session gets (persisted so ids never repeat across restarts). */
+  get nextSessionId(): bigint {
+    return this.nextId;
+  }
+
+  /** Never hand out ids below `id` (ids seen in the data dir). */
+  reserveBelow(id: bigint): void {
+    if (id > this.nextId) this.nextId = id;
+  }
+
+  /** A session recovered from disk, with a fresh deadline of its full timeout. */
+  restore(id: bigint, password: Buffer, timeout: number, now: number): Session {
+    const s: Session = { id, password, timeout, expireAt: 0, closing: false, owner: null };
+    this.sessions.set(id, s);
+    this.touch(s, now);
+    if (BigInt.asUintN(64, id) >= this.nextId) this.nextId = BigInt.asUintN(64, id) + 1n;
+    return s;
+  }
+
   touch(s: Session, now: number): void {
     if (s.closing) return;
     const at = this.bucketOf(now + s.timeout);

@@ -29,6 +29,19 @@ export interface NodeView {
 
 const NO_OWNER = 0n;
 
+/**
+ * A running snapshot's copy-on-write hook (storage/snapshot.ts): before a node that existed when
+ * the snapshot began changes for the first time, its old state is handed to `preserve`, so the
+ * snapshot is an exact image of the tree at its zxid even though it is written across many turns.
+ */
+export interface SnapshotCow {
+  readonly id: number;
+  preserve(path: string, node: DataNode): void;
+}
+
+/** Identical ACL lists share one array (most trees use a handful): ~100 bytes saved per node. */
+const ACL_CACHE_LIMIT = 10_000;
+
 export class DataNode implements NodeView {
   children: Set<string> | null = null;
   mzxid: number;
@@ -37,6 +50,8 @@ export class DataNode implements NodeView {
   version = 0;
   cversion = 0;
   aversion = 0;
+  /** Id of the snapshot that already holds this node (see SnapshotCow); 0 = none. */
+  snapMark = 0;
 
   constructor(
     public data: Buffer | null,
@@ -114,6 +129,9 @@ export class DataTree {
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   private dataBytes = 0;
+  private readonly aclCache = new Map<string, readonly ACL[]>();
+  /** Set while a snapshot is being written. */
+  cow: SnapshotCow | null = null;
 
   constructor(private readonly events: TreeEvents) {
     const empty = Buffer.alloc(0);
@@ -131,10 +149,66 @@ export class DataTree {
   }
 
   private linkChild(path: string): DataNode {
-    const parent = this.nodes.get(parentOf(path));
+    const parentPath = parentOf(path);
+    const parent = this.nodes.get(parentPath);
     if (parent === undefined) throw new Error(`internal: parent of ${path} missing`);
+    this.beforeChange(parentPath, parent);
     (parent.children ??= new Set()).add(childName(path));
     return parent;
+  }
+
+  private beforeChange(path: string, node: DataNode): void {
+    const cow = this.cow;
+    if (cow !== null && node.snapMark !== cow.id) {
+      node.snapMark = cow.id;
+      cow.preserve(path, node);
+    }
+  }
+
+  internAcl(acl: readonly ACL[]): readonly ACL[] {
+    let key = "";
+    for (const a of acl) key += `${a.perms}\u0000${a.id.scheme}\u0000${a.id.id}\u0001`;
+    const hit = this.aclCache.get(key);
+    if (hit !== undefined) return hit;
+    if (this.aclCache.size < ACL_CACHE_LIMIT) this.aclCache.set(key, acl);
+    return acl;
+  }
+
+  /** Every node with its path, in insertion order; live (see Map iteration semantics). */
+  entries(): IterableIterator<[string, DataNode]> {
+    return this.nodes.entries();
+  }
+
+  /** Replace the whole tree with nodes read from a snapshot (no events); parents may come in any order. */
+  load(nodes: ReadonlyMap<string, DataNode>): void {
+    this.nodes.clear();
+    this.ephemerals.clear();
+    this.containers.clear();
+    this.ttls.clear();
+    this.dataBytes = 0;
+    for (const [path, node] of nodes) {
+      node.children = null;
+      node.acl = this.internAcl(node.acl);
+      this.nodes.set(path, node);
+    }
+    if (!this.nodes.has("/")) throw new Error("snapshot has no root node");
+    for (const [path, node] of this.nodes) {
+      this.dataBytes += path.length + node.dataLength;
+      if (path === "/") continue;
+      const parent = this.nodes.get(parentOf(path));
+      if (parent === undefined) throw new Error(`snapshot node ${path} has no parent`);
+      (parent.children ??= new Set()).add(childName(path));
+      this.track(path, node);
+    }
+  }
+
+  private track(path: string, node: DataNode): void {
+    if (node.kind === NodeKind.ephemeral) {
+      let set = this.ephemerals.get(node.owner);
+      if (set === undefined) this.ephemerals.set(node.owner, (set = new Set()));
+      set.add(path);
+    } else if (node.kind === NodeKind.container) this.containers.add(path);
+    else if (node.kind === NodeKind.ttl) this.ttls.add(path);
   }
 
   get(path: string): DataNode | undefined {
@@ -180,18 +254,14 @@ export class DataTree {
     zxid: number,
     time: number,
   ): DataNode {
-    const node = new DataNode(data, acl, kind, owner, ttl, zxid, time);
+    const node = new DataNode(data, this.internAcl(acl), kind, owner, ttl, zxid, time);
+    if (this.cow !== null) node.snapMark = this.cow.id; // born after the snapshot's zxid: not in it
     const parent = this.linkChild(path);
     parent.cversion = parentCversion;
     parent.pzxid = zxid;
     this.nodes.set(path, node);
     this.dataBytes += path.length + node.dataLength;
-    if (kind === NodeKind.ephemeral) {
-      let set = this.ephemerals.get(owner);
-      if (set === undefined) this.ephemerals.set(owner, (set = new Set()));
-      set.add(path);
-    } else if (kind === NodeKind.container) this.containers.add(path);
-    else if (kind === NodeKind.ttl) this.ttls.add(path);
+    this.track(path, node);
     this.events.nodeEvent(EventType.NodeCreated, path, acl);
     this.events.childEvent(parentOf(path), parent.acl);
     return node;
@@ -203,6 +273,8 @@ export class DataTree {
     const parentPath = parentOf(path);
     const parent = this.nodes.get(parentPath);
     if (parent === undefined) throw new Error(`internal: parent of ${path} missing`);
+    this.beforeChange(path, node);
+    this.beforeChange(parentPath, parent);
     this.nodes.delete(path);
     parent.children?.delete(childName(path));
     parent.pzxid = zxid;
@@ -220,6 +292,7 @@ export class DataTree {
   setData(path: string, data: Buffer | null, version: number, zxid: number, time: number): DataNode {
     const node = this.nodes.get(path);
     if (node === undefined) throw new Error(`internal: setData of missing ${path}`);
+    this.beforeChange(path, node);
     this.dataBytes += (data === null ? 0 : data.length) - node.dataLength;
     node.data = data;
     node.version = version;
@@ -232,7 +305,8 @@ export class DataTree {
   setACL(path: string, acl: readonly ACL[], aversion: number): DataNode {
     const node = this.nodes.get(path);
     if (node === undefined) throw new Error(`internal: setACL of missing ${path}`);
-    node.acl = acl;
+    this.beforeChange(path, node);
+    node.acl = this.internAcl(acl);
     node.aversion = aversion;
     return node;
   }

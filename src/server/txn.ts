@@ -1,6 +1,6 @@
 /**
  * Transactions: every change to the data tree is a Txn applied by `applyTxn`, so a txn log can
- * record and replay exactly what happened (durability comes later). A Txn holds only decided
+ * record and replay exactly what happened (storage/txnlog.ts). A Txn holds only decided
  * values (final path, new versions, parent cversion); all checks already ran in prep.ts.
  */
 import type { ACL, Stat } from "../protocol/index.js";
@@ -29,7 +29,8 @@ export type Txn =
   | { type: "setData"; path: string; data: Buffer | null; version: number }
   | { type: "setACL"; path: string; acl: readonly ACL[]; aversion: number }
   | { type: "check"; path: string }
-  | { type: "createSession"; timeout: number }
+  /** The password is logged so a session can be resumed after a restart. */
+  | { type: "createSession"; timeout: number; password: Buffer }
   | { type: "closeSession" }
   /** A failed write still consumes its zxid (§7.5). */
   | { type: "error"; err: number }

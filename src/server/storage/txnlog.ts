@@ -1,0 +1,177 @@
+/**
+ * The append-only txn log with group commit. `append` only encodes into an in-memory batch; once
+ * per event-loop turn (`schedule`), the whole batch goes to disk with one write and one fdatasync,
+ * and only then is `onDurable(lastZxid)` called so the server may release the replies of that
+ * batch. Txns applied while an fsync is in flight simply join the next batch.
+ *
+ * File layout: header = "OVLG" + int version, then records:
+ *   int length (of payload), uint32 crc32(payload), payload = TxnRecord (codec.ts)
+ * A record is never split across files; a multi is one record, so it is all-or-nothing on disk.
+ */
+import { open, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { JuteWriter } from "../../protocol/index.js";
+import type { Logger } from "../logger.js";
+import type { Txn, TxnHeader } from "../txn.js";
+import { crc32, writeTxnRecord } from "./codec.js";
+import { LOG_PREFIX, fileName, fsyncDir } from "./files.js";
+
+export const LOG_MAGIC = Buffer.from("OVLG", "latin1");
+export const LOG_VERSION = 1;
+export const LOG_HEADER_LENGTH = 8;
+/** Records above this are treated as garbage when reading (a multi is bounded by jute.maxbuffer). */
+export const MAX_RECORD_LENGTH = 256 * 1024 * 1024;
+
+export interface TxnLogOptions {
+  readonly dir: string;
+  /** fdatasync after each batch (Apache's forceSync). Without it a batch is acknowledged once written. */
+  readonly forceSync: boolean;
+  readonly logger: Logger;
+  /** Every txn up to `zxid` is on disk. */
+  readonly onDurable: (zxid: number) => void;
+  /** A write or sync failed: nothing more can be acknowledged. */
+  readonly onFatal: (err: unknown) => void;
+}
+
+export interface BatchStats {
+  batches: number;
+  records: number;
+  bytes: number;
+}
+
+export class TxnLog {
+  private batch = new JuteWriter(64 * 1024);
+  private spare: JuteWriter | null = new JuteWriter(64 * 1024);
+  private batchFirst = 0;
+  private batchLast = 0;
+  private batchRecords = 0;
+  private file: FileHandle | null = null;
+  private inFlight = false;
+  private scheduled = false;
+  private rollRequested = false;
+  private failed = false;
+  private drained: (() => void)[] = [];
+  readonly stats: BatchStats = { batches: 0, records: 0, bytes: 0 };
+
+  constructor(
+    private readonly opts: TxnLogOptions,
+    /** Highest zxid already on disk (from recovery). */
+    public durableZxid: number,
+  ) {}
+
+  append(hdr: TxnHeader, txn: Txn): void {
+    const w = this.batch;
+    const start = w.length;
+    w.writeInt(0).writeInt(0);
+    try {
+      writeTxnRecord(w, hdr, txn);
+    } catch (err) {
+      w.truncate(start);
+      throw err;
+    }
+    const len = w.length - start - 8;
+    w.patchInt(start, len);
+    w.patchInt(start + 4, crc32(w.view().subarray(start + 8)) | 0);
+    if (this.batchRecords === 0) this.batchFirst = hdr.zxid;
+    this.batchLast = hdr.zxid;
+    this.batchRecords++;
+  }
+
+  /** Txns appended but not yet durable? */
+  get pending(): boolean {
+    return this.batchRecords > 0 || this.inFlight;
+  }
+
+  /** Start a new file with the next batch (called when a snapshot begins, so old files can be purged). */
+  roll(): void {
+    this.rollRequested = true;
+  }
+
+  /** Sync the current batch after this event-loop turn, so every socket read in it shares one fsync. */
+  schedule(): void {
+    if (this.scheduled || this.inFlight || this.batchRecords === 0 || this.failed) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.syncBatch();
+    });
+  }
+
+  private async syncBatch(): Promise<void> {
+    if (this.inFlight || this.batchRecords === 0 || this.failed) return;
+    const w = this.batch;
+    this.batch = this.spare ?? new JuteWriter(64 * 1024);
+    this.spare = null;
+    const first = this.batchFirst;
+    const last = this.batchLast;
+    const count = this.batchRecords;
+    this.batchRecords = 0;
+    this.inFlight = true;
+    try {
+      const file = await this.fileFor(first);
+      const bytes = w.view();
+      for (let off = 0; off < bytes.length; ) {
+        const { bytesWritten } = await file.write(bytes, off, bytes.length - off);
+        off += bytesWritten;
+      }
+      if (this.opts.forceSync) await file.datasync();
+      this.stats.batches++;
+      this.stats.records += count;
+      this.stats.bytes += bytes.length;
+    } catch (err) {
+      this.failed = true;
+      this.inFlight = false;
+      this.wakeDrained();
+      this.opts.onFatal(err);
+      return;
+    }
+    w.reset();
+    this.spare = w;
+    this.inFlight = false;
+    this.durableZxid = last;
+    try {
+      this.opts.onDurable(last);
+    } finally {
+      if (this.batchRecords > 0) this.schedule();
+      else this.wakeDrained();
+    }
+  }
+
+  private async fileFor(firstZxid: number): Promise<FileHandle> {
+    if (this.file !== null && !this.rollRequested) return this.file;
+    this.rollRequested = false;
+    if (this.file !== null) {
+      const old = this.file;
+      this.file = null;
+      await old.close();
+    }
+    const path = join(this.opts.dir, fileName(LOG_PREFIX, firstZxid));
+    const file = await open(path, "w");
+    const header = Buffer.alloc(LOG_HEADER_LENGTH);
+    LOG_MAGIC.copy(header, 0);
+    header.writeInt32BE(LOG_VERSION, 4);
+    await file.write(header, 0, header.length, null);
+    await fsyncDir(this.opts.dir);
+    this.file = file;
+    this.opts.logger.debug({ path }, "new txn log file");
+    return file;
+  }
+
+  private wakeDrained(): void {
+    const d = this.drained;
+    this.drained = [];
+    for (const f of d) f();
+  }
+
+  /** Finish the batch in flight and whatever is still queued, then close the file. */
+  async close(): Promise<void> {
+    while ((this.inFlight || this.batchRecords > 0) && !this.failed) {
+      const done = new Promise<void>((resolve) => this.drained.push(resolve));
+      if (!this.inFlight) void this.syncBatch();
+      await done;
+    }
+    const file = this.file;
+    this.file = null;
+    await file?.close();
+  }
+}
