@@ -4,4 +4,6 @@ export type { ServerOptions } from "./options.js";
 export { DEFAULT_PORT, DEFAULT_HOST, DEFAULT_TICK_TIME, DEFAULT_CONTAINER_CHECK_INTERVAL_MS } from "./options.js";
 export type { ServerStats } from "./fourletter.js";
 export type { Logger, LogFn } from "./logger.js";
-export { InvalidArgumentError, ServerClosedError } from "./errors.js";
+export { InvalidArgumentError, ServerClosedError, StorageCorruptError } from "./errors.js";
+export { parseConfig, ConfigError, type ParsedConfig } from "./config.js";
+export type { SnapshotResult } from "./storage/snapshot.js";

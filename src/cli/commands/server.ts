@@ -1,6 +1,14 @@
 /** `overseer server`: run the embedded ZooKeeper-compatible server until SIGINT/SIGTERM. */
+import { readFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
-import { startServer, DEFAULT_PORT } from "../../server/index.js";
+import {
+  ConfigError,
+  InvalidArgumentError as ServerOptionError,
+  parseConfig,
+  startServer,
+  DEFAULT_PORT,
+  type ServerOptions,
+} from "../../server/index.js";
 
 function integer(name: string): (v: string) => number {
   return (v) => {
@@ -10,31 +18,59 @@ function integer(name: string): (v: string) => number {
 }
 
 interface ServerFlags {
-  port: number;
-  host: string;
+  config?: string;
+  port?: number;
+  host?: string;
   dataDir?: string;
   tickTime?: number;
   "4lw"?: string;
+}
+
+/** zoo.cfg first, then flags given on the command line override it. */
+function resolveOptions(flags: ServerFlags): ServerOptions {
+  let opts: ServerOptions = {};
+  if (flags.config !== undefined) {
+    const parsed = parseConfig(readFileSync(flags.config, "utf8"));
+    for (const w of parsed.warnings) console.error(`overseer: warning: ${flags.config}: ${w}`);
+    opts = { ...parsed.options };
+  }
+  const override = <K extends keyof ServerOptions>(key: K, v: ServerOptions[K] | undefined): void => {
+    if (v !== undefined) opts[key] = v;
+  };
+  override("port", flags.port);
+  override("host", flags.host);
+  override("dataDir", flags.dataDir);
+  override("tickTime", flags.tickTime);
+  override("fourLetterWords", flags["4lw"]);
+  return { ...opts, port: opts.port ?? DEFAULT_PORT };
 }
 
 export function registerServerCommand(program: Command): void {
   program
     .command("server")
     .description("run the embedded single-node ZooKeeper-compatible server")
-    .option("-p, --port <port>", "client port (0 = ephemeral)", integer("--port"), DEFAULT_PORT)
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("-d, --data-dir <dir>", "data directory (recorded; the server is in-memory for now)")
+    .option("-c, --config <file>", "ZooKeeper-style zoo.cfg (command-line flags override it)")
+    .option("-p, --port <port>", `client port (0 = ephemeral; default ${DEFAULT_PORT})`, integer("--port"))
+    .option("--host <host>", "address to listen on (default 127.0.0.1)")
+    .option("-d, --data-dir <dir>", "data directory: txn log + snapshots (without it the server is in-memory)")
     .option("--tick-time <ms>", "tick time in ms", integer("--tick-time"))
     .option("--4lw <list>", 'comma-separated four-letter-word whitelist ("*" = all)')
     .action(async (flags: ServerFlags) => {
-      const server = await startServer({
-        port: flags.port,
-        host: flags.host,
-        dataDir: flags.dataDir,
-        tickTime: flags.tickTime,
-        fourLetterWords: flags["4lw"],
-      });
-      console.log(`overseer server listening on ${server.connectString}`);
+      let opts: ServerOptions;
+      let server;
+      try {
+        opts = resolveOptions(flags);
+        server = await startServer(opts);
+      } catch (err) {
+        // A bad configuration is the user's to fix: name it and exit 2, without a stack trace.
+        if (err instanceof ConfigError || err instanceof ServerOptionError) {
+          console.error(`overseer: ${flags.config !== undefined && err instanceof ConfigError ? `${flags.config}: ` : ""}${err.message}`);
+          process.exitCode = 2;
+          return;
+        }
+        throw err;
+      }
+      console.log(`overseer server listening on ${server.connectString}${opts.dataDir !== undefined ? ` (data dir ${opts.dataDir})` : " (in-memory)"}`);
       const stop = (signal: string): void => {
         process.off("SIGINT", stop);
         process.off("SIGTERM", stop);
