@@ -7,6 +7,10 @@
  * Durability gate: output is tagged with the zxid the server had applied when it was produced and
  * is held until the txn log has synced that zxid (a reply may reveal a write, so it must not leave
  * before the write is on disk). Held output is released strictly in order, keeping FIFO replies.
+ *
+ * Backpressure: once `maxOutstanding` replies are queued or held, or the socket's own write buffer
+ * passes WRITE_HIGH_WATER (a client that does not read), the connection stops reading; frames
+ * already received wait in `backlog`. Reading resumes when the replies drain.
  */
 import type { Socket } from "node:net";
 import { ErrorCode, FrameDecoder, JuteWriter, type Id } from "../protocol/index.js";
@@ -18,6 +22,16 @@ import { WatchSet, type Watcher } from "./watches.js";
 
 /** Java clients refuse any frame longer than this (§1.1), so replies never exceed it. */
 export const MAX_REPLY_LENGTH = 0xfffff;
+/** Unsent bytes in the socket above which the connection stops reading requests. */
+export const WRITE_HIGH_WATER = 1 << 20;
+
+export interface ConnectionLimits {
+  readonly maxBuffer: number;
+  /** Replies queued or awaiting the log sync before reading pauses. */
+  readonly maxOutstanding: number;
+  /** Close a connection that has not completed its handshake within this many ms. */
+  readonly handshakeTimeoutMs: number;
+}
 
 export interface ConnectionHandler {
   handshake(conn: Connection, frame: Buffer): void;
@@ -31,6 +45,7 @@ export interface ConnectionHandler {
 
 interface HeldOutput {
   readonly bytes: Buffer;
+  readonly replies: number;
   /** Released once the log is durable up to this zxid. */
   readonly zxid: number;
 }
@@ -59,21 +74,44 @@ export class Connection implements Watcher, SessionOwner {
   private queued = false;
   private held: HeldOutput[] = [];
   private endRequested = false;
+  /** Replies in `out` / in `held`: the requests this connection has outstanding. */
+  private unreplied = 0;
+  private heldReplies = 0;
+  private backlog: Buffer[] = [];
+  private paused = false;
+  private resumeScheduled = false;
+  private handshakeTimer: NodeJS.Timeout | null;
 
   constructor(
     private readonly socket: Socket,
     private readonly handler: ConnectionHandler,
-    maxBuffer: number,
+    private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
   ) {
     this.address = normalizeAddress(socket.remoteAddress);
     this.port = socket.remotePort ?? 0;
     this.authIds = [{ scheme: "ip", id: this.address }];
-    this.decoder = new FrameDecoder(maxBuffer);
+    this.decoder = new FrameDecoder(limits.maxBuffer);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => this.scheduleResume());
     socket.on("error", (err) => this.logger.debug({ err, conn: this.id }, "socket error"));
     socket.on("close", () => this.onClose());
+    // A connection that never says hello must not hold a slot (and its memory) forever.
+    this.handshakeTimer = setTimeout(() => {
+      this.logger.debug({ conn: this.id }, "no handshake in time; closing");
+      this.close("handshake timeout");
+    }, limits.handshakeTimeoutMs);
+    this.handshakeTimer.unref();
+  }
+
+  /** Requests whose replies have not reached the socket yet. */
+  get outstanding(): number {
+    return this.unreplied + this.heldReplies;
+  }
+
+  private overLimit(): boolean {
+    return this.outstanding >= this.limits.maxOutstanding || this.socket.writableLength > WRITE_HIGH_WATER;
   }
 
   get isHandshakeDone(): boolean {
@@ -82,6 +120,12 @@ export class Connection implements Watcher, SessionOwner {
 
   markHandshakeDone(): void {
     this.handshakeDone = true;
+    this.clearHandshakeTimer();
+  }
+
+  private clearHandshakeTimer(): void {
+    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
   }
 
   private onData(chunk: Buffer): void {
@@ -99,23 +143,71 @@ export class Connection implements Watcher, SessionOwner {
         const word = fourLetterCode(chunk.readInt32BE(0));
         if (word !== null) {
           this.closing = true;
+          this.clearHandshakeTimer();
           this.handler.fourLetter(this, word);
           return;
         }
       }
-      for (const frame of this.decoder.push(chunk)) {
-        if (this.closing) break;
-        this.received++;
-        if (this.handshakeDone) this.handler.request(this, frame);
-        else this.handler.handshake(this, frame);
-      }
+      const frames = this.decoder.push(chunk);
+      if (this.backlog.length > 0) this.backlog.push(...frames);
+      else this.process(frames);
     } catch (err) {
-      // Bad lengths, undecodable handshakes, or a bug: drop this connection, keep the server up.
-      this.logger.debug({ err, conn: this.id }, "closing connection after bad input");
-      this.closeAfterFlush();
+      this.badInput(err);
     } finally {
       this.safeFlushAll();
     }
+  }
+
+  /** Handle frames in order until the outstanding limit is hit; the rest wait in `backlog`. */
+  private process(frames: Buffer[]): void {
+    for (let i = 0; i < frames.length; i++) {
+      if (this.closing) return;
+      if (this.overLimit()) {
+        this.backlog = frames.slice(i);
+        this.pause();
+        return;
+      }
+      const frame = frames[i];
+      if (frame === undefined) continue;
+      this.received++;
+      if (this.handshakeDone) this.handler.request(this, frame);
+      else this.handler.handshake(this, frame);
+    }
+    if (this.overLimit()) this.pause();
+  }
+
+  private badInput(err: unknown): void {
+    // Bad lengths, undecodable handshakes, or a bug: drop this connection, keep the server up.
+    this.logger.debug({ err, conn: this.id }, "closing connection after bad input");
+    this.backlog = [];
+    this.closeAfterFlush();
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  /** Deferred: release() runs inside flushAll, which must not re-enter request processing. */
+  private scheduleResume(): void {
+    if (!this.paused || this.resumeScheduled || this.overLimit()) return;
+    this.resumeScheduled = true;
+    setImmediate(() => {
+      this.resumeScheduled = false;
+      if (!this.paused || this.closing || this.overLimit()) return;
+      try {
+        const frames = this.backlog;
+        this.backlog = [];
+        this.paused = false;
+        this.process(frames);
+        if (!this.paused) this.socket.resume();
+      } catch (err) {
+        this.badInput(err);
+      } finally {
+        this.safeFlushAll();
+      }
+    });
   }
 
   private safeFlushAll(): void {
@@ -128,6 +220,8 @@ export class Connection implements Watcher, SessionOwner {
 
   private onClose(): void {
     this.closing = true;
+    this.clearHandshakeTimer();
+    this.backlog = [];
     try {
       this.handler.closed(this);
     } catch (err) {
@@ -161,6 +255,7 @@ export class Connection implements Watcher, SessionOwner {
     }
     w.patchInt(this.replyStart, w.length - this.replyStart - 4);
     this.sent++;
+    this.unreplied++;
     this.markQueued();
   }
 
@@ -168,6 +263,7 @@ export class Connection implements Watcher, SessionOwner {
   sendFrame(frame: Buffer): void {
     this.out.writeRaw(frame);
     this.sent++;
+    this.unreplied++;
     this.markQueued();
   }
 
@@ -196,7 +292,9 @@ export class Connection implements Watcher, SessionOwner {
   flush(appliedZxid: number, durableZxid: number): boolean {
     this.queued = false;
     if (this.out.length > 0) {
-      this.held.push({ bytes: this.out.toBuffer(), zxid: appliedZxid });
+      this.held.push({ bytes: this.out.toBuffer(), replies: this.unreplied, zxid: appliedZxid });
+      this.heldReplies += this.unreplied;
+      this.unreplied = 0;
       // Don't keep a large reply's buffer alive for the connection's lifetime.
       if (this.out.length > 1 << 16) this.out = new JuteWriter(4096);
       else this.out.reset();
@@ -210,6 +308,7 @@ export class Connection implements Watcher, SessionOwner {
     while (n < this.held.length && (this.held[n]?.zxid ?? Infinity) <= durableZxid) n++;
     if (n > 0) {
       const ready = this.held.splice(0, n);
+      for (const h of ready) this.heldReplies -= h.replies;
       if (!this.socket.destroyed) {
         this.socket.write(ready.length === 1 && ready[0] !== undefined ? ready[0].bytes : Buffer.concat(ready.map((h) => h.bytes)));
       }
@@ -218,6 +317,7 @@ export class Connection implements Watcher, SessionOwner {
       this.endRequested = false;
       this.socket.end(() => this.socket.destroy());
     }
+    if (this.paused) this.scheduleResume();
     return this.held.length > 0;
   }
 
@@ -234,6 +334,8 @@ export class Connection implements Watcher, SessionOwner {
     this.closing = true;
     this.out.reset();
     this.held = [];
+    this.backlog = [];
+    this.clearHandshakeTimer();
     this.socket.destroy();
   }
 }

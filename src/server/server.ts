@@ -138,7 +138,22 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
       socket.destroy();
       return;
     }
-    this.connections.add(new Connection(socket, this, this.options.maxBuffer, this.options.logger));
+    const o = this.options;
+    const conn = new Connection(
+      socket,
+      this,
+      { maxBuffer: o.maxBuffer, maxOutstanding: o.maxOutstandingRequests, handshakeTimeoutMs: o.maxSessionTimeout },
+      o.logger,
+    );
+    // Like Apache, extra connections from one address are refused by closing them at once.
+    const n = this.perAddress.get(conn.address) ?? 0;
+    if (o.maxClientCnxns > 0 && n >= o.maxClientCnxns) {
+      o.logger.warn({ address: conn.address, limit: o.maxClientCnxns }, "too many connections from one address; refusing");
+      conn.close("maxClientCnxns");
+      return;
+    }
+    this.perAddress.set(conn.address, n + 1);
+    this.connections.add(conn);
   }
 
   private get durableZxid(): number {
@@ -160,7 +175,10 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
   }
 
   closed(conn: Connection): void {
-    this.connections.delete(conn);
+    if (!this.connections.delete(conn)) return; // refused at accept: never counted
+    const n = (this.perAddress.get(conn.address) ?? 1) - 1;
+    if (n <= 0) this.perAddress.delete(conn.address);
+    else this.perAddress.set(conn.address, n);
     this.dirty.delete(conn);
     this.waiting.delete(conn);
     this.db.watches.removeWatcher(conn);
@@ -226,7 +244,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
       zxid: this.db.lastZxid,
       packetsReceived: this.packetsReceived,
       packetsSent: [...this.connections].reduce((n, c) => n + c.sent, 0),
-      outstandingRequests: 0,
+      outstandingRequests: [...this.connections].reduce((n, c) => n + c.outstanding, 0),
       uptimeMs: Date.now() - this.startedAt,
     };
   }
