@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need: Debian's `zookeeper` (Apache ZooKeeper 3.8 + zkCli) and a Java
+# runtime. Idempotent: does nothing when they are already present. Installs only as root with apt-get;
+# otherwise says what to install and fails, because the Apache ZooKeeper tests cannot run without it.
+set -euo pipefail
+
+ZK_JAR=/usr/share/java/zookeeper.jar
+
+have_deps() {
+  command -v java >/dev/null 2>&1 && [ -f "$ZK_JAR" ]
+}
+
+if have_deps; then
+  echo "system deps: java and Apache ZooKeeper ($ZK_JAR) already installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  echo "system deps: installing zookeeper with apt-get"
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends zookeeper
+  command -v java >/dev/null 2>&1 || apt-get install -y -q --no-install-recommends default-jre-headless
+fi
+
+if have_deps; then
+  echo "system deps: installed"
+  exit 0
+fi
+
+cat >&2 <<MSG
+system deps: missing Apache ZooKeeper and/or Java, needed by the tests that run against real ZooKeeper.
+  On Debian/Ubuntu, as root:  apt-get update && apt-get install -y zookeeper
+  (provides $ZK_JAR, /usr/share/zookeeper/bin/zkCli.sh and pulls in a Java runtime)
+MSG
+exit 1
