@@ -57,7 +57,8 @@ export function parseConnectString(raw: string): ConnectString {
   let chroot: string | null = slash < 0 ? null : text.slice(slash);
   if (chroot !== null) {
     const problem = pathProblem(chroot);
-    if (problem !== null) throw new InvalidArgumentError("connectString", `invalid chroot "${chroot}": ${problem}`);
+    if (problem !== null)
+      throw new InvalidArgumentError("connectString", `invalid chroot "${chroot}": ${problem}`);
     if (chroot === "/") chroot = null;
   }
   const hosts = hostPart

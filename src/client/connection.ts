@@ -4,7 +4,14 @@
  * pipelined. Knows nothing of sessions beyond the handshake records.
  */
 import net from "node:net";
-import { FrameDecoder, JuteReader, JuteWriter, records, type ConnectRequest, type ConnectResponse } from "../protocol/index.js";
+import {
+  FrameDecoder,
+  JuteReader,
+  JuteWriter,
+  records,
+  type ConnectRequest,
+  type ConnectResponse,
+} from "../protocol/index.js";
 import { ConnectionLossError } from "./errors.js";
 import { formatHost, type HostPort } from "./connect-string.js";
 
@@ -37,7 +44,9 @@ export class Connection {
     socket.on("error", (err) => {
       this.closeReason ??= err;
     });
-    socket.on("close", () => this.finish(this.closeReason ?? new Error(`connection to ${server} closed by the server`)));
+    socket.on("close", () =>
+      this.finish(this.closeReason ?? new Error(`connection to ${server} closed by the server`)),
+    );
   }
 
   /**
@@ -64,7 +73,10 @@ export class Connection {
         socket.destroy();
         reject(err);
       };
-      const timer = setTimeout(() => fail(new Error(`connecting to ${server} timed out after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => fail(new Error(`connecting to ${server} timed out after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onAbort = (): void => fail(new Error("connection attempt aborted"));
       const onError = (err: Error): void => fail(err);
       const onClose = (): void => fail(new Error(`${server} closed the connection during the handshake`));

@@ -61,4 +61,11 @@ export {
   QuotaExceededError,
   ThrottledOpError,
 } from "./errors.js";
-export { CreateMode, Perms, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, CREATOR_ALL_ACL, ErrorCode } from "../protocol/index.js";
+export {
+  CreateMode,
+  Perms,
+  OPEN_ACL_UNSAFE,
+  READ_ACL_UNSAFE,
+  CREATOR_ALL_ACL,
+  ErrorCode,
+} from "../protocol/index.js";

@@ -72,7 +72,8 @@ export interface ResolvedOptions {
 
 function positiveInt(name: string, v: unknown, dflt: number, min = 1, max = 2 ** 31 - 1): number {
   if (v === undefined) return dflt;
-  if (typeof v !== "number" || !Number.isInteger(v)) throw new InvalidArgumentError(name, `expected an integer, got ${typeof v === "number" ? v : typeof v}`);
+  if (typeof v !== "number" || !Number.isInteger(v))
+    throw new InvalidArgumentError(name, `expected an integer, got ${typeof v === "number" ? v : typeof v}`);
   if (v < min || v > max) throw new InvalidArgumentError(name, `${v} is outside [${min}, ${max}]`);
   return v;
 }
@@ -123,7 +124,8 @@ const KNOWN = new Set([
 
 /** Validates and copies `opts` (never mutated); throws InvalidArgumentError naming the bad field. */
 export function parseOptions(opts: ClientOptions): ResolvedOptions {
-  if (opts === null || typeof opts !== "object") throw new InvalidArgumentError("options", "expected an object");
+  if (opts === null || typeof opts !== "object")
+    throw new InvalidArgumentError("options", "expected an object");
   for (const key of Object.keys(opts)) {
     if (!KNOWN.has(key)) throw new InvalidArgumentError(key, "unknown option");
   }

@@ -44,7 +44,8 @@ export function checkVersion(version: unknown): number {
 
 /** Client-side path check (Java's PathUtils); BadArgumentsError like the server would answer. */
 export function checkPath(path: unknown, sequential = false): string {
-  if (typeof path !== "string") throw new InvalidArgumentError("path", `expected a string, got ${typeof path}`);
+  if (typeof path !== "string")
+    throw new InvalidArgumentError("path", `expected a string, got ${typeof path}`);
   const problem = pathProblem(sequential ? `${path}1` : path);
   if (problem !== null) throw new BadArgumentsError({ path, message: `invalid path: ${problem}` });
   return path;
@@ -58,11 +59,17 @@ export interface CreateSpec {
 }
 
 /** Picks the opcode for a create (§4.2) and validates mode/TTL/ACL when `check` is set. */
-export function createSpec(path: unknown, opts: CreateOptions | undefined, withStat: boolean, check: boolean): CreateSpec {
+export function createSpec(
+  path: unknown,
+  opts: CreateOptions | undefined,
+  withStat: boolean,
+  check: boolean,
+): CreateSpec {
   const flags = opts?.mode ?? CreateMode.PERSISTENT;
   const acl = opts?.acl ?? OPEN_ACL_UNSAFE;
   const ttl = opts?.ttl ?? -1;
-  if (!Number.isInteger(flags)) throw new InvalidArgumentError("mode", `expected a CreateMode, got ${String(flags)}`);
+  if (!Number.isInteger(flags))
+    throw new InvalidArgumentError("mode", `expected a CreateMode, got ${String(flags)}`);
   if (!Array.isArray(acl)) throw new InvalidArgumentError("acl", "expected an array of ACL entries");
   if (check) {
     if (!isValidCreateMode(flags)) throw new BadArgumentsError({ message: `invalid create mode ${flags}` });
@@ -70,11 +77,16 @@ export function createSpec(path: unknown, opts: CreateOptions | undefined, withS
     if (isTTL(flags) && !(ttl > 0 && ttl <= MAX_TTL)) {
       throw new BadArgumentsError({ message: `ttl must be in (0, ${MAX_TTL}] for TTL modes, got ${ttl}` });
     }
-    if (!isTTL(flags) && opts?.ttl !== undefined) throw new BadArgumentsError({ message: "ttl is only valid with a TTL mode" });
+    if (!isTTL(flags) && opts?.ttl !== undefined)
+      throw new BadArgumentsError({ message: "ttl is only valid with a TTL mode" });
   }
   let op: number = withStat ? OpCode.create2 : OpCode.create;
   if (flags === CreateMode.CONTAINER) op = OpCode.createContainer;
-  else if (flags === CreateMode.PERSISTENT_WITH_TTL || flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL || opts?.ttl !== undefined) {
+  else if (
+    flags === CreateMode.PERSISTENT_WITH_TTL ||
+    flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL ||
+    opts?.ttl !== undefined
+  ) {
     op = OpCode.createTTL;
   }
   return { op, flags, acl, ttl };
@@ -115,3 +127,7 @@ export function call<T>(
 }
 
 export const ignoreBody = (): void => undefined;
+
+export function toBuffer(v: Uint8Array | string): Buffer {
+  return typeof v === "string" ? Buffer.from(v, "utf8") : Buffer.from(v);
+}

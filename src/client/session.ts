@@ -4,9 +4,19 @@
  * requests and matches replies FIFO by xid (§3.1), pings on send idleness and drops a silent
  * server after the read timeout (§7.7), and turns expiry into the terminal "lost" state.
  */
-import { ErrorCode, JuteReader, OpCode, PASSWORD_LENGTH, Xid, records, type JuteWriter } from "../protocol/index.js";
+import {
+  ErrorCode,
+  JuteReader,
+  OpCode,
+  PASSWORD_LENGTH,
+  Xid,
+  records,
+  type JuteWriter,
+} from "../protocol/index.js";
 import { Connection } from "./connection.js";
-import { formatHost, stripPath, type HostPort } from "./connect-string.js";
+import { formatHost, stripPath } from "./connect-string.js";
+import { HostRotation, sleep } from "./hosts.js";
+import { toBuffer } from "./requests.js";
 import {
   ClientClosedError,
   ConnectionLossError,
@@ -16,7 +26,9 @@ import {
   type ZooKeeperError,
 } from "./errors.js";
 import { Fifo } from "./fifo.js";
-import { MAX_PING_INTERVAL, type ResolvedOptions } from "./options.js";
+import type { ResolvedOptions } from "./options.js";
+import { Credentials } from "./credentials.js";
+import { startHeartbeat } from "./heartbeat.js";
 import { StateHub, isTerminal } from "./states.js";
 import { WatchManager } from "./watches.js";
 import { sendSetWatches } from "./set-watches.js";
@@ -36,14 +48,6 @@ interface Waiter {
   reject(err: Error): void;
 }
 
-interface StoredAuth {
-  scheme: string;
-  auth: Buffer;
-  /** The caller of addAuth, until the credential's first reply. */
-  waiter: Waiter | null;
-}
-
-const NOOP_WAITER: Waiter = { resolve: () => undefined, reject: () => undefined };
 const CLOSE_WAIT_MAX = 2_000;
 
 export class Session {
@@ -57,43 +61,37 @@ export class Session {
   private conn: Connection | null = null;
   private readonly pending = new Fifo<Packet>();
   private waiting: Packet[] = [];
-  private authReplies = new Fifo<StoredAuth>();
-  private readonly credentials: StoredAuth[];
+  private readonly credentials: Credentials;
   private xid = 0;
-  private readonly hosts: HostPort[];
-  private hostIndex = 0;
+  private readonly hosts: HostRotation;
   private readonly abort = new AbortController();
-  private pingTimer: NodeJS.Timeout | null = null;
+  private stopHeartbeat: (() => void) | null = null;
   private lostTimer: NodeJS.Timeout | null = null;
   private connClosed: (() => void) | null = null;
   private firstConnect: Waiter | null = null;
   private closing: Promise<void> | null = null;
   private closeRequested = false;
+  private started: Promise<void> | null = null;
   private terminalError: ZooKeeperError | null = null;
 
   constructor(private readonly opts: ResolvedOptions) {
     this.states = new StateHub(opts.logger);
     this.watches = new WatchManager(opts.logger);
-    this.hosts = [...opts.connect.hosts];
-    if (opts.shuffleHosts) {
-      for (let i = this.hosts.length - 1; i > 0; i--) {
-        const j = Math.floor(Math.random() * (i + 1));
-        [this.hosts[i], this.hosts[j]] = [this.hosts[j] as HostPort, this.hosts[i] as HostPort];
-      }
-    }
-    this.credentials = opts.auth.map((c) => ({ scheme: c.scheme, auth: toBuffer(c.auth), waiter: null }));
+    this.hosts = new HostRotation(opts.connect.hosts, opts.shuffleHosts);
+    this.credentials = new Credentials(opts.logger);
+    for (const c of opts.auth) this.credentials.preload(c.scheme, toBuffer(c.auth));
   }
 
-  /** Resolves once the first session is established. */
+  /** Resolves once the first session is established (the same promise however often it is called). */
   start(): Promise<void> {
-    if (this.states.state !== "latent") {
-      return this.terminalError !== null ? Promise.reject(this.terminalError) : Promise.resolve();
-    }
+    if (this.started !== null) return this.started;
+    if (this.terminalError !== null || this.closeRequested)
+      return Promise.reject(this.terminalError ?? new ClientClosedError());
     this.states.enter("connecting");
-    return new Promise<void>((resolve, reject) => {
+    this.started = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         const err = new OperationTimeoutError({
-          message: `no session within connectTimeout (${this.opts.connectTimeout} ms) from ${this.hosts.map(formatHost).join(",")}`,
+          message: `no session within connectTimeout (${this.opts.connectTimeout} ms) from ${this.hosts.all.map(formatHost).join(",")}`,
         });
         this.terminate(err, "closed");
         reject(err);
@@ -104,6 +102,7 @@ export class Session {
       };
       void this.run();
     });
+    return this.started;
   }
 
   submit(p: Packet): void {
@@ -115,12 +114,8 @@ export class Session {
   }
 
   addAuth(scheme: string, auth: Buffer): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (this.terminalError !== null) return reject(this.terminalError);
-      const cred: StoredAuth = { scheme, auth, waiter: { resolve, reject } };
-      this.credentials.push(cred);
-      if (this.conn !== null) this.sendAuth(this.conn, cred);
-    });
+    if (this.terminalError !== null) return Promise.reject(this.terminalError);
+    return this.credentials.add(scheme, auth, this.conn);
   }
 
   close(): Promise<void> {
@@ -135,7 +130,10 @@ export class Session {
       await new Promise<void>((done) => {
         const timer = setTimeout(done, Math.min(CLOSE_WAIT_MAX, Math.max(1, this.timeout * (2 / 3))));
         const finish = (): void => (clearTimeout(timer), done());
-        this.write({ op: OpCode.closeSession, xid: 0, encode: () => undefined, reply: finish, fail: finish }, conn);
+        this.write(
+          { op: OpCode.closeSession, xid: 0, encode: () => undefined, reply: finish, fail: finish },
+          conn,
+        );
         conn.flush();
       });
     }
@@ -145,17 +143,23 @@ export class Session {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.terminalError === null && !this.closeRequested) {
-      if (failures > 0 && failures % this.hosts.length === 0) {
+      if (failures > 0 && failures % this.hosts.size === 0) {
         await sleep(Math.random() * this.opts.reconnectDelay, this.abort.signal);
         if (this.terminalError !== null) return;
       }
-      const hp = this.hosts[this.hostIndex++ % this.hosts.length] as HostPort;
+      const hp = this.hosts.next();
       const requested = this.timeout > 0 ? this.timeout : this.opts.sessionTimeout;
       try {
         const { conn, response } = await Connection.open(
           hp,
-          { protocolVersion: 0, lastZxidSeen: this.lastZxid, timeOut: this.opts.sessionTimeout, sessionId: this.sessionId, passwd: this.passwd },
-          Math.max(100, Math.floor(requested / this.hosts.length)),
+          {
+            protocolVersion: 0,
+            lastZxidSeen: this.lastZxid,
+            timeOut: this.opts.sessionTimeout,
+            sessionId: this.sessionId,
+            passwd: this.passwd,
+          },
+          Math.max(100, Math.floor(requested / this.hosts.size)),
           this.opts.maxFrameSize,
           this.abort.signal,
         );
@@ -165,7 +169,10 @@ export class Session {
         }
         if (response.timeOut <= 0) {
           conn.destroy(new SessionExpiredError());
-          this.terminate(new SessionExpiredError({ message: `session 0x${this.sessionId.toString(16)} expired` }), "lost");
+          this.terminate(
+            new SessionExpiredError({ message: `session 0x${this.sessionId.toString(16)} expired` }),
+            "lost",
+          );
           return;
         }
         const closed = new Promise<void>((resolve) => (this.connClosed = resolve));
@@ -182,20 +189,31 @@ export class Session {
   private established(conn: Connection, sessionId: bigint, passwd: Buffer | null, timeout: number): void {
     const first = this.sessionId === 0n;
     this.sessionId = sessionId;
-    this.passwd = passwd !== null && passwd.length === PASSWORD_LENGTH ? Buffer.from(passwd) : Buffer.alloc(PASSWORD_LENGTH);
+    this.passwd =
+      passwd !== null && passwd.length === PASSWORD_LENGTH
+        ? Buffer.from(passwd)
+        : Buffer.alloc(PASSWORD_LENGTH);
     this.timeout = timeout;
     this.conn = conn;
     this.clearLostTimer();
     conn.attach({ onFrame: (f) => this.onFrame(f), onClose: (reason) => this.onConnClose(conn, reason) });
-    for (const cred of this.credentials) this.sendAuth(conn, cred);
+    this.credentials.sendAll(conn);
     if (!this.watches.isEmpty) sendSetWatches(this, conn, this.opts.connect.chroot);
     const waiting = this.waiting;
     this.waiting = [];
     for (const p of waiting) this.write(p, conn);
-    this.armPing(conn);
+    this.stopHeartbeat = startHeartbeat(conn, timeout);
     const server = conn.server;
-    this.opts.logger.info({ server, sessionId: `0x${sessionId.toString(16)}`, timeout }, "zookeeper session established");
-    this.states.emit({ type: first ? "connected" : "reconnected", sessionId, sessionTimeout: timeout, server });
+    this.opts.logger.info(
+      { server, sessionId: `0x${sessionId.toString(16)}`, timeout },
+      "zookeeper session established",
+    );
+    this.states.emit({
+      type: first ? "connected" : "reconnected",
+      sessionId,
+      sessionTimeout: timeout,
+      server,
+    });
     if (first) {
       this.firstConnect?.resolve();
       this.firstConnect = null;
@@ -219,14 +237,6 @@ export class Session {
     this.pending.push(p);
   }
 
-  private sendAuth(conn: Connection, cred: StoredAuth): void {
-    const off = conn.beginFrame();
-    conn.out.writeInt(Xid.auth).writeInt(OpCode.auth);
-    records.AuthPacket.write(conn.out, { type: 0, scheme: cred.scheme, auth: cred.auth });
-    conn.endFrame(off);
-    this.authReplies.push(cred);
-  }
-
   private onFrame(frame: Buffer): void {
     const xid = frame.readInt32BE(0);
     const err = frame.readInt32BE(12);
@@ -236,7 +246,7 @@ export class Session {
       return;
     }
     if (xid === Xid.ping) return;
-    if (xid === Xid.auth) return this.onAuthReply(err);
+    if (xid === Xid.auth) return this.credentials.onReply(err);
     const p = this.pending.shift();
     if (p === undefined || p.xid !== xid) {
       p?.fail(new ConnectionLossError({ message: `xid out of order: got ${xid}, expected ${p.xid}` }));
@@ -252,28 +262,17 @@ export class Session {
     }
   }
 
-  private onAuthReply(err: number): void {
-    const cred = this.authReplies.shift();
-    const waiter = cred?.waiter ?? NOOP_WAITER;
-    if (cred !== undefined) cred.waiter = null;
-    if (err === 0) return waiter.resolve();
-    // The server closes the connection after AUTHFAILED; don't re-send a credential it refused.
-    if (cred !== undefined) this.credentials.splice(this.credentials.indexOf(cred), 1);
-    this.opts.logger.warn({ err, scheme: cred?.scheme }, "zookeeper authentication failed");
-    waiter.reject(createError(err));
-  }
-
   private onConnClose(conn: Connection, reason: Error): void {
     if (this.conn !== conn) return;
     this.conn = null;
-    this.clearPingTimer();
-    const loss = new ConnectionLossError({ message: `connection to ${conn.server} lost: ${reason.message}`, cause: reason });
+    this.stopHeartbeat?.();
+    this.stopHeartbeat = null;
+    const loss = new ConnectionLossError({
+      message: `connection to ${conn.server} lost: ${reason.message}`,
+      cause: reason,
+    });
     for (const p of this.pending.drain()) p.fail(this.terminalError ?? loss);
-    for (const cred of this.authReplies.drain()) {
-      // Re-sent with the next connection; only the caller's promise fails now.
-      cred.waiter?.reject(loss);
-      cred.waiter = null;
-    }
+    this.credentials.connectionLost(loss);
     this.connClosed?.();
     this.connClosed = null;
     if (this.terminalError !== null || this.closeRequested) return;
@@ -281,36 +280,13 @@ export class Session {
     this.states.emit({ type: "suspended", server: conn.server, reason });
     // Curator's rule: no server contact for a whole session timeout means the session is gone.
     this.lostTimer = setTimeout(() => {
-      this.terminate(new SessionExpiredError({ message: `no server reachable for the session timeout (${this.timeout} ms)` }), "lost");
+      this.terminate(
+        new SessionExpiredError({
+          message: `no server reachable for the session timeout (${this.timeout} ms)`,
+        }),
+        "lost",
+      );
     }, this.timeout);
-  }
-
-  private armPing(conn: Connection): void {
-    const readTimeout = (this.timeout * 2) / 3;
-    const pingAfter = Math.min(this.timeout / 3, MAX_PING_INTERVAL);
-    const tick = (): void => {
-      this.pingTimer = null;
-      if (this.conn !== conn) return;
-      const now = performance.now();
-      if (now - conn.lastRecv >= readTimeout) {
-        conn.destroy(new ConnectionLossError({ message: `no reply from ${conn.server} within ${Math.round(readTimeout)} ms` }));
-        return;
-      }
-      if (now - conn.lastSend >= pingAfter) {
-        const off = conn.beginFrame();
-        conn.out.writeInt(Xid.ping).writeInt(OpCode.ping);
-        conn.endFrame(off);
-        conn.flush();
-      }
-      const next = Math.min(conn.lastSend + pingAfter, conn.lastRecv + readTimeout) - performance.now();
-      this.pingTimer = setTimeout(tick, Math.max(1, next));
-    };
-    this.pingTimer = setTimeout(tick, pingAfter);
-  }
-
-  private clearPingTimer(): void {
-    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
-    this.pingTimer = null;
   }
 
   private clearLostTimer(): void {
@@ -326,30 +302,18 @@ export class Session {
     }
     this.terminalError = err;
     this.abort.abort();
-    this.clearPingTimer();
+    this.stopHeartbeat?.();
+    this.stopHeartbeat = null;
     this.clearLostTimer();
     this.conn?.destroy(err);
     this.conn = null;
     for (const p of this.pending.drain()) p.fail(err);
     for (const p of this.waiting.splice(0)) p.fail(err);
-    for (const cred of this.credentials) cred.waiter?.reject(err);
+    this.credentials.terminate(err);
     this.watches.clear(state === "lost" ? err : null);
     this.firstConnect?.reject(err);
     this.firstConnect = null;
     if (isTerminal(this.states.state)) return;
     this.states.emit(state === "lost" ? { type: "lost", reason: err } : { type: "closed" });
   }
-}
-
-function toBuffer(v: Uint8Array | string): Buffer {
-  return typeof v === "string" ? Buffer.from(v, "utf8") : Buffer.from(v);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = (): void => (clearTimeout(timer), resolve());
-    const timer = setTimeout(() => (signal.removeEventListener("abort", onAbort), resolve()), ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

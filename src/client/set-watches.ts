@@ -10,7 +10,8 @@ import type { Packet, Session } from "./session.js";
 
 const MAX_BATCH_CHARS = 128 * 1024;
 
-type ListName = "dataWatches" | "existWatches" | "childWatches" | "persistentWatches" | "persistentRecursiveWatches";
+type ListName =
+  "dataWatches" | "existWatches" | "childWatches" | "persistentWatches" | "persistentRecursiveWatches";
 
 export function sendSetWatches(session: Session, conn: Connection, chroot: string | null): void {
   const snap = session.watches.snapshot();

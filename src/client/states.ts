@@ -12,7 +12,8 @@ import type { ZooKeeperError } from "./errors.js";
  * reconnected: connection re-established with the same session · lost: session expired (terminal) ·
  * closed: `close()` was called (terminal).
  */
-export type ConnectionState = "latent" | "connecting" | "connected" | "suspended" | "reconnected" | "lost" | "closed";
+export type ConnectionState =
+  "latent" | "connecting" | "connected" | "suspended" | "reconnected" | "lost" | "closed";
 
 export type StateEvent =
   | { type: "connected"; sessionId: bigint; sessionTimeout: number; server: string }

@@ -3,7 +3,13 @@
  * or nothing. A failure rejects with the first failing op's typed error, carrying `opIndex` and the
  * per-op `results` (0 before it, its code, RUNTIMEINCONSISTENCY after).
  */
-import { JuteReader, OpCode, readMultiResponse, type JuteWriter, type MultiResult } from "../protocol/index.js";
+import {
+  JuteReader,
+  OpCode,
+  readMultiResponse,
+  type JuteWriter,
+  type MultiResult,
+} from "../protocol/index.js";
 import { createError, type ZooKeeperError } from "./errors.js";
 import { stripPath } from "./connect-string.js";
 import { call, checkData, checkPath, checkVersion, createSpec, writeCreate, writeData } from "./requests.js";
@@ -57,7 +63,11 @@ export class Transaction {
       const v = checkVersion(version);
       const d = checkData(data);
       const serverPath = this.path(path);
-      return { type: OpCode.setData, path, encode: (w) => (w.writeString(serverPath), writeData(w, d), w.writeInt(v)) };
+      return {
+        type: OpCode.setData,
+        path,
+        encode: (w) => (w.writeString(serverPath), writeData(w, d), w.writeInt(v)),
+      };
     });
   }
 

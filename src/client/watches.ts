@@ -181,7 +181,8 @@ export class WatchManager {
     this.exist.clear();
     this.child.clear();
     for (const t of [this.persistent, this.recursive]) {
-      for (const set of t.values()) for (const w of set) {
+      for (const set of t.values())
+        for (const w of set) {
           if (err === null) w.channel.end();
           else w.channel.fail(err);
         }

@@ -23,7 +23,19 @@ test("hosts, default port, chroot", () => {
 });
 
 test("bad connect strings name the problem", () => {
-  for (const bad of ["", "   ", "a:b", "a:0", "a:70000", "a:1,,b:2", ":1", "a:1/bad/", "a:1//x", "::1:2181", "[::1"]) {
+  for (const bad of [
+    "",
+    "   ",
+    "a:b",
+    "a:0",
+    "a:70000",
+    "a:1,,b:2",
+    ":1",
+    "a:1/bad/",
+    "a:1//x",
+    "::1:2181",
+    "[::1",
+  ]) {
     assert.throws(() => parseConnectString(bad), InvalidArgumentError, JSON.stringify(bad));
   }
   assert.throws(() => parseConnectString("a:1/x/"), /invalid chroot "\/x\/"/);

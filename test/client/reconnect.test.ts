@@ -30,7 +30,11 @@ forEachBackend("client reconnect", (backend) => {
   test("a cut connection: suspended, in-flight requests fail, reconnected with the same session, watches caught up", async () => {
     const proxy = await startPausableProxy(backend().host, backend().port);
     const direct = new ZooKeeperClient({ connectString: backend().connectString });
-    const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout: 4000, reconnectDelay: 20 });
+    const c = new ZooKeeperClient({
+      connectString: proxy.connectString,
+      sessionTimeout: 4000,
+      reconnectDelay: 20,
+    });
     try {
       await direct.connect();
       const states = c.states();
@@ -79,7 +83,11 @@ forEachBackend("client reconnect", (backend) => {
 
   test("no server reachable for the session timeout: lost, and every request fails with SessionExpiredError", async () => {
     const proxy = await startPausableProxy(backend().host, backend().port);
-    const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout: 1000, reconnectDelay: 20 });
+    const c = new ZooKeeperClient({
+      connectString: proxy.connectString,
+      sessionTimeout: 1000,
+      reconnectDelay: 20,
+    });
     try {
       await c.connect();
       const states = c.states();
@@ -103,7 +111,11 @@ forEachBackend("client reconnect", (backend) => {
     const proxy = await startPausableProxy(backend().host, backend().port);
     const direct = new ZooKeeperClient({ connectString: backend().connectString });
     // The server's negotiated timeout is what counts; we reconnect before our local rule fires.
-    const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout: 2000, reconnectDelay: 20 });
+    const c = new ZooKeeperClient({
+      connectString: proxy.connectString,
+      sessionTimeout: 2000,
+      reconnectDelay: 20,
+    });
     try {
       await direct.connect();
       await c.connect();
@@ -111,7 +123,9 @@ forEachBackend("client reconnect", (backend) => {
       await direct.create(root);
       await c.create(`${root}/eph`, null, { mode: CreateMode.EPHEMERAL });
       const states = c.states();
-      const gone = new Promise<WatchEvent>((resolve) => void direct.exists(`${root}/eph`, { watch: resolve }));
+      const gone = new Promise<WatchEvent>(
+        (resolve) => void direct.exists(`${root}/eph`, { watch: resolve }),
+      );
       await direct.sync("/");
       // Freeze the link without closing it: the server stops hearing from us and expires the session.
       proxy.block();
@@ -135,7 +149,8 @@ forEachBackend("client reconnect", (backend) => {
     const threePings = new Promise<void>((resolve) => (enough = resolve));
     const proxy = await startTcpProxy(backend().port, {
       onFrame: (f) => {
-        if (f.direction === "c2s" && f.bytes.length === 12 && f.bytes.readInt32BE(4) === -2 && ++pings === 3) enough();
+        if (f.direction === "c2s" && f.bytes.length === 12 && f.bytes.readInt32BE(4) === -2 && ++pings === 3)
+          enough();
       },
     });
     const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout: 1000 });
@@ -158,7 +173,11 @@ forEachBackend("client reconnect", (backend) => {
 
   test("a server that stops answering is dropped after the read timeout (2/3 of the session timeout)", async () => {
     const proxy = await startPausableProxy(backend().host, backend().port);
-    const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout: 3000, reconnectDelay: 20 });
+    const c = new ZooKeeperClient({
+      connectString: proxy.connectString,
+      sessionTimeout: 3000,
+      reconnectDelay: 20,
+    });
     try {
       await c.connect();
       const states = c.states();
@@ -167,7 +186,10 @@ forEachBackend("client reconnect", (backend) => {
       const hung = c.exists("/");
       const suspended = await nextState(states, "suspended");
       const elapsed = performance.now() - frozenAt;
-      assert.ok(suspended.type === "suspended" && /no reply/.test(suspended.reason.message), JSON.stringify(suspended.type));
+      assert.ok(
+        suspended.type === "suspended" && /no reply/.test(suspended.reason.message),
+        JSON.stringify(suspended.type),
+      );
       assert.ok(elapsed >= 1500 && elapsed < 3000, `read timeout after ${Math.round(elapsed)} ms`);
       await assert.rejects(hung, ConnectionLossError);
       await nextState(states, "reconnected");

@@ -28,7 +28,10 @@ forEachBackend("auth", (backend) => {
     await stranger.addAuth("digest", "alice:secret");
     assert.equal((await stranger.getData(root)).data?.toString(), "private");
     const who = await stranger.whoAmI();
-    assert.ok(who.some((w) => w.authScheme === "digest" && w.user === "alice"), JSON.stringify(who));
+    assert.ok(
+      who.some((w) => w.authScheme === "digest" && w.user === "alice"),
+      JSON.stringify(who),
+    );
   });
 
   test("a read-only ACL refuses writes and deletes of children", async () => {

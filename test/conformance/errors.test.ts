@@ -21,7 +21,14 @@ forEachBackend("errors", (backend) => {
     const root = uniqueRoot("badpath");
     await c.create(root);
     // Invalid name under an existing parent, no slash, or a NUL: BADARGUMENTS (§7.2 steps 3, 8).
-    for (const bad of [`${root}/`, `${root}/.`, `${root}/..`, `${root}/a\u0000b`, `${root}/\u0001`, "noslash"]) {
+    for (const bad of [
+      `${root}/`,
+      `${root}/.`,
+      `${root}/..`,
+      `${root}/a\u0000b`,
+      `${root}/\u0001`,
+      "noslash",
+    ]) {
       await assert.rejects(c.create(bad), BadArgumentsError, JSON.stringify(bad));
     }
     // The parent lookup (step 5) comes before the full path check (step 8).
@@ -37,10 +44,19 @@ forEachBackend("errors", (backend) => {
     await c.create(root);
     await assert.rejects(c.create(`${root}/m7`, null, { mode: 7 }), BadArgumentsError);
     await assert.rejects(c.create(`${root}/m-1`, null, { mode: -1 }), BadArgumentsError);
-    await assert.rejects(c.create(`${root}/ttl0`, null, { mode: CreateMode.PERSISTENT_WITH_TTL, ttl: 0 }), BadArgumentsError);
-    await assert.rejects(c.create(`${root}/ttlbig`, null, { mode: CreateMode.PERSISTENT_WITH_TTL, ttl: 2 ** 40 }), BadArgumentsError);
+    await assert.rejects(
+      c.create(`${root}/ttl0`, null, { mode: CreateMode.PERSISTENT_WITH_TTL, ttl: 0 }),
+      BadArgumentsError,
+    );
+    await assert.rejects(
+      c.create(`${root}/ttlbig`, null, { mode: CreateMode.PERSISTENT_WITH_TTL, ttl: 2 ** 40 }),
+      BadArgumentsError,
+    );
     // createTTL with a non-TTL mode (§7.2 step 2).
-    await assert.rejects(c.create(`${root}/ttlplain`, null, { mode: CreateMode.PERSISTENT, ttl: 1000 }), BadArgumentsError);
+    await assert.rejects(
+      c.create(`${root}/ttlplain`, null, { mode: CreateMode.PERSISTENT, ttl: 1000 }),
+      BadArgumentsError,
+    );
     assert.deepEqual(await c.getChildren(root), []);
   });
 
@@ -49,8 +65,14 @@ forEachBackend("errors", (backend) => {
     const root = uniqueRoot("badacl");
     await c.create(root);
     await assert.rejects(c.create(`${root}/a`, null, { acl: [] }), InvalidACLError);
-    await assert.rejects(c.create(`${root}/b`, null, { acl: [{ perms: 31, id: { scheme: "nosuch", id: "x" } }] }), InvalidACLError);
-    await assert.rejects(c.create(`${root}/c`, null, { acl: [{ perms: 31, id: { scheme: "auth", id: "" } }] }), InvalidACLError);
+    await assert.rejects(
+      c.create(`${root}/b`, null, { acl: [{ perms: 31, id: { scheme: "nosuch", id: "x" } }] }),
+      InvalidACLError,
+    );
+    await assert.rejects(
+      c.create(`${root}/c`, null, { acl: [{ perms: 31, id: { scheme: "auth", id: "" } }] }),
+      InvalidACLError,
+    );
     // ACL validation comes before the parent check (§7.2 steps 4, 5).
     await assert.rejects(c.create(`${root}/missing/d`, null, { acl: [] }), InvalidACLError);
   });
@@ -59,11 +81,17 @@ forEachBackend("errors", (backend) => {
     const c = await client(backend());
     const root = uniqueRoot("createerr");
     await c.create(root);
-    await assert.rejects(c.create(`${root}/missing/child`), (e: unknown) => e instanceof NoNodeError && e.path === `${root}/missing/child`);
+    await assert.rejects(
+      c.create(`${root}/missing/child`),
+      (e: unknown) => e instanceof NoNodeError && e.path === `${root}/missing/child`,
+    );
     await assert.rejects(c.create(root), NodeExistsError);
     await c.create(`${root}/eph`, null, { mode: CreateMode.EPHEMERAL });
     await assert.rejects(c.create(`${root}/eph/child`), NoChildrenForEphemeralsError);
-    await assert.rejects(c.create(`${root}/eph/seq-`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL }), NoChildrenForEphemeralsError);
+    await assert.rejects(
+      c.create(`${root}/eph/seq-`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL }),
+      NoChildrenForEphemeralsError,
+    );
     // Containers and TTL nodes may have children.
     await c.create(`${root}/cont`, null, { mode: CreateMode.CONTAINER });
     await c.create(`${root}/cont/child`);

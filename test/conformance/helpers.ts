@@ -1,6 +1,11 @@
 /** Shared helpers of the conformance suite: clients, watch promises, wire-order capture. */
 import { after } from "node:test";
-import { ZooKeeperClient, type ClientOptions, type WatchCallback, type WatchEvent } from "../../src/client/index.js";
+import {
+  ZooKeeperClient,
+  type ClientOptions,
+  type WatchCallback,
+  type WatchEvent,
+} from "../../src/client/index.js";
 import type { Backend } from "../harness/backends.js";
 
 /** Session timeout used by conformance clients (ms): short, so expiry tests stay quick. */

@@ -1,7 +1,13 @@
 /** Conformance: multi (transactions) and multiRead (§4.3, §7.13). */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BadVersionError, CreateMode, NoNodeError, NodeExistsError, ZooKeeperError } from "../../src/client/index.js";
+import {
+  BadVersionError,
+  CreateMode,
+  NoNodeError,
+  NodeExistsError,
+  ZooKeeperError,
+} from "../../src/client/index.js";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
 import { client, sorted } from "./helpers.js";
 

@@ -89,14 +89,29 @@ forEachBackend("nodes", (backend) => {
     const c = await client(backend());
     const root = uniqueRoot("seq");
     await c.create(root);
-    assert.equal(await c.create(`${root}/s-`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL }), `${root}/s-0000000000`);
+    assert.equal(
+      await c.create(`${root}/s-`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL }),
+      `${root}/s-0000000000`,
+    );
     await c.delete(`${root}/s-0000000000`);
-    assert.equal(await c.create(`${root}/s-`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL }), `${root}/s-0000000001`);
+    assert.equal(
+      await c.create(`${root}/s-`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL }),
+      `${root}/s-0000000001`,
+    );
     await c.create(`${root}/plain`);
-    assert.equal(await c.create(`${root}/e-`, null, { mode: CreateMode.EPHEMERAL_SEQUENTIAL }), `${root}/e-0000000003`);
+    assert.equal(
+      await c.create(`${root}/e-`, null, { mode: CreateMode.EPHEMERAL_SEQUENTIAL }),
+      `${root}/e-0000000003`,
+    );
     // A sequential create on "parent/" is legal (§7.1): the name is just the number.
-    assert.equal(await c.create(`${root}/`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL }), `${root}/0000000004`);
-    const ttl = await c.create(`${root}/t-`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL, ttl: 60_000 });
+    assert.equal(
+      await c.create(`${root}/`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL }),
+      `${root}/0000000004`,
+    );
+    const ttl = await c.create(`${root}/t-`, null, {
+      mode: CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL,
+      ttl: 60_000,
+    });
     assert.equal(ttl, `${root}/t-0000000005`);
   });
 
@@ -150,7 +165,10 @@ forEachBackend("nodes", (backend) => {
     const c = await client(backend());
     await c.sync("/");
     const who = await c.whoAmI();
-    assert.ok(who.some((w) => w.authScheme === "ip" && w.user === "127.0.0.1"), JSON.stringify(who));
+    assert.ok(
+      who.some((w) => w.authScheme === "ip" && w.user === "127.0.0.1"),
+      JSON.stringify(who),
+    );
   });
 
   test("chroot: paths are relative to it in requests, replies and events", async () => {

@@ -12,42 +12,50 @@ const HOLDER = fileURLToPath(new URL("./fixtures/ephemeral-holder.ts", import.me
 const HOLDER_SESSION_TIMEOUT = 1500;
 
 forEachBackend("sessions", (backend) => {
-  test("a SIGKILLed client's ephemeral is deleted after its session times out", { timeout: 30_000 }, async () => {
-    const c = await client(backend());
-    const root = uniqueRoot("crash");
-    await c.create(root);
-    const path = `${root}/holder`;
-    const child = spawn(process.execPath, ["--import", "tsx", HOLDER, backend().connectString, path, String(HOLDER_SESSION_TIMEOUT)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    try {
-      let out = "";
-      child.stdout.setEncoding("utf8");
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on("data", (d: string) => {
-          out += d;
-          if (out.includes("ready")) resolve();
+  test(
+    "a SIGKILLed client's ephemeral is deleted after its session times out",
+    { timeout: 30_000 },
+    async () => {
+      const c = await client(backend());
+      const root = uniqueRoot("crash");
+      await c.create(root);
+      const path = `${root}/holder`;
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", HOLDER, backend().connectString, path, String(HOLDER_SESSION_TIMEOUT)],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      try {
+        let out = "";
+        child.stdout.setEncoding("utf8");
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.on("data", (d: string) => {
+            out += d;
+            if (out.includes("ready")) resolve();
+          });
+          child.once("exit", (code) => reject(new Error(`holder exited early (${code}): ${out}`)));
         });
-        child.once("exit", (code) => reject(new Error(`holder exited early (${code}): ${out}`)));
-      });
-      const stat = await c.exists(path);
-      assert.ok(stat !== null && stat.ephemeralOwner !== 0n);
-      assert.equal(stat.ephemeralOwner.toString(16), out.trim().split(" ")[1]);
+        const stat = await c.exists(path);
+        assert.ok(stat !== null && stat.ephemeralOwner !== 0n);
+        assert.equal(stat.ephemeralOwner.toString(16), out.trim().split(" ")[1]);
 
-      const gone = watcher();
-      await c.exists(path, { watch: gone.watch });
-      const killedAt = Date.now();
-      child.kill("SIGKILL");
-      await once(child, "exit");
-      assert.deepEqual(await gone.event, { type: "NodeDeleted", path });
-      const elapsed = Date.now() - killedAt;
-      assert.equal(await c.exists(path), null);
-      // Not before the session timeout; expiry lands within timeout + tickTime of the last ping (§7.6).
-      assert.ok(elapsed >= HOLDER_SESSION_TIMEOUT * 0.5, `deleted after only ${elapsed} ms`);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    }
-  });
+        const gone = watcher();
+        await c.exists(path, { watch: gone.watch });
+        const killedAt = Date.now();
+        child.kill("SIGKILL");
+        await once(child, "exit");
+        assert.deepEqual(await gone.event, { type: "NodeDeleted", path });
+        const elapsed = Date.now() - killedAt;
+        assert.equal(await c.exists(path), null);
+        // Not before the session timeout; expiry lands within timeout + tickTime of the last ping (§7.6).
+        assert.ok(elapsed >= HOLDER_SESSION_TIMEOUT * 0.5, `deleted after only ${elapsed} ms`);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      }
+    },
+  );
 
   test("a container is reaped once its last child is deleted", { timeout: 15_000 }, async () => {
     const c = await client(backend());

@@ -11,8 +11,14 @@ const xidOf = (f: ProxiedFrame): number => f.bytes.readInt32BE(4);
 const typeOf = (f: ProxiedFrame): number => (f.bytes.length >= 12 ? f.bytes.readInt32BE(8) : NaN);
 
 /** Positions, among `connection`'s server→client frames, of notifications and of the reply to the request of `op`. */
-function wireOrder(frames: readonly ProxiedFrame[], connection: number, op: number): { notifications: number[]; reply: number } {
-  const request = frames.find((f) => f.connection === connection && f.direction === "c2s" && typeOf(f) === op && xidOf(f) > 0);
+function wireOrder(
+  frames: readonly ProxiedFrame[],
+  connection: number,
+  op: number,
+): { notifications: number[]; reply: number } {
+  const request = frames.find(
+    (f) => f.connection === connection && f.direction === "c2s" && typeOf(f) === op && xidOf(f) > 0,
+  );
   assert.ok(request, `no request of op ${op} on connection ${connection}`);
   const s2c = frames.filter((f) => f.connection === connection && f.direction === "s2c");
   return {
@@ -190,7 +196,11 @@ forEachBackend("watches", (backend) => {
         `NodeDeleted ${root}`,
       ],
     );
-    await assert.rejects(c.checkWatches(root, "any"), NoWatcherError, "closing removes the server-side watch");
+    await assert.rejects(
+      c.checkWatches(root, "any"),
+      NoWatcherError,
+      "closing removes the server-side watch",
+    );
   });
 
   test("recursive watch: events on the subtree, never NodeChildrenChanged (§6.5)", async () => {

@@ -1,0 +1,42 @@
+/**
+ * Pings and the read timeout, as the Java client does them (§7.7): a ping after timeout/3 of
+ * *send* idleness (at least every MAX_PING_INTERVAL), and the connection is dropped when nothing
+ * at all was received for 2/3 of the negotiated timeout. One lazily re-armed timer per connection.
+ */
+import { OpCode, Xid } from "../protocol/index.js";
+import type { Connection } from "./connection.js";
+import { ConnectionLossError } from "./errors.js";
+import { MAX_PING_INTERVAL } from "./options.js";
+
+/** Starts the heartbeat of `conn`; returns its stop function. */
+export function startHeartbeat(conn: Connection, sessionTimeout: number): () => void {
+  const readTimeout = (sessionTimeout * 2) / 3;
+  const pingAfter = Math.min(sessionTimeout / 3, MAX_PING_INTERVAL);
+  let timer: NodeJS.Timeout | null = null;
+  const tick = (): void => {
+    timer = null;
+    if (!conn.isOpen) return;
+    const now = performance.now();
+    if (now - conn.lastRecv >= readTimeout) {
+      conn.destroy(
+        new ConnectionLossError({
+          message: `no reply from ${conn.server} within ${Math.round(readTimeout)} ms`,
+        }),
+      );
+      return;
+    }
+    if (now - conn.lastSend >= pingAfter) {
+      const off = conn.beginFrame();
+      conn.out.writeInt(Xid.ping).writeInt(OpCode.ping);
+      conn.endFrame(off);
+      conn.flush();
+    }
+    const next = Math.min(conn.lastSend + pingAfter, conn.lastRecv + readTimeout) - performance.now();
+    timer = setTimeout(tick, Math.max(1, next));
+  };
+  timer = setTimeout(tick, pingAfter);
+  return () => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+}

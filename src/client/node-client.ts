@@ -1,0 +1,205 @@
+/** Node operations (§4.2): create, delete, exists, data, ACLs, children, sync; one-shot watches (§6.2). */
+import { ErrorCode, OpCode } from "../protocol/index.js";
+import { prefixPath } from "./connect-string.js";
+import { ClientBase } from "./client-base.js";
+import { readStat, readStrings } from "./decode.js";
+import {
+  call,
+  checkData,
+  checkVersion,
+  createSpec,
+  ignoreBody,
+  writeACL,
+  writeCreate,
+  writeData,
+} from "./requests.js";
+import type {
+  ACL,
+  ChildrenResult,
+  CreateOptions,
+  CreateResult,
+  Data,
+  GetDataResult,
+  Stat,
+  WatchOption,
+} from "./types.js";
+
+export class NodeClient extends ClientBase {
+  /** Creates a node; resolves with its actual path (with the sequence suffix, if any). */
+  create(path: string, data?: Data, opts?: CreateOptions): Promise<string> {
+    return this.run(() => {
+      const spec = createSpec(path, opts, false, this.opts.checkArguments);
+      const d = checkData(data);
+      const serverPath = prefixPath(this.chroot, path);
+      // createContainer / createTTL reply with a Create2Response: its leading path is all we need.
+      return call(
+        this.session,
+        spec.op,
+        path,
+        (w) => writeCreate(w, spec, serverPath, d),
+        (r) => this.fromServer(r.readString()),
+      );
+    });
+  }
+
+  /** create2: like `create`, also returning the new node's Stat. */
+  create2(path: string, data?: Data, opts?: CreateOptions): Promise<CreateResult> {
+    return this.run(() => {
+      const spec = createSpec(path, opts, true, this.opts.checkArguments);
+      const d = checkData(data);
+      const serverPath = prefixPath(this.chroot, path);
+      return call(
+        this.session,
+        spec.op,
+        path,
+        (w) => writeCreate(w, spec, serverPath, d),
+        (r) => ({ path: this.fromServer(r.readString()), stat: readStat(r) }),
+      );
+    });
+  }
+
+  delete(path: string, version = -1): Promise<void> {
+    return this.run(() => {
+      const v = checkVersion(version);
+      const sp = this.toServer(path);
+      return call(this.session, OpCode.delete, path, (w) => (w.writeString(sp), w.writeInt(v)), ignoreBody);
+    });
+  }
+
+  /** Stat of the node, or null if it does not exist. A watch is left either way (§6.2). */
+  exists(path: string, opts?: WatchOption): Promise<Stat | null> {
+    return this.run(() => {
+      const sp = this.toServer(path);
+      const watch = opts?.watch;
+      return call(
+        this.session,
+        OpCode.exists,
+        path,
+        (w) => (w.writeString(sp), w.writeBool(watch !== undefined)),
+        (r) => {
+          if (watch !== undefined) this.session.watches.addData(path, watch);
+          return readStat(r);
+        },
+        (err) => {
+          if (err !== ErrorCode.NONODE) return undefined;
+          if (watch !== undefined) this.session.watches.addExist(path, watch);
+          return { value: null };
+        },
+      );
+    });
+  }
+
+  getData(path: string, opts?: WatchOption): Promise<GetDataResult> {
+    return this.run(() => {
+      const sp = this.toServer(path);
+      const watch = opts?.watch;
+      return call(
+        this.session,
+        OpCode.getData,
+        path,
+        (w) => (w.writeString(sp), w.writeBool(watch !== undefined)),
+        (r) => {
+          const data = r.readBuffer();
+          const stat = readStat(r);
+          if (watch !== undefined) this.session.watches.addData(path, watch);
+          return { data, stat };
+        },
+      );
+    });
+  }
+
+  setData(path: string, data: Data, version = -1): Promise<Stat> {
+    return this.run(() => {
+      const v = checkVersion(version);
+      const d = checkData(data);
+      const sp = this.toServer(path);
+      return call(
+        this.session,
+        OpCode.setData,
+        path,
+        (w) => (w.writeString(sp), writeData(w, d), w.writeInt(v)),
+        readStat,
+      );
+    });
+  }
+
+  getACL(path: string): Promise<{ acl: ACL[]; stat: Stat }> {
+    return this.run(() => {
+      const sp = this.toServer(path);
+      return call(
+        this.session,
+        OpCode.getACL,
+        path,
+        (w) => void w.writeString(sp),
+        (r) => {
+          const n = r.readVectorLength();
+          const acl: ACL[] = [];
+          for (let i = 0; i < n; i++)
+            acl.push({ perms: r.readInt(), id: { scheme: r.readString() ?? "", id: r.readString() ?? "" } });
+          return { acl, stat: readStat(r) };
+        },
+      );
+    });
+  }
+
+  /** Replaces the ACL; `version` is compared with the node's aversion. */
+  setACL(path: string, acl: readonly ACL[], version = -1): Promise<Stat> {
+    return this.run(() => {
+      const v = checkVersion(version);
+      const sp = this.toServer(path);
+      return call(
+        this.session,
+        OpCode.setACL,
+        path,
+        (w) => (w.writeString(sp), writeACL(w, acl), w.writeInt(v)),
+        readStat,
+      );
+    });
+  }
+
+  getChildren(path: string, opts?: WatchOption): Promise<string[]> {
+    return this.run(() => {
+      const sp = this.toServer(path);
+      const watch = opts?.watch;
+      return call(
+        this.session,
+        OpCode.getChildren,
+        path,
+        (w) => (w.writeString(sp), w.writeBool(watch !== undefined)),
+        (r) => {
+          const children = readStrings(r);
+          if (watch !== undefined) this.session.watches.addChild(path, watch);
+          return children;
+        },
+      );
+    });
+  }
+
+  /** getChildren2: the children and the parent's Stat. */
+  getChildren2(path: string, opts?: WatchOption): Promise<ChildrenResult> {
+    return this.run(() => {
+      const sp = this.toServer(path);
+      const watch = opts?.watch;
+      return call(
+        this.session,
+        OpCode.getChildren2,
+        path,
+        (w) => (w.writeString(sp), w.writeBool(watch !== undefined)),
+        (r) => {
+          const children = readStrings(r);
+          const stat = readStat(r);
+          if (watch !== undefined) this.session.watches.addChild(path, watch);
+          return { children, stat };
+        },
+      );
+    });
+  }
+
+  /** Waits until the server this client talks to has applied every write committed before the call. */
+  sync(path = "/"): Promise<void> {
+    return this.run(() => {
+      const sp = this.toServer(path);
+      return call(this.session, OpCode.sync, path, (w) => void w.writeString(sp), ignoreBody);
+    });
+  }
+}
