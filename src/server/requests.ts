@@ -77,7 +77,11 @@ function prepContext(srv: ZkServer, conn: Connection, session: Session): PrepCon
   return { sessionId: session.id, ids: conn.authIds, extendedTypesEnabled: srv.options.extendedTypesEnabled };
 }
 
-function multiResults(ops: readonly MultiOp[], txn: Extract<Txn, { type: "multi" }>, stats: (Stat | null)[]): MultiResult[] {
+function multiResults(
+  ops: readonly MultiOp[],
+  txn: Extract<Txn, { type: "multi" }>,
+  stats: (Stat | null)[],
+): MultiResult[] {
   return ops.map((op, i): MultiResult => {
     const sub = txn.txns[i];
     const stat = stats[i] ?? null;
@@ -92,7 +96,9 @@ function multiResults(ops: readonly MultiOp[], txn: Extract<Txn, { type: "multi"
       case OpCode.createTTL:
         return stat === null ? { type: OpCode.create, path } : { type: OpCode.create2, path, stat };
       case OpCode.setData:
-        return stat === null ? { type: OpCode.error, err: ErrorCode.SYSTEMERROR } : { type: OpCode.setData, stat };
+        return stat === null
+          ? { type: OpCode.error, err: ErrorCode.SYSTEMERROR }
+          : { type: OpCode.setData, stat };
       case OpCode.delete:
         return { type: OpCode.delete };
       default:
@@ -129,8 +135,13 @@ function auth(srv: ZkServer, conn: Connection, xid: number, req: records.AuthPac
     return;
   }
   const id = digestOf(req.auth.toString("utf8"));
-  if (!conn.authIds.some((i) => i.scheme === "digest" && i.id === id)) conn.authIds.push({ scheme: "digest", id });
-  if (srv.options.superDigest !== null && id === srv.options.superDigest && !conn.authIds.includes(SUPER_ID)) {
+  if (!conn.authIds.some((i) => i.scheme === "digest" && i.id === id))
+    conn.authIds.push({ scheme: "digest", id });
+  if (
+    srv.options.superDigest !== null &&
+    id === srv.options.superDigest &&
+    !conn.authIds.includes(SUPER_ID)
+  ) {
     conn.authIds.push(SUPER_ID);
   }
   reply(0);
@@ -142,7 +153,14 @@ function unimplemented(srv: ZkServer, conn: Connection, xid: number): void {
   conn.closeAfterFlush();
 }
 
-function dispatch(srv: ZkServer, conn: Connection, session: Session, r: JuteReader, xid: number, type: number): void {
+function dispatch(
+  srv: ZkServer,
+  conn: Connection,
+  session: Session,
+  r: JuteReader,
+  xid: number,
+  type: number,
+): void {
   const db = srv.db;
   const reply = replier(srv, conn, xid);
   const ctx = (): PrepContext => prepContext(srv, conn, session);
@@ -155,7 +173,13 @@ function dispatch(srv: ZkServer, conn: Connection, session: Session, r: JuteRead
       return reads.exists(db, conn, records.PathWatchRequest.read(r), reply);
     case OpCode.getChildren:
     case OpCode.getChildren2:
-      return reads.getChildren(db, conn, records.PathWatchRequest.read(r), type === OpCode.getChildren2, reply);
+      return reads.getChildren(
+        db,
+        conn,
+        records.PathWatchRequest.read(r),
+        type === OpCode.getChildren2,
+        reply,
+      );
     case OpCode.create:
     case OpCode.create2:
     case OpCode.createContainer:
@@ -175,12 +199,22 @@ function dispatch(srv: ZkServer, conn: Connection, session: Session, r: JuteRead
     case OpCode.delete:
       return write(srv, conn, session.id, xid, prepDelete(db.tree, ctx(), records.DeleteRequest.read(r)));
     case OpCode.setData:
-      return write(srv, conn, session.id, xid, prepSetData(db.tree, ctx(), records.SetDataRequest.read(r)), (w, n) =>
-        n.writeStat(w),
+      return write(
+        srv,
+        conn,
+        session.id,
+        xid,
+        prepSetData(db.tree, ctx(), records.SetDataRequest.read(r)),
+        (w, n) => n.writeStat(w),
       );
     case OpCode.setACL:
-      return write(srv, conn, session.id, xid, prepSetACL(db.tree, ctx(), records.SetACLRequest.read(r)), (w, n) =>
-        n.writeStat(w),
+      return write(
+        srv,
+        conn,
+        session.id,
+        xid,
+        prepSetACL(db.tree, ctx(), records.SetACLRequest.read(r)),
+        (w, n) => n.writeStat(w),
       );
     case OpCode.getACL:
       return reads.getACL(db, conn, records.PathRequest.read(r), reply);
@@ -231,7 +265,11 @@ function dispatch(srv: ZkServer, conn: Connection, session: Session, r: JuteRead
     case OpCode.getAllChildrenNumber:
       return reads.getAllChildrenNumber(db, conn, records.PathRequest.read(r), reply);
     case OpCode.whoAmI: {
-      const clientInfo = conn.authIds.map((id) => ({ authScheme: id.scheme, user: id.id }));
+      // Apache reports a digest identity by its user name only (DigestAuthenticationProvider.getUserName).
+      const clientInfo = conn.authIds.map((id) => ({
+        authScheme: id.scheme,
+        user: id.scheme === "digest" ? (id.id.split(":")[0] ?? id.id) : id.id,
+      }));
       return reply(0, (w) => records.WhoAmIResponse.write(w, { clientInfo }));
     }
     case OpCode.reconfig:
