@@ -3,6 +3,14 @@ export { ZooKeeperClient, connect } from "./client.js";
 export { Transaction } from "./transaction.js";
 export { PersistentWatch } from "./watches.js";
 export {
+  retry,
+  isRetriable,
+  type RetryOptions,
+  DEFAULT_RETRY_MAX_ELAPSED,
+  DEFAULT_RETRY_INITIAL_DELAY,
+  DEFAULT_RETRY_MAX_DELAY,
+} from "./retry.js";
+export {
   type ClientOptions,
   type Credential,
   type Logger,
