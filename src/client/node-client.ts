@@ -1,6 +1,8 @@
 /** Node operations (§4.2): create, delete, exists, data, ACLs, children, sync; one-shot watches (§6.2). */
 import { ErrorCode, OpCode } from "../protocol/index.js";
 import { prefixPath } from "./connect-string.js";
+import { InvalidArgumentError } from "./errors.js";
+import { createProtected } from "./protected.js";
 import { ClientBase } from "./client-base.js";
 import { readStat, readStrings } from "./decode.js";
 import {
@@ -27,6 +29,17 @@ import type {
 export class NodeClient extends ClientBase {
   /** Creates a node; resolves with its actual path (with the sequence suffix, if any). */
   create(path: string, data?: Data, opts?: CreateOptions): Promise<string> {
+    if (opts?.protected === true) {
+      const plain = { ...opts, protected: false };
+      return this.run(() => {
+        createSpec(path, plain, false, this.opts.checkArguments); // validate before prefixing
+        return createProtected(
+          { create: (p) => this.create(p, data, plain), getChildren: (p) => this.getChildren(p) },
+          path,
+          { maxElapsedMs: this.sessionTimeout > 0 ? this.sessionTimeout : this.opts.sessionTimeout },
+        );
+      });
+    }
     return this.run(() => {
       const spec = createSpec(path, opts, false, this.opts.checkArguments);
       const d = checkData(data);
@@ -45,6 +58,7 @@ export class NodeClient extends ClientBase {
   /** create2: like `create`, also returning the new node's Stat. */
   create2(path: string, data?: Data, opts?: CreateOptions): Promise<CreateResult> {
     return this.run(() => {
+      if (opts?.protected === true) throw new InvalidArgumentError("protected", "only create() supports it");
       const spec = createSpec(path, opts, true, this.opts.checkArguments);
       const d = checkData(data);
       const serverPath = prefixPath(this.chroot, path);

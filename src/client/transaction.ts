@@ -10,7 +10,7 @@ import {
   type JuteWriter,
   type MultiResult,
 } from "../protocol/index.js";
-import { createError, type ZooKeeperError } from "./errors.js";
+import { createError, InvalidArgumentError, type ZooKeeperError } from "./errors.js";
 import { stripPath } from "./connect-string.js";
 import { call, checkData, checkPath, checkVersion, createSpec, writeCreate, writeData } from "./requests.js";
 import type { Session } from "./session.js";
@@ -42,6 +42,11 @@ export class Transaction {
 
   create(path: string, data?: Data, opts?: CreateOptions): this {
     return this.add(() => {
+      if (opts?.protected === true)
+        throw new InvalidArgumentError(
+          "protected",
+          "not supported in a transaction (its ops are all or nothing)",
+        );
       const spec = createSpec(path, opts, false, this.ctx.checkArguments);
       const d = checkData(data);
       const serverPath = this.ctx.toServer(path);

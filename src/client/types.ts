@@ -31,6 +31,12 @@ export interface CreateOptions {
   acl?: readonly ACL[];
   /** Milliseconds; required for (and only for) the TTL modes. */
   ttl?: number;
+  /**
+   * Curator's protected mode (`create()` only): the name gets a `_c_<uuid>-` prefix, and a create
+   * that fails with a retriable error (connection loss, timeout) is retried, first looking for the
+   * node it may already have made, so no duplicate is left. Retries stop after the session timeout.
+   */
+  protected?: boolean;
 }
 
 export interface GetDataResult {
