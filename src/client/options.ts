@@ -54,6 +54,12 @@ export interface ClientOptions {
   auth?: readonly Credential[];
   /** Largest incoming frame accepted, bytes (jute.maxbuffer). Default 0xfffff. */
   maxFrameSize?: number;
+  /**
+   * A request without a reply after this many ms (counted from the call, so time spent waiting for a
+   * reconnect counts too) fails with a retriable OperationTimeoutError; the outcome of a write is then
+   * unknown, as after ConnectionLoss. 0 = no limit (the default, as in Java's client).
+   */
+  requestTimeout?: number;
   /** pino-compatible logger; default silent. */
   logger?: Logger;
 }
@@ -67,6 +73,7 @@ export interface ResolvedOptions {
   readonly checkArguments: boolean;
   readonly auth: readonly Credential[];
   readonly maxFrameSize: number;
+  readonly requestTimeout: number;
   readonly logger: Logger;
 }
 
@@ -119,6 +126,7 @@ const KNOWN = new Set([
   "checkArguments",
   "auth",
   "maxFrameSize",
+  "requestTimeout",
   "logger",
 ]);
 
@@ -138,6 +146,7 @@ export function parseOptions(opts: ClientOptions): ResolvedOptions {
     checkArguments: flag("checkArguments", opts.checkArguments, true),
     auth: Object.freeze(credentials(opts.auth)),
     maxFrameSize: positiveInt("maxFrameSize", opts.maxFrameSize, 0xfffff, 1024),
+    requestTimeout: positiveInt("requestTimeout", opts.requestTimeout, 0, 0),
     logger: logger(opts.logger),
   });
 }

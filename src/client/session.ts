@@ -105,12 +105,45 @@ export class Session {
     return this.started;
   }
 
-  submit(p: Packet): void {
+  submit(packet: Packet): void {
+    const p = this.opts.requestTimeout > 0 ? this.withDeadline(packet, this.opts.requestTimeout) : packet;
     const conn = this.conn;
     if (conn !== null && !this.closeRequested) this.write(p, conn);
     else if (this.terminalError !== null) p.fail(this.terminalError);
     else if (this.closeRequested) p.fail(new ClientClosedError());
     else this.waiting.push(p);
+  }
+
+  /**
+   * Fails `inner` with OperationTimeoutError after `ms`. A request still waiting for a connection is
+   * dropped; one already sent stays in the FIFO, so its late reply is consumed in order, then ignored.
+   */
+  private withDeadline(inner: Packet, ms: number): Packet {
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      return true;
+    };
+    const wrapped: Packet = {
+      op: inner.op,
+      xid: 0,
+      encode: (w) => inner.encode(w),
+      reply: (err, r) => {
+        if (settle()) inner.reply(err, r);
+      },
+      fail: (e) => {
+        if (settle()) inner.fail(e);
+      },
+    };
+    const timer = setTimeout(() => {
+      if (!settle()) return;
+      const i = this.waiting.indexOf(wrapped);
+      if (i >= 0) this.waiting.splice(i, 1);
+      inner.fail(new OperationTimeoutError({ message: `no reply within requestTimeout (${ms} ms)` }));
+    }, ms);
+    return wrapped;
   }
 
   addAuth(scheme: string, auth: Buffer): Promise<void> {

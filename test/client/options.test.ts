@@ -16,6 +16,7 @@ test("defaults", () => {
   assert.equal(o.checkArguments, true);
   assert.equal(o.shuffleHosts, true);
   assert.deepEqual(o.auth, []);
+  assert.equal(o.requestTimeout, 0);
 });
 
 test("options are copied, never mutated", () => {
@@ -42,6 +43,7 @@ test("bad options throw InvalidArgumentError naming the field", () => {
     [{ connectString: "h:1", auth: [{ scheme: "digest", auth: 5 }] }, "auth[0].auth"],
     [{ connectString: "h:1", logger: { info() {} } }, "logger"],
     [{ connectString: "h:1", sessionTimout: 5 }, "sessionTimout"],
+    [{ connectString: "h:1", requestTimeout: -5 }, "requestTimeout"],
   ];
   for (const [opts, field] of bad) {
     assert.throws(
