@@ -72,7 +72,7 @@ describe("zkCli against the embedded server", { skip: apacheZooKeeperProblem() ?
     assert.equal(await a.run("getAllChildrenNumber /r"), "2");
     assert.match(await a.run("whoami"), /^Auth scheme: User\nip: 127\.0\.0\.1$/);
     await a.run("addauth digest alice:secret");
-    assert.match(await a.run("whoami"), /\ndigest: alice:\S+$/);
+    assert.match(await a.run("whoami"), /\ndigest: alice$/);
 
     assert.equal(await b.run("addWatch -m PERSISTENT_RECURSIVE /r"), "");
     await a.run("set /r/x/y v");

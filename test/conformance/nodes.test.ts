@@ -180,7 +180,10 @@ forEachBackend("nodes", (backend) => {
     assert.equal(await c.create("/s-", null, { mode: CreateMode.PERSISTENT_SEQUENTIAL }), "/s-0000000001");
     assert.deepEqual(sorted(await c.getChildren("/")), ["s-0000000001", "x"]);
     assert.equal((await admin.getData(`${root}/x`)).data?.toString(), "1");
-    const seen = new Promise<string>((resolve) => void c.exists("/x", { watch: (e) => resolve(e.path) }));
+    let seenPath: (path: string) => void = () => undefined;
+    const seen = new Promise<string>((resolve) => (seenPath = resolve));
+    // The watch must be registered before the other session writes, or the event can be missed.
+    await c.exists("/x", { watch: (e) => seenPath(e.path) });
     await admin.setData(`${root}/x`, "2");
     assert.equal(await seen, "/x");
   });
