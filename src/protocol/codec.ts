@@ -12,7 +12,10 @@ export interface Codec<T> {
 export const int: Codec<number> = { write: (w, v) => w.writeInt(v), read: (r) => r.readInt() };
 export const long: Codec<bigint> = { write: (w, v) => w.writeLong(v), read: (r) => r.readLong() };
 /** A jute long carried as a JS number (millisecond times, TTLs). */
-export const longNum: Codec<number> = { write: (w, v) => w.writeLongNumber(v), read: (r) => r.readLongNumber() };
+export const longNum: Codec<number> = {
+  write: (w, v) => w.writeLongNumber(v),
+  read: (r) => r.readLongNumber(),
+};
 export const bool: Codec<boolean> = { write: (w, v) => w.writeBool(v), read: (r) => r.readBool() };
 export const buffer: Codec<Buffer | null> = {
   write: (w, v) => w.writeBuffer(v),

@@ -92,7 +92,14 @@ const byCode = new Map<number, ErrorCodeInfo>(
 
 /** Table lookup; unknown codes get a generic, non-retriable entry instead of throwing. */
 export function errorInfo(code: number): ErrorCodeInfo {
-  return byCode.get(code) ?? { code, name: `UNKNOWN(${code})`, retriable: false, message: `unknown error code ${code}` };
+  return (
+    byCode.get(code) ?? {
+      code,
+      name: `UNKNOWN(${code})`,
+      retriable: false,
+      message: `unknown error code ${code}`,
+    }
+  );
 }
 
 export function isKnownErrorCode(code: number): boolean {

@@ -1,6 +1,18 @@
 /** `overseer/protocol`: the ZooKeeper 3.8 wire protocol, pure (no I/O). */
 export { JuteReader, JuteWriter, JuteDecodeError, DEFAULT_MAX_BUFFER } from "./jute.js";
-export { type Codec, encode, decode, record, vector, int, long, longNum, bool, buffer, ustring } from "./codec.js";
+export {
+  type Codec,
+  encode,
+  decode,
+  record,
+  vector,
+  int,
+  long,
+  longNum,
+  bool,
+  buffer,
+  ustring,
+} from "./codec.js";
 export * as records from "./records.js";
 export type {
   ACL,

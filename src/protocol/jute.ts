@@ -151,7 +151,9 @@ export class JuteReader {
 
   private need(n: number, what: string): void {
     if (this.pos + n > this.end) {
-      throw new JuteDecodeError(`truncated record: need ${n} bytes for ${what} at offset ${this.pos}, have ${this.end - this.pos}`);
+      throw new JuteDecodeError(
+        `truncated record: need ${n} bytes for ${what} at offset ${this.pos}, have ${this.end - this.pos}`,
+      );
     }
   }
 
@@ -217,7 +219,8 @@ export class JuteReader {
     const n = this.readInt();
     if (n < -1) throw new JuteDecodeError(`invalid vector length ${n}`);
     // Every element takes at least one byte: a count larger than what remains is garbage.
-    if (n > this.remaining) throw new JuteDecodeError(`vector length ${n} exceeds remaining ${this.remaining} bytes`);
+    if (n > this.remaining)
+      throw new JuteDecodeError(`vector length ${n} exceeds remaining ${this.remaining} bytes`);
     return n === -1 ? 0 : n;
   }
 

@@ -102,7 +102,11 @@ export interface WatcherEvent {
   state: number;
   path: string;
 }
-export const WatcherEvent: Codec<WatcherEvent> = record<WatcherEvent>({ type: int, state: int, path: ustring });
+export const WatcherEvent: Codec<WatcherEvent> = record<WatcherEvent>({
+  type: int,
+  state: int,
+  path: ustring,
+});
 
 // ---- requests and responses (§4.2) ----
 
@@ -150,7 +154,10 @@ export interface PathVersionRequest {
   path: string;
   version: number;
 }
-export const DeleteRequest: Codec<PathVersionRequest> = record<PathVersionRequest>({ path: ustring, version: int });
+export const DeleteRequest: Codec<PathVersionRequest> = record<PathVersionRequest>({
+  path: ustring,
+  version: int,
+});
 export const CheckVersionRequest = DeleteRequest;
 
 /** ExistsRequest / GetDataRequest / GetChildrenRequest / GetChildren2Request { ustring path; boolean watch } */
@@ -158,7 +165,10 @@ export interface PathWatchRequest {
   path: string;
   watch: boolean;
 }
-export const PathWatchRequest: Codec<PathWatchRequest> = record<PathWatchRequest>({ path: ustring, watch: bool });
+export const PathWatchRequest: Codec<PathWatchRequest> = record<PathWatchRequest>({
+  path: ustring,
+  watch: bool,
+});
 
 /** ExistsResponse / SetDataResponse / SetACLResponse { Stat stat } */
 export interface StatResponse {
@@ -204,7 +214,11 @@ export interface SetACLRequest {
   acl: ACL[];
   version: number;
 }
-export const SetACLRequest: Codec<SetACLRequest> = record<SetACLRequest>({ path: ustring, acl: ACLList, version: int });
+export const SetACLRequest: Codec<SetACLRequest> = record<SetACLRequest>({
+  path: ustring,
+  acl: ACLList,
+  version: int,
+});
 
 /** GetChildrenResponse { vector<ustring> children } */
 export interface GetChildrenResponse {
@@ -326,6 +340,8 @@ export const ClientInfo: Codec<ClientInfo> = record<ClientInfo>({ authScheme: us
 export interface WhoAmIResponse {
   clientInfo: ClientInfo[];
 }
-export const WhoAmIResponse: Codec<WhoAmIResponse> = record<WhoAmIResponse>({ clientInfo: vector(ClientInfo) });
+export const WhoAmIResponse: Codec<WhoAmIResponse> = record<WhoAmIResponse>({
+  clientInfo: vector(ClientInfo),
+});
 
 export const Empty = empty;

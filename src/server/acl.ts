@@ -34,7 +34,7 @@ function ipMatches(pattern: string, addr: string): boolean {
   const bits = slash < 0 ? 32 : Number(pattern.slice(slash + 1));
   if (bits === 0) return true;
   const mask = bits >= 32 ? 0xffffffff : ~((1 << (32 - bits)) - 1) >>> 0;
-  return ((ipv4ToInt(base) & mask) >>> 0) === ((ipv4ToInt(addr) & mask) >>> 0);
+  return (ipv4ToInt(base) & mask) >>> 0 === (ipv4ToInt(addr) & mask) >>> 0;
 }
 
 function validIp(id: string): boolean {
@@ -122,6 +122,8 @@ export function fixupAcl(acl: readonly ACL[], ids: readonly Id[]): ACL[] | null 
 /** getACL without ADMIN: digest hashes are masked (`user:x`), as Apache does since 3.8. */
 export function maskDigests(acl: readonly ACL[]): ACL[] {
   return acl.map((a) =>
-    a.id.scheme === "digest" ? { perms: a.perms, id: { scheme: "digest", id: `${a.id.id.split(":")[0] ?? ""}:x` } } : a,
+    a.id.scheme === "digest"
+      ? { perms: a.perms, id: { scheme: "digest", id: `${a.id.id.split(":")[0] ?? ""}:x` } }
+      : a,
   );
 }

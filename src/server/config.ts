@@ -41,7 +41,12 @@ const IGNORED = new Set([
 
 type Setter = (o: ServerOptions, v: string, fail: (expected: string) => never) => void;
 
-function int(v: string, fail: (expected: string) => never, min: number, what = `an integer ≥ ${min}`): number {
+function int(
+  v: string,
+  fail: (expected: string) => never,
+  min: number,
+  what = `an integer ≥ ${min}`,
+): number {
   const n = /^-?\d+$/.test(v) ? Number(v) : /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : NaN;
   if (!Number.isSafeInteger(n) || n < min) fail(what);
   return n;

@@ -251,7 +251,10 @@ export class Connection implements Watcher, SessionOwner {
       const zxidLo = w.view().readUInt32BE(this.replyStart + 12);
       w.reset(this.replyStart);
       this.beginReply(xid, zxidHi * 0x100000000 + zxidLo, ErrorCode.MARSHALLINGERROR);
-      this.logger.warn({ conn: this.id, length: len }, "reply exceeds 0xfffff bytes; sent MARSHALLINGERROR instead");
+      this.logger.warn(
+        { conn: this.id, length: len },
+        "reply exceeds 0xfffff bytes; sent MARSHALLINGERROR instead",
+      );
     }
     w.patchInt(this.replyStart, w.length - this.replyStart - 4);
     this.sent++;
@@ -310,7 +313,11 @@ export class Connection implements Watcher, SessionOwner {
       const ready = this.held.splice(0, n);
       for (const h of ready) this.heldReplies -= h.replies;
       if (!this.socket.destroyed) {
-        this.socket.write(ready.length === 1 && ready[0] !== undefined ? ready[0].bytes : Buffer.concat(ready.map((h) => h.bytes)));
+        this.socket.write(
+          ready.length === 1 && ready[0] !== undefined
+            ? ready[0].bytes
+            : Buffer.concat(ready.map((h) => h.bytes)),
+        );
       }
     }
     if (this.held.length === 0 && this.endRequested && !this.socket.destroyed) {

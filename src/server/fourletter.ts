@@ -21,7 +21,9 @@ export const FOUR_LETTER_WORDS: readonly string[] = [
   "wchs",
 ];
 
-const byCode = new Map<number, string>(FOUR_LETTER_WORDS.map((w) => [Buffer.from(w, "latin1").readInt32BE(0), w]));
+const byCode = new Map<number, string>(
+  FOUR_LETTER_WORDS.map((w) => [Buffer.from(w, "latin1").readInt32BE(0), w]),
+);
 
 /** The word whose ASCII bytes form `code`, or null when `code` is an ordinary frame length. */
 export function fourLetterCode(code: number): string | null {
@@ -82,7 +84,8 @@ function srvr(s: ServerStats, clients: string): string {
 }
 
 function consLine(c: ConnectionInfo, withSession: boolean): string {
-  const sid = withSession && c.sessionId !== null ? `,sid=${hex(BigInt.asUintN(64, c.sessionId))},to=${c.timeout}` : "";
+  const sid =
+    withSession && c.sessionId !== null ? `,sid=${hex(BigInt.asUintN(64, c.sessionId))},to=${c.timeout}` : "";
   return ` /${c.address}:${c.port}[1](queued=0,recved=${c.received},sent=${c.sent}${sid})\n`;
 }
 
@@ -142,7 +145,10 @@ export function renderFourLetter(word: string, ctx: FourLetterContext): string {
       return ctx
         .connectionInfo()
         .filter((c) => c.sessionId !== null && c.watchPaths.length > 0)
-        .map((c) => `${hex(BigInt.asUintN(64, c.sessionId ?? 0n))}\n${c.watchPaths.map((p) => `\t${p}\n`).join("")}`)
+        .map(
+          (c) =>
+            `${hex(BigInt.asUintN(64, c.sessionId ?? 0n))}\n${c.watchPaths.map((p) => `\t${p}\n`).join("")}`,
+        )
         .join("");
     case "wchp": {
       const byPath = new Map<string, string[]>();

@@ -48,7 +48,10 @@ export function handleHandshake(srv: ZkServer, conn: Connection, frame: Buffer):
     const s = srv.sessions.get(req.sessionId);
     const passwordOk = s !== undefined && req.passwd !== null && req.passwd.equals(s.password);
     if (s === undefined || s.closing || !passwordOk) {
-      log.debug({ conn: conn.id, sessionId: req.sessionId.toString(16) }, "invalid session; replying timeOut 0");
+      log.debug(
+        { conn: conn.id, sessionId: req.sessionId.toString(16) },
+        "invalid session; replying timeOut 0",
+      );
       conn.sendFrame(connectResponse(0, 0n, ZERO_PASSWORD, conn.readOnlyByte));
       conn.closeAfterFlush();
       return;

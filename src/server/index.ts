@@ -1,7 +1,12 @@
 /** `overseer/server`: the embedded single-node ZooKeeper-compatible server. */
 export { startServer, type RunningServer } from "./server.js";
 export type { ServerOptions } from "./options.js";
-export { DEFAULT_PORT, DEFAULT_HOST, DEFAULT_TICK_TIME, DEFAULT_CONTAINER_CHECK_INTERVAL_MS } from "./options.js";
+export {
+  DEFAULT_PORT,
+  DEFAULT_HOST,
+  DEFAULT_TICK_TIME,
+  DEFAULT_CONTAINER_CHECK_INTERVAL_MS,
+} from "./options.js";
 export type { ServerStats } from "./fourletter.js";
 export type { Logger, LogFn } from "./logger.js";
 export { InvalidArgumentError, ServerClosedError, StorageCorruptError } from "./errors.js";

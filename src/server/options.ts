@@ -94,7 +94,8 @@ function int(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGE
 
 function fourLetterWords(v: readonly string[] | string): Set<string> {
   const list = typeof v === "string" ? v.split(",") : v;
-  if (!Array.isArray(list)) throw new InvalidArgumentError("fourLetterWords", "expected a list of commands or a string");
+  if (!Array.isArray(list))
+    throw new InvalidArgumentError("fourLetterWords", "expected a list of commands or a string");
   const out = new Set<string>();
   for (const raw of list) {
     const w = typeof raw === "string" ? raw.trim() : "";
@@ -114,10 +115,12 @@ function isLogger(v: unknown): v is Logger {
 
 /** Copy and validate; never mutates `opts`. */
 export function parseOptions(opts: ServerOptions = {}): ResolvedOptions {
-  if (typeof opts !== "object" || opts === null) throw new InvalidArgumentError("options", "expected an object");
+  if (typeof opts !== "object" || opts === null)
+    throw new InvalidArgumentError("options", "expected an object");
   const port = int("port", opts.port ?? DEFAULT_PORT, 0, 65535);
   const host = opts.host ?? DEFAULT_HOST;
-  if (typeof host !== "string" || host === "") throw new InvalidArgumentError("host", "expected a non-empty string");
+  if (typeof host !== "string" || host === "")
+    throw new InvalidArgumentError("host", "expected a non-empty string");
   const tickTime = int("tickTime", opts.tickTime ?? DEFAULT_TICK_TIME, 1, 3_600_000);
   const minSessionTimeout = int("minSessionTimeout", opts.minSessionTimeout ?? 2 * tickTime, 1, 0x7fffffff);
   const maxSessionTimeout = int("maxSessionTimeout", opts.maxSessionTimeout ?? 20 * tickTime, 1, 0x7fffffff);
@@ -144,7 +147,8 @@ export function parseOptions(opts: ServerOptions = {}): ResolvedOptions {
     throw new InvalidArgumentError("superDigest", 'expected "super:<base64 sha1 digest>"');
   }
   const logger = opts.logger ?? silentLogger;
-  if (!isLogger(logger)) throw new InvalidArgumentError("logger", "expected an object with debug/info/warn/error");
+  if (!isLogger(logger))
+    throw new InvalidArgumentError("logger", "expected an object with debug/info/warn/error");
   const dataDir = opts.dataDir ?? null;
   if (dataDir !== null && (typeof dataDir !== "string" || dataDir === "")) {
     throw new InvalidArgumentError("dataDir", "expected a non-empty string");
@@ -153,7 +157,8 @@ export function parseOptions(opts: ServerOptions = {}): ResolvedOptions {
   if (dataLogDir !== null && (typeof dataLogDir !== "string" || dataLogDir === "")) {
     throw new InvalidArgumentError("dataLogDir", "expected a non-empty string");
   }
-  if (dataLogDir !== null && dataDir === null) throw new InvalidArgumentError("dataLogDir", "requires dataDir");
+  if (dataLogDir !== null && dataDir === null)
+    throw new InvalidArgumentError("dataLogDir", "requires dataDir");
   const forceSync = opts.forceSync ?? true;
   if (typeof forceSync !== "boolean") throw new InvalidArgumentError("forceSync", "expected a boolean");
   return {

@@ -43,7 +43,12 @@ function parentPathOf(path: string, lastSlash: number): string {
   return lastSlash === 0 ? "/" : path.slice(0, lastSlash);
 }
 
-export function prepCreate(view: PrepView, ctx: PrepContext, req: records.CreateRequest, ttl: number): CreateTxn | number {
+export function prepCreate(
+  view: PrepView,
+  ctx: PrepContext,
+  req: records.CreateRequest,
+  ttl: number,
+): CreateTxn | number {
   const flags = req.flags;
   if (!isValidCreateMode(flags)) return ErrorCode.BADARGUMENTS;
   if (isTTL(flags)) {
@@ -158,15 +163,26 @@ class MultiView implements PrepView {
         const parentPath = parentPathOf(txn.path, txn.path.lastIndexOf("/"));
         const parent = this.get(parentPath);
         if (parent !== undefined) {
-          this.changes.set(parentPath, copyView(parent, { cversion: txn.parentCversion, childCount: parent.childCount + 1 }));
+          this.changes.set(
+            parentPath,
+            copyView(parent, { cversion: txn.parentCversion, childCount: parent.childCount + 1 }),
+          );
         }
-        this.changes.set(txn.path, { version: 0, aversion: 0, cversion: 0, childCount: 0, kind: txn.kind, acl: txn.acl });
+        this.changes.set(txn.path, {
+          version: 0,
+          aversion: 0,
+          cversion: 0,
+          childCount: 0,
+          kind: txn.kind,
+          acl: txn.acl,
+        });
         break;
       }
       case "delete": {
         const parentPath = parentPathOf(txn.path, txn.path.lastIndexOf("/"));
         const parent = this.get(parentPath);
-        if (parent !== undefined) this.changes.set(parentPath, copyView(parent, { childCount: parent.childCount - 1 }));
+        if (parent !== undefined)
+          this.changes.set(parentPath, copyView(parent, { childCount: parent.childCount - 1 }));
         this.changes.set(txn.path, null);
         break;
       }

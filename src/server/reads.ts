@@ -73,7 +73,12 @@ export function getACL(db: ZkDatabase, conn: Connection, req: records.PathReques
   });
 }
 
-export function getAllChildrenNumber(db: ZkDatabase, conn: Connection, req: records.PathRequest, reply: Reply): void {
+export function getAllChildrenNumber(
+  db: ZkDatabase,
+  conn: Connection,
+  req: records.PathRequest,
+  reply: Reply,
+): void {
   const node = db.tree.get(req.path);
   if (node === undefined) return reply(ErrorCode.NONODE);
   if (!checkAcl(node.acl, Perms.READ, conn.authIds)) return reply(ErrorCode.NOAUTH);
@@ -81,7 +86,12 @@ export function getAllChildrenNumber(db: ZkDatabase, conn: Connection, req: reco
   reply(0, (w) => w.writeInt(n));
 }
 
-export function getEphemerals(db: ZkDatabase, conn: Connection, req: records.PathRequest, reply: Reply): void {
+export function getEphemerals(
+  db: ZkDatabase,
+  conn: Connection,
+  req: records.PathRequest,
+  reply: Reply,
+): void {
   const prefix = req.path.trim();
   const all = conn.session === null ? [] : [...db.tree.ephemeralsOf(conn.session.id)];
   const list = prefix === "" || prefix === "/" ? all : all.filter((p) => p.startsWith(prefix));
@@ -91,7 +101,8 @@ export function getEphemerals(db: ZkDatabase, conn: Connection, req: records.Pat
 /** multiRead: each op answers independently, no −2 cascade (§4.3). */
 export function multiRead(db: ZkDatabase, conn: Connection, ops: readonly MultiOp[]): MultiResult[] {
   return ops.map((op): MultiResult => {
-    if (op.type !== OpCode.getData && op.type !== OpCode.getChildren) return { type: OpCode.error, err: ErrorCode.BADARGUMENTS };
+    if (op.type !== OpCode.getData && op.type !== OpCode.getChildren)
+      return { type: OpCode.error, err: ErrorCode.BADARGUMENTS };
     const req = op.req;
     const node = db.tree.get(req.path);
     if (node === undefined) return { type: OpCode.error, err: ErrorCode.NONODE };

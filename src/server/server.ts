@@ -67,7 +67,14 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     this.sessions.reserveBelow(rec.nextSessionId);
     for (const s of rec.sessions) this.sessions.restore(s.id, s.password, s.timeout, now);
     const p = new Persistence(
-      { dataDir: o.dataDir, logDir, forceSync: o.forceSync, snapCount: o.snapCount, snapRetainCount: o.snapRetainCount, logger: o.logger },
+      {
+        dataDir: o.dataDir,
+        logDir,
+        forceSync: o.forceSync,
+        snapCount: o.snapCount,
+        snapRetainCount: o.snapRetainCount,
+        logger: o.logger,
+      },
       {
         tree: this.db.tree,
         lastZxid: () => this.db.lastZxid,
@@ -83,7 +90,11 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
   }
 
   private sessionImages(): SessionImage[] {
-    return [...this.sessions.sessions.values()].map((s) => ({ id: s.id, password: s.password, timeout: s.timeout }));
+    return [...this.sessions.sessions.values()].map((s) => ({
+      id: s.id,
+      password: s.password,
+      timeout: s.timeout,
+    }));
   }
 
   private releaseHeld(durableZxid: number): void {
@@ -118,7 +129,10 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     );
     const addr = listener.address();
     const port = typeof addr === "object" && addr !== null ? addr.port : this.options.port;
-    this.options.logger.info({ host: this.options.host, port, dataDir: this.options.dataDir }, "server listening");
+    this.options.logger.info(
+      { host: this.options.host, port, dataDir: this.options.dataDir },
+      "server listening",
+    );
     return { host: this.options.host, port };
   }
 
@@ -142,13 +156,20 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     const conn = new Connection(
       socket,
       this,
-      { maxBuffer: o.maxBuffer, maxOutstanding: o.maxOutstandingRequests, handshakeTimeoutMs: o.maxSessionTimeout },
+      {
+        maxBuffer: o.maxBuffer,
+        maxOutstanding: o.maxOutstandingRequests,
+        handshakeTimeoutMs: o.maxSessionTimeout,
+      },
       o.logger,
     );
     // Like Apache, extra connections from one address are refused by closing them at once.
     const n = this.perAddress.get(conn.address) ?? 0;
     if (o.maxClientCnxns > 0 && n >= o.maxClientCnxns) {
-      o.logger.warn({ address: conn.address, limit: o.maxClientCnxns }, "too many connections from one address; refusing");
+      o.logger.warn(
+        { address: conn.address, limit: o.maxClientCnxns },
+        "too many connections from one address; refusing",
+      );
       conn.close("maxClientCnxns");
       return;
     }
@@ -257,7 +278,9 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
       sent: c.sent,
       sessionId: c.session?.id ?? null,
       timeout: c.session?.timeout ?? 0,
-      watchPaths: [...new Set([...c.watches.data, ...c.watches.child, ...c.watches.persistent, ...c.watches.recursive])],
+      watchPaths: [
+        ...new Set([...c.watches.data, ...c.watches.child, ...c.watches.persistent, ...c.watches.recursive]),
+      ],
     }));
   }
 

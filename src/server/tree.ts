@@ -3,7 +3,15 @@
  * mutators live here; the checks that decide whether a mutation is allowed are in prep.ts, and the
  * mutations are driven by applyTxn (txn.ts) so a txn log can replay them later.
  */
-import { EventType, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, parentOf, type ACL, type JuteWriter, type Stat } from "../protocol/index.js";
+import {
+  EventType,
+  OPEN_ACL_UNSAFE,
+  READ_ACL_UNSAFE,
+  parentOf,
+  type ACL,
+  type JuteWriter,
+  type Stat,
+} from "../protocol/index.js";
 
 export const NodeKind = { normal: 0, ephemeral: 1, container: 2, ttl: 3 } as const;
 export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind];
@@ -115,7 +123,12 @@ export class DataNode implements NodeView {
 }
 
 /** Paths that can never be deleted (§7.3). */
-export const SPECIAL_PATHS: ReadonlySet<string> = new Set(["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"]);
+export const SPECIAL_PATHS: ReadonlySet<string> = new Set([
+  "/",
+  "/zookeeper",
+  "/zookeeper/quota",
+  "/zookeeper/config",
+]);
 
 function childName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);

@@ -42,7 +42,12 @@ export type Txn =
  * multi, pushes each sub-op's Stat snapshot onto `multiStats` (a later op may change the node
  * again, and each result must show the Stat as of its own op).
  */
-export function applyTxn(tree: DataTree, hdr: TxnHeader, txn: Txn, multiStats?: (Stat | null)[]): DataNode | null {
+export function applyTxn(
+  tree: DataTree,
+  hdr: TxnHeader,
+  txn: Txn,
+  multiStats?: (Stat | null)[],
+): DataNode | null {
   switch (txn.type) {
     case "create":
       return tree.createNode(

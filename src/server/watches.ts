@@ -4,7 +4,15 @@
  * separate tables: unlike Apache 3.8 (one mode per connection and path), a standard watch never
  * overwrites a persistent one. Every event reaches a connection at most once.
  */
-import { EventType, JuteWriter, KeeperState, Perms, WatcherType, parentOf, type ACL } from "../protocol/index.js";
+import {
+  EventType,
+  JuteWriter,
+  KeeperState,
+  Perms,
+  WatcherType,
+  parentOf,
+  type ACL,
+} from "../protocol/index.js";
 import { checkAcl } from "./acl.js";
 import type { TreeEvents } from "./tree.js";
 import type { Id } from "../protocol/index.js";
@@ -56,13 +64,15 @@ export class WatchManager implements TreeEvents {
 
   get count(): number {
     let n = 0;
-    for (const t of [this.data, this.child, this.persistent, this.recursive]) for (const s of t.values()) n += s.size;
+    for (const t of [this.data, this.child, this.persistent, this.recursive])
+      for (const s of t.values()) n += s.size;
     return n;
   }
 
   get pathCount(): number {
     const paths = new Set<string>();
-    for (const t of [this.data, this.child, this.persistent, this.recursive]) for (const p of t.keys()) paths.add(p);
+    for (const t of [this.data, this.child, this.persistent, this.recursive])
+      for (const p of t.keys()) paths.add(p);
     return paths.size;
   }
 
@@ -117,7 +127,12 @@ export class WatchManager implements TreeEvents {
     const oneShot = this.data.get(path);
     const persistent = this.persistent.get(path);
     const deletedChildWatch = type === EventType.NodeDeleted ? this.child.get(path) : undefined;
-    if (oneShot === undefined && persistent === undefined && deletedChildWatch === undefined && this.recursive.size === 0) {
+    if (
+      oneShot === undefined &&
+      persistent === undefined &&
+      deletedChildWatch === undefined &&
+      this.recursive.size === 0
+    ) {
       return; // the common case: nobody watches this path
     }
     const targets = new Set<Watcher>();

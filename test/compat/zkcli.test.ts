@@ -40,16 +40,25 @@ describe("zkCli against the embedded server", { skip: apacheZooKeeperProblem() ?
     assert.equal(await winner.run("ls /"), "[assign, master, tasks, workers, zookeeper]");
 
     assert.match(await winner.run("ls /workers true"), /\n\[\]$/);
-    assert.equal(await loser.run('create -e /workers/worker1.example.com "worker1.example.com:2224"'), "Created /workers/worker1.example.com");
+    assert.equal(
+      await loser.run('create -e /workers/worker1.example.com "worker1.example.com:2224"'),
+      "Created /workers/worker1.example.com",
+    );
     await winner.waitFor(/type:NodeChildrenChanged path:\/workers\n/);
 
     assert.equal(await loser.run('create -s /tasks/task- "cmd"'), "Created /tasks/task-0000000000");
-    assert.equal(await winner.run("create /assign/worker1.example.com"), "Created /assign/worker1.example.com");
+    assert.equal(
+      await winner.run("create /assign/worker1.example.com"),
+      "Created /assign/worker1.example.com",
+    );
     assert.equal(
       await winner.run('create /assign/worker1.example.com/task-0000000000 ""'),
       "Created /assign/worker1.example.com/task-0000000000",
     );
-    assert.equal(await loser.run('create /tasks/task-0000000000/status "done"'), "Created /tasks/task-0000000000/status");
+    assert.equal(
+      await loser.run('create /tasks/task-0000000000/status "done"'),
+      "Created /tasks/task-0000000000/status",
+    );
     const got = await winner.run("get -s /tasks/task-0000000000");
     assert.match(got, /^cmd\n/);
     assert.match(got, /^cversion = 1$/m);
@@ -86,7 +95,10 @@ describe("zkCli against the embedded server", { skip: apacheZooKeeperProblem() ?
     assert.equal(await a.run("create -c /box"), "Created /box");
     assert.equal(await a.run("create -t 60000 /ttl"), "Created /ttl");
     assert.match(await a.run("stat /ttl"), /^ephemeralOwner = 0x0$/m);
-    assert.match(await a.run("create /zookeeper/config/x"), /Insufficient permission : \/zookeeper\/config\/x/);
+    assert.match(
+      await a.run("create /zookeeper/config/x"),
+      /Insufficient permission : \/zookeeper\/config\/x/,
+    );
     assert.equal(await a.run("delete /zookeeper"), "Arguments are not valid : /zookeeper");
   });
 });

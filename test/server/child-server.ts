@@ -15,9 +15,13 @@ export interface ChildServer {
 }
 
 export async function startChildServer(dataDir: string, port = 0, opts: object = {}): Promise<ChildServer> {
-  const proc = spawn(process.execPath, ["--import", "tsx", FIXTURE, dataDir, String(port), JSON.stringify(opts)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const proc = spawn(
+    process.execPath,
+    ["--import", "tsx", FIXTURE, dataDir, String(port), JSON.stringify(opts)],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const stderr: string[] = [];
   let errBuf = "";
   proc.stderr?.on("data", (d: Buffer) => {
@@ -34,7 +38,9 @@ export async function startChildServer(dataDir: string, port = 0, opts: object =
       const m = /\{"port":(\d+)\}/.exec(out);
       if (m?.[1] !== undefined) resolve(Number(m[1]));
     });
-    void exited.then(() => reject(new Error(`server exited before listening: ${stderr.join("\n")}${errBuf}`)));
+    void exited.then(() =>
+      reject(new Error(`server exited before listening: ${stderr.join("\n")}${errBuf}`)),
+    );
   });
   const actualPort = await ready;
   return {

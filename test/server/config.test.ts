@@ -70,7 +70,8 @@ describe("parseConfig", () => {
     test(`a bad value stops parsing and names the key: ${line}`, () => {
       assert.throws(
         () => parseConfig(`# x\n${line}\n`),
-        (err: unknown) => err instanceof ConfigError && err.key === key && err.line === 2 && err.message.includes(key),
+        (err: unknown) =>
+          err instanceof ConfigError && err.key === key && err.line === 2 && err.message.includes(key),
       );
     });
   }

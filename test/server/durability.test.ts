@@ -21,7 +21,12 @@ interface Sent {
 }
 
 function createFrame(c: RawClient, path: string): Buffer {
-  return c.frame(OpCode.create, records.CreateRequest, { path, data: Buffer.from(path), acl: OPEN, flags: 0 });
+  return c.frame(OpCode.create, records.CreateRequest, {
+    path,
+    data: Buffer.from(path),
+    acl: OPEN,
+    flags: 0,
+  });
 }
 
 function multiFrame(c: RawClient, name: string): Buffer {
@@ -37,7 +42,8 @@ async function existing(c: RawClient, paths: readonly string[]): Promise<Set<str
   const out = new Set<string>();
   for (let i = 0; i < paths.length; i += 256) {
     const chunk = paths.slice(i, i + 256);
-    for (const p of chunk) c.send(c.frame(OpCode.exists, records.PathWatchRequest, { path: p, watch: false }));
+    for (const p of chunk)
+      c.send(c.frame(OpCode.exists, records.PathWatchRequest, { path: p, watch: false }));
     for (const p of chunk) if ((await c.reply(null)).err === 0) out.add(p);
   }
   return out;
@@ -60,7 +66,9 @@ test("after SIGKILL mid-storm: acknowledged writes survive, no multi is half-app
   let maxZxid = 0n;
   let enough: () => void = () => undefined;
   const enoughAcks = new Promise<void>((resolve) => (enough = resolve));
-  const clients = await Promise.all(Array.from({ length: CLIENTS }, () => RawClient.connect(port, { timeout: 4000 })));
+  const clients = await Promise.all(
+    Array.from({ length: CLIENTS }, () => RawClient.connect(port, { timeout: 4000 })),
+  );
   const storm = clients.map(async (c, k) => {
     for (let round = 0; ; round++) {
       const sent: Sent[] = [];
@@ -96,7 +104,10 @@ test("after SIGKILL mid-storm: acknowledged writes survive, no multi is half-app
     // A client that saw the highest zxid before the crash is not refused.
     const check = await RawClient.connect(port, { timeout: 4000, lastZxidSeen: maxZxid });
     assert.ok(check.timeOut > 0, "client with the last seen zxid reconnects");
-    const present = await existing(check, [...acked].map((n) => `/d/${n}`));
+    const present = await existing(
+      check,
+      [...acked].map((n) => `/d/${n}`),
+    );
     const missing = [...acked].filter((n) => !present.has(`/d/${n}`));
     assert.deepEqual(missing, [], "every acknowledged create is present");
 
@@ -108,7 +119,11 @@ test("after SIGKILL mid-storm: acknowledged writes survive, no multi is half-app
       if (ackedMultis.has(n)) assert.equal(count, 3, `acknowledged multi ${n} present`);
     }
 
-    const resumed = await RawClient.connect(port, { timeout: 4000, sessionId: owner.sessionId, passwd: owner.passwd });
+    const resumed = await RawClient.connect(port, {
+      timeout: 4000,
+      sessionId: owner.sessionId,
+      passwd: owner.passwd,
+    });
     assert.ok(resumed.timeOut > 0, "the session alive before the crash resumes");
     assert.equal(resumed.sessionId, owner.sessionId);
     assert.equal((await resumed.exists("/eph")).body?.stat.ephemeralOwner, owner.sessionId);
@@ -117,7 +132,10 @@ test("after SIGKILL mid-storm: acknowledged writes survive, no multi is half-app
     assert.equal(after.err, 0);
     assert.ok(after.zxid > maxZxid, `zxid continues upward (${after.zxid} > ${maxZxid})`);
     const fresh = await RawClient.connect(port, { timeout: 4000 });
-    assert.ok(![owner.sessionId, ...clients.map((c) => c.sessionId)].includes(fresh.sessionId), "new session ids do not collide");
+    assert.ok(
+      ![owner.sessionId, ...clients.map((c) => c.sessionId)].includes(fresh.sessionId),
+      "new session ids do not collide",
+    );
     await Promise.all([check, resumed, fresh].map((c) => c.close()));
     assert.deepEqual(
       second.stderr.filter((l) => l.includes('"level":"error"')),

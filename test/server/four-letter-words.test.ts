@@ -42,7 +42,10 @@ describe("four-letter words", () => {
   });
 
   test("the default whitelist is srvr only; others get Apache's refusal text", async () => {
-    assert.equal(await fourLetter(dflt.port, "ruok"), "ruok is not executed because it is not in the whitelist.\n");
+    assert.equal(
+      await fourLetter(dflt.port, "ruok"),
+      "ruok is not executed because it is not in the whitelist.\n",
+    );
   });
 
   test("stat lists clients; mntr is tab-separated; wchs counts watches", async () => {

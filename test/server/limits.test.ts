@@ -27,11 +27,23 @@ test("a client that does not read its replies makes the server stop reading, not
   await using server = await startServer({ port: 0, tickTime: 50 });
   const setup = await RawClient.connect(server.port);
   const data = Buffer.alloc(60_000, 7);
-  assert.equal((await setup.call(OpCode.create, records.CreateRequest, { path: "/big", data, acl: OPEN, flags: 0 }, null)).err, 0);
+  assert.equal(
+    (
+      await setup.call(
+        OpCode.create,
+        records.CreateRequest,
+        { path: "/big", data, acl: OPEN, flags: 0 },
+        null,
+      )
+    ).err,
+    0,
+  );
   const c = await RawClient.connect(server.port);
   c.socket.pause(); // stop reading replies
   const N = 3000; // ~180 MB of replies if the server buffered them all
-  const frames = Array.from({ length: N }, () => c.frame(OpCode.getData, records.PathWatchRequest, { path: "/big", watch: false }));
+  const frames = Array.from({ length: N }, () =>
+    c.frame(OpCode.getData, records.PathWatchRequest, { path: "/big", watch: false }),
+  );
   c.send(Buffer.concat(frames));
   const before = server.stats().packetsReceived;
   // Wait until the server has stalled: its received count stops moving well below N.
@@ -43,7 +55,10 @@ test("a client that does not read its replies makes the server stop reading, not
     last = now;
   }
   const processed = server.stats().packetsReceived - before;
-  assert.ok(processed < N / 2, `server processed ${processed} of ${N} requests while the client was not reading`);
+  assert.ok(
+    processed < N / 2,
+    `server processed ${processed} of ${N} requests while the client was not reading`,
+  );
   assert.ok(process.memoryUsage().rss < 1.5e9);
   // Another session is unaffected meanwhile.
   assert.equal((await setup.exists("/big")).err, 0);
@@ -59,11 +74,21 @@ test("a client that does not read its replies makes the server stop reading, not
 test("maxOutstandingRequests with fsync waits: pipelined writes all succeed, in order", async () => {
   const dir = mkdtempSync(join(tmpdir(), "overseer-limits-"));
   try {
-    await using server = await startServer({ port: 0, tickTime: 50, dataDir: dir, maxOutstandingRequests: 8 });
+    await using server = await startServer({
+      port: 0,
+      tickTime: 50,
+      dataDir: dir,
+      maxOutstandingRequests: 8,
+    });
     const c = await RawClient.connect(server.port);
     const N = 300;
     const frames = Array.from({ length: N }, (_, i) =>
-      c.frame(OpCode.create, records.CreateRequest, { path: `/o${i}`, data: null, acl: OPEN, flags: 0 }, i + 100),
+      c.frame(
+        OpCode.create,
+        records.CreateRequest,
+        { path: `/o${i}`, data: null, acl: OPEN, flags: 0 },
+        i + 100,
+      ),
     );
     c.send(Buffer.concat(frames));
     for (let i = 0; i < N; i++) {

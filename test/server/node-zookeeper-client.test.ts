@@ -25,7 +25,11 @@ interface NzcClient {
   once(event: "connected", cb: () => void): void;
   getSessionId(): Buffer;
   create(path: string, data: Buffer, mode: number, cb: Cb<string>): void;
-  getData(path: string, watcher: ((e: NzcEvent) => void) | undefined, cb: (err: Error | null, data: Buffer, stat: NzcStat) => void): void;
+  getData(
+    path: string,
+    watcher: ((e: NzcEvent) => void) | undefined,
+    cb: (err: Error | null, data: Buffer, stat: NzcStat) => void,
+  ): void;
   setData(path: string, data: Buffer, version: number, cb: Cb<NzcStat>): void;
   remove(path: string, version: number, cb: (err: Error | null) => void): void;
   exists(path: string, cb: Cb<NzcStat | null>): void;
@@ -61,7 +65,10 @@ describe("node-zookeeper-client", () => {
   });
 
   test("create, get, set, delete", async () => {
-    assert.equal(await call<string>((cb) => client.create("/n", Buffer.from("v1"), nzc.CreateMode.PERSISTENT, cb)), "/n");
+    assert.equal(
+      await call<string>((cb) => client.create("/n", Buffer.from("v1"), nzc.CreateMode.PERSISTENT, cb)),
+      "/n",
+    );
     const [data, stat] = await new Promise<[Buffer, NzcStat]>((resolve, reject) =>
       client.getData("/n", undefined, (err, d, s) => (err ? reject(err) : resolve([d, s]))),
     );
@@ -73,13 +80,17 @@ describe("node-zookeeper-client", () => {
       call<string>((cb) => client.create("/n", Buffer.from(""), nzc.CreateMode.PERSISTENT, cb)),
       (e: unknown) => (e as { code?: number }).code === nzc.Exception.NODE_EXISTS,
     );
-    await new Promise<void>((resolve, reject) => client.remove("/n", 1, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      client.remove("/n", 1, (err) => (err ? reject(err) : resolve())),
+    );
     assert.equal(await call<NzcStat | null>((cb) => client.exists("/n", cb)), null);
   });
 
   test("sequential and ephemeral modes", async () => {
     await call<string>((cb) => client.create("/seq", Buffer.alloc(0), nzc.CreateMode.PERSISTENT, cb));
-    const p = await call<string>((cb) => client.create("/seq/t-", Buffer.alloc(0), nzc.CreateMode.PERSISTENT_SEQUENTIAL, cb));
+    const p = await call<string>((cb) =>
+      client.create("/seq/t-", Buffer.alloc(0), nzc.CreateMode.PERSISTENT_SEQUENTIAL, cb),
+    );
     assert.equal(p, "/seq/t-0000000000");
     await call<string>((cb) => client.create("/eph", Buffer.alloc(0), nzc.CreateMode.EPHEMERAL, cb));
   });
@@ -89,7 +100,11 @@ describe("node-zookeeper-client", () => {
       client.transaction().create("/tx").create("/tx/a").setData("/tx", Buffer.from("x"), 0).commit(cb),
     );
     assert.equal(ok.length, 3);
-    await assert.rejects(call((cb: Cb<{ type: number; err: number }[]>) => client.transaction().create("/tx2").check("/tx", 99).commit(cb)));
+    await assert.rejects(
+      call((cb: Cb<{ type: number; err: number }[]>) =>
+        client.transaction().create("/tx2").check("/tx", 99).commit(cb),
+      ),
+    );
     assert.equal(await call<NzcStat | null>((cb) => client.exists("/tx2", cb)), null);
   });
 

@@ -139,7 +139,12 @@ export class RawClient {
     }
   }
 
-  async call<Req, Res>(type: number, reqCodec: Codec<Req> | null, req: Req, resCodec: Codec<Res> | null): Promise<Reply<Res>> {
+  async call<Req, Res>(
+    type: number,
+    reqCodec: Codec<Req> | null,
+    req: Req,
+    resCodec: Codec<Res> | null,
+  ): Promise<Reply<Res>> {
     this.send(this.frame(type, reqCodec, req));
     return this.reply(resCodec);
   }
@@ -160,7 +165,12 @@ export class RawClient {
 
   // ---- convenience wrappers ----
 
-  create(path: string, data: string | null = "", flags = 0, acl = OPEN): Promise<Reply<records.CreateResponse>> {
+  create(
+    path: string,
+    data: string | null = "",
+    flags = 0,
+    acl = OPEN,
+  ): Promise<Reply<records.CreateResponse>> {
     return this.call(
       OpCode.create,
       records.CreateRequest,
@@ -169,8 +179,18 @@ export class RawClient {
     );
   }
 
-  create2(path: string, data = "", flags = 0, op: number = OpCode.create2): Promise<Reply<records.Create2Response>> {
-    return this.call(op, records.CreateRequest, { path, data: Buffer.from(data), acl: OPEN, flags }, records.Create2Response);
+  create2(
+    path: string,
+    data = "",
+    flags = 0,
+    op: number = OpCode.create2,
+  ): Promise<Reply<records.Create2Response>> {
+    return this.call(
+      op,
+      records.CreateRequest,
+      { path, data: Buffer.from(data), acl: OPEN, flags },
+      records.Create2Response,
+    );
   }
 
   getData(path: string, watch = false): Promise<Reply<records.GetDataResponse>> {
@@ -182,11 +202,21 @@ export class RawClient {
   }
 
   getChildren(path: string, watch = false): Promise<Reply<records.GetChildren2Response>> {
-    return this.call(OpCode.getChildren2, records.PathWatchRequest, { path, watch }, records.GetChildren2Response);
+    return this.call(
+      OpCode.getChildren2,
+      records.PathWatchRequest,
+      { path, watch },
+      records.GetChildren2Response,
+    );
   }
 
   setData(path: string, data: string, version = -1): Promise<Reply<records.StatResponse>> {
-    return this.call(OpCode.setData, records.SetDataRequest, { path, data: Buffer.from(data), version }, records.StatResponse);
+    return this.call(
+      OpCode.setData,
+      records.SetDataRequest,
+      { path, data: Buffer.from(data), version },
+      records.StatResponse,
+    );
   }
 
   delete(path: string, version = -1): Promise<Reply<null>> {

@@ -145,7 +145,12 @@ describe("watches", () => {
     const w = await client();
     const c = await client();
     await c.create("/pr");
-    const add = await w.call(OpCode.addWatch, records.AddWatchRequest, { path: "/pr", mode: 1 }, records.ErrorResponse);
+    const add = await w.call(
+      OpCode.addWatch,
+      records.AddWatchRequest,
+      { path: "/pr", mode: 1 },
+      records.ErrorResponse,
+    );
     assert.deepEqual(add.body, { err: 0 });
     await c.create("/pr/a");
     await c.setData("/pr/a", "x");
@@ -172,7 +177,10 @@ describe("watches", () => {
     await c.setData("/pp", "1");
     await c.setData("/pp", "2");
     const evs = await w.waitEvents(2);
-    assert.deepEqual(evs.map((e) => e.type), [EventType.NodeDataChanged, EventType.NodeDataChanged]);
+    assert.deepEqual(
+      evs.map((e) => e.type),
+      [EventType.NodeDataChanged, EventType.NodeDataChanged],
+    );
   });
 
   test("SetWatches fires the missed events before its reply and registers the rest", async () => {
@@ -204,13 +212,24 @@ describe("watches", () => {
     await c.create("/sw-later");
     await c.create("/sw-kids/k");
     await w.waitEvents(5);
-    assert.deepEqual(w.events.slice(3).map((e) => e.type).sort(), [EventType.NodeCreated, EventType.NodeChildrenChanged]);
+    assert.deepEqual(
+      w.events
+        .slice(3)
+        .map((e) => e.type)
+        .sort(),
+      [EventType.NodeCreated, EventType.NodeChildrenChanged],
+    );
   });
 
   test("a watcher without READ on the node hears nothing (CVE-2024-23944)", async () => {
     const owner = await client();
     const other = await client();
-    await owner.call(OpCode.auth, records.AuthPacket, { type: 0, scheme: "digest", auth: Buffer.from("u:p") }, null);
+    await owner.call(
+      OpCode.auth,
+      records.AuthPacket,
+      { type: 0, scheme: "digest", auth: Buffer.from("u:p") },
+      null,
+    );
     await owner.create("/secret", "x", 0, [{ perms: 31, id: { scheme: "auth", id: "" } }]);
     assert.equal((await other.exists("/secret", true)).err, ErrorCode.NOAUTH);
     await other.exists("/secret-x", true); // registered on a missing node
@@ -229,7 +248,10 @@ describe("operations", () => {
       { type: OpCode.check, req: { path: "/nope", version: -1 } },
       { type: OpCode.create, req: { path: "/mw2", data: null, acl: OPEN, flags: 0 } },
     ];
-    const codec = { write: (w: Parameters<typeof writeMultiRequest>[0], v: MultiOp[]) => writeMultiRequest(w, v), read: () => [] };
+    const codec = {
+      write: (w: Parameters<typeof writeMultiRequest>[0], v: MultiOp[]) => writeMultiRequest(w, v),
+      read: () => [],
+    };
     c.send(c.frame(OpCode.multi, codec, ops));
     const f = await c.nextFrame();
     const r = new JuteReader(f);
@@ -252,7 +274,10 @@ describe("operations", () => {
       { type: OpCode.check, req: { path: "/ms", version: 1 } },
       { type: OpCode.delete, req: { path: "/ms/c", version: -1 } },
     ];
-    const codec = { write: (w: Parameters<typeof writeMultiRequest>[0], v: MultiOp[]) => writeMultiRequest(w, v), read: () => [] };
+    const codec = {
+      write: (w: Parameters<typeof writeMultiRequest>[0], v: MultiOp[]) => writeMultiRequest(w, v),
+      read: () => [],
+    };
     c.send(c.frame(OpCode.multi, codec, ops));
     const r = new JuteReader(await c.nextFrame());
     const h = records.ReplyHeader.read(r);
@@ -269,7 +294,12 @@ describe("operations", () => {
 
   test("whoAmI lists ip and digest ids; unknown auth scheme → AUTHFAILED and close", async () => {
     const c = await client();
-    const a = await c.call(OpCode.auth, records.AuthPacket, { type: 0, scheme: "digest", auth: Buffer.from("bob:pw") }, null);
+    const a = await c.call(
+      OpCode.auth,
+      records.AuthPacket,
+      { type: 0, scheme: "digest", auth: Buffer.from("bob:pw") },
+      null,
+    );
     assert.equal(a.xid, 1);
     assert.equal(a.zxid, 0n);
     const who = await c.call(OpCode.whoAmI, null, null, records.WhoAmIResponse);
@@ -277,7 +307,12 @@ describe("operations", () => {
       { authScheme: "ip", user: "127.0.0.1" },
       { authScheme: "digest", user: "bob" }, // Apache reports the user name only
     ]);
-    const bad = await c.call(OpCode.auth, records.AuthPacket, { type: 0, scheme: "kerberos", auth: Buffer.from("x") }, null);
+    const bad = await c.call(
+      OpCode.auth,
+      records.AuthPacket,
+      { type: 0, scheme: "kerberos", auth: Buffer.from("x") },
+      null,
+    );
     assert.equal(bad.err, ErrorCode.AUTHFAILED);
     await c.closedPromise;
   });
@@ -305,9 +340,19 @@ describe("operations", () => {
     await c.create("/ge", "", 0);
     await c.create("/ge/e1", "", 1);
     await c.create("/ge/e2", "", 3);
-    const eph = await c.call(OpCode.getEphemerals, records.PathRequest, { path: "/ge" }, records.GetEphemeralsResponse);
+    const eph = await c.call(
+      OpCode.getEphemerals,
+      records.PathRequest,
+      { path: "/ge" },
+      records.GetEphemeralsResponse,
+    );
     assert.deepEqual(eph.body?.ephemerals.sort(), ["/ge/e1", "/ge/e20000000001"]);
-    const n = await c.call(OpCode.getAllChildrenNumber, records.PathRequest, { path: "/ge" }, records.GetAllChildrenNumberResponse);
+    const n = await c.call(
+      OpCode.getAllChildrenNumber,
+      records.PathRequest,
+      { path: "/ge" },
+      records.GetAllChildrenNumberResponse,
+    );
     assert.equal(n.body?.totalNumber, 2);
     const s = await c.call(OpCode.sync, records.PathRequest, { path: "/ge" }, records.PathRequest);
     assert.equal(s.body?.path, "/ge");
@@ -331,8 +376,12 @@ describe("operations", () => {
     const name = "n".repeat(200);
     for (let i = 0; i < 5500; i += 500) {
       const ops: MultiOp[] = [];
-      for (let j = i; j < i + 500; j++) ops.push({ type: OpCode.create, req: { path: `/big/${name}${j}`, data: null, acl: OPEN, flags: 0 } });
-      const codec = { write: (w: Parameters<typeof writeMultiRequest>[0], v: MultiOp[]) => writeMultiRequest(w, v), read: () => [] };
+      for (let j = i; j < i + 500; j++)
+        ops.push({ type: OpCode.create, req: { path: `/big/${name}${j}`, data: null, acl: OPEN, flags: 0 } });
+      const codec = {
+        write: (w: Parameters<typeof writeMultiRequest>[0], v: MultiOp[]) => writeMultiRequest(w, v),
+        read: () => [],
+      };
       c.send(c.frame(OpCode.multi, codec, ops));
       await c.reply(null);
     }
@@ -344,7 +393,10 @@ describe("operations", () => {
 
 describe("options", () => {
   test("invalid options throw InvalidArgumentError naming the option", async () => {
-    await assert.rejects(startServer({ port: -1 }), (e: unknown) => e instanceof InvalidArgumentError && e.option === "port");
+    await assert.rejects(
+      startServer({ port: -1 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.option === "port",
+    );
     await assert.rejects(startServer({ tickTime: 0 }), /"tickTime"/);
     await assert.rejects(startServer({ minSessionTimeout: 10, maxSessionTimeout: 5 }), /"minSessionTimeout"/);
     await assert.rejects(startServer({ fourLetterWords: ["ruok", "nope"] }), /"fourLetterWords"/);

@@ -16,7 +16,18 @@ function image(nodes: Iterable<[string, DataNode]>): Map<string, string> {
   for (const [p, n] of nodes) {
     out.set(
       p,
-      JSON.stringify([n.data?.toString() ?? null, n.version, n.cversion, n.aversion, n.mzxid, n.pzxid, n.mtime, n.czxid, n.kind, `${n.owner}`]),
+      JSON.stringify([
+        n.data?.toString() ?? null,
+        n.version,
+        n.cversion,
+        n.aversion,
+        n.mzxid,
+        n.pzxid,
+        n.mtime,
+        n.czxid,
+        n.kind,
+        `${n.owner}`,
+      ]),
     );
   }
   return out;
@@ -29,14 +40,30 @@ test("a snapshot spanning many turns holds exactly the tree at its zxid", async 
     let zxid = 0;
     const apply = (txn: Txn): void => void applyTxn(tree, { sessionId: 0n, zxid: ++zxid, time: zxid }, txn);
     const create = (path: string, data: string, parentCversion: number): void =>
-      apply({ type: "create", path, data: Buffer.from(data), acl: OPEN_ACL_UNSAFE, kind: NodeKind.normal, owner: 0n, ttl: 0, parentCversion });
+      apply({
+        type: "create",
+        path,
+        data: Buffer.from(data),
+        acl: OPEN_ACL_UNSAFE,
+        kind: NodeKind.normal,
+        owner: 0n,
+        ttl: 0,
+        parentCversion,
+      });
     const N = 60_000;
     create("/a", "a", 3);
     for (let i = 0; i < N; i++) create(`/a/n${i}`, "x".repeat(50), i + 1);
     const expected = image(tree.entries());
     const atZ = zxid;
 
-    const writer = new SnapshotWriter(dir, tree, atZ, [{ id: 7n, password: Buffer.alloc(16, 1), timeout: 999 }], 8n, async () => undefined);
+    const writer = new SnapshotWriter(
+      dir,
+      tree,
+      atZ,
+      [{ id: 7n, password: Buffer.alloc(16, 1), timeout: 999 }],
+      8n,
+      async () => undefined,
+    );
     const done = writer.write();
     // Mutate between the writer's slices: changes to nodes it has and has not reached yet,
     // deletes, re-creates under the same path and brand new nodes.
@@ -64,7 +91,8 @@ test("a snapshot spanning many turns holds exactly the tree at its zxid", async 
     assert.equal(snap.nextSessionId, 8n);
     const got = image(snap.nodes);
     assert.equal(got.size, expected.size);
-    for (const [p, v] of expected) if (got.get(p) !== v) assert.fail(`${p}: snapshot ${got.get(p)} != tree at Z ${v}`);
+    for (const [p, v] of expected)
+      if (got.get(p) !== v) assert.fail(`${p}: snapshot ${got.get(p)} != tree at Z ${v}`);
     assert.equal(tree.cow, null, "the copy-on-write hook is removed");
   } finally {
     rmSync(dir, { recursive: true, force: true });

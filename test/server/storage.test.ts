@@ -15,7 +15,8 @@ interface Captured {
 function capture(): Captured {
   const warnings: string[] = [];
   const noop = (): void => undefined;
-  const warn = (obj: object | string, msg?: string): void => void warnings.push(typeof obj === "string" ? obj : (msg ?? ""));
+  const warn = (obj: object | string, msg?: string): void =>
+    void warnings.push(typeof obj === "string" ? obj : (msg ?? ""));
   return { warnings, logger: { debug: noop, info: noop, warn, error: warn } };
 }
 
@@ -39,8 +40,21 @@ async function dump(c: RawClient, path = "/", out = new Map<string, string>()): 
   const ch = await c.getChildren(path);
   if (d.body === null || ch.body === null) throw new Error(`vanished: ${path}`);
   const stat = d.body.stat;
-  out.set(path, JSON.stringify([d.body.data?.toString("hex") ?? null, { ...stat, czxid: `${stat.czxid}`, mzxid: `${stat.mzxid}`, pzxid: `${stat.pzxid}`, ephemeralOwner: `${stat.ephemeralOwner}` }]));
-  for (const name of [...ch.body.children].sort()) await dump(c, path === "/" ? `/${name}` : `${path}/${name}`, out);
+  out.set(
+    path,
+    JSON.stringify([
+      d.body.data?.toString("hex") ?? null,
+      {
+        ...stat,
+        czxid: `${stat.czxid}`,
+        mzxid: `${stat.mzxid}`,
+        pzxid: `${stat.pzxid}`,
+        ephemeralOwner: `${stat.ephemeralOwner}`,
+      },
+    ]),
+  );
+  for (const name of [...ch.body.children].sort())
+    await dump(c, path === "/" ? `/${name}` : `${path}/${name}`, out);
   return out;
 }
 
@@ -114,7 +128,10 @@ describe("snapshots", () => {
     const dir = tempDir();
     try {
       const s1 = await start(dir, { snapCount: 1_000_000 });
-      const c = await createAll(s1.port, Array.from({ length: 300 }, (_, i) => `/s${i}`));
+      const c = await createAll(
+        s1.port,
+        Array.from({ length: 300 }, (_, i) => `/s${i}`),
+      );
       // Start the snapshot and, before it can finish, change nodes it may not have reached yet.
       const snap = s1.takeSnapshot();
       const writes: Promise<unknown>[] = [];
@@ -157,7 +174,10 @@ describe("snapshots", () => {
       const oldest = parseInt(snaps.sort()[0]?.slice("snapshot.".length) ?? "0", 16);
       const logs = logFiles(dir).map((p) => parseInt(p.slice(p.lastIndexOf(".") + 1), 16));
       // Only the log holding oldest + 1 and later ones remain.
-      assert.ok(logs.filter((z) => z <= oldest + 1).length <= 1, `logs ${logs.join(",")} vs snapshot ${oldest}`);
+      assert.ok(
+        logs.filter((z) => z <= oldest + 1).length <= 1,
+        `logs ${logs.join(",")} vs snapshot ${oldest}`,
+      );
 
       const newest = join(dir, snaps.sort().at(-1) ?? "");
       const buf = readFileSync(newest);

@@ -3,7 +3,15 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode, OpCode, type ACL, type Id, type MultiOp, type Stat } from "../../src/protocol/index.js";
 import { ZkDatabase } from "../../src/server/database.js";
-import { prepCreate, prepDelete, prepMulti, prepSetACL, prepSetData, sequenceSuffix, type PrepContext } from "../../src/server/prep.js";
+import {
+  prepCreate,
+  prepDelete,
+  prepMulti,
+  prepSetACL,
+  prepSetData,
+  sequenceSuffix,
+  type PrepContext,
+} from "../../src/server/prep.js";
 import { reapContainers } from "../../src/server/reaper.js";
 import { digestOf } from "../../src/server/acl.js";
 import type { Txn } from "../../src/server/txn.js";
@@ -16,8 +24,18 @@ const ctx = (ids: Id[] = [{ scheme: "ip", id: "127.0.0.1" }]): PrepContext => ({
   extendedTypesEnabled: true,
 });
 
-function create(db: ZkDatabase, path: string, flags = 0, opts: { ttl?: number; acl?: ACL[]; c?: PrepContext } = {}): string | number {
-  const r = prepCreate(db.tree, opts.c ?? ctx(), { path, data: Buffer.from("d"), acl: opts.acl ?? OPEN, flags }, opts.ttl ?? -1);
+function create(
+  db: ZkDatabase,
+  path: string,
+  flags = 0,
+  opts: { ttl?: number; acl?: ACL[]; c?: PrepContext } = {},
+): string | number {
+  const r = prepCreate(
+    db.tree,
+    opts.c ?? ctx(),
+    { path, data: Buffer.from("d"), acl: opts.acl ?? OPEN, flags },
+    opts.ttl ?? -1,
+  );
   if (typeof r === "number") {
     db.commit(SID, { type: "error", err: r });
     return r;
@@ -38,7 +56,9 @@ describe("fresh tree", () => {
     assert.equal(db.tree.get("/")?.stat().cversion, -1);
     assert.equal(db.tree.get("/zookeeper")?.stat().cversion, -2);
     assert.equal(db.tree.get("/zookeeper/config")?.stat().aversion, -1);
-    assert.deepEqual(db.tree.get("/zookeeper/config")?.acl, [{ perms: 1, id: { scheme: "world", id: "anyone" } }]);
+    assert.deepEqual(db.tree.get("/zookeeper/config")?.acl, [
+      { perms: 1, id: { scheme: "world", id: "anyone" } },
+    ]);
     assert.equal(db.tree.nodeCount, 5);
     assert.equal(db.tree.descendantCount("/"), 3);
   });
@@ -63,7 +83,10 @@ describe("stat semantics", () => {
   test("setData bumps version and mzxid but not pzxid; setACL bumps only aversion", () => {
     const db = new ZkDatabase();
     create(db, "/a");
-    assert.equal(commit(db, prepSetData(db.tree, ctx(), { path: "/a", data: Buffer.from("d"), version: 0 })), 0);
+    assert.equal(
+      commit(db, prepSetData(db.tree, ctx(), { path: "/a", data: Buffer.from("d"), version: 0 })),
+      0,
+    );
     assert.equal(commit(db, prepSetACL(db.tree, ctx(), { path: "/a", acl: OPEN, version: 0 })), 0);
     const s = db.tree.get("/a")?.stat();
     assert.equal(s?.version, 1);
@@ -132,8 +155,14 @@ describe("check order", () => {
     assert.equal(create(db, "x"), ErrorCode.BADARGUMENTS);
     // INVALIDACL is checked before the parent exists.
     assert.equal(create(db, "/missing/x", 0, { acl: [] }), ErrorCode.INVALIDACL);
-    assert.equal(create(db, "/x", 0, { acl: [{ perms: 31, id: { scheme: "auth", id: "" } }] }), ErrorCode.INVALIDACL);
-    assert.equal(create(db, "/x", 0, { acl: [{ perms: 31, id: { scheme: "nope", id: "" } }] }), ErrorCode.INVALIDACL);
+    assert.equal(
+      create(db, "/x", 0, { acl: [{ perms: 31, id: { scheme: "auth", id: "" } }] }),
+      ErrorCode.INVALIDACL,
+    );
+    assert.equal(
+      create(db, "/x", 0, { acl: [{ perms: 31, id: { scheme: "nope", id: "" } }] }),
+      ErrorCode.INVALIDACL,
+    );
     assert.equal(create(db, "/missing/x"), ErrorCode.NONODE);
     assert.equal(create(db, "/a/"), ErrorCode.NONODE); // parent "/a" missing
     create(db, "/ro", 0, { acl: [{ perms: 1, id: { scheme: "world", id: "anyone" } }] });
@@ -150,8 +179,10 @@ describe("check order", () => {
 
   test("delete: special paths, parent, permission, node, version, children", () => {
     const db = new ZkDatabase();
-    const del = (path: string, version = -1): number => commit(db, prepDelete(db.tree, ctx(), { path, version }));
-    for (const p of ["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"]) assert.equal(del(p), ErrorCode.BADARGUMENTS);
+    const del = (path: string, version = -1): number =>
+      commit(db, prepDelete(db.tree, ctx(), { path, version }));
+    for (const p of ["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"])
+      assert.equal(del(p), ErrorCode.BADARGUMENTS);
     assert.equal(del("/no/such"), ErrorCode.NONODE);
     create(db, "/locked", 0, { acl: [{ perms: 31 & ~8, id: { scheme: "world", id: "anyone" } }] });
     create(db, "/locked/c");
@@ -166,9 +197,17 @@ describe("check order", () => {
 
   test("digest ACLs: only the authenticated identity may write", () => {
     const db = new ZkDatabase();
-    const bob = [{ scheme: "ip", id: "127.0.0.1" }, { scheme: "digest", id: digestOf("bob:pw") }];
-    assert.equal(create(db, "/s", 0, { acl: [{ perms: 31, id: { scheme: "auth", id: "" } }], c: ctx(bob) }), "/s");
-    assert.deepEqual(db.tree.get("/s")?.acl, [{ perms: 31, id: { scheme: "digest", id: digestOf("bob:pw") } }]);
+    const bob = [
+      { scheme: "ip", id: "127.0.0.1" },
+      { scheme: "digest", id: digestOf("bob:pw") },
+    ];
+    assert.equal(
+      create(db, "/s", 0, { acl: [{ perms: 31, id: { scheme: "auth", id: "" } }], c: ctx(bob) }),
+      "/s",
+    );
+    assert.deepEqual(db.tree.get("/s")?.acl, [
+      { perms: 31, id: { scheme: "digest", id: digestOf("bob:pw") } },
+    ]);
     assert.equal(prepSetData(db.tree, ctx(), { path: "/s", data: null, version: -1 }), ErrorCode.NOAUTH);
     assert.equal(typeof prepSetData(db.tree, ctx(bob), { path: "/s", data: null, version: -1 }), "object");
     const sup = [{ scheme: "super", id: "" }];
@@ -177,13 +216,20 @@ describe("check order", () => {
 });
 
 describe("multi", () => {
-  const c = (path: string, flags = 0): MultiOp => ({ type: OpCode.create, req: { path, data: null, acl: OPEN, flags } });
+  const c = (path: string, flags = 0): MultiOp => ({
+    type: OpCode.create,
+    req: { path, data: null, acl: OPEN, flags },
+  });
 
   test("atomic failure: 0 before, the code at the failing op, −2 after; nothing applied", () => {
     const db = new ZkDatabase();
     create(db, "/x");
     const before = db.lastZxid;
-    const r = prepMulti(db.tree, ctx(), [c("/a"), c("/x"), { type: OpCode.delete, req: { path: "/x", version: -1 } }]);
+    const r = prepMulti(db.tree, ctx(), [
+      c("/a"),
+      c("/x"),
+      { type: OpCode.delete, req: { path: "/x", version: -1 } },
+    ]);
     assert.deepEqual(r, [0, ErrorCode.NODEEXISTS, ErrorCode.RUNTIMEINCONSISTENCY]);
     assert.equal(db.tree.get("/a"), undefined);
     assert.equal(db.lastZxid, before);
@@ -216,7 +262,10 @@ describe("multi", () => {
   test("a delete of a node that the same multi made non-empty fails with NOTEMPTY", () => {
     const db = new ZkDatabase();
     create(db, "/p");
-    const r = prepMulti(db.tree, ctx(), [c("/p/c"), { type: OpCode.delete, req: { path: "/p", version: -1 } }]);
+    const r = prepMulti(db.tree, ctx(), [
+      c("/p/c"),
+      { type: OpCode.delete, req: { path: "/p", version: -1 } },
+    ]);
     assert.deepEqual(r, [0, ErrorCode.NOTEMPTY]);
   });
 });

@@ -52,7 +52,10 @@ export function registerServerCommand(program: Command): void {
     .option("-c, --config <file>", "ZooKeeper-style zoo.cfg (command-line flags override it)")
     .option("-p, --port <port>", `client port (0 = ephemeral; default ${DEFAULT_PORT})`, integer("--port"))
     .option("--host <host>", "address to listen on (default 127.0.0.1)")
-    .option("-d, --data-dir <dir>", "data directory: txn log + snapshots (without it the server is in-memory)")
+    .option(
+      "-d, --data-dir <dir>",
+      "data directory: txn log + snapshots (without it the server is in-memory)",
+    )
     .option("--tick-time <ms>", "tick time in ms", integer("--tick-time"))
     .option("--4lw <list>", 'comma-separated four-letter-word whitelist ("*" = all)')
     .action(async (flags: ServerFlags) => {
@@ -64,13 +67,17 @@ export function registerServerCommand(program: Command): void {
       } catch (err) {
         // A bad configuration is the user's to fix: name it and exit 2, without a stack trace.
         if (err instanceof ConfigError || err instanceof ServerOptionError) {
-          console.error(`overseer: ${flags.config !== undefined && err instanceof ConfigError ? `${flags.config}: ` : ""}${err.message}`);
+          console.error(
+            `overseer: ${flags.config !== undefined && err instanceof ConfigError ? `${flags.config}: ` : ""}${err.message}`,
+          );
           process.exitCode = 2;
           return;
         }
         throw err;
       }
-      console.log(`overseer server listening on ${server.connectString}${opts.dataDir !== undefined ? ` (data dir ${opts.dataDir})` : " (in-memory)"}`);
+      console.log(
+        `overseer server listening on ${server.connectString}${opts.dataDir !== undefined ? ` (data dir ${opts.dataDir})` : " (in-memory)"}`,
+      );
       const stop = (signal: string): void => {
         process.off("SIGINT", stop);
         process.off("SIGTERM", stop);

@@ -9,7 +9,13 @@
  *                int version, int cversion (stored count), int aversion
  */
 import * as zlib from "node:zlib";
-import { JuteDecodeError, records, type ACL, type JuteReader, type JuteWriter } from "../../protocol/index.js";
+import {
+  JuteDecodeError,
+  records,
+  type ACL,
+  type JuteReader,
+  type JuteWriter,
+} from "../../protocol/index.js";
 import { NodeKind, DataNode } from "../tree.js";
 import type { Txn, TxnHeader } from "../txn.js";
 
@@ -165,7 +171,10 @@ export function writeNode(w: JuteWriter, path: string, n: DataNode): void {
 }
 
 /** Reads a node; `intern` lets the loader share identical ACL lists across nodes (memory). */
-export function readNode(r: JuteReader, intern: (acl: ACL[]) => readonly ACL[]): { path: string; node: DataNode } {
+export function readNode(
+  r: JuteReader,
+  intern: (acl: ACL[]) => readonly ACL[],
+): { path: string; node: DataNode } {
   const path = str(r);
   const data = r.readBuffer();
   const acl = intern(records.ACLList.read(r));

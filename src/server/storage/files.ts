@@ -47,7 +47,12 @@ export async function fsyncDir(dir: string): Promise<void> {
  * Keep the newest `retain` snapshots and every log file that may hold txns after the oldest of
  * them (so recovery can still fall back to it); delete the rest. Returns the deleted names.
  */
-export async function purge(dataDir: string, logDir: string, retain: number, logger: Logger): Promise<string[]> {
+export async function purge(
+  dataDir: string,
+  logDir: string,
+  retain: number,
+  logger: Logger,
+): Promise<string[]> {
   const snaps = await listFiles(dataDir, SNAP_PREFIX);
   if (snaps.length <= retain) return [];
   const oldestKept = snaps[snaps.length - retain];

@@ -50,7 +50,8 @@ export async function readLogFile(
     await truncate(path, off < LOG_HEADER_LENGTH ? 0 : off);
     return { records, truncatedBytes: buf.length - off };
   };
-  if (buf.length < LOG_HEADER_LENGTH) return buf.length === 0 ? { records, truncatedBytes: 0 } : cut(0, "torn header");
+  if (buf.length < LOG_HEADER_LENGTH)
+    return buf.length === 0 ? { records, truncatedBytes: 0 } : cut(0, "torn header");
   if (!buf.subarray(0, 4).equals(LOG_MAGIC) || buf.readInt32BE(4) !== LOG_VERSION) {
     throw new StorageCorruptError(`${path}: not an overseer txn log (bad magic or version)`);
   }

@@ -100,8 +100,13 @@ export class Persistence {
     this.sinceSnapshot = 0;
     this.log.roll();
     const zxid = this.host.lastZxid();
-    const writer = new SnapshotWriter(this.opts.dataDir, this.host.tree, zxid, this.host.sessionImages(), this.host.nextSessionId(), () =>
-      this.untilDurable(zxid),
+    const writer = new SnapshotWriter(
+      this.opts.dataDir,
+      this.host.tree,
+      zxid,
+      this.host.sessionImages(),
+      this.host.nextSessionId(),
+      () => this.untilDurable(zxid),
     );
     this.writer = writer;
     const log = this.opts.logger;
@@ -109,8 +114,8 @@ export class Persistence {
       async (res) => {
         this.lastSnapshot = res;
         log.info({ ...res }, "snapshot written");
-        await purge(this.opts.dataDir, this.opts.logDir, this.opts.snapRetainCount, log).catch((err: unknown) =>
-          log.warn({ err }, "purge failed"),
+        await purge(this.opts.dataDir, this.opts.logDir, this.opts.snapRetainCount, log).catch(
+          (err: unknown) => log.warn({ err }, "purge failed"),
         );
         return res;
       },

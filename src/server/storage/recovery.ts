@@ -23,7 +23,12 @@ export interface Recovered {
   readonly truncatedBytes: number;
 }
 
-export async function recover(tree: DataTree, dataDir: string, logDir: string, logger: Logger): Promise<Recovered> {
+export async function recover(
+  tree: DataTree,
+  dataDir: string,
+  logDir: string,
+  logger: Logger,
+): Promise<Recovered> {
   await mkdir(dataDir, { recursive: true });
   await mkdir(logDir, { recursive: true });
   await removeTempFiles(dataDir);
@@ -65,7 +70,9 @@ export async function recover(tree: DataTree, dataDir: string, logDir: string, l
     const res = await readLogFile(f.path, i === logs.length - 1, logger, ({ hdr, txn }) => {
       if (hdr.zxid <= lastZxid) return; // already in the snapshot
       if (hdr.zxid !== lastZxid + 1) {
-        throw new StorageCorruptError(`txn log gap: expected zxid ${lastZxid + 1}, found ${hdr.zxid} in ${f.path}`);
+        throw new StorageCorruptError(
+          `txn log gap: expected zxid ${lastZxid + 1}, found ${hdr.zxid} in ${f.path}`,
+        );
       }
       applyTxn(tree, hdr, txn);
       if (txn.type === "createSession") {
@@ -77,6 +84,16 @@ export async function recover(tree: DataTree, dataDir: string, logDir: string, l
     });
     truncatedBytes += res.truncatedBytes;
   }
-  logger.info({ zxid: lastZxid, snapshotZxid: snapZxid, replayed, sessions: sessions.size }, "recovered data dir");
-  return { lastZxid, sessions: [...sessions.values()], nextSessionId, snapshotZxid: snapZxid, replayed, truncatedBytes };
+  logger.info(
+    { zxid: lastZxid, snapshotZxid: snapZxid, replayed, sessions: sessions.size },
+    "recovered data dir",
+  );
+  return {
+    lastZxid,
+    sessions: [...sessions.values()],
+    nextSessionId,
+    snapshotZxid: snapZxid,
+    replayed,
+    truncatedBytes,
+  };
 }

@@ -89,7 +89,8 @@ export class SnapshotWriter implements SnapshotCow {
     const bytes = w.view();
     this.crc = crc32(bytes, this.crc);
     this.bytes += bytes.length;
-    for (let off = 0; off < bytes.length; ) off += (await file.write(bytes, off, bytes.length - off)).bytesWritten;
+    for (let off = 0; off < bytes.length;)
+      off += (await file.write(bytes, off, bytes.length - off)).bytesWritten;
   }
 
   /**
@@ -112,10 +113,11 @@ export class SnapshotWriter implements SnapshotCow {
       throw err;
     }
     try {
-      for (let done = false; !done; ) {
+      for (let done = false; !done;) {
         const t0 = performance.now();
         for (let i = 0; ; i++) {
-          if ((i & 255) === 255 && (performance.now() - t0 >= SLICE_MS || this.out.length >= CHUNK_BYTES)) break;
+          if ((i & 255) === 255 && (performance.now() - t0 >= SLICE_MS || this.out.length >= CHUNK_BYTES))
+            break;
           const e = it.next();
           if (e.done === true) {
             done = true;
@@ -132,7 +134,8 @@ export class SnapshotWriter implements SnapshotCow {
         if (this.aborted) throw new Error("snapshot aborted");
         await turn();
       }
-      for (const s of this.sessions) this.out.writeByte(2).writeLong(s.id).writeBuffer(s.password).writeInt(s.timeout);
+      for (const s of this.sessions)
+        this.out.writeByte(2).writeLong(s.id).writeBuffer(s.password).writeInt(s.timeout);
       this.out.writeByte(0).writeLongNumber(this.nodes);
       const body = this.out.view();
       const crc = crc32(body, this.crc);
@@ -150,12 +153,22 @@ export class SnapshotWriter implements SnapshotCow {
       throw err;
     }
     const durationMs = performance.now() - started;
-    return { path: finalPath, zxid: this.zxid, nodes: this.nodes, bytes: this.bytes, durationMs, longestSliceMs: longest };
+    return {
+      path: finalPath,
+      zxid: this.zxid,
+      nodes: this.nodes,
+      bytes: this.bytes,
+      durationMs,
+      longestSliceMs: longest,
+    };
   }
 }
 
 /** Read and verify a snapshot; throws (JuteDecodeError or Error) if it is not intact. */
-export async function readSnapshot(path: string, intern: (acl: ACL[]) => readonly ACL[]): Promise<SnapshotImage> {
+export async function readSnapshot(
+  path: string,
+  intern: (acl: ACL[]) => readonly ACL[],
+): Promise<SnapshotImage> {
   const buf = await readFile(path);
   if (buf.length < 4 + 4 + 8 + 8 + 1 + 8 + 4 || !buf.subarray(0, 4).equals(MAGIC)) {
     throw new JuteDecodeError(`${path}: not an overseer snapshot`);
@@ -177,7 +190,8 @@ export async function readSnapshot(path: string, intern: (acl: ACL[]) => readonl
       sessions.push({ id: r.readLong(), password: r.readBuffer() ?? Buffer.alloc(0), timeout: r.readInt() });
     } else if (tag === 0) {
       const count = r.readLongNumber();
-      if (count !== nodes.size || r.remaining !== 0) throw new JuteDecodeError(`${path}: node count mismatch`);
+      if (count !== nodes.size || r.remaining !== 0)
+        throw new JuteDecodeError(`${path}: node count mismatch`);
       return { zxid, nextSessionId, nodes, sessions };
     } else throw new JuteDecodeError(`${path}: unknown entry tag ${tag}`);
   }

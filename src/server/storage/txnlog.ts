@@ -110,7 +110,7 @@ export class TxnLog {
     try {
       const file = await this.fileFor(first);
       const bytes = w.view();
-      for (let off = 0; off < bytes.length; ) {
+      for (let off = 0; off < bytes.length;) {
         const { bytesWritten } = await file.write(bytes, off, bytes.length - off);
         off += bytesWritten;
       }
