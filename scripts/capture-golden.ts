@@ -44,8 +44,9 @@ const waitForFrame = async (
   throw new Error(`timed out waiting for ${what}`);
 };
 
-const isPing = (direction: string) => (f: ProxiedFrame) =>
-  f.direction === direction && f.bytes.length >= 8 && f.bytes.readInt32BE(4) === -2;
+const isXid = (direction: string, xid: number) => (f: ProxiedFrame) =>
+  f.direction === direction && f.bytes.length >= 8 && f.bytes.readInt32BE(4) === xid;
+const isPing = (direction: string) => isXid(direction, -2);
 
 const STEPS: Step[] = [
   'create /golden "hello"',
@@ -87,7 +88,15 @@ const STEPS: Step[] = [
   "deleteall /goldacl", // multi whose first delete fails with NOAUTH: the whole multi fails
   "deleteall /golden", // successful multi; NodeDeleted notifications through the recursive watch
   "removewatches /golden -a",
-  "addauth digest alice:secret",
+  {
+    name: "zkCli: addauth digest alice:secret",
+    action: async (cli, ctx) => {
+      // addauth returns before the send thread writes the auth packet (xid -4): wait for both frames.
+      await cli.run("addauth digest alice:secret");
+      await waitForFrame(ctx, isXid("c2s", -4), "the auth request");
+      await waitForFrame(ctx, isXid("s2c", -4), "the auth reply");
+    },
+  },
   "whoami",
   {
     name: "stay idle until zkCli pings",
@@ -144,7 +153,7 @@ async function main(): Promise<void> {
         const output = await cli.run(step);
         console.log(`> ${step}${output === "" ? "" : `\n${output.replace(/^/gm, "  ")}`}`);
       } else {
-        console.log(`> (${step.name})`);
+        console.log(step.name.startsWith("zkCli: ") ? `> ${step.name.slice(7)}` : `> (${step.name})`);
         await step.action(cli, ctx);
       }
       if (proxy.frames.length === before) console.warn("  (no frames for this step)");

@@ -112,10 +112,15 @@ export async function waitUntilServing(
 ): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let delay = 20;
+  // A 4lw connection accepted while the server is still starting is sometimes never answered nor closed
+  // (ZooKeeper 3.8 drops it), so probes time out quickly; the timeout grows in case the machine is just slow.
+  let probeTimeout = 250;
   for (;;) {
     if (proc.hasExited()) break;
-    const mode = await serverMode(spec.clientPort, 1000);
+    const started = Date.now();
+    const mode = await serverMode(spec.clientPort, probeTimeout);
     if (mode !== undefined && ready(mode)) return mode;
+    if (Date.now() - started >= probeTimeout) probeTimeout = Math.min(probeTimeout * 2, 2000);
     if (Date.now() >= deadline) break;
     await sleep(delay);
     delay = Math.min(delay * 2, 200);
