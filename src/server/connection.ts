@@ -16,6 +16,7 @@ import type { Socket } from "node:net";
 import { ErrorCode, FrameDecoder, JuteWriter, type Id } from "../protocol/index.js";
 import { normalizeAddress } from "./acl.js";
 import { fourLetterCode } from "./fourletter.js";
+import { HeldOutput } from "./held-output.js";
 import type { Logger } from "./logger.js";
 import type { Session, SessionOwner } from "./sessions.js";
 import { WatchSet, type Watcher } from "./watches.js";
@@ -43,12 +44,6 @@ export interface ConnectionHandler {
   markDirty(conn: Connection): void;
 }
 
-interface HeldOutput {
-  readonly bytes: Buffer;
-  readonly replies: number;
-  /** Released once the log is durable up to this zxid. */
-  readonly zxid: number;
-}
 
 let nextConnectionId = 1;
 
@@ -72,11 +67,10 @@ export class Connection implements Watcher, SessionOwner {
   private out = new JuteWriter(4096);
   private replyStart = 0;
   private queued = false;
-  private held: HeldOutput[] = [];
+  private readonly held = new HeldOutput();
   private endRequested = false;
   /** Replies in `out` / in `held`: the requests this connection has outstanding. */
   private unreplied = 0;
-  private heldReplies = 0;
   private backlog: Buffer[] = [];
   private paused = false;
   private resumeScheduled = false;
@@ -107,7 +101,7 @@ export class Connection implements Watcher, SessionOwner {
 
   /** Requests whose replies have not reached the socket yet. */
   get outstanding(): number {
-    return this.unreplied + this.heldReplies;
+    return this.unreplied + this.held.replies;
   }
 
   private overLimit(): boolean {
@@ -295,8 +289,7 @@ export class Connection implements Watcher, SessionOwner {
   flush(appliedZxid: number, durableZxid: number): boolean {
     this.queued = false;
     if (this.out.length > 0) {
-      this.held.push({ bytes: this.out.toBuffer(), replies: this.unreplied, zxid: appliedZxid });
-      this.heldReplies += this.unreplied;
+      this.held.push(this.out.toBuffer(), this.unreplied, appliedZxid);
       this.unreplied = 0;
       // Don't keep a large reply's buffer alive for the connection's lifetime.
       if (this.out.length > 1 << 16) this.out = new JuteWriter(4096);
@@ -307,25 +300,14 @@ export class Connection implements Watcher, SessionOwner {
 
   /** Write the held output the log has made durable; true while some is still held. */
   release(durableZxid: number): boolean {
-    let n = 0;
-    while (n < this.held.length && (this.held[n]?.zxid ?? Infinity) <= durableZxid) n++;
-    if (n > 0) {
-      const ready = this.held.splice(0, n);
-      for (const h of ready) this.heldReplies -= h.replies;
-      if (!this.socket.destroyed) {
-        this.socket.write(
-          ready.length === 1 && ready[0] !== undefined
-            ? ready[0].bytes
-            : Buffer.concat(ready.map((h) => h.bytes)),
-        );
-      }
-    }
-    if (this.held.length === 0 && this.endRequested && !this.socket.destroyed) {
+    const ready = this.held.take(durableZxid);
+    if (ready !== null && !this.socket.destroyed) this.socket.write(ready);
+    if (this.held.empty && this.endRequested && !this.socket.destroyed) {
       this.endRequested = false;
       this.socket.end(() => this.socket.destroy());
     }
     if (this.paused) this.scheduleResume();
-    return this.held.length > 0;
+    return !this.held.empty;
   }
 
   /** Stop reading, send what is queued (once durable), then close (after error replies that end a connection). */
@@ -340,7 +322,7 @@ export class Connection implements Watcher, SessionOwner {
   close(_reason: string): void {
     this.closing = true;
     this.out.reset();
-    this.held = [];
+    this.held.clear();
     this.backlog = [];
     this.clearHandshakeTimer();
     this.socket.destroy();

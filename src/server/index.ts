@@ -1,5 +1,5 @@
 /** `overseer/server`: the embedded single-node ZooKeeper-compatible server. */
-export { startServer, type RunningServer } from "./server.js";
+export { startServer, type RunningServer } from "./start.js";
 export type { ServerOptions } from "./options.js";
 export {
   DEFAULT_PORT,

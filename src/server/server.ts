@@ -5,7 +5,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { Connection, type ConnectionHandler } from "./connection.js";
 import { ZkDatabase } from "./database.js";
-import { ServerClosedError } from "./errors.js";
 import {
   notWhitelisted,
   renderFourLetter,
@@ -14,28 +13,14 @@ import {
   type ServerStats,
 } from "./fourletter.js";
 import { handleHandshake } from "./handshake.js";
-import { parseOptions, type ResolvedOptions, type ServerOptions } from "./options.js";
+import type { ResolvedOptions } from "./options.js";
 import { reapContainers } from "./reaper.js";
 import { handleRequest } from "./requests.js";
 import { SessionTracker, type Session } from "./sessions.js";
 import { Persistence } from "./storage/persistence.js";
 import { recover } from "./storage/recovery.js";
-import type { SessionImage, SnapshotResult } from "./storage/snapshot.js";
+import type { SessionImage } from "./storage/snapshot.js";
 
-export interface RunningServer {
-  /** `host:port`, ready for any ZooKeeper client. */
-  readonly connectString: string;
-  readonly host: string;
-  readonly port: number;
-  /** Close the listener, every connection and every timer; safe to call twice. */
-  close(): Promise<void>;
-  stats(): ServerStats;
-  /** Test hook: expire a session now, exactly as a missed timeout would (ephemerals go, watches fire). */
-  expireSession(sessionId: bigint): boolean;
-  /** Write a snapshot now (null without a dataDir, or if it failed); for tests and benchmarks. */
-  takeSnapshot(): Promise<SnapshotResult | null>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
 
 export class ZkServer implements ConnectionHandler, FourLetterContext {
   readonly db = new ZkDatabase();
@@ -318,32 +303,4 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     })();
     return this.closing;
   }
-}
-
-/** Start an embedded server; resolves once it is listening. */
-export async function startServer(opts?: ServerOptions): Promise<RunningServer> {
-  const srv = new ZkServer(parseOptions(opts));
-  await srv.openStorage();
-  let addr: { host: string; port: number };
-  try {
-    addr = await srv.listen();
-  } catch (err) {
-    await srv.close();
-    throw err;
-  }
-  const { host, port } = addr;
-  const close = (): Promise<void> => srv.close();
-  return {
-    connectString: `${host.includes(":") ? `[${host}]` : host}:${port}`,
-    host,
-    port,
-    close,
-    stats: () => srv.stats(),
-    expireSession: (sessionId: bigint) => {
-      if (srv.isClosed) throw new ServerClosedError("server is closed");
-      return srv.expireSession(sessionId);
-    },
-    takeSnapshot: async () => (srv.persistence === null ? null : srv.persistence.takeSnapshot()),
-    [Symbol.asyncDispose]: close,
-  };
 }

@@ -1,0 +1,49 @@
+/** `startServer`: the public entry point, and the handle it returns. */
+import { ServerClosedError } from "./errors.js";
+import { parseOptions, type ServerOptions } from "./options.js";
+import { ZkServer } from "./server.js";
+import type { ServerStats } from "./fourletter.js";
+import type { SnapshotResult } from "./storage/snapshot.js";
+
+export interface RunningServer {
+  /** `host:port`, ready for any ZooKeeper client. */
+  readonly connectString: string;
+  readonly host: string;
+  readonly port: number;
+  /** Close the listener, every connection and every timer; safe to call twice. */
+  close(): Promise<void>;
+  stats(): ServerStats;
+  /** Test hook: expire a session now, exactly as a missed timeout would (ephemerals go, watches fire). */
+  expireSession(sessionId: bigint): boolean;
+  /** Write a snapshot now (null without a dataDir, or if it failed); for tests and benchmarks. */
+  takeSnapshot(): Promise<SnapshotResult | null>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Start an embedded server; resolves once it is listening. */
+export async function startServer(opts?: ServerOptions): Promise<RunningServer> {
+  const srv = new ZkServer(parseOptions(opts));
+  await srv.openStorage();
+  let addr: { host: string; port: number };
+  try {
+    addr = await srv.listen();
+  } catch (err) {
+    await srv.close();
+    throw err;
+  }
+  const { host, port } = addr;
+  const close = (): Promise<void> => srv.close();
+  return {
+    connectString: `${host.includes(":") ? `[${host}]` : host}:${port}`,
+    host,
+    port,
+    close,
+    stats: () => srv.stats(),
+    expireSession: (sessionId: bigint) => {
+      if (srv.isClosed) throw new ServerClosedError("server is closed");
+      return srv.expireSession(sessionId);
+    },
+    takeSnapshot: async () => (srv.persistence === null ? null : srv.persistence.takeSnapshot()),
+    [Symbol.asyncDispose]: close,
+  };
+}
