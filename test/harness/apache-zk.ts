@@ -33,6 +33,8 @@ export interface ApacheZooKeeper {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** The JVM's pid while it runs (for resident-memory measurements). */
+  readonly pid: number | undefined;
   /** Kills the JVM and removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
   /** Sends `signal` (default SIGKILL) to the JVM; waits for it to exit unless the signal only pauses it. Data is kept. */
@@ -123,6 +125,9 @@ export async function startApacheZooKeeper(opts: ApacheZooKeeperOptions = {}): P
     host: LOOPBACK,
     port: spec.clientPort,
     dataDir,
+    get pid() {
+      return proc?.hasExited() === false ? proc.pid : undefined;
+    },
     stop,
     kill,
     restart: async () => {
