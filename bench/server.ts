@@ -86,7 +86,11 @@ interface MemoryResult {
   snapshot?: { maxGap: number; baselineGap: number; ms: number; longestSliceMs: number; mib: number };
 }
 
-async function fill(connectString: string, pid: () => number | undefined, child?: ChildServer): Promise<MemoryResult> {
+async function fill(
+  connectString: string,
+  pid: () => number | undefined,
+  child?: ChildServer,
+): Promise<MemoryResult> {
   const zk = await connect({ connectString, sessionTimeout: 30_000 });
   try {
     await zk.create("/mem");
@@ -124,7 +128,13 @@ async function fill(connectString: string, pid: () => number | undefined, child?
     const maxGap = gaps.maxGap;
     stop = true;
     await Promise.all(lanes);
-    out.snapshot = { maxGap, baselineGap, ms: snap.durationMs, longestSliceMs: snap.longestSliceMs, mib: snap.bytes / 2 ** 20 };
+    out.snapshot = {
+      maxGap,
+      baselineGap,
+      ms: snap.durationMs,
+      longestSliceMs: snap.longestSliceMs,
+      mib: snap.bytes / 2 ** 20,
+    };
     return out;
   } finally {
     await zk.close();
@@ -133,8 +143,12 @@ async function fill(connectString: string, pid: () => number | undefined, child?
 
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version}`);
-  console.log(`load: ${fmt(COUNT)} of each op, ${IN_FLIGHT} in flight, ${DATA.length}-byte data, overseer client`);
-  console.log("both servers durable: embedded with a data dir and forceSync, Apache ZooKeeper with forceSync=yes\n");
+  console.log(
+    `load: ${fmt(COUNT)} of each op, ${IN_FLIGHT} in flight, ${DATA.length}-byte data, overseer client`,
+  );
+  console.log(
+    "both servers durable: embedded with a data dir and forceSync, Apache ZooKeeper with forceSync=yes\n",
+  );
 
   const dir = mkdtempSync(join(tmpdir(), "overseer-bench-server-"));
   let ours: PhaseResult[];
@@ -153,7 +167,11 @@ async function main(): Promise<void> {
   }
 
   // Apache needs a larger heap than the harness default (256 MB) to hold a million znodes.
-  const apache = await startApacheZooKeeper({ tickTime: 2000, extraConfig: { forceSync: "yes" }, jvmFlags: ["-Xmx4g"] });
+  const apache = await startApacheZooKeeper({
+    tickTime: 2000,
+    extraConfig: { forceSync: "yes" },
+    jvmFlags: ["-Xmx4g"],
+  });
   let theirs: PhaseResult[];
   let theirsMem: MemoryResult | undefined;
   try {
@@ -175,7 +193,9 @@ async function main(): Promise<void> {
   console.log(`\nwith ${fmt(NODES)} znodes of ${DATA.length} bytes:`);
   console.log(`                      embedded      Apache ZK 3.8   ratio`);
   const row = (label: string, a: number, b: number, unit: string): void =>
-    console.log(`${label.padEnd(20)} ${`${fmt(a)} ${unit}`.padStart(10)}   ${`${fmt(b)} ${unit}`.padStart(14)}   ${(a / b).toFixed(2)}×`);
+    console.log(
+      `${label.padEnd(20)} ${`${fmt(a)} ${unit}`.padStart(10)}   ${`${fmt(b)} ${unit}`.padStart(14)}   ${(a / b).toFixed(2)}×`,
+    );
   row("resident memory", oursMem.rss, theirsMem.rss, "MiB");
   row("fill creates/s", oursMem.fillOpsPerSec, theirsMem.fillOpsPerSec, "/s");
   row("longest gap, fill", oursMem.fillMaxGap, theirsMem.fillMaxGap, "ms");

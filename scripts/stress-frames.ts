@@ -51,14 +51,19 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const seconds = (performance.now() - started) / 1000;
-  const closedByServer = [...log.kinds].filter(([k]) => /closing|invalid session|refusing|handshake/i.test(k)).reduce((n, [, v]) => n + v, 0);
+  const closedByServer = [...log.kinds]
+    .filter(([k]) => /closing|invalid session|refusing|handshake/i.test(k))
+    .reduce((n, [, v]) => n + v, 0);
   console.log(`cases:                 ${cases}`);
   console.log(`duration:              ${seconds.toFixed(1)} s (${Math.round(cases / seconds)} cases/s)`);
   console.log(`connections answered:  ${answered} (server sent at least one byte)`);
   console.log(`closed by the server:  ${closedByServer} (the rest ended at the client's FIN)`);
-  console.log(`server errors logged:  ${log.errors.length}${log.errors.length > 0 ? ` → ${log.errors.slice(0, 5).join("; ")}` : ""}`);
+  console.log(
+    `server errors logged:  ${log.errors.length}${log.errors.length > 0 ? ` → ${log.errors.slice(0, 5).join("; ")}` : ""}`,
+  );
   console.log("reasons by kind:");
-  for (const [k, v] of [...log.kinds].sort((a, b) => b[1] - a[1])) console.log(`  ${String(v).padStart(8)}  ${k}`);
+  for (const [k, v] of [...log.kinds].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${String(v).padStart(8)}  ${k}`);
   if (failure !== null || log.errors.length > 0) {
     console.error(failure);
     process.exitCode = 1;

@@ -44,7 +44,6 @@ export interface ConnectionHandler {
   markDirty(conn: Connection): void;
 }
 
-
 let nextConnectionId = 1;
 
 export class Connection implements Watcher, SessionOwner {

@@ -30,7 +30,9 @@ export class HeldOutput {
     if (n === 0) return null;
     const ready = this.chunks.splice(0, n);
     for (const c of ready) this.replies -= c.replies;
-    return ready.length === 1 && ready[0] !== undefined ? ready[0].bytes : Buffer.concat(ready.map((c) => c.bytes));
+    return ready.length === 1 && ready[0] !== undefined
+      ? ready[0].bytes
+      : Buffer.concat(ready.map((c) => c.bytes));
   }
 
   clear(): void {

@@ -21,7 +21,6 @@ import { Persistence } from "./storage/persistence.js";
 import { recover } from "./storage/recovery.js";
 import type { SessionImage } from "./storage/snapshot.js";
 
-
 export class ZkServer implements ConnectionHandler, FourLetterContext {
   readonly db = new ZkDatabase();
   readonly sessions: SessionTracker;

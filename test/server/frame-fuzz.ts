@@ -7,7 +7,14 @@ import { readFileSync, readdirSync } from "node:fs";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { OpCode, finishFrame, records, requestFrame, startFrame, type MultiOp } from "../../src/protocol/index.js";
+import {
+  OpCode,
+  finishFrame,
+  records,
+  requestFrame,
+  startFrame,
+  type MultiOp,
+} from "../../src/protocol/index.js";
 import type { Logger } from "../../src/server/index.js";
 import { multiCodec } from "./child-server.js";
 import { OPEN, RawClient } from "./raw-client.js";
@@ -19,7 +26,9 @@ export function seedFrames(): { handshakes: Buffer[]; requests: Buffer[] } {
   const handshakes: Buffer[] = [];
   const requests: Buffer[] = [];
   try {
-    for (const name of readdirSync(GOLDEN).filter((n) => n.includes("-c2s-")).sort()) {
+    for (const name of readdirSync(GOLDEN)
+      .filter((n) => n.includes("-c2s-"))
+      .sort()) {
       const bytes = Buffer.from(readFileSync(GOLDEN + name, "utf8").trim(), "hex");
       (name.includes("connect") ? handshakes : requests).push(bytes);
     }
@@ -37,17 +46,34 @@ export function seedFrames(): { handshakes: Buffer[]; requests: Buffer[] } {
   ];
   requests.push(
     c(OpCode.create, records.CreateRequest, { path: "/f/s-", data: Buffer.from("d"), acl: OPEN, flags: 3 }),
-    c(OpCode.createTTL, records.CreateTTLRequest, { path: "/f/t", data: null, acl: OPEN, flags: 5, ttl: 100 }),
+    c(OpCode.createTTL, records.CreateTTLRequest, {
+      path: "/f/t",
+      data: null,
+      acl: OPEN,
+      flags: 5,
+      ttl: 100,
+    }),
     c(OpCode.setData, records.SetDataRequest, { path: "/f", data: Buffer.from("z"), version: -1 }),
     c(OpCode.multi, multiCodec, multi),
     c(OpCode.multiRead, multiCodec, [{ type: OpCode.getData, req: { path: "/f", watch: true } }]),
-    c(OpCode.setWatches, records.SetWatches, { relativeZxid: 1n, dataWatches: ["/f"], existWatches: ["/x"], childWatches: ["/"] }),
+    c(OpCode.setWatches, records.SetWatches, {
+      relativeZxid: 1n,
+      dataWatches: ["/f"],
+      existWatches: ["/x"],
+      childWatches: ["/"],
+    }),
     c(OpCode.auth, records.AuthPacket, { type: 0, scheme: "digest", auth: Buffer.from("u:p") }),
     c(OpCode.getChildren, records.PathWatchRequest, { path: "/", watch: true }),
     c(OpCode.closeSession, null, null),
   );
   const w = startFrame();
-  const hello = { protocolVersion: 0, lastZxidSeen: 0n, timeOut: 30_000, sessionId: 0n, passwd: Buffer.alloc(16) };
+  const hello = {
+    protocolVersion: 0,
+    lastZxidSeen: 0n,
+    timeOut: 30_000,
+    sessionId: 0n,
+    passwd: Buffer.alloc(16),
+  };
   records.ConnectRequest.write(w, hello);
   handshakes.push(finishFrame(w.writeBool(false)));
   return { handshakes, requests };
@@ -64,7 +90,11 @@ const INTERESTING = [-2, -1, 0, 1, 4, 16, 0x7f, 0xff, 0xfffff, 0x100000, 0x7ffff
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
+  fc.record({
+    kind: fc.constant("insert" as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }),
+  }),
   fc.record({ kind: fc.constant("setInt" as const), at: fc.nat(), value: fc.constantFrom(...INTERESTING) }),
 );
 
@@ -148,7 +178,12 @@ export function countingLogger(): { logger: Logger; kinds: Map<string, number>; 
 /** The canary: a session whose protected node must read back unchanged after every case. */
 export async function canary(port: number): Promise<{ client: RawClient; check(): Promise<void> }> {
   const client = await RawClient.connect(port, { timeout: 30_000 });
-  await client.call(OpCode.auth, records.AuthPacket, { type: 0, scheme: "digest", auth: Buffer.from("canary:secret") }, null);
+  await client.call(
+    OpCode.auth,
+    records.AuthPacket,
+    { type: 0, scheme: "digest", auth: Buffer.from("canary:secret") },
+    null,
+  );
   const acl = [{ perms: 31, id: { scheme: "auth", id: "" } }];
   await client.create("/f", "fuzz"); // an open playground the seeds write under
   const r = await client.create("/canary", "alive", 0, acl);

@@ -19,7 +19,14 @@ test(`random and mutated frames (${CASES} cases): no crash, canary session unaff
   const dir = mkdtempSync(join(tmpdir(), "overseer-fuzz-"));
   try {
     const log = countingLogger();
-    const opts = { port: 0, tickTime: 50, dataDir: dir, forceSync: false, fourLetterWords: "*", snapCount: 500 };
+    const opts = {
+      port: 0,
+      tickTime: 50,
+      dataDir: dir,
+      forceSync: false,
+      fourLetterWords: "*",
+      snapCount: 500,
+    };
     const server = await startServer({ ...opts, logger: log.logger });
     let zxid: number;
     try {
