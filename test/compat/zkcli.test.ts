@@ -4,11 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { apacheZooKeeperProblem } from "../harness/java.js";
+import { skipUnlessApacheZooKeeper } from "../harness/apache-zk.js";
 import { openZkCli, type ZkCli } from "../harness/zkcli.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 
-describe("zkCli against the embedded server", { skip: apacheZooKeeperProblem() ?? false }, () => {
+describe("zkCli against the embedded server", { skip: skipUnlessApacheZooKeeper() }, () => {
   let server: RunningServer;
   let a: ZkCli;
   let b: ZkCli;

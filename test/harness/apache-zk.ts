@@ -51,7 +51,11 @@ export function apacheZooKeeperAvailable(): boolean {
 
 /** The reason Apache ZooKeeper tests must be skipped, or false; for `test(name, { skip: … })`. */
 export function skipUnlessApacheZooKeeper(): string | false {
-  return apacheZooKeeperProblem() ?? false;
+  const problem = apacheZooKeeperProblem();
+  // In CI a missing Apache ZooKeeper is a failure, never a quiet skip: .ci/run installs it.
+  if (problem !== undefined && process.env.CI)
+    throw new Error(`Apache ZooKeeper tests cannot run in CI: ${problem}`);
+  return problem ?? false;
 }
 
 const STANDALONE_MAIN = "org.apache.zookeeper.server.ZooKeeperServerMain";
