@@ -1,4 +1,6 @@
 /** Turns failures that reach the top of the CLI into a message that says what to do, and an exit code. */
+import { CommanderError } from "commander";
+import { CliError } from "./connection.js";
 
 interface SystemError extends Error {
   code?: string;
@@ -7,6 +9,9 @@ interface SystemError extends Error {
 }
 
 export function describeError(err: unknown): { message: string; exitCode: number } {
+  if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode };
+  // commander has already printed its own message (unknown option, missing argument…).
+  if (err instanceof CommanderError) return { message: "", exitCode: err.exitCode === 0 ? 0 : 2 };
   if (!(err instanceof Error)) return { message: String(err), exitCode: 1 };
   const e = err as SystemError;
   switch (e.code) {

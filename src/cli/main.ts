@@ -3,6 +3,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerServerCommand } from "./commands/server.js";
+import { registerZkCommand } from "./commands/zk.js";
 import { describeError } from "./errors.js";
 
 function version(): string {
@@ -14,7 +15,13 @@ export function buildProgram(): Command {
   const program = new Command("overseer")
     .description("Master–worker task coordination on the ZooKeeper protocol")
     .version(version(), "-V, --version");
+  program.exitOverride();
+  program.addHelpText(
+    "after",
+    "\nExit codes: 0 ok, 1 the operation failed, 2 bad usage or configuration, 3 ZooKeeper unreachable.",
+  );
   registerServerCommand(program);
+  registerZkCommand(program);
   return program;
 }
 
@@ -22,6 +29,6 @@ buildProgram()
   .parseAsync(process.argv)
   .catch((err: unknown) => {
     const { message, exitCode } = describeError(err);
-    console.error(`overseer: ${message}`);
+    if (message !== "") console.error(`overseer: ${message}`);
     process.exitCode = exitCode;
   });

@@ -1,0 +1,98 @@
+/**
+ * How every client-side command reaches ZooKeeper: `--connect` (or OVERSEER_CONNECT), `--root`,
+ * `--connect-timeout`, and a failure message that says what to do when nothing answers.
+ */
+import { Option, type Command } from "commander";
+import { OperationTimeoutError, ZooKeeperClient } from "../client/index.js";
+
+export const DEFAULT_CONNECT = "127.0.0.1:2181";
+
+export interface ConnectionFlags {
+  connect: string;
+  root?: string;
+  connectTimeout: number;
+  json?: boolean;
+}
+
+/** Exit codes shared by the CLI: documented in `overseer --help`. */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  unreachable: 3,
+} as const;
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+/** `--root` only for commands that work on overseer's layout; raw `zk` commands take absolute paths. */
+export function addConnectionOptions(cmd: Command, opts: { root: boolean } = { root: true }): Command {
+  if (opts.root) {
+    cmd.addOption(
+      new Option("--root <path>", "overseer's root znode (several clusters can share one ensemble)").default(
+        "/",
+      ),
+    );
+  }
+  return cmd
+    .addOption(
+      new Option("--connect <hosts>", "ZooKeeper connect string host:port[,host:port][/chroot]")
+        .env("OVERSEER_CONNECT")
+        .default(DEFAULT_CONNECT),
+    )
+    .addOption(
+      new Option("--connect-timeout <ms>", "give up connecting after this long")
+        .default(5000)
+        .argParser((v) => positiveInt("--connect-timeout", v)),
+    )
+    .option("--json", "print machine-readable JSON");
+}
+
+export function positiveInt(name: string, v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) <= 0)
+    throw new CliError(`${name} must be a positive integer, got "${v}"`, ExitCode.usage);
+  return Number(v);
+}
+
+/** Connect, or fail with a message that names the address and the two ways out. */
+export async function openClient(flags: ConnectionFlags): Promise<ZooKeeperClient> {
+  const client = new ZooKeeperClient({
+    connectString: flags.connect,
+    connectTimeout: flags.connectTimeout,
+    sessionTimeout: 10_000,
+  });
+  try {
+    await client.connect();
+    return client;
+  } catch (err) {
+    await client.close();
+    if (err instanceof OperationTimeoutError) {
+      throw new CliError(
+        `cannot reach ZooKeeper at ${flags.connect} (no answer within ${flags.connectTimeout} ms). ` +
+          `Start one with \`overseer server\`, or point --connect / OVERSEER_CONNECT at your ensemble.`,
+        ExitCode.unreachable,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Run `body` with a connected client and always close it. */
+export async function withClient<T>(
+  flags: ConnectionFlags,
+  body: (c: ZooKeeperClient) => Promise<T>,
+): Promise<T> {
+  const client = await openClient(flags);
+  try {
+    return await body(client);
+  } finally {
+    await client.close();
+  }
+}
