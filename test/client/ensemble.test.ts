@@ -2,15 +2,24 @@
  * Failover on a real 3-node Apache ZooKeeper ensemble (one ensemble for the file: JVMs start slowly).
  * Killing the member the client talks to, and separately the leader, must not cost the session:
  * its ephemerals survive, watches set before fire once and correctly afterwards, and the client
- * reports suspended → reconnected.
+ * reports suspended → reconnected. Killing a majority for longer than the session timeout costs it:
+ * the client says "lost" by itself while no server can answer, and the ensemble agrees once back.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { CreateMode, ZooKeeperClient, type StateEvent, type WatchEvent } from "../../src/client/index.js";
+import {
+  CreateMode,
+  SessionExpiredError,
+  ZooKeeperClient,
+  type StateEvent,
+  type WatchEvent,
+} from "../../src/client/index.js";
 import { skipUnlessApacheZooKeeper, startApacheEnsemble, type ApacheEnsemble } from "../harness/apache-zk.js";
 import { uniqueRoot } from "../harness/backends.js";
 
 const SESSION_TIMEOUT = 8000;
+/** For the majority test: short, so the client gives up quickly (≥ 2 × the harness's 200 ms tick). */
+const SHORT_SESSION_TIMEOUT = 2000;
 
 /** Records state events and lets a test wait for the next one of a type. */
 function stateLog(c: ZooKeeperClient): {
@@ -121,4 +130,72 @@ describe("ensemble failover [apache 3-node]", { skip: skipUnlessApacheZooKeeper(
 
   test("killing the leader: same session, ephemeral kept, watches fire once", () =>
     survivesLosing(async () => (await ensemble().leader()).port));
+
+  // Last in the file: it leaves the ensemble up again, but with a freshly elected leader.
+  test("killing a majority past the session timeout: lost while partitioned, expired once the ensemble is back", async () => {
+    const c = new ZooKeeperClient({
+      connectString: ensemble().connectString,
+      sessionTimeout: SHORT_SESSION_TIMEOUT,
+      reconnectDelay: 50,
+    });
+    const log = stateLog(c);
+    let observer: ZooKeeperClient | undefined;
+    try {
+      const connected = log.next("connected");
+      await c.connect();
+      const first = await connected;
+      assert.ok(first.type === "connected");
+      assert.equal(first.sessionTimeout, SHORT_SESSION_TIMEOUT);
+      const root = uniqueRoot("majority");
+      await c.create(root);
+      const eph = await c.create(`${root}/eph`, null, { mode: CreateMode.EPHEMERAL });
+
+      // Both other members, at once: the one the client talks to loses its quorum, stops serving and
+      // drops the client, and no member can take the session over.
+      const connectedPort = Number(first.server.split(":").at(-1));
+      const victims = ensemble().members.filter((m) => m.port !== connectedPort);
+      assert.equal(victims.length, 2);
+      const suspended = log.next("suspended");
+      const lost = log.next("lost");
+      await Promise.all(victims.map((m) => m.kill()));
+      await suspended;
+      const suspendedAt = Date.now();
+      const gone = await lost;
+      const waited = Date.now() - suspendedAt;
+      assert.ok(gone.type === "lost");
+      assert.ok(gone.reason instanceof SessionExpiredError, String(gone.reason));
+      assert.ok(waited >= SHORT_SESSION_TIMEOUT - 100, `lost after ${waited} ms, before the session timeout`);
+      assert.ok(
+        victims.every((m) => !m.running),
+        "lost was decided while the majority was still down",
+      );
+      assert.equal(c.state, "lost");
+      await assert.rejects(c.exists(root), SessionExpiredError);
+
+      await Promise.all(victims.map((m) => m.start()));
+      await ensemble().leader();
+      // The ensemble reaches the same verdict: the new leader expires the session and its ephemeral goes.
+      observer = new ZooKeeperClient({
+        connectString: ensemble().connectString,
+        sessionTimeout: SESSION_TIMEOUT,
+      });
+      await observer.connect();
+      const deleted = watcher();
+      if ((await observer.exists(eph, { watch: deleted.cb })) !== null)
+        assert.deepEqual(await deleted.fired, { type: "NodeDeleted", path: eph });
+      assert.notEqual(await observer.exists(root), null, "persistent nodes are kept");
+
+      // The client never came back: the state stays lost and every operation reports the expiry.
+      assert.equal(c.state, "lost");
+      await assert.rejects(c.getData(root), SessionExpiredError);
+      await assert.rejects(c.create(`${root}/again`), SessionExpiredError);
+      assert.deepEqual(log.types, ["connected", "suspended", "lost"]);
+      await observer.delete(root);
+    } finally {
+      await c.close();
+      await observer?.close();
+    }
+    assert.equal(c.state, "closed"); // quietly: the state stream already ended with "lost"
+    assert.deepEqual(log.types, ["connected", "suspended", "lost"]);
+  });
 });
