@@ -1,0 +1,11 @@
+/** `overseer/recipes`: coordination recipes written against the public client API only. */
+export { LeaderElection, FENCE_OPS, type LeadershipTerm, type LeadershipChange } from "./election.js";
+export { type LeaderElectionOptions, type SuspendedPolicy, DEFAULT_SUSPENDED_POLICY } from "./options.js";
+export {
+  RecipeError,
+  RecipeClosedError,
+  LeadershipLostError,
+  NotLeaderError,
+  LockTimeoutError,
+  type LeadershipLossReason,
+} from "./errors.js";
