@@ -6,6 +6,7 @@
  */
 import {
   AddWatchMode,
+  CreateMode,
   ErrorCode,
   JuteDecodeError,
   JuteReader,
@@ -107,7 +108,22 @@ function multiResults(
   });
 }
 
-function multi(srv: ZkServer, conn: Connection, session: Session, xid: number, ops: MultiOp[]): void {
+/**
+ * Apache's MultiOperationRecord decodes a createTTL sub-op through `Op.create(…, flags, ttl)`, which
+ * keeps the TTL only for a TTL mode: with any other mode the op is a plain create (createContainer for
+ * a container) and the ttl is dropped, so it answers as such instead of BADARGUMENTS. Found by
+ * test/differential; a single createTTL request with a non-TTL mode still gets BADARGUMENTS.
+ */
+function asApacheDecodes(op: MultiOp): MultiOp {
+  if (op.type !== OpCode.createTTL) return op;
+  const flags = op.req.flags;
+  if (flags === CreateMode.PERSISTENT_WITH_TTL || flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL)
+    return op;
+  return { type: flags === CreateMode.CONTAINER ? OpCode.createContainer : OpCode.create, req: op.req };
+}
+
+function multi(srv: ZkServer, conn: Connection, session: Session, xid: number, received: MultiOp[]): void {
+  const ops = received.map(asApacheDecodes);
   const prepared = prepMulti(srv.db.tree, prepContext(srv, conn, session), ops);
   let results: MultiResult[];
   if (Array.isArray(prepared)) {

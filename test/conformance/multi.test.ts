@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  BadArgumentsError,
   BadVersionError,
   CreateMode,
   NoNodeError,
@@ -93,6 +94,38 @@ forEachBackend("multi", (backend) => {
   test("an empty transaction resolves to [] without a round trip", async () => {
     const c = await client(backend());
     assert.deepEqual(await c.transaction().commit(), []);
+  });
+
+  // Found by test/differential: Apache decodes a createTTL sub-op with Op.create(…, flags, ttl),
+  // which drops the TTL unless the mode is a TTL mode.
+  test("a ttl with a non-TTL mode: BADARGUMENTS alone, ignored inside a transaction", async () => {
+    const c = await client(backend());
+    const root = uniqueRoot("strayttl");
+    await c.create(root);
+    await assert.rejects(c.create(`${root}/single`, null, { ttl: 1000 }), BadArgumentsError);
+    const results = await c
+      .transaction()
+      .create(`${root}/plain`, null, { ttl: 1000 })
+      .create(`${root}/seq-`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL, ttl: 1000 })
+      .create(`${root}/box`, null, { mode: CreateMode.CONTAINER, ttl: 1000 })
+      .commit();
+    assert.deepEqual(
+      results.map((r) => (r.type === "create" ? { path: r.path, withStat: r.stat !== null } : r)),
+      [
+        { path: `${root}/plain`, withStat: false },
+        { path: `${root}/seq-0000000001`, withStat: false },
+        { path: `${root}/box`, withStat: true }, // a container's create answers with a Stat
+      ],
+    );
+    const err = await c
+      .transaction()
+      .create(`${root}/ttl`, null, { mode: CreateMode.PERSISTENT_WITH_TTL, ttl: 0 })
+      .commit()
+      .then(
+        () => assert.fail("expected BADARGUMENTS"),
+        (e: unknown) => e,
+      );
+    assert.ok(err instanceof BadArgumentsError, String(err));
   });
 
   test("multiRead: independent results, errors per op with no cascade", async () => {
