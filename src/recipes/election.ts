@@ -38,14 +38,7 @@ import {
   type Transaction,
   type ZooKeeperClient,
 } from "../client/index.js";
-import {
-  LeadershipLostError,
-  NotLeaderError,
-  RecipeClosedError,
-  RecipeError,
-  type LeadershipLossReason,
-} from "./errors.js";
-import { ChannelSet, Listeners } from "./events.js";
+import { NotLeaderError, RecipeClosedError, RecipeError } from "./errors.js";
 import {
   SILENT,
   backoff,
@@ -59,28 +52,12 @@ import {
   sessionPrefix,
 } from "./internal.js";
 import { parseElectionOptions, type LeaderElectionOptions, type ResolvedElectionOptions } from "./options.js";
-import { Waiters } from "./waiters.js";
+import { Terms, type ElectionEvents, type LeadershipChange, type LeadershipTerm } from "./term.js";
 
-export type { LeaderElectionOptions } from "./options.js";
-
-export interface LeadershipTerm {
-  /** Strictly greater than every earlier term's epoch on this election path. */
-  readonly epoch: number;
-  /** Our ephemeral sequential candidate node. */
-  readonly candidatePath: string;
-  /** Aborted (reason: LeadershipLostError) the moment this term ends, for whatever reason. */
-  readonly signal: AbortSignal;
-}
-
-export type LeadershipChange = { type: "leader"; term: LeadershipTerm } | { type: "follower" };
+export type { LeadershipTerm, LeadershipChange } from "./term.js";
 
 /** `fencedTransaction` puts this many checks before the caller's ops (offset into `results`). */
 export const FENCE_OPS = 2;
-
-interface ElectionEvents {
-  leader: (term: LeadershipTerm) => void;
-  follower: () => void;
-}
 
 type Lifecycle = "latent" | "started" | "lost" | "closed";
 
@@ -90,13 +67,10 @@ export class LeaderElection implements AsyncDisposable {
   private readonly candidatesPath: string;
   private readonly opts: ResolvedElectionOptions;
   private readonly log: Logger;
-  private readonly events: Listeners<ElectionEvents>;
-  private readonly changeSet = new ChannelSet<LeadershipChange>();
-  private readonly waiters = new Waiters<LeadershipTerm>();
+  private readonly terms: Terms;
   private readonly stopped = new AbortController();
   private lifecycle: Lifecycle = "latent";
   private candidate: string | null = null;
-  private current: { term: LeadershipTerm; abort: AbortController } | null = null;
   private dirty = false;
   private running = false;
   /** Counts suspensions, so a claim whose reply straddled one is not trusted under "relinquish". */
@@ -111,7 +85,7 @@ export class LeaderElection implements AsyncDisposable {
   ) {
     this.opts = parseElectionOptions(options);
     this.log = this.opts.logger ?? SILENT;
-    this.events = new Listeners(this.log);
+    this.terms = new Terms(this.log, this.opts.path);
     this.candidatesPath = join(this.opts.path, "candidates");
     this.epochPath = join(this.opts.path, "epoch");
   }
@@ -128,38 +102,39 @@ export class LeaderElection implements AsyncDisposable {
   }
 
   get isLeader(): boolean {
-    return this.current !== null;
+    return this.terms.term !== null;
   }
 
   get term(): LeadershipTerm | null {
-    return this.current?.term ?? null;
+    return this.terms.term;
   }
 
   on(event: "leader", listener: (term: LeadershipTerm) => void): this;
   on(event: "follower", listener: () => void): this;
   on(event: keyof ElectionEvents, listener: ElectionEvents[keyof ElectionEvents]): this {
-    this.events.on(event, listener);
+    this.terms.events.on(event, listener);
     return this;
   }
 
   off(event: "leader", listener: (term: LeadershipTerm) => void): this;
   off(event: "follower", listener: () => void): this;
   off(event: keyof ElectionEvents, listener: ElectionEvents[keyof ElectionEvents]): this {
-    this.events.off(event, listener);
+    this.terms.events.off(event, listener);
     return this;
   }
 
   /** Leadership changes from now on; ends when the election closes or its session is lost. */
   changes(): AsyncIterableIterator<LeadershipChange> {
-    return this.changeSet.open();
+    return this.terms.changes();
   }
 
   /** The current term, or the next one. Rejects on abort, close (RecipeClosedError) or session loss. */
   waitForLeadership(signal?: AbortSignal): Promise<LeadershipTerm> {
-    if (this.current !== null) return Promise.resolve(this.current.term);
+    const term = this.terms.term;
+    if (term !== null) return Promise.resolve(term);
     if (this.lifecycle === "closed") return Promise.reject(new RecipeClosedError("LeaderElection"));
     if (this.lifecycle === "lost") return Promise.reject(new SessionExpiredError());
-    return this.waiters.wait(signal);
+    return this.terms.waitForNext(signal);
   }
 
   /**
@@ -179,7 +154,7 @@ export class LeaderElection implements AsyncDisposable {
     if (this.lifecycle !== "started") return;
     const old = this.candidate;
     this.candidate = null;
-    this.endTerm("relinquished");
+    this.terms.end("relinquished");
     if (old !== null) await deleteIfExists(this.client, old);
     this.schedule();
   }
@@ -209,18 +184,16 @@ export class LeaderElection implements AsyncDisposable {
   }
 
   private finish(state: "lost" | "closed", err: Error): void {
-    this.endTerm(state);
     if (this.lifecycle === "latent" || this.lifecycle === "started") this.lifecycle = state;
     this.stopped.abort();
     this.client.off("state", this.onState);
-    this.waiters.rejectAll(err);
-    this.changeSet.end();
+    this.terms.finish(state, err);
   }
 
   private handleState(e: StateEvent): void {
     if (e.type === "suspended") {
       this.suspensions++;
-      if (this.opts.suspendedPolicy === "relinquish") this.endTerm("suspended");
+      if (this.opts.suspendedPolicy === "relinquish") this.terms.end("suspended");
     } else if (e.type === "reconnected") {
       this.schedule();
     } else if (e.type === "lost") {
@@ -275,7 +248,7 @@ export class LeaderElection implements AsyncDisposable {
     if (this.candidate !== mine) return this.schedule();
     const index = children.indexOf(basename(mine));
     if (index !== 0) {
-      this.endTerm("deposed");
+      this.terms.end("deposed");
       const previous = children[index - 1];
       if (index < 0 || previous === undefined) return this.reenter();
       // Watch only our predecessor: when it goes, only we are woken.
@@ -290,9 +263,10 @@ export class LeaderElection implements AsyncDisposable {
     // The watch wakes a leader whose epoch someone else bumped, and re-arms after our own claim.
     const epoch = await this.client.exists(this.epochPath, { watch: this.kick });
     if (epoch === null) throw new RecipeError(`${this.epochPath} is missing; refusing to lead without it`);
-    if (this.current !== null) {
-      if (epoch.version === this.current.term.epoch) return;
-      this.endTerm("deposed");
+    const term = this.terms.term;
+    if (term !== null) {
+      if (epoch.version === term.epoch && term.candidatePath === mine) return;
+      this.terms.end("deposed");
     }
     if (this.opts.suspendedPolicy === "relinquish" && !this.client.isConnected) return;
     await this.claim(mine, epoch.version, suspensions);
@@ -317,32 +291,12 @@ export class LeaderElection implements AsyncDisposable {
     const straddled = this.opts.suspendedPolicy === "relinquish" && this.suspensions !== suspensions;
     // Not trusted: the bump is harmless (it only fences older terms); the next step claims again.
     if (this.lifecycle !== "started" || this.candidate !== mine || straddled) return this.schedule();
-    this.beginTerm(version, mine);
+    this.terms.begin(version, mine);
   }
 
   private reenter(): void {
-    this.endTerm("deposed");
+    this.terms.end("deposed");
     this.candidate = null;
     this.schedule();
-  }
-
-  private beginTerm(epoch: number, candidatePath: string): void {
-    const abort = new AbortController();
-    const term: LeadershipTerm = Object.freeze({ epoch, candidatePath, signal: abort.signal });
-    this.current = { term, abort };
-    this.log.info({ path: this.opts.path, id: this.opts.id, epoch }, "election: became leader");
-    this.events.emit("leader", term);
-    this.changeSet.push({ type: "leader", term });
-    this.waiters.resolveAll(term);
-  }
-
-  private endTerm(reason: LeadershipLossReason): void {
-    const current = this.current;
-    if (current === null) return;
-    this.current = null;
-    this.log.info({ path: this.opts.path, epoch: current.term.epoch, reason }, "election: leadership ended");
-    current.abort.abort(new LeadershipLostError(reason, current.term.epoch));
-    this.events.emit("follower");
-    this.changeSet.push({ type: "follower" });
   }
 }

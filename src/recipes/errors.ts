@@ -46,3 +46,17 @@ export class LockTimeoutError extends RecipeError {
     super(`lock ${path} not acquired within ${timeoutMs} ms`);
   }
 }
+
+/** Why a lock lease ended; the reason of a lease's aborted `signal`. */
+export type LockEndReason = "released" | "suspended" | "lost" | "closed";
+
+/** The abort reason of a `LockLease.signal`: we no longer hold the lock (or cannot be sure we do). */
+export class LockReleasedError extends RecipeError {
+  override name = "LockReleasedError";
+  constructor(
+    readonly reason: LockEndReason,
+    readonly path: string,
+  ) {
+    super(`lock ${path} no longer held: ${reason}`);
+  }
+}

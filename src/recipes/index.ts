@@ -7,5 +7,8 @@ export {
   LeadershipLostError,
   NotLeaderError,
   LockTimeoutError,
+  LockReleasedError,
+  type LockEndReason,
   type LeadershipLossReason,
 } from "./errors.js";
+export { Mutex, type MutexOptions, type AcquireOptions, type LockLease } from "./mutex.js";
