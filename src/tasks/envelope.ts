@@ -1,0 +1,128 @@
+/**
+ * What structured tasks and their outcomes look like on the wire: JSON, so zkCli users and other
+ * languages can read them. The `run` part is the task's durable scheduling state: every writer
+ * (master, worker, submitter) changes it only with a version-checked write of the task node, and that
+ * version is the execution's fencing token (see docs/SEMANTICS.md).
+ */
+import { describe } from "./zk.js";
+import { InvalidArgumentError } from "../client/index.js";
+
+export type Delivery = "at-least-once" | "at-most-once" | "fenced";
+export const DELIVERIES: readonly Delivery[] = ["at-least-once", "at-most-once", "fenced"];
+
+export interface Backoff {
+  type: "fixed" | "exponential";
+  /** ms before the 2nd attempt; exponential doubles it each further attempt. */
+  delay: number;
+  /** Cap of an exponential backoff (ms). */
+  maxDelay?: number;
+}
+
+/** Options as stored in the envelope (already validated, defaults applied). */
+export interface StoredOptions {
+  priority: number;
+  attempts: number;
+  backoff: Backoff | null;
+  timeout: number | null;
+  labels: string[];
+  delivery: Delivery;
+}
+
+export interface RunState {
+  /** Attempts that ended in failure so far; the next execution is attempt `failures + 1`. */
+  failures: number;
+  /** Not to be assigned before this time (ms since epoch): delay and backoff. */
+  notBefore: number;
+  /** Times the task was taken back from a worker that died or handed it back. */
+  requeues: number;
+  /** Last failure's reason. */
+  error?: string;
+}
+
+export interface Envelope {
+  v: 1;
+  type: string;
+  payload: unknown;
+  options: StoredOptions;
+  run: RunState;
+  submittedAt: number;
+}
+
+export type TaskOutcome =
+  | { state: "done"; result: unknown; attempt: number; worker: string; at: number }
+  | { state: "failed"; reason: string; attempt: number; worker?: string; at: number }
+  | { state: "cancelled"; at: number };
+
+export function encodeEnvelope(env: Envelope): Buffer {
+  return Buffer.from(JSON.stringify(env), "utf8");
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Decodes a structured task's data; null when it is not one of ours (then it is treated as raw). */
+export function decodeEnvelope(data: Buffer | null): Envelope | null {
+  if (data === null || data.length === 0 || data[0] !== 0x7b) return null;
+  try {
+    const v: unknown = JSON.parse(data.toString("utf8"));
+    if (!isObject(v) || v["v"] !== 1 || typeof v["type"] !== "string") return null;
+    if (!isObject(v["options"]) || !isObject(v["run"])) return null;
+    return v as unknown as Envelope;
+  } catch {
+    return null;
+  }
+}
+
+export function encodeOutcome(o: TaskOutcome): Buffer {
+  return Buffer.from(JSON.stringify(o), "utf8");
+}
+
+/** Reads a status node: structured JSON, or the seed's plain text ("done" / anything else = failed). */
+export function decodeOutcome(data: Buffer | null): TaskOutcome {
+  const text = data === null ? "" : data.toString("utf8");
+  if (text.startsWith("{")) {
+    try {
+      const v: unknown = JSON.parse(text);
+      if (isObject(v) && (v["state"] === "done" || v["state"] === "failed" || v["state"] === "cancelled"))
+        return v as unknown as TaskOutcome;
+    } catch {
+      // not ours: fall through to the plain-text reading
+    }
+  }
+  if (text === "done") return { state: "done", result: text, attempt: 1, worker: "", at: 0 };
+  return { state: "failed", reason: text, attempt: 1, at: 0 };
+}
+
+/** Delay before attempt `failures + 1`, after `failures` failed attempts. */
+export function backoffDelay(b: Backoff | null, failures: number): number {
+  if (b === null || failures <= 0) return 0;
+  if (b.type === "fixed") return b.delay;
+  const d = b.delay * 2 ** Math.min(failures - 1, 40);
+  return Math.min(d, b.maxDelay ?? Number.MAX_SAFE_INTEGER);
+}
+
+export function parseBackoff(v: unknown): Backoff | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === "number") {
+    if (!Number.isFinite(v) || v < 0) throw new InvalidArgumentError("backoff", `expected ms ≥ 0, got ${v}`);
+    return { type: "fixed", delay: v };
+  }
+  if (!isObject(v)) throw new InvalidArgumentError("backoff", "expected ms or { type, delay, maxDelay? }");
+  for (const k of Object.keys(v))
+    if (k !== "type" && k !== "delay" && k !== "maxDelay")
+      throw new InvalidArgumentError(`backoff.${k}`, "unknown option");
+  const type = v["type"];
+  if (type !== "fixed" && type !== "exponential")
+    throw new InvalidArgumentError(
+      "backoff.type",
+      `expected "fixed" or "exponential", got ${describe(type)}`,
+    );
+  const delay = v["delay"];
+  if (typeof delay !== "number" || !Number.isFinite(delay) || delay < 0)
+    throw new InvalidArgumentError("backoff.delay", `expected ms ≥ 0, got ${describe(delay)}`);
+  const maxDelay = v["maxDelay"];
+  if (maxDelay !== undefined && (typeof maxDelay !== "number" || !(maxDelay >= 0)))
+    throw new InvalidArgumentError("backoff.maxDelay", `expected ms ≥ 0, got ${describe(maxDelay)}`);
+  return maxDelay === undefined ? { type, delay } : { type, delay, maxDelay };
+}

@@ -1,0 +1,70 @@
+/** Typed errors of the task system; callers branch on the class (or `code`), never on message text. */
+
+export class TaskError extends Error {
+  override name = "TaskError";
+  constructor(
+    readonly code: string,
+    message: string,
+    opts?: { cause?: unknown },
+  ) {
+    super(message, opts);
+  }
+}
+
+/** The payload (as stored) would exceed the server's request limit; nothing was written. */
+export class PayloadTooLargeError extends TaskError {
+  override name = "PayloadTooLargeError";
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super("PAYLOAD_TOO_LARGE", `task is ${size} bytes encoded; the limit is ${limit} (jute.maxbuffer)`);
+  }
+}
+
+/** The task ended failed (attempts exhausted, outcome unknown, timeout…); `reason` is the stored text. */
+export class TaskFailedError extends TaskError {
+  override name = "TaskFailedError";
+  constructor(
+    readonly taskId: string,
+    readonly reason: string,
+    readonly attempts: number,
+  ) {
+    super("TASK_FAILED", `task ${taskId} failed after ${attempts} attempt(s): ${reason}`);
+  }
+}
+
+export class TaskCancelledError extends TaskError {
+  override name = "TaskCancelledError";
+  constructor(readonly taskId: string) {
+    super("TASK_CANCELLED", `task ${taskId} was cancelled`);
+  }
+}
+
+/** The task node is gone (removed by retention, or never existed). */
+export class TaskNotFoundError extends TaskError {
+  override name = "TaskNotFoundError";
+  constructor(readonly taskId: string) {
+    super("TASK_NOT_FOUND", `task ${taskId} does not exist`);
+  }
+}
+
+/** A result or state change was refused because the execution's fencing token is no longer current. */
+export class StaleTokenError extends TaskError {
+  override name = "StaleTokenError";
+  constructor(
+    readonly taskId: string,
+    readonly token: number,
+    opts?: { cause?: unknown },
+  ) {
+    super("STALE_TOKEN", `execution of task ${taskId} with token ${token} is no longer current`, opts);
+  }
+}
+
+/** The reason a handler's AbortSignal fires with. */
+export class TaskAbortError extends TaskError {
+  override name = "TaskAbortError";
+  constructor(readonly reason: "timeout" | "cancelled" | "revoked" | "shutdown" | "session-lost") {
+    super("TASK_ABORTED", `task aborted: ${reason}`);
+  }
+}

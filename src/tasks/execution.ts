@@ -1,0 +1,307 @@
+/**
+ * One execution of one assignment on a worker: read assignment + task in one round trip, check the
+ * token, (at-most-once) mark started, run the handler under an AbortSignal, commit the outcome with a
+ * multi whose first op checks the token. A failed check means someone moved the task on (cancel,
+ * reassignment): the result is stale and dropped.
+ */
+import { BadVersionError, NodeExistsError, NoNodeError, type ZooKeeperClient } from "../client/index.js";
+import { backoffDelay, decodeEnvelope, encodeEnvelope, encodeOutcome, type Envelope } from "./envelope.js";
+import { StaleTokenError, TaskAbortError } from "./errors.js";
+import { idOfKey, isRawKey, type Layout } from "./layout.js";
+import type { RawHandler } from "./raw.js";
+import { errorText } from "./zk.js";
+
+export interface TaskContext<P = unknown> {
+  readonly id: string;
+  readonly type: string;
+  readonly payload: P;
+  /** 1 for the first execution. */
+  readonly attempt: number;
+  /** Fencing token: strictly greater than every earlier execution's. Pass it to your resources. */
+  readonly token: number;
+  readonly delivery: Envelope["options"]["delivery"];
+  readonly workerId: string;
+  /** Aborts on timeout, cancel, revocation, shutdown or session loss (reason: TaskAbortError). */
+  readonly signal: AbortSignal;
+  /** Stores progress (JSON) where the submitter's handle reads it; ignored once the token is stale. */
+  progress(value: unknown): Promise<void>;
+}
+
+export type Handler<P = unknown, R = unknown> = (ctx: TaskContext<P>) => Promise<R> | R;
+
+/** What a worker's handler table holds: any payload type (checked by the handler, not by us). */
+export type AnyHandler = (ctx: TaskContext<never>) => unknown;
+
+export type ExecutionResult = "done" | "failed" | "retry" | "stale" | "handed-back" | "skipped";
+
+export interface ExecutionEnv {
+  client: ZooKeeperClient;
+  layout: Layout;
+  workerId: string;
+  handlers: ReadonlyMap<string, AnyHandler>;
+  raw: RawHandler | null;
+}
+
+interface AssignInfo {
+  token?: number;
+  started?: boolean;
+}
+
+export class Execution {
+  readonly abort = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  token = -1;
+  delivery: Envelope["options"]["delivery"] = "at-least-once";
+  started = false;
+
+  constructor(
+    private readonly env: ExecutionEnv,
+    readonly key: string,
+    readonly assignPath: string,
+  ) {}
+
+  stop(reason: TaskAbortError["reason"]): void {
+    if (!this.abort.signal.aborted) this.abort.abort(new TaskAbortError(reason));
+  }
+
+  async run(): Promise<{ result: ExecutionResult; value?: unknown; error?: string }> {
+    const { client, layout } = this.env;
+    const taskPath = layout.task(this.key);
+    const [a, t] = await client.multiRead([
+      { type: "getData", path: this.assignPath },
+      { type: "getData", path: taskPath },
+    ]);
+    if (a?.type !== "getData") return { result: "skipped" };
+    if (t?.type !== "getData") {
+      await this.dropAssignment();
+      return { result: "skipped" };
+    }
+    const info = parseInfo(a.data);
+    // An assignment made by hand in zkCli carries no token: the version it finds is the one it runs under.
+    this.token = info.token ?? t.stat.version;
+    if (t.stat.version !== this.token) {
+      await this.dropAssignment();
+      return { result: "stale" };
+    }
+    if (this.abort.signal.aborted) return this.handBack();
+    const raw = isRawKey(this.key);
+    const env = raw ? null : decodeEnvelope(t.data);
+    if (!raw && env === null)
+      return this.finish({ ok: false, error: "undecodable task envelope" }, null, true);
+    if (env !== null) this.delivery = env.options.delivery;
+    if (this.delivery === "at-most-once" && info.started === true)
+      return this.finish({ ok: false, error: "outcome unknown: an earlier execution started" }, env, true);
+    if (this.delivery === "at-most-once" && !(await this.markStarted(a.data))) return { result: "stale" };
+    this.watchCancel();
+    const timeout = env?.options.timeout ?? null;
+    if (timeout !== null) this.timer = setTimeout(() => this.stop("timeout"), timeout);
+    try {
+      const outcome = await this.invoke(t.data, env);
+      if (this.abort.signal.aborted && !outcome.ok) {
+        const reason = (this.abort.signal.reason as TaskAbortError).reason;
+        if (reason === "cancelled" || reason === "revoked" || reason === "session-lost")
+          return { result: "stale" };
+        if (reason === "shutdown") return this.handBack();
+      }
+      return await this.finish(outcome, env, false);
+    } finally {
+      clearTimeout(this.timer);
+    }
+  }
+
+  private async invoke(
+    data: Buffer | null,
+    env: Envelope | null,
+  ): Promise<{ ok: boolean; value?: unknown; error?: string }> {
+    const signal = this.abort.signal;
+    const aborted = new Promise<never>((_, reject) => {
+      const fail = (): void => reject(signal.reason as Error);
+      if (signal.aborted) fail();
+      else signal.addEventListener("abort", fail, { once: true });
+    });
+    aborted.catch(() => undefined); // observed below through Promise.race
+    try {
+      // A hung handler is abandoned when the signal fires: the race frees this slot either way.
+      const value = await Promise.race([this.call(data, env), aborted]);
+      return { ok: true, value };
+    } catch (err) {
+      return { ok: false, error: errorText(err) };
+    }
+  }
+
+  private async call(data: Buffer | null, env: Envelope | null): Promise<unknown> {
+    const signal = this.abort.signal;
+    if (env === null) {
+      if (this.env.raw === null) throw new Error("this worker has no raw task handler");
+      const command = data === null ? "" : data.toString("utf8");
+      return this.env.raw({ key: this.key, data, command, token: this.token, signal });
+    }
+    const handler = this.env.handlers.get(env.type);
+    if (handler === undefined) throw new Error(`no handler for task type "${env.type}"`);
+    // The payload is whatever the submitter sent; the handler's declared type is its own claim.
+    return handler({
+      id: idOfKey(this.key),
+      type: env.type,
+      payload: env.payload,
+      attempt: env.run.failures + 1,
+      token: this.token,
+      delivery: env.options.delivery,
+      workerId: this.env.workerId,
+      signal,
+      progress: (value) => this.progress(value),
+    } as TaskContext<never>);
+  }
+
+  private async finish(
+    outcome: { ok: boolean; value?: unknown; error?: string },
+    env: Envelope | null,
+    final: boolean,
+  ): Promise<{ result: ExecutionResult; value?: unknown; error?: string }> {
+    const { client, layout, workerId } = this.env;
+    const taskPath = layout.task(this.key);
+    const tx = client.transaction();
+    let result: ExecutionResult;
+    const attempt = (env?.run.failures ?? 0) + 1;
+    if (env === null && isRawKey(this.key)) {
+      const text = outcome.ok
+        ? typeof outcome.value === "string"
+          ? outcome.value
+          : "done"
+        : `failed: ${outcome.error ?? ""}`;
+      tx.check(taskPath, this.token).create(layout.status(this.key), text);
+      result = outcome.ok ? "done" : "failed";
+    } else if (outcome.ok) {
+      const o = {
+        state: "done" as const,
+        result: outcome.value ?? null,
+        attempt,
+        worker: workerId,
+        at: Date.now(),
+      };
+      tx.check(taskPath, this.token).create(layout.status(this.key), encodeOutcome(o));
+      result = "done";
+    } else if (!final && env !== null && attempt < env.options.attempts) {
+      const failures = env.run.failures + 1;
+      const run = {
+        ...env.run,
+        failures,
+        notBefore: Date.now() + backoffDelay(env.options.backoff, failures),
+        error: outcome.error ?? "",
+      };
+      // Writing the run state with the token as expected version is itself the fence.
+      tx.setData(taskPath, encodeEnvelope({ ...env, run }), this.token);
+      result = "retry";
+    } else {
+      const reason = outcome.error ?? "failed";
+      tx.check(taskPath, this.token).create(
+        layout.status(this.key),
+        encodeOutcome({ state: "failed", reason, attempt, worker: workerId, at: Date.now() }),
+      );
+      result = "failed";
+    }
+    tx.delete(this.assignPath);
+    try {
+      await tx.commit();
+    } catch (err) {
+      if (isStale(err))
+        return {
+          result: "stale",
+          error: new StaleTokenError(idOfKey(this.key), this.token, { cause: err }).message,
+        };
+      throw err;
+    }
+    return { result, value: outcome.value, ...(outcome.error === undefined ? {} : { error: outcome.error }) };
+  }
+
+  /** Gives the assignment back unrun (shutdown): the master requeues it. A started at-most-once task
+   * cannot be given back — its outcome is unknown — so it ends failed. */
+  private async handBack(): Promise<{ result: ExecutionResult }> {
+    if (this.started) {
+      await this.finish(
+        { ok: false, error: "outcome unknown: worker shut down while running" },
+        null,
+        true,
+      ).catch(() => undefined);
+      return { result: "failed" };
+    }
+    try {
+      await this.env.client
+        .transaction()
+        .check(this.env.layout.task(this.key), this.token)
+        .delete(this.assignPath)
+        .commit();
+    } catch (err) {
+      if (!isStale(err)) throw err;
+    }
+    return { result: "handed-back" };
+  }
+
+  private async markStarted(assignData: Buffer | null): Promise<boolean> {
+    const info = { ...parseRecord(assignData), started: true, startedAt: Date.now() };
+    try {
+      await this.env.client
+        .transaction()
+        .check(this.env.layout.task(this.key), this.token)
+        .setData(this.assignPath, JSON.stringify(info))
+        .commit();
+      this.started = true;
+      return true;
+    } catch (err) {
+      if (isStale(err)) return false;
+      throw err;
+    }
+  }
+
+  private watchCancel(): void {
+    // A status appearing while we run means cancel (or a master decision): stop the handler.
+    void this.env.client
+      .exists(this.env.layout.status(this.key), { watch: () => this.stop("cancelled") })
+      .then((s) => (s === null ? undefined : this.stop("cancelled")))
+      .catch(() => undefined);
+  }
+
+  private async progress(value: unknown): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    const { client, layout } = this.env;
+    const data = JSON.stringify(value === undefined ? null : value);
+    const path = layout.progress(this.key);
+    const taskPath = layout.task(this.key);
+    try {
+      await client.transaction().check(taskPath, this.token).setData(path, data).commit();
+    } catch (err) {
+      if (!(err instanceof NoNodeError) || err.opIndex !== 1) return;
+      await client
+        .transaction()
+        .check(taskPath, this.token)
+        .create(path, data)
+        .commit()
+        .catch(() => undefined);
+    }
+  }
+
+  private async dropAssignment(): Promise<void> {
+    await this.env.client.delete(this.assignPath).catch(() => undefined);
+  }
+}
+
+function isStale(err: unknown): boolean {
+  return err instanceof BadVersionError || err instanceof NodeExistsError || err instanceof NoNodeError;
+}
+
+function parseRecord(data: Buffer | null): Record<string, unknown> {
+  if (data === null || data.length === 0) return {};
+  try {
+    const v: unknown = JSON.parse(data.toString("utf8"));
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function parseInfo(data: Buffer | null): AssignInfo {
+  const r = parseRecord(data);
+  return {
+    ...(typeof r["token"] === "number" ? { token: r["token"] } : {}),
+    ...(r["started"] === true ? { started: true } : {}),
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * TaskHandle: the submitter's view of one structured task. Outcomes arrive through a one-shot watch on
+ * the task's status node (never polling); cancel is a version-checked multi, so it races cleanly with
+ * the worker's commit: exactly one of them wins.
+ */
+import {
+  BadVersionError,
+  NodeExistsError,
+  NoNodeError,
+  SessionExpiredError,
+  type StateEvent,
+  type ZooKeeperClient,
+} from "../client/index.js";
+import { decodeEnvelope, decodeOutcome, encodeOutcome, type TaskOutcome } from "./envelope.js";
+import { TaskCancelledError, TaskFailedError, TaskNotFoundError } from "./errors.js";
+import type { Layout } from "./layout.js";
+import { watchPromise } from "./zk.js";
+
+export type TaskState = "waiting" | "delayed" | "active" | "done" | "failed" | "cancelled";
+
+export interface TaskStatus {
+  state: TaskState;
+  /** Failed attempts so far (or the final attempt number once finished). */
+  attempt: number;
+  /** Last progress reported by a handler, or undefined. */
+  progress: unknown;
+  /** The outcome once finished. */
+  outcome?: TaskOutcome;
+}
+
+export class TaskHandle {
+  readonly path: string;
+  readonly statusPath: string;
+
+  constructor(
+    private readonly client: ZooKeeperClient,
+    private readonly layout: Layout,
+    readonly id: string,
+    readonly key: string,
+    /** False when a task with this id already existed (the submit was deduplicated). */
+    readonly created: boolean,
+  ) {
+    this.path = layout.task(key);
+    this.statusPath = layout.status(key);
+  }
+
+  async status(): Promise<TaskStatus> {
+    const [task, status, progress] = await this.client.multiRead([
+      { type: "getData", path: this.path },
+      { type: "getData", path: this.statusPath },
+      { type: "getData", path: this.layout.progress(this.key) },
+    ]);
+    if (task?.type !== "getData") throw new TaskNotFoundError(this.id);
+    const env = decodeEnvelope(task.data);
+    const prog = progress?.type === "getData" ? parseJson(progress.data) : undefined;
+    if (status?.type === "getData") {
+      const outcome = decodeOutcome(status.data);
+      const attempt = outcome.state === "cancelled" ? (env?.run.failures ?? 0) : outcome.attempt;
+      return { state: outcome.state, attempt, progress: prog, outcome };
+    }
+    const failures = env?.run.failures ?? 0;
+    if (env !== null && env.run.notBefore > Date.now())
+      return { state: "delayed", attempt: failures, progress: prog };
+    return { state: prog === undefined ? "waiting" : "active", attempt: failures, progress: prog };
+  }
+
+  /** Last progress reported, or undefined. */
+  async progress(): Promise<unknown> {
+    try {
+      return parseJson((await this.client.getData(this.layout.progress(this.key))).data);
+    } catch (err) {
+      if (err instanceof NoNodeError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Resolves with the handler's result; rejects with TaskFailedError, TaskCancelledError,
+   * TaskNotFoundError, or SessionExpiredError if the client's session ends while waiting.
+   */
+  async result<R = unknown>(opts: { signal?: AbortSignal } = {}): Promise<R> {
+    const outcome = await this.outcome(opts.signal);
+    if (outcome.state === "done") return outcome.result as R;
+    if (outcome.state === "cancelled") throw new TaskCancelledError(this.id);
+    throw new TaskFailedError(this.id, outcome.reason, outcome.attempt);
+  }
+
+  /** Waits for the stored outcome, whatever it is. */
+  async outcome(signal?: AbortSignal): Promise<TaskOutcome> {
+    const lost = new AbortController();
+    const onState = (e: StateEvent): void => {
+      if (e.type === "lost" || e.type === "closed") lost.abort(new SessionExpiredError());
+    };
+    this.client.on("state", onState);
+    const both = signal === undefined ? lost.signal : AbortSignal.any([signal, lost.signal]);
+    try {
+      for (;;) {
+        both.throwIfAborted();
+        const w = watchPromise(both);
+        const stat = await this.client.exists(this.statusPath, { watch: w.watch });
+        if (stat !== null) {
+          try {
+            return decodeOutcome((await this.client.getData(this.statusPath)).data);
+          } catch (err) {
+            if (err instanceof NoNodeError) throw new TaskNotFoundError(this.id);
+            throw err;
+          }
+        }
+        if ((await this.client.exists(this.path)) === null) throw new TaskNotFoundError(this.id);
+        await w.fired;
+      }
+    } finally {
+      this.client.off("state", onState);
+    }
+  }
+
+  /**
+   * Cancels a waiting or running task: true if this call cancelled it, false if it had already finished.
+   * A running handler sees its signal abort; a result it commits afterwards is rejected as stale.
+   */
+  async cancel(): Promise<boolean> {
+    for (;;) {
+      let data: Buffer | null;
+      let version: number;
+      try {
+        const got = await this.client.getData(this.path);
+        data = got.data;
+        version = got.stat.version;
+      } catch (err) {
+        if (err instanceof NoNodeError) throw new TaskNotFoundError(this.id);
+        throw err;
+      }
+      try {
+        // Rewriting the same data bumps the version: the running execution's token stops being current.
+        await this.client
+          .transaction()
+          .setData(this.path, data, version)
+          .create(this.statusPath, encodeOutcome({ state: "cancelled", at: Date.now() }))
+          .commit();
+        return true;
+      } catch (err) {
+        if (err instanceof NodeExistsError) return false;
+        if (err instanceof BadVersionError) continue;
+        throw err;
+      }
+    }
+  }
+}
+
+function parseJson(data: Buffer | null): unknown {
+  if (data === null) return undefined;
+  try {
+    return JSON.parse(data.toString("utf8")) as unknown;
+  } catch {
+    return data.toString("utf8");
+  }
+}

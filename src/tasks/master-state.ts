@@ -1,0 +1,148 @@
+/**
+ * The master's in-memory picture of the cluster, rebuilt from ZooKeeper at the start of every term and
+ * kept current through watches. Nothing here is authoritative: every decision is re-checked by the
+ * version checks of the multi that carries it out.
+ */
+import type { ReadOpResult } from "../client/index.js";
+import { decodeEnvelope, type Delivery } from "./envelope.js";
+import { isRawKey } from "./layout.js";
+import type { TaskView, WorkerView } from "./scheduler.js";
+import type { WorkerInfo } from "./worker-options.js";
+
+export interface PendingTask extends TaskView {
+  /** czxid of the task node: submission order across buckets. */
+  readonly seq: bigint;
+  readonly notBefore: number;
+  readonly delivery: Delivery;
+  /** The task node's version when read: the fencing token the assignment will carry. */
+  readonly version: number;
+  readonly attempt: number;
+}
+
+export interface WorkerEntry {
+  id: string;
+  info: WorkerInfo;
+  assigned: Set<string>;
+}
+
+export class ClusterState {
+  readonly workers = new Map<string, WorkerEntry>();
+  readonly pending = new Map<string, PendingTask>();
+  /** task key → worker id */
+  readonly assigned = new Map<string, string>();
+  /** task key → when it was seen finished (ms); for retention. */
+  readonly finished = new Map<string, number>();
+  /** Keys being read or written right now (not to be scheduled twice). */
+  readonly busy = new Set<string>();
+  private order: PendingTask[] | null = null;
+
+  knows(key: string): boolean {
+    return this.pending.has(key) || this.assigned.has(key) || this.finished.has(key) || this.busy.has(key);
+  }
+
+  addPending(t: PendingTask): void {
+    this.pending.set(t.key, t);
+    this.order = null;
+  }
+
+  removePending(key: string): void {
+    this.pending.delete(key);
+  }
+
+  assign(key: string, worker: string): void {
+    this.pending.delete(key);
+    this.assigned.set(key, worker);
+    this.workers.get(worker)?.assigned.add(key);
+  }
+
+  unassign(key: string): string | undefined {
+    const w = this.assigned.get(key);
+    this.assigned.delete(key);
+    if (w !== undefined) this.workers.get(w)?.assigned.delete(key);
+    return w;
+  }
+
+  finish(key: string, at: number): void {
+    this.unassign(key);
+    this.pending.delete(key);
+    this.finished.set(key, at);
+  }
+
+  forget(key: string): void {
+    this.unassign(key);
+    this.pending.delete(key);
+    this.finished.delete(key);
+  }
+
+  /** Pending tasks by priority (high first) then submission order; cached until a task is added. */
+  ordered(): PendingTask[] {
+    if (this.order === null) {
+      this.order = [...this.pending.values()].sort((a, b) =>
+        a.priority !== b.priority ? b.priority - a.priority : a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0,
+      );
+    }
+    return this.order;
+  }
+
+  workerViews(): WorkerView[] {
+    return [...this.workers.values()].map((w) => ({
+      id: w.id,
+      capacity: w.info.capacity,
+      load: w.assigned.size,
+      labels: w.info.labels,
+      types: w.info.types,
+      raw: w.info.raw,
+    }));
+  }
+
+  freeCapacity(): number {
+    let free = 0;
+    for (const w of this.workers.values()) free += Math.max(0, w.info.capacity - w.assigned.size);
+    return free;
+  }
+}
+
+export type TaskReading =
+  | { kind: "gone" }
+  | { kind: "finished"; at: number }
+  | { kind: "pending"; task: PendingTask }
+  | { kind: "bad"; reason: string; version: number };
+
+/** Interprets multiRead [getData(task), getData(status)] for `key`. */
+export function readTask(
+  key: string,
+  task: ReadOpResult | undefined,
+  status: ReadOpResult | undefined,
+): TaskReading {
+  if (task?.type !== "getData") return { kind: "gone" };
+  if (status?.type === "getData") return { kind: "finished", at: Number(status.stat.ctime) };
+  const base = { key, seq: task.stat.czxid, version: task.stat.version };
+  if (isRawKey(key)) {
+    return {
+      kind: "pending",
+      task: {
+        ...base,
+        type: null,
+        priority: 0,
+        labels: [],
+        notBefore: 0,
+        delivery: "at-least-once",
+        attempt: 1,
+      },
+    };
+  }
+  const env = decodeEnvelope(task.data);
+  if (env === null) return { kind: "bad", reason: "undecodable task envelope", version: task.stat.version };
+  return {
+    kind: "pending",
+    task: {
+      ...base,
+      type: env.type,
+      priority: env.options.priority,
+      labels: env.options.labels,
+      notBefore: env.run.notBefore,
+      delivery: env.options.delivery,
+      attempt: env.run.failures + 1,
+    },
+  };
+}

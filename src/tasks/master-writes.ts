@@ -1,0 +1,158 @@
+/**
+ * The master's writes, each one multi built with `fencedTransaction(term)`, so a deposed master's
+ * writes fail on the server. Task-level races (cancel, a worker's commit) are settled by the check of
+ * the task node's version in the same multi.
+ */
+import { CreateMode, NodeExistsError, type ZooKeeperClient } from "../client/index.js";
+import { FENCE_OPS, type LeaderElection, type LeadershipTerm } from "../recipes/index.js";
+import { decodeEnvelope, encodeEnvelope, encodeOutcome } from "./envelope.js";
+import { isRawKey, type Layout } from "./layout.js";
+import type { ClusterState, PendingTask } from "./master-state.js";
+
+export interface WriteContext {
+  client: ZooKeeperClient;
+  layout: Layout;
+  election: LeaderElection;
+  term: LeadershipTerm;
+  state: ClusterState;
+  /** Keys whose node must be read again (their write lost a race). */
+  refresh: Set<string>;
+}
+
+export interface Pick {
+  task: PendingTask;
+  worker: string;
+}
+
+/** Commits assignments in one multi; a pick whose check fails is dropped (and re-read) and the rest retried. */
+export async function commitAssignments(ctx: WriteContext, picks: Pick[]): Promise<number> {
+  let todo = picks;
+  while (todo.length > 0) {
+    const tx = ctx.election.fencedTransaction(ctx.term);
+    const at = Date.now();
+    for (const { task, worker } of todo) {
+      const info = {
+        task: task.key,
+        token: task.version,
+        attempt: task.attempt,
+        delivery: task.delivery,
+        at,
+      };
+      tx.check(ctx.layout.task(task.key), task.version).create(
+        ctx.layout.assignment(worker, task.key),
+        JSON.stringify(info),
+      );
+    }
+    try {
+      await tx.commit();
+      for (const { task, worker } of todo) ctx.state.assign(task.key, worker);
+      return picks.length;
+    } catch (err) {
+      const index = (err as { opIndex?: number }).opIndex;
+      if (index === undefined || index < FENCE_OPS) throw err; // fenced out, or no answer: the term decides
+      const bad = todo[Math.floor((index - FENCE_OPS) / 2)];
+      if (bad === undefined) throw err;
+      ctx.state.removePending(bad.task.key);
+      ctx.refresh.add(bad.task.key);
+      todo = todo.filter((p) => p !== bad);
+    }
+  }
+  return 0;
+}
+
+/**
+ * Takes back one assignment of a worker whose session ended: at-most-once tasks already marked started
+ * end failed ("outcome unknown"); everything else goes back to pending with its version bumped, so a
+ * late result of the lost execution can never be committed.
+ */
+export async function recoverAssignment(ctx: WriteContext, worker: string, key: string): Promise<void> {
+  const { client, layout } = ctx;
+  const assignPath = layout.assignment(worker, key);
+  const [a, t, s] = await client.multiRead([
+    { type: "getData", path: assignPath },
+    { type: "getData", path: layout.task(key) },
+    { type: "getData", path: layout.status(key) },
+  ]);
+  ctx.state.unassign(key);
+  ctx.refresh.add(key);
+  if (a?.type !== "getData") return;
+  const tx = ctx.election.fencedTransaction(ctx.term);
+  if (t?.type !== "getData" || s?.type === "getData") {
+    await tx.delete(assignPath).commit();
+    return;
+  }
+  const env = isRawKey(key) ? null : decodeEnvelope(t.data);
+  const started = a.data !== null && /"started":true/.test(a.data.toString("utf8"));
+  if (env?.options.delivery === "at-most-once" && started) {
+    const reason = `outcome unknown: worker ${worker} was lost while running it`;
+    const outcome = {
+      state: "failed" as const,
+      reason,
+      attempt: env.run.failures + 1,
+      worker,
+      at: Date.now(),
+    };
+    tx.check(layout.task(key), t.stat.version).create(layout.status(key), encodeOutcome(outcome));
+  } else {
+    const data =
+      env === null ? t.data : encodeEnvelope({ ...env, run: { ...env.run, requeues: env.run.requeues + 1 } });
+    tx.setData(layout.task(key), data, t.stat.version);
+  }
+  await tx.delete(assignPath).commit();
+}
+
+/** Writes <root>/master (ephemeral: identity and epoch), replacing a deposed master's node. */
+export async function claimMasterNode(ctx: WriteContext, id: string): Promise<void> {
+  const data = JSON.stringify({ id, epoch: ctx.term.epoch, pid: process.pid, since: Date.now() });
+  try {
+    await ctx.election
+      .fencedTransaction(ctx.term)
+      .create(ctx.layout.master, data, { mode: CreateMode.EPHEMERAL })
+      .commit();
+  } catch (err) {
+    if (!(err instanceof NodeExistsError)) throw err;
+    await ctx.election
+      .fencedTransaction(ctx.term)
+      .delete(ctx.layout.master)
+      .create(ctx.layout.master, data, { mode: CreateMode.EPHEMERAL })
+      .commit();
+  }
+}
+
+/** Creates `path` (fenced) unless it exists. */
+export async function ensureFenced(ctx: WriteContext, path: string): Promise<void> {
+  if ((await ctx.client.exists(path)) !== null) return;
+  try {
+    await ctx.election.fencedTransaction(ctx.term).create(path, null).commit();
+  } catch (err) {
+    if (!(err instanceof NodeExistsError)) throw err;
+  }
+}
+
+/** Stores a final failure for a task that cannot run (e.g. an undecodable envelope). */
+export async function failTask(
+  ctx: WriteContext,
+  key: string,
+  version: number,
+  reason: string,
+): Promise<void> {
+  const outcome = encodeOutcome({ state: "failed", reason, attempt: 0, at: Date.now() });
+  await ctx.election
+    .fencedTransaction(ctx.term)
+    .check(ctx.layout.task(key), version)
+    .create(ctx.layout.status(key), outcome)
+    .commit();
+}
+
+/** Removes finished tasks with their children (retention), one multi per batch. */
+export async function removeFinished(ctx: WriteContext, keys: readonly string[]): Promise<void> {
+  const tx = ctx.election.fencedTransaction(ctx.term);
+  for (const key of keys) {
+    const children = await ctx.client.getChildren(ctx.layout.task(key)).catch(() => null);
+    if (children === null) continue;
+    for (const c of children) tx.delete(`${ctx.layout.task(key)}/${c}`);
+    tx.delete(ctx.layout.task(key));
+  }
+  if (tx.size > FENCE_OPS) await tx.commit();
+  for (const key of keys) ctx.state.forget(key);
+}

@@ -1,0 +1,86 @@
+/** Submit options: the public interface, defaults and the precise validator (nothing is written on error). */
+import { randomBytes } from "node:crypto";
+import { InvalidArgumentError } from "../client/index.js";
+import { DELIVERIES, parseBackoff, type Backoff, type Delivery, type StoredOptions } from "./envelope.js";
+import { checkTaskId } from "./layout.js";
+
+export interface SubmitOptions {
+  /**
+   * Task id (1–128 of [A-Za-z0-9_.:-]). Submitting the same id twice yields one task: the second call
+   * returns a handle to the first (`handle.created === false`). Default: a random id.
+   */
+  id?: string;
+  /** Higher runs first among ready tasks; ties run in submission order. Default 0. */
+  priority?: number;
+  /** Do not start before this many ms from now (submitter's clock). Default 0. */
+  delay?: number;
+  /** Executions allowed in total (1 = no retry). Default 1. */
+  attempts?: number;
+  /** Pause before a retry: ms (fixed) or { type: "fixed" | "exponential", delay, maxDelay? }. Default none. */
+  backoff?: number | Backoff;
+  /** Per-attempt limit in ms: the handler's signal aborts and the attempt fails. Default none. */
+  timeout?: number;
+  /** Labels a worker must all have to be given this task. Default none. */
+  labels?: readonly string[];
+  /** Default "at-least-once". See docs/SEMANTICS.md. */
+  delivery?: Delivery;
+}
+
+export interface ParsedSubmit {
+  id: string;
+  generated: boolean;
+  delay: number;
+  options: StoredOptions;
+}
+
+const KNOWN = new Set(["id", "priority", "delay", "attempts", "backoff", "timeout", "labels", "delivery"]);
+const LABEL_RE = /^[A-Za-z0-9_.:/=-]{1,64}$/;
+
+/** Time-ordered random id: ids sort roughly by submission, which keeps zkCli listings readable. */
+export function generateId(): string {
+  return `${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`;
+}
+
+function int(name: string, v: unknown, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== "number" || !Number.isInteger(v))
+    throw new InvalidArgumentError(name, `expected an integer, got ${typeof v === "number" ? v : typeof v}`);
+  if (v < min || v > max) throw new InvalidArgumentError(name, `${v} is outside [${min}, ${max}]`);
+  return v;
+}
+
+export function parseLabels(name: string, v: unknown): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new InvalidArgumentError(name, "expected an array of strings");
+  return v.map((l: unknown, i) => {
+    if (typeof l !== "string" || !LABEL_RE.test(l))
+      throw new InvalidArgumentError(`${name}[${i}]`, `expected 1–64 characters of [A-Za-z0-9_.:/=-]`);
+    return l;
+  });
+}
+
+export function parseSubmitOptions(opts: SubmitOptions | undefined): ParsedSubmit {
+  const o: SubmitOptions = opts ?? {};
+  if (typeof o !== "object" || o === null) throw new InvalidArgumentError("options", "expected an object");
+  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new InvalidArgumentError(k, "unknown option");
+  const delivery = o.delivery ?? "at-least-once";
+  if (!DELIVERIES.includes(delivery))
+    throw new InvalidArgumentError(
+      "delivery",
+      `expected one of ${DELIVERIES.join(", ")}, got ${String(delivery)}`,
+    );
+  const timeout = o.timeout === undefined ? null : int("timeout", o.timeout, 0, 1, 2 ** 31 - 1);
+  return {
+    id: o.id === undefined ? generateId() : checkTaskId(o.id),
+    generated: o.id === undefined,
+    delay: int("delay", o.delay, 0, 0, 2 ** 31 - 1),
+    options: {
+      priority: int("priority", o.priority, 0, -(2 ** 31), 2 ** 31 - 1),
+      attempts: int("attempts", o.attempts, 1, 1, 1_000_000),
+      backoff: parseBackoff(o.backoff),
+      timeout,
+      labels: parseLabels("labels", o.labels),
+      delivery,
+    },
+  };
+}

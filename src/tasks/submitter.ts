@@ -1,0 +1,196 @@
+/**
+ * Submitter: writes structured tasks. The task's path is a function of its id (see layout.ts), so a
+ * create retried after connection loss either makes the node or finds it (NodeExists → deduplicated):
+ * a retried submit never makes a second task. submitMany packs creates into multis under the size limit.
+ */
+import {
+  InvalidArgumentError,
+  NodeExistsError,
+  isRetriable,
+  retry,
+  type ZooKeeperClient,
+} from "../client/index.js";
+import { encodeEnvelope, type Envelope } from "./envelope.js";
+import { PayloadTooLargeError } from "./errors.js";
+import { TaskHandle } from "./handle.js";
+import { Layout, bucketOf, keyOfId, checkTaskId } from "./layout.js";
+import { SILENT, type Logger } from "./logger.js";
+import { parseSubmitOptions, type SubmitOptions } from "./submit-options.js";
+import { ensurePath, mapLimit } from "./zk.js";
+
+/** jute.maxbuffer default (0xfffff) minus room for the request header, path and ACL. */
+export const DEFAULT_MAX_TASK_BYTES = 0xfffff - 4096;
+/** Multi requests are kept below this many bytes of task data and this many ops. */
+const BATCH_BYTES = 512 * 1024;
+const BATCH_OPS = 500;
+
+export interface SubmitterOptions {
+  /** Cluster root; default "/". */
+  root?: string;
+  /** Largest encoded task accepted (bytes). Default jute.maxbuffer − 4 KiB; lower it if your servers use less. */
+  maxTaskBytes?: number;
+  logger?: Logger;
+}
+
+export interface TaskSpec {
+  type: string;
+  payload?: unknown;
+  options?: SubmitOptions;
+}
+
+interface Prepared {
+  id: string;
+  key: string;
+  data: Buffer;
+}
+
+export class Submitter {
+  private readonly layout: Layout;
+  private readonly maxBytes: number;
+  private readonly log: Logger;
+  private readonly buckets = new Set<string>();
+
+  constructor(
+    private readonly client: ZooKeeperClient,
+    opts: SubmitterOptions = {},
+  ) {
+    for (const k of Object.keys(opts))
+      if (k !== "root" && k !== "maxTaskBytes" && k !== "logger")
+        throw new InvalidArgumentError(k, "unknown option");
+    this.layout = new Layout(opts.root);
+    this.maxBytes = opts.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES;
+    this.log = opts.logger ?? SILENT;
+  }
+
+  /** A handle to an existing task by id (nothing is read until you ask). */
+  handle(id: string): TaskHandle {
+    return new TaskHandle(this.client, this.layout, checkTaskId(id), keyOfId(id), false);
+  }
+
+  async submit(type: string, payload?: unknown, options?: SubmitOptions): Promise<TaskHandle> {
+    const p = this.prepare({ type, payload, options });
+    await this.ensureBucket(p.key);
+    const created = await retry(async (attempt) => {
+      try {
+        await this.client.create(this.layout.task(p.key), p.data);
+        return true;
+      } catch (err) {
+        if (err instanceof NodeExistsError) {
+          if (attempt > 1) this.log.debug({ id: p.id }, "tasks: retried submit found its task");
+          return false;
+        }
+        throw err;
+      }
+    });
+    return new TaskHandle(this.client, this.layout, p.id, p.key, created);
+  }
+
+  /** Submits many tasks in few round trips; every spec is validated before anything is written. */
+  async submitMany(specs: readonly TaskSpec[]): Promise<TaskHandle[]> {
+    if (!Array.isArray(specs)) throw new InvalidArgumentError("specs", "expected an array");
+    const prepared = specs.map((s: TaskSpec, i) => {
+      try {
+        return this.prepare(s);
+      } catch (err) {
+        if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`specs[${i}]`, err.message);
+        throw err;
+      }
+    });
+    const seen = new Set<string>();
+    for (const p of prepared) {
+      if (seen.has(p.id)) throw new InvalidArgumentError("specs", `id ${p.id} appears twice`);
+      seen.add(p.id);
+    }
+    await mapLimit([...new Set(prepared.map((p) => bucketOf(p.id)))], 16, (b) => this.ensureBucketName(b));
+    const created = new Map<string, boolean>();
+    for (const batch of batches(prepared)) await this.commitBatch(batch, created);
+    return prepared.map(
+      (p) => new TaskHandle(this.client, this.layout, p.id, p.key, created.get(p.id) ?? false),
+    );
+  }
+
+  private async commitBatch(batch: Prepared[], created: Map<string, boolean>): Promise<void> {
+    let todo = batch;
+    let uncertain = false;
+    while (todo.length > 0) {
+      const tx = this.client.transaction();
+      for (const p of todo) tx.create(this.layout.task(p.key), p.data);
+      try {
+        await tx.commit();
+        for (const p of todo) created.set(p.id, true);
+        return;
+      } catch (err) {
+        if (isRetriable(err)) {
+          // The multi may have been applied: the retry sorts that out through NodeExists below.
+          uncertain = true;
+          await new Promise((r) => setTimeout(r, 50));
+          continue;
+        }
+        if (!(err instanceof NodeExistsError)) throw err;
+        // Some ids exist already (dedup, or our own earlier multi): drop every existing one at once.
+        const exists = await mapLimit(todo, 64, (p) => this.client.exists(this.layout.task(p.key)));
+        const rest: Prepared[] = [];
+        todo.forEach((p, i) => {
+          if (exists[i] === null) rest.push(p);
+          // After an unanswered multi, existing nodes are most likely our own (multis are all or nothing).
+          else created.set(p.id, uncertain);
+        });
+        todo = rest;
+      }
+    }
+  }
+
+  private prepare(spec: TaskSpec): Prepared {
+    if (spec === null || typeof spec !== "object")
+      throw new InvalidArgumentError("spec", "expected { type, payload, options }");
+    const { type, payload, options } = spec;
+    if (typeof type !== "string" || type.length === 0 || type.length > 128)
+      throw new InvalidArgumentError("type", "expected a string of 1–128 characters");
+    const parsed = parseSubmitOptions(options);
+    const now = Date.now();
+    const env: Envelope = {
+      v: 1,
+      type,
+      payload: payload === undefined ? null : payload,
+      options: parsed.options,
+      run: { failures: 0, notBefore: parsed.delay > 0 ? now + parsed.delay : 0, requeues: 0 },
+      submittedAt: now,
+    };
+    let data: Buffer;
+    try {
+      data = encodeEnvelope(env);
+    } catch (err) {
+      throw new InvalidArgumentError(
+        "payload",
+        `not JSON-serializable: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    if (data.length > this.maxBytes) throw new PayloadTooLargeError(data.length, this.maxBytes);
+    return { id: parsed.id, key: keyOfId(parsed.id), data };
+  }
+
+  private ensureBucket(key: string): Promise<void> {
+    return this.ensureBucketName(key.slice(0, key.indexOf("/")));
+  }
+
+  private async ensureBucketName(bucket: string): Promise<void> {
+    if (this.buckets.has(bucket)) return;
+    await ensurePath(this.client, this.layout.bucket(bucket));
+    this.buckets.add(bucket);
+  }
+}
+
+function* batches(items: readonly Prepared[]): Generator<Prepared[]> {
+  let cur: Prepared[] = [];
+  let bytes = 0;
+  for (const p of items) {
+    if (cur.length > 0 && (cur.length >= BATCH_OPS || bytes + p.data.length > BATCH_BYTES)) {
+      yield cur;
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(p);
+    bytes += p.data.length;
+  }
+  if (cur.length > 0) yield cur;
+}

@@ -1,0 +1,111 @@
+/** Worker options, defaults and the precise validator. */
+import { describe } from "./zk.js";
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { InvalidArgumentError } from "../client/index.js";
+import { checkWorkerId } from "./layout.js";
+import { SILENT, type Logger } from "./logger.js";
+import type { RawHandler } from "./raw.js";
+import { parseLabels } from "./submit-options.js";
+
+export const DEFAULT_CONCURRENCY = 1;
+export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
+
+export interface WorkerOptions {
+  /** Cluster root; default "/". */
+  root?: string;
+  /** Worker id, the name of its /workers node; default `<host>-<pid>-<random>`. */
+  id?: string;
+  /** Tasks run at once; also the capacity the master sees. Default 1. */
+  concurrency?: number;
+  /** Labels tasks can require. */
+  labels?: readonly string[];
+  /** Handler for raw seed tasks (`create -s /tasks/task- "cmd"`). Default: raw tasks are not taken. */
+  raw?: RawHandler;
+  /** Run raw tasks' payloads with `sh -c` (only if `raw` is not given). Default false: never runs shell. */
+  rawShell?: boolean;
+  /** How long close() waits for running handlers before aborting them (ms). Default 10 000. */
+  shutdownTimeout?: number;
+  logger?: Logger;
+}
+
+export interface ResolvedWorkerOptions {
+  root: string | undefined;
+  id: string;
+  concurrency: number;
+  labels: string[];
+  raw: RawHandler | null;
+  rawShell: boolean;
+  shutdownTimeout: number;
+  logger: Logger;
+}
+
+const KNOWN = new Set([
+  "root",
+  "id",
+  "concurrency",
+  "labels",
+  "raw",
+  "rawShell",
+  "shutdownTimeout",
+  "logger",
+]);
+
+function positive(name: string, v: unknown, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > 1_000_000)
+    throw new InvalidArgumentError(name, `expected an integer in [${min}, 1000000], got ${describe(v)}`);
+  return v;
+}
+
+export function parseWorkerOptions(o: WorkerOptions = {}): ResolvedWorkerOptions {
+  if (typeof o !== "object" || o === null) throw new InvalidArgumentError("options", "expected an object");
+  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new InvalidArgumentError(k, "unknown option");
+  if (o.raw !== undefined && typeof o.raw !== "function")
+    throw new InvalidArgumentError("raw", "expected a function");
+  if (o.rawShell !== undefined && typeof o.rawShell !== "boolean")
+    throw new InvalidArgumentError("rawShell", "expected a boolean");
+  return {
+    root: o.root,
+    id:
+      o.id === undefined
+        ? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`
+        : checkWorkerId(o.id),
+    concurrency: positive("concurrency", o.concurrency, DEFAULT_CONCURRENCY, 1),
+    labels: parseLabels("labels", o.labels),
+    raw: o.raw ?? null,
+    rawShell: o.rawShell ?? false,
+    shutdownTimeout: positive("shutdownTimeout", o.shutdownTimeout, DEFAULT_SHUTDOWN_TIMEOUT, 0),
+    logger: o.logger ?? SILENT,
+  };
+}
+
+/** What a worker advertises in its /workers node; the master routes on it. */
+export interface WorkerInfo {
+  capacity: number;
+  labels: string[];
+  /** Task types it has handlers for. */
+  types: string[];
+  /** Takes raw seed tasks. */
+  raw: boolean;
+  host: string;
+  pid: number;
+}
+
+export function decodeWorkerInfo(data: Buffer | null): WorkerInfo {
+  const text = data === null ? "" : data.toString("utf8");
+  try {
+    const v = JSON.parse(text) as Partial<WorkerInfo>;
+    return {
+      capacity: typeof v.capacity === "number" ? v.capacity : 1,
+      labels: Array.isArray(v.labels) ? v.labels.filter((l) => typeof l === "string") : [],
+      types: Array.isArray(v.types) ? v.types.filter((l) => typeof l === "string") : [],
+      raw: v.raw === true,
+      host: typeof v.host === "string" ? v.host : "",
+      pid: typeof v.pid === "number" ? v.pid : 0,
+    };
+  } catch {
+    // A worker registered by hand in zkCli (`create -e /workers/w1 "host:port"`): one raw task at a time.
+    return { capacity: 1, labels: [], types: [], raw: true, host: text, pid: 0 };
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * Worker: an ephemeral member of <root>/workers advertising capacity, labels and task types; runs what
+ * the master puts under <root>/assign/<id>. Handlers run under an AbortSignal; a handler that throws or
+ * hangs fails its task, never the worker. Stale results (token no longer current) are dropped and counted.
+ */
+import { hostname } from "node:os";
+import {
+  InvalidArgumentError,
+  NodeExistsError,
+  type StateEvent,
+  type ZooKeeperClient,
+} from "../client/index.js";
+import { TypedEvents } from "./events.js";
+import { Execution, type AnyHandler, type ExecutionResult } from "./execution.js";
+import { idOfKey, keyOfAssignName, Layout } from "./layout.js";
+import { shellHandler } from "./raw.js";
+import { parseWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
+import { ensurePath, errorText, watchPromise } from "./zk.js";
+
+export interface WorkerEvents {
+  completed: [id: string, result: unknown];
+  failed: [id: string, reason: string, willRetry: boolean];
+  /** A result was refused because its token was no longer current (cancel, reassignment). */
+  stale: [id: string, token: number];
+  /** The session ended: running handlers were aborted, the worker is closed. */
+  lost: [];
+  error: [err: Error];
+}
+
+export interface WorkerStats {
+  completed: number;
+  failed: number;
+  retried: number;
+  stale: number;
+  running: number;
+}
+
+export class Worker extends TypedEvents<WorkerEvents> {
+  readonly id: string;
+  private readonly opts: ResolvedWorkerOptions;
+  private readonly layout: Layout;
+  private readonly handlers: Map<string, AnyHandler>;
+  private readonly running = new Map<string, Execution>();
+  private readonly queued: string[] = [];
+  private readonly known = new Set<string>();
+  private readonly counts = { completed: 0, failed: 0, retried: 0, stale: 0 };
+  private readonly stopping = new AbortController();
+  private phase: "latent" | "started" | "closing" | "closed" = "latent";
+  private idle: (() => void) | null = null;
+  private readonly onState = (e: StateEvent): void => this.stateChanged(e);
+
+  constructor(
+    private readonly client: ZooKeeperClient,
+    handlers: Record<string, AnyHandler>,
+    options: WorkerOptions = {},
+  ) {
+    const opts = parseWorkerOptions(options);
+    super(opts.logger);
+    if (handlers === null || typeof handlers !== "object")
+      throw new InvalidArgumentError("handlers", "expected { [type]: handler }");
+    for (const [t, h] of Object.entries(handlers))
+      if (typeof h !== "function") throw new InvalidArgumentError(`handlers.${t}`, "expected a function");
+    this.opts = opts;
+    this.id = opts.id;
+    this.layout = new Layout(opts.root);
+    this.handlers = new Map(Object.entries(handlers));
+  }
+
+  get stats(): WorkerStats {
+    return { ...this.counts, running: this.running.size };
+  }
+
+  /** Registers in /workers and starts taking assignments. */
+  async start(): Promise<void> {
+    if (this.phase !== "latent") throw new InvalidArgumentError("start", `worker is ${this.phase}`);
+    this.phase = "started";
+    const { layout, client } = this;
+    await ensurePath(client, layout.workers);
+    await ensurePath(client, layout.assignDir(this.id));
+    await this.register(this.opts.concurrency);
+    client.on("state", this.onState);
+    void this.watchAssignments();
+  }
+
+  private info(capacity: number): string {
+    const raw = this.opts.raw !== null || this.opts.rawShell;
+    return JSON.stringify({
+      capacity,
+      labels: this.opts.labels,
+      types: [...this.handlers.keys()],
+      raw,
+      host: hostname(),
+      pid: process.pid,
+    });
+  }
+
+  private async register(capacity: number): Promise<void> {
+    const path = this.layout.worker(this.id);
+    for (;;) {
+      try {
+        await this.client.create(path, this.info(capacity), { mode: 1 /* EPHEMERAL */ });
+        return;
+      } catch (err) {
+        if (!(err instanceof NodeExistsError)) throw err;
+        // Our own (a retried create) or a previous incarnation's, still waiting for its session to expire.
+        const w = watchPromise(this.stopping.signal);
+        const stat = await this.client.exists(path, { watch: w.watch });
+        if (stat?.ephemeralOwner === this.client.sessionId) return;
+        if (stat !== null && (await w.fired) === "aborted") return;
+      }
+    }
+  }
+
+  private async watchAssignments(): Promise<void> {
+    const dir = this.layout.assignDir(this.id);
+    while (this.phase === "started" || this.phase === "closing") {
+      const w = watchPromise(this.stopping.signal);
+      let names: string[];
+      try {
+        names = await this.client.getChildren(dir, { watch: w.watch });
+      } catch (err) {
+        if (this.closed) return;
+        this.emit("error", err instanceof Error ? err : new Error(String(err)));
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      const now = new Set(names);
+      for (const [name, ex] of this.running) if (!now.has(name)) ex.stop("revoked");
+      for (const name of this.known) if (!now.has(name)) this.known.delete(name);
+      for (const name of names.sort()) {
+        if (this.known.has(name)) continue;
+        this.known.add(name);
+        this.queued.push(name);
+      }
+      this.pump();
+      if ((await w.fired) === "aborted") return;
+    }
+  }
+
+  private pump(): void {
+    while (this.queued.length > 0 && this.running.size < this.opts.concurrency) {
+      const name = this.queued.shift() as string;
+      const ex = new Execution(
+        {
+          client: this.client,
+          layout: this.layout,
+          workerId: this.id,
+          handlers: this.handlers,
+          raw: this.opts.raw ?? (this.opts.rawShell ? shellHandler : null),
+        },
+        keyOfAssignName(name),
+        `${this.layout.assignDir(this.id)}/${name}`,
+      );
+      this.running.set(name, ex);
+      if (this.phase === "closing") ex.stop("shutdown");
+      void this.execute(name, ex);
+    }
+  }
+
+  private async execute(name: string, ex: Execution): Promise<void> {
+    const id = idOfKey(ex.key);
+    try {
+      const r = await ex.run();
+      this.account(id, ex, r);
+    } catch (err) {
+      // Connection trouble while committing: the master will see the assignment again; nothing is lost.
+      this.opts.logger.warn({ err, task: id }, "tasks: worker could not finish an execution");
+      if (!this.closed) this.emit("error", err instanceof Error ? err : new Error(errorText(err)));
+    } finally {
+      this.running.delete(name);
+      this.known.delete(name);
+      if (this.running.size === 0) this.idle?.();
+      if (this.phase === "started" || this.phase === "closing") this.pump();
+    }
+  }
+
+  private account(
+    id: string,
+    ex: Execution,
+    r: { result: ExecutionResult; value?: unknown; error?: string },
+  ): void {
+    switch (r.result) {
+      case "done":
+        this.counts.completed++;
+        this.emit("completed", id, r.value);
+        break;
+      case "failed":
+      case "retry":
+        if (r.result === "retry") this.counts.retried++;
+        else this.counts.failed++;
+        this.emit("failed", id, r.error ?? "", r.result === "retry");
+        break;
+      case "stale":
+        this.counts.stale++;
+        this.emit("stale", id, ex.token);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private stateChanged(e: StateEvent): void {
+    if (e.type !== "lost") return;
+    // Without a session nothing we run can be committed, and the master has already reassigned it.
+    for (const ex of this.running.values()) ex.stop("session-lost");
+    this.finishClose();
+    this.emit("lost");
+  }
+
+  /**
+   * Graceful shutdown: advertise capacity 0 (the master stops assigning), hand back queued assignments,
+   * let running handlers finish for `shutdownTimeout` ms, abort the rest (handed back, or failed "outcome
+   * unknown" for started at-most-once tasks), then leave /workers. The client stays open (it is yours).
+   */
+  async close(): Promise<void> {
+    if (this.phase === "closed" || this.phase === "closing") return;
+    if (this.phase === "latent") {
+      this.phase = "closed";
+      return;
+    }
+    this.phase = "closing";
+    try {
+      await this.client.setData(this.layout.worker(this.id), this.info(0));
+    } catch (err) {
+      this.opts.logger.debug({ err }, "tasks: could not advertise draining");
+    }
+    const handBack = this.queued.splice(0);
+    for (const name of handBack) {
+      const ex = new Execution(
+        { client: this.client, layout: this.layout, workerId: this.id, handlers: this.handlers, raw: null },
+        keyOfAssignName(name),
+        `${this.layout.assignDir(this.id)}/${name}`,
+      );
+      ex.stop("shutdown");
+      this.running.set(name, ex);
+      void this.execute(name, ex);
+    }
+    if (this.running.size > 0) {
+      const drained = new Promise<void>((r) => (this.idle = r));
+      const t = setTimeout(() => {
+        for (const ex of this.running.values()) ex.stop("shutdown");
+      }, this.opts.shutdownTimeout);
+      await drained;
+      clearTimeout(t);
+    }
+    try {
+      await this.client.delete(this.layout.worker(this.id));
+    } catch (err) {
+      this.opts.logger.debug({ err }, "tasks: could not leave /workers");
+    }
+    this.finishClose();
+  }
+
+  private get closed(): boolean {
+    return this.phase === "closed";
+  }
+
+  private finishClose(): void {
+    this.phase = "closed";
+    this.stopping.abort();
+    this.client.off("state", this.onState);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

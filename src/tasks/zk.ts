@@ -1,0 +1,67 @@
+/** Small ZooKeeper helpers the task roles share. */
+import { NodeExistsError, NoNodeError, retry, type ZooKeeperClient } from "../client/index.js";
+
+/** Creates `path` and its missing ancestors (empty persistent nodes); existing ones are fine. */
+export async function ensurePath(client: ZooKeeperClient, path: string): Promise<void> {
+  if (path === "/" || path === "") return;
+  try {
+    await retry(() => client.create(path, null));
+  } catch (err) {
+    if (err instanceof NodeExistsError) return;
+    if (!(err instanceof NoNodeError)) throw err;
+    await ensurePath(client, path.slice(0, path.lastIndexOf("/")) || "/");
+    await ensurePath(client, path);
+  }
+}
+
+/** Resolves on the first event of a one-shot watch, or on abort (then with "aborted"). */
+export function watchPromise(signal?: AbortSignal): {
+  watch: () => void;
+  fired: Promise<"fired" | "aborted">;
+} {
+  let resolve!: (v: "fired" | "aborted") => void;
+  const fired = new Promise<"fired" | "aborted">((r) => (resolve = r));
+  const onAbort = (): void => resolve("aborted");
+  signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal?.aborted === true) resolve("aborted");
+  return {
+    fired: fired.finally(() => signal?.removeEventListener("abort", onAbort)),
+    watch: () => resolve("fired"),
+  };
+}
+
+/** Runs `fn` over `items` with at most `width` calls in flight (pipelining without flooding). */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  return out;
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** A value's description for error messages (objects as JSON, never "[object Object]"). */
+export function describe(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "object" && v !== null) {
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return "an object";
+    }
+  }
+  return typeof v === "function" ? "a function" : String(v);
+}
