@@ -12,3 +12,4 @@ export {
   type LeadershipLossReason,
 } from "./errors.js";
 export { Mutex, type MutexOptions, type AcquireOptions, type LockLease } from "./mutex.js";
+export { TreeCache, type TreeCacheEvent, type TreeCacheOptions, type CachedNode } from "./tree-cache.js";
