@@ -2,6 +2,7 @@
 /** The `overseer` command. Each subcommand lives in its own file under commands/. */
 import { createRequire } from "node:module";
 import { Command } from "commander";
+import { registerDashboardCommand } from "./commands/dashboard.js";
 import { registerServerCommand } from "./commands/server.js";
 import { registerZkCommand } from "./commands/zk.js";
 import { describeError } from "./errors.js";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   );
   registerServerCommand(program);
   registerZkCommand(program);
+  registerDashboardCommand(program);
   return program;
 }
 

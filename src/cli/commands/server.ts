@@ -9,6 +9,7 @@ import {
   DEFAULT_PORT,
   type ServerOptions,
 } from "../../server/index.js";
+import { createLogger } from "../logger.js";
 
 function integer(name: string): (v: string) => number {
   return (v) => {
@@ -63,7 +64,7 @@ export function registerServerCommand(program: Command): void {
       let server;
       try {
         opts = resolveOptions(flags);
-        server = await startServer(opts);
+        server = await startServer({ ...opts, logger: createLogger("server") });
       } catch (err) {
         // A bad configuration is the user's to fix: name it and exit 2, without a stack trace.
         if (err instanceof ConfigError || err instanceof ServerOptionError) {

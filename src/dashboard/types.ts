@@ -1,0 +1,147 @@
+/**
+ * What the dashboard shows, independent of where it comes from. `ClusterSource` is the seam: today
+ * `ZkClusterSource` reads the task layout straight from ZooKeeper; a status API of the task system can
+ * replace it without touching the HTTP server, the page or the metrics.
+ */
+
+export type TaskState = "waiting" | "delayed" | "running" | "done" | "failed" | "cancelled";
+export const TASK_STATES: readonly TaskState[] = [
+  "waiting",
+  "delayed",
+  "running",
+  "done",
+  "failed",
+  "cancelled",
+];
+
+export type SessionState =
+  "latent" | "connecting" | "connected" | "suspended" | "reconnected" | "lost" | "closed";
+export const SESSION_STATES: readonly SessionState[] = [
+  "latent",
+  "connecting",
+  "connected",
+  "suspended",
+  "reconnected",
+  "lost",
+  "closed",
+];
+
+export interface MasterInfo {
+  /** The active master's identity as it wrote it in `<root>/master`. */
+  id: string;
+  /** The fencing epoch: the version of `<root>/election/epoch` (or the master's own claim if absent). */
+  epoch: number | null;
+  /** When the master node was created (server clock, ms). */
+  since: number;
+}
+
+export interface WorkerView {
+  id: string;
+  capacity: number;
+  labels: string[];
+  host: string;
+  pid: number;
+  /** Assignments currently under `<root>/assign/<id>`. */
+  running: number;
+  /** Up to 20 of the running task keys. */
+  tasks: string[];
+}
+
+export interface FailureView {
+  key: string;
+  reason: string;
+  worker: string;
+  attempt: number;
+  at: number;
+}
+
+export interface Overview {
+  root: string;
+  session: SessionState;
+  /** False until the first full read of the cluster completed. */
+  ready: boolean;
+  master: MasterInfo | null;
+  /** Election candidates that are not the active master, in succession order. */
+  backups: string[];
+  paused: boolean;
+  workers: WorkerView[];
+  counts: Record<TaskState, number>;
+  total: number;
+  /** Most recent failures first (at most 20). */
+  failures: FailureView[];
+  /** Failovers seen since the source started (a different master, or a new epoch). */
+  failovers: number;
+}
+
+export interface TaskRow {
+  key: string;
+  id: string;
+  state: TaskState;
+  /** Envelope type, "raw" for seed tasks, "" when not read (payloads over the read limit). */
+  type: string;
+  worker: string;
+  submittedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  attempt: number;
+}
+
+export interface TaskQuery {
+  state?: TaskState;
+  /** Newest first; offset into that order. */
+  offset: number;
+  limit: number;
+}
+
+export interface TaskPage {
+  total: number;
+  offset: number;
+  rows: TaskRow[];
+}
+
+export interface TaskDetail extends TaskRow {
+  path: string;
+  payload: unknown;
+  options: unknown;
+  run: unknown;
+  progress: unknown;
+  outcome: unknown;
+  assignment: unknown;
+  timeline: { at: number; what: string }[];
+}
+
+/** What a source observed happening, live (never replayed from the initial read). */
+export type ClusterEvent =
+  | { type: "assigned"; key: string; worker: string; waitMs: number; reassigned: boolean }
+  | {
+      type: "finished";
+      key: string;
+      state: "done" | "failed" | "cancelled";
+      /** Assignment → outcome (server clock); null when the assignment came and went unseen. */
+      runMs: number | null;
+      /** Submit → outcome (server clock). */
+      turnaroundMs: number;
+    }
+  | { type: "failover"; from: string | null; to: string; epoch: number | null };
+
+export interface ClusterSource {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** The current picture; cheap (in memory). */
+  overview(): Overview;
+  tasks(query: TaskQuery): TaskPage;
+  /** Reads one task's full record; null when it does not exist. */
+  task(key: string): Promise<TaskDetail | null>;
+  /** Called (coalesced) after the picture changed; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void;
+  onEvent(listener: (e: ClusterEvent) => void): () => void;
+}
+
+/** Cancel/retry, kept apart from reading so a read-only deployment needs none of it. */
+export interface ClusterActions {
+  cancel(key: string): Promise<ActionResult>;
+  retry(key: string): Promise<ActionResult>;
+}
+
+export type ActionResult =
+  { ok: true; message: string } | { ok: false; status: 404 | 409 | 501; message: string };

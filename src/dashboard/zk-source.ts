@@ -1,0 +1,308 @@
+/**
+ * ZkClusterSource: the cluster as read from ZooKeeper through the task layout. One persistent
+ * recursive watch on `<root>` marks what changed; changes are coalesced for `coalesceMs` and re-read
+ * (each re-read sets the record from ZooKeeper's current truth, so the order of events never matters);
+ * a full read runs at start and after every reconnect, because a persistent watch misses what changed
+ * while the connection was down. No polling: the only timer besides coalescing fires when a delayed
+ * task becomes due.
+ */
+import type { Logger, PersistentWatch, StateEvent, ZooKeeperClient } from "../client/index.js";
+import { Layout } from "../tasks/layout.js";
+import { readTaskDetail } from "./detail.js";
+import { Dirty, classify } from "./dirty.js";
+import { MetaState } from "./meta.js";
+import { TaskIndex } from "./task-index.js";
+import type {
+  ClusterEvent,
+  ClusterSource,
+  Overview,
+  SessionState,
+  TaskDetail,
+  TaskPage,
+  TaskQuery,
+} from "./types.js";
+import {
+  eachLimit,
+  listAssignments,
+  listTaskKeys,
+  orNull,
+  readAssignment,
+  readTaskEntry,
+} from "./zk-reads.js";
+
+const SILENT: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+export interface ZkSourceOptions {
+  client: ZooKeeperClient;
+  /** Cluster root; default "/". */
+  root?: string;
+  logger?: Logger;
+  /** How long changes are gathered before they are read (ms). Default 20. */
+  coalesceMs?: number;
+  /** Reads in flight during a full read. Default 128. */
+  concurrency?: number;
+}
+
+const FINAL = new Set(["done", "failed", "cancelled"]);
+
+export class ZkClusterSource implements ClusterSource {
+  private readonly client: ZooKeeperClient;
+  private readonly layout: Layout;
+  private readonly log: Logger;
+  private readonly coalesceMs: number;
+  private readonly width: number;
+  private index = new TaskIndex();
+  private readonly meta: MetaState;
+  private session: SessionState;
+  private ready = false;
+  private readonly delayed = new Map<string, number>();
+  private dirty = new Dirty();
+  private watch: PersistentWatch | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private dueTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+  private readonly changeListeners = new Set<() => void>();
+  private readonly eventListeners = new Set<(e: ClusterEvent) => void>();
+  private readonly onState = (e: StateEvent): void => {
+    this.session = e.type;
+    if (e.type === "reconnected") this.mark((d) => (d.full = true));
+    this.notify();
+  };
+
+  constructor(opts: ZkSourceOptions) {
+    this.client = opts.client;
+    this.layout = new Layout(opts.root);
+    this.log = opts.logger ?? SILENT;
+    this.coalesceMs = opts.coalesceMs ?? 20;
+    this.width = opts.concurrency ?? 128;
+    this.session = this.client.state;
+    this.meta = new MetaState(this.client, this.layout, (e) => this.emit(e));
+  }
+
+  async start(): Promise<void> {
+    this.client.on("state", this.onState);
+    this.session = this.client.state;
+    // Watch first, then read: a change during the read is marked dirty and read again afterwards.
+    this.watch = await this.client.addWatch(this.layout.root, { recursive: true });
+    void this.pump(this.watch);
+    this.dirty.full = true;
+    await this.flush();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.dueTimer);
+    this.client.off("state", this.onState);
+    // Closing after the session ended cannot remove the server-side watch; that is fine, it went with the session.
+    await this.watch
+      ?.close()
+      .catch((err: unknown) => this.log.debug({ err }, "dashboard: removing the watch failed"));
+    await this.flushing;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  onEvent(listener: (e: ClusterEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  overview(): Overview {
+    const running = this.index.runningByWorker();
+    const counts = this.index.stateCounts();
+    const master = this.meta.currentMaster();
+    return {
+      root: this.layout.root,
+      session: this.session,
+      ready: this.ready,
+      master,
+      backups: this.meta.election.candidates.filter((c) => c !== master?.id),
+      paused: this.meta.paused,
+      workers: [...this.meta.workers.values()]
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((w) => {
+          const tasks = running.get(w.id) ?? [];
+          return { ...w, running: tasks.length, tasks: tasks.slice(0, 20) };
+        }),
+      counts,
+      total: this.index.size,
+      failures: this.index.failures(),
+      failovers: this.meta.failovers,
+    };
+  }
+
+  tasks(query: TaskQuery): TaskPage {
+    return this.index.page(query);
+  }
+
+  task(key: string): Promise<TaskDetail | null> {
+    return readTaskDetail(this.client, this.layout, this.index, key);
+  }
+
+  private async pump(watch: PersistentWatch): Promise<void> {
+    for await (const ev of watch) {
+      if (this.closed) return;
+      if (classify(this.layout.root, ev.path, ev.type, this.dirty)) this.schedule();
+    }
+  }
+
+  private mark(fn: (d: Dirty) => void): void {
+    fn(this.dirty);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.flushing !== null || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.coalesceMs);
+  }
+
+  private flush(): Promise<void> {
+    if (this.flushing !== null) return this.flushing;
+    this.flushing = (async () => {
+      try {
+        while (!this.closed && !this.dirty.empty) {
+          const d = this.dirty;
+          this.dirty = new Dirty();
+          try {
+            await this.apply(d);
+          } catch (err) {
+            // Connection loss: the reconnect triggers a full read. Anything else: read everything again soon.
+            this.log.warn({ err }, "dashboard: reading the cluster failed");
+            if (this.client.isConnected) this.dirty.full = true;
+            await new Promise((r) => setTimeout(r, 500));
+          }
+          this.notify();
+        }
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async apply(d: Dirty): Promise<void> {
+    if (d.full) return this.fullRead();
+    const c = this.client;
+    const l = this.layout;
+    await this.meta.apply(d);
+    const tasks = new Set(d.tasks);
+    for (const w of d.assignDirs)
+      if ((await orNull(c.exists(l.assignDir(w)))) === null)
+        for (const k of this.index.deleteWorkerAssignments(w)) tasks.add(k);
+    const started: string[] = [];
+    await eachLimit([...d.assigns], this.width, async (rel) => {
+      const r = await readAssignment(c, l, rel);
+      tasks.add(r.key);
+      if (r.assignment === null) return this.index.deleteAssignment(r.key, r.worker);
+      const before = this.index.assignment(r.key);
+      this.index.setAssignment(r.assignment);
+      if (before === undefined || before.ctime !== r.assignment.ctime) started.push(r.key);
+    });
+    const prevStarted = new Map(started.map((k) => [k, this.index.get(k)?.startedAt ?? null]));
+    await eachLimit([...tasks], this.width, (k) => this.refreshTask(k, true));
+    for (const [key, before] of prevStarted) {
+      const e = this.index.get(key);
+      const a = this.index.assignment(key);
+      if (e === undefined || a === undefined) continue;
+      const waitMs = Math.max(0, a.ctime - e.submittedAt);
+      this.emit({ type: "assigned", key, worker: a.worker, waitMs, reassigned: before !== null });
+    }
+    this.armDue();
+  }
+
+  private async refreshTask(key: string, live: boolean): Promise<void> {
+    const before = this.index.get(key)?.state;
+    const got = await readTaskEntry(this.client, this.layout, this.index, key);
+    if (got === null) {
+      this.index.delete(key);
+      this.delayed.delete(key);
+      return;
+    }
+    const e = got.entry;
+    this.index.set(e);
+    if (e.state === "delayed") this.delayed.set(key, got.notBefore);
+    else this.delayed.delete(key);
+    if (live && FINAL.has(e.state) && (before === undefined || !FINAL.has(before))) {
+      const runMs =
+        e.startedAt !== null && e.finishedAt !== null ? Math.max(0, e.finishedAt - e.startedAt) : null;
+      const turnaroundMs = Math.max(0, (e.finishedAt ?? e.submittedAt) - e.submittedAt);
+      this.emit({
+        type: "finished",
+        key,
+        state: e.state as "done" | "failed" | "cancelled",
+        runMs,
+        turnaroundMs,
+      });
+    }
+  }
+
+  private async fullRead(): Promise<void> {
+    const c = this.client;
+    const l = this.layout;
+    await this.meta.readAll(this.ready);
+    const fresh = new TaskIndex();
+    const prev = this.index;
+    this.index = fresh;
+    try {
+      const assigns = await listAssignments(c, l);
+      await eachLimit(assigns, this.width, async (rel) => {
+        const r = await readAssignment(c, l, rel);
+        if (r.assignment !== null) fresh.setAssignment(r.assignment);
+      });
+      this.delayed.clear();
+      const keys = await listTaskKeys(c, l);
+      await eachLimit(keys, this.width, (k) => this.refreshTask(k, false));
+    } catch (err) {
+      this.index = prev;
+      throw err;
+    }
+    this.ready = true;
+    this.armDue();
+  }
+
+  /** One timer for the earliest delayed task: when it is due, its state is read again. */
+  private armDue(): void {
+    clearTimeout(this.dueTimer);
+    let next = Infinity;
+    for (const t of this.delayed.values()) next = Math.min(next, t);
+    if (next === Infinity || this.closed) return;
+    this.dueTimer = setTimeout(
+      () => {
+        const now = Date.now();
+        for (const [k, t] of this.delayed) if (t <= now) this.dirty.tasks.add(k);
+        this.schedule();
+      },
+      Math.max(0, next - Date.now()) + 5,
+    );
+    this.dueTimer.unref();
+  }
+
+  private emit(e: ClusterEvent): void {
+    for (const l of this.eventListeners) this.call(() => l(e));
+  }
+
+  private notify(): void {
+    for (const l of this.changeListeners) this.call(l);
+  }
+
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err }, "dashboard: a listener threw");
+    }
+  }
+}
