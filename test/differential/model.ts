@@ -225,11 +225,33 @@ export async function runCommands(
     }
   };
 
+  /**
+   * Every event already sent has been delivered: a read on each connection is answered only after
+   * the notifications queued before it, and one macrotask turn lets the persistent-watch loops run.
+   */
+  const settle = async (): Promise<void> => {
+    for (const c of clients.values()) await c.exists(root);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  /**
+   * Closes B's session. The order in which a closing session's ephemerals are deleted is
+   * unspecified (Apache walks a HashSet), so the events of that one close are compared sorted.
+   */
+  const closeB = async (): Promise<void> => {
+    const b = clients.get("B");
+    if (b === undefined) return;
+    await settle();
+    const marks = Object.values(events).map((log) => ({ log, from: log.length }));
+    await b.close();
+    clients.delete("B");
+    await settle();
+    for (const { log, from } of marks) log.push(...log.splice(from).sort());
+  };
+
   const exec = async (cmd: Command, i: number): Promise<unknown> => {
     switch (cmd.op) {
       case "reopenB":
-        await clients.get("B")?.close();
-        clients.delete("B");
+        await closeB();
         return "reopened";
       case "addWatch": {
         // Plain and recursive persistent watches on clients of their own: Apache 3.8 lets a later
@@ -323,11 +345,8 @@ export async function runCommands(
         }),
       );
     }
-    // Closing B deletes its ephemerals: the others must see those events too. A read on each
-    // remaining connection is answered only after every notification queued before it.
-    await clients.get("B")?.close();
-    clients.delete("B");
-    for (const c of clients.values()) await c.exists(root);
+    // Closing B deletes its ephemerals: the others must see those events too.
+    await closeB();
     for (const p of persistent) await p.watch.close(); // buffered events are still iterated
     await Promise.all(persistent.map((p) => p.done));
   } finally {
