@@ -17,10 +17,10 @@ import { createError, InvalidArgumentError } from "./errors.js";
 import { readStrings } from "./decode.js";
 import type { ClientOptions } from "./options.js";
 import { NodeClient } from "./node-client.js";
-import { call, ignoreBody } from "./requests.js";
+import { call, checkTimeout, ignoreBody } from "./requests.js";
 import { Transaction } from "./transaction.js";
 import { PersistentWatch } from "./watches.js";
-import type { ClientInfo, ReadOp, ReadOpResult, WatcherKind } from "./types.js";
+import type { CallOptions, ClientInfo, ReadOp, ReadOpResult, WatcherKind } from "./types.js";
 
 const WATCHER_TYPES: Record<WatcherKind, number> = {
   children: WatcherType.Children,
@@ -39,8 +39,9 @@ export class ZooKeeperClient extends NodeClient {
   }
 
   /** Several getData/getChildren in one round trip; each succeeds or fails on its own. */
-  multiRead(ops: readonly ReadOp[]): Promise<ReadOpResult[]> {
+  multiRead(ops: readonly ReadOp[], opts?: CallOptions): Promise<ReadOpResult[]> {
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const encoded = ops.map((op) => ({
         type: op.type === "getData" ? OpCode.getData : OpCode.getChildren,
         path: this.toServer(op.path),
@@ -61,6 +62,7 @@ export class ZooKeeperClient extends NodeClient {
             const code = res.type === OpCode.error ? res.err : ErrorCode.MARSHALLINGERROR;
             return { type: "error", error: createError(code, ops[i]?.path) };
           }),
+        { timeout },
       );
     });
   }
@@ -69,8 +71,9 @@ export class ZooKeeperClient extends NodeClient {
    * A persistent watch (addWatch, §6.5): every event on `path` (and, if recursive, its descendants,
    * NodeChildrenChanged excepted) until closed. Iteration throws SessionExpiredError if the session is lost.
    */
-  addWatch(path: string, opts?: { recursive?: boolean }): Promise<PersistentWatch> {
+  addWatch(path: string, opts?: { recursive?: boolean } & CallOptions): Promise<PersistentWatch> {
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const sp = this.toServer(path);
       const recursive = opts?.recursive ?? false;
       const mode = recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT;
@@ -84,6 +87,7 @@ export class ZooKeeperClient extends NodeClient {
           this.session.watches.addPersistent(watch);
           return watch;
         },
+        { timeout },
       );
     });
   }

@@ -31,6 +31,7 @@ export type {
   WatchEvent,
   WatchCallback,
   WatchOption,
+  CallOptions,
   CreateOptions,
   CreateResult,
   GetDataResult,

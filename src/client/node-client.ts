@@ -8,6 +8,7 @@ import { readStat, readStrings } from "./decode.js";
 import {
   call,
   checkData,
+  checkTimeout,
   checkVersion,
   createSpec,
   ignoreBody,
@@ -17,6 +18,7 @@ import {
 } from "./requests.js";
 import type {
   ACL,
+  CallOptions,
   ChildrenResult,
   CreateOptions,
   CreateResult,
@@ -29,18 +31,9 @@ import type {
 export class NodeClient extends ClientBase {
   /** Creates a node; resolves with its actual path (with the sequence suffix, if any). */
   create(path: string, data?: Data, opts?: CreateOptions): Promise<string> {
-    if (opts?.protected === true) {
-      const plain = { ...opts, protected: false };
-      return this.run(() => {
-        createSpec(path, plain, false, this.opts.checkArguments); // validate before prefixing
-        return createProtected(
-          { create: (p) => this.create(p, data, plain), getChildren: (p) => this.getChildren(p) },
-          path,
-          { maxElapsedMs: this.sessionTimeout > 0 ? this.sessionTimeout : this.opts.sessionTimeout },
-        );
-      });
-    }
+    if (opts?.protected === true) return this.run(() => this.createProtected(path, data, opts));
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const spec = createSpec(path, opts, false, this.opts.checkArguments);
       const d = checkData(data);
       const serverPath = prefixPath(this.chroot, path);
@@ -51,14 +44,37 @@ export class NodeClient extends ClientBase {
         path,
         (w) => writeCreate(w, spec, serverPath, d),
         (r) => this.fromServer(r.readString()),
+        { timeout },
       );
     });
+  }
+
+  /** Protected create: `opts.timeout` bounds the whole call, every attempt gets what remains of it. */
+  private createProtected(path: string, data: Data | undefined, opts: CreateOptions): Promise<string> {
+    const budget = checkTimeout(opts.timeout) ?? 0;
+    const plain = { ...opts, protected: false };
+    createSpec(path, plain, false, this.opts.checkArguments); // validate before prefixing
+    const deadline = performance.now() + budget;
+    const remaining = (): { timeout?: number } =>
+      budget > 0 ? { timeout: Math.max(1, Math.ceil(deadline - performance.now())) } : {};
+    const sessionTimeout = this.sessionTimeout > 0 ? this.sessionTimeout : this.opts.sessionTimeout;
+    return createProtected(
+      {
+        create: (p) => this.create(p, data, { ...plain, ...remaining() }),
+        getChildren: (p) => this.getChildren(p, remaining()),
+        delete: (p) => this.delete(p),
+        logger: this.opts.logger,
+      },
+      path,
+      { maxElapsedMs: budget > 0 ? Math.min(budget, sessionTimeout) : sessionTimeout },
+    );
   }
 
   /** create2: like `create`, also returning the new node's Stat. */
   create2(path: string, data?: Data, opts?: CreateOptions): Promise<CreateResult> {
     return this.run(() => {
       if (opts?.protected === true) throw new InvalidArgumentError("protected", "only create() supports it");
+      const timeout = checkTimeout(opts?.timeout);
       const spec = createSpec(path, opts, true, this.opts.checkArguments);
       const d = checkData(data);
       const serverPath = prefixPath(this.chroot, path);
@@ -68,21 +84,26 @@ export class NodeClient extends ClientBase {
         path,
         (w) => writeCreate(w, spec, serverPath, d),
         (r) => ({ path: this.fromServer(r.readString()), stat: readStat(r) }),
+        { timeout },
       );
     });
   }
 
-  delete(path: string, version = -1): Promise<void> {
+  delete(path: string, version = -1, opts?: CallOptions): Promise<void> {
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const v = checkVersion(version);
       const sp = this.toServer(path);
-      return call(this.session, OpCode.delete, path, (w) => (w.writeString(sp), w.writeInt(v)), ignoreBody);
+      return call(this.session, OpCode.delete, path, (w) => (w.writeString(sp), w.writeInt(v)), ignoreBody, {
+        timeout,
+      });
     });
   }
 
   /** Stat of the node, or null if it does not exist. A watch is left either way (§6.2). */
   exists(path: string, opts?: WatchOption): Promise<Stat | null> {
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const sp = this.toServer(path);
       const watch = opts?.watch;
       return call(
@@ -94,10 +115,13 @@ export class NodeClient extends ClientBase {
           if (watch !== undefined) this.session.watches.addData(path, watch);
           return readStat(r);
         },
-        (err) => {
-          if (err !== ErrorCode.NONODE) return undefined;
-          if (watch !== undefined) this.session.watches.addExist(path, watch);
-          return { value: null };
+        {
+          onError: (err) => {
+            if (err !== ErrorCode.NONODE) return undefined;
+            if (watch !== undefined) this.session.watches.addExist(path, watch);
+            return { value: null };
+          },
+          timeout,
         },
       );
     });
@@ -105,6 +129,7 @@ export class NodeClient extends ClientBase {
 
   getData(path: string, opts?: WatchOption): Promise<GetDataResult> {
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const sp = this.toServer(path);
       const watch = opts?.watch;
       return call(
@@ -118,12 +143,14 @@ export class NodeClient extends ClientBase {
           if (watch !== undefined) this.session.watches.addData(path, watch);
           return { data, stat };
         },
+        { timeout },
       );
     });
   }
 
-  setData(path: string, data: Data, version = -1): Promise<Stat> {
+  setData(path: string, data: Data, version = -1, opts?: CallOptions): Promise<Stat> {
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const v = checkVersion(version);
       const d = checkData(data);
       const sp = this.toServer(path);
@@ -133,12 +160,14 @@ export class NodeClient extends ClientBase {
         path,
         (w) => (w.writeString(sp), writeData(w, d), w.writeInt(v)),
         readStat,
+        { timeout },
       );
     });
   }
 
-  getACL(path: string): Promise<{ acl: ACL[]; stat: Stat }> {
+  getACL(path: string, opts?: CallOptions): Promise<{ acl: ACL[]; stat: Stat }> {
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const sp = this.toServer(path);
       return call(
         this.session,
@@ -152,13 +181,15 @@ export class NodeClient extends ClientBase {
             acl.push({ perms: r.readInt(), id: { scheme: r.readString() ?? "", id: r.readString() ?? "" } });
           return { acl, stat: readStat(r) };
         },
+        { timeout },
       );
     });
   }
 
   /** Replaces the ACL; `version` is compared with the node's aversion. */
-  setACL(path: string, acl: readonly ACL[], version = -1): Promise<Stat> {
+  setACL(path: string, acl: readonly ACL[], version = -1, opts?: CallOptions): Promise<Stat> {
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const v = checkVersion(version);
       const sp = this.toServer(path);
       return call(
@@ -167,12 +198,14 @@ export class NodeClient extends ClientBase {
         path,
         (w) => (w.writeString(sp), writeACL(w, acl), w.writeInt(v)),
         readStat,
+        { timeout },
       );
     });
   }
 
   getChildren(path: string, opts?: WatchOption): Promise<string[]> {
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const sp = this.toServer(path);
       const watch = opts?.watch;
       return call(
@@ -185,6 +218,7 @@ export class NodeClient extends ClientBase {
           if (watch !== undefined) this.session.watches.addChild(path, watch);
           return children;
         },
+        { timeout },
       );
     });
   }
@@ -192,6 +226,7 @@ export class NodeClient extends ClientBase {
   /** getChildren2: the children and the parent's Stat. */
   getChildren2(path: string, opts?: WatchOption): Promise<ChildrenResult> {
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const sp = this.toServer(path);
       const watch = opts?.watch;
       return call(
@@ -205,15 +240,17 @@ export class NodeClient extends ClientBase {
           if (watch !== undefined) this.session.watches.addChild(path, watch);
           return { children, stat };
         },
+        { timeout },
       );
     });
   }
 
   /** Waits until the server this client talks to has applied every write committed before the call. */
-  sync(path = "/"): Promise<void> {
+  sync(path = "/", opts?: CallOptions): Promise<void> {
     return this.run(() => {
+      const timeout = checkTimeout(opts?.timeout);
       const sp = this.toServer(path);
-      return call(this.session, OpCode.sync, path, (w) => void w.writeString(sp), ignoreBody);
+      return call(this.session, OpCode.sync, path, (w) => void w.writeString(sp), ignoreBody, { timeout });
     });
   }
 }

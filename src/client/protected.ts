@@ -6,6 +6,8 @@
  * or election node that nobody owns from the application's point of view).
  */
 import { randomUUID } from "node:crypto";
+import { NoNodeError } from "./errors.js";
+import type { Logger } from "./options.js";
 import { isRetriable, retry, type RetryOptions } from "./retry.js";
 
 export const PROTECTED_PREFIX = "_c_";
@@ -13,6 +15,8 @@ export const PROTECTED_PREFIX = "_c_";
 export interface ProtectedOps {
   create(path: string): Promise<string>;
   getChildren(path: string): Promise<string[]>;
+  delete(path: string): Promise<void>;
+  logger: Logger;
 }
 
 /** Splits `path` and inserts the protection prefix before its last segment. */
@@ -27,7 +31,16 @@ function join(parent: string, name: string): string {
   return parent === "/" ? `/${name}` : `${parent}/${name}`;
 }
 
-/** Creates `path` protected; retries retriable failures per `retryOpts`, never leaving a duplicate. */
+async function findOurs(ops: ProtectedOps, parent: string, prefix: string): Promise<string | undefined> {
+  const mine = (await ops.getChildren(parent)).find((c) => c.startsWith(prefix));
+  return mine === undefined ? undefined : join(parent, mine);
+}
+
+/**
+ * Creates `path` protected; retries retriable failures per `retryOpts`, never leaving a duplicate.
+ * If it gives up while a create's outcome is unknown, the node may exist with nobody knowing its
+ * name, so a background task finds and deletes it (Curator's findAndDeleteProtectedNodeInBackground).
+ */
 export async function createProtected(
   ops: ProtectedOps,
   path: string,
@@ -35,17 +48,48 @@ export async function createProtected(
 ): Promise<string> {
   const target = protectedPath(path, randomUUID());
   let outcomeUnknown = false;
-  return retry(async () => {
-    if (outcomeUnknown) {
-      const mine = (await ops.getChildren(target.parent)).find((c) => c.startsWith(target.prefix));
-      if (mine !== undefined) return join(target.parent, mine);
-    }
+  try {
+    return await retry(async () => {
+      if (outcomeUnknown) {
+        const mine = await findOurs(ops, target.parent, target.prefix);
+        if (mine !== undefined) return mine;
+      }
+      try {
+        return await ops.create(target.path);
+      } catch (err) {
+        // The request may have been applied even though no reply came back.
+        if (isRetriable(err)) outcomeUnknown = true;
+        throw err;
+      }
+    }, retryOpts);
+  } catch (err) {
+    if (outcomeUnknown) void deleteInBackground(ops, target.parent, target.prefix);
+    throw err;
+  }
+}
+
+/**
+ * Deletes our node once it can be found. Requests made while the connection is down wait for the
+ * reconnect, so retrying retriable failures needs no timer; it ends when the node or its parent is
+ * gone, or with the session (ephemerals then go with it; a persistent orphan is logged).
+ */
+async function deleteInBackground(ops: ProtectedOps, parent: string, prefix: string): Promise<void> {
+  for (;;) {
     try {
-      return await ops.create(target.path);
+      const mine = await findOurs(ops, parent, prefix);
+      if (mine === undefined) return;
+      await ops.delete(mine);
+      ops.logger.info({ path: mine }, "zookeeper: deleted the node of a protected create that gave up");
+      return;
     } catch (err) {
-      // The request may have been applied even though no reply came back.
-      if (isRetriable(err)) outcomeUnknown = true;
-      throw err;
+      if (err instanceof NoNodeError) return;
+      if (!isRetriable(err)) {
+        ops.logger.warn(
+          { err, parent, prefix },
+          "zookeeper: could not delete the node a protected create may have left",
+        );
+        return;
+      }
     }
-  }, retryOpts);
+  }
 }

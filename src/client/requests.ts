@@ -100,6 +100,25 @@ export function writeCreate(w: JuteWriter, spec: CreateSpec, serverPath: string,
   if (spec.op === OpCode.createTTL) w.writeLongNumber(spec.ttl);
 }
 
+/** Per-call settings of `call`. */
+export interface CallSettings<T> {
+  /** Turns an error code into a value (e.g. NONODE → null for exists); undefined = reject. */
+  onError?: (err: number) => { value: T } | undefined;
+  /** ms until OperationTimeoutError; undefined = the client's requestTimeout, 0 = none. */
+  timeout?: number | undefined;
+}
+
+/** Validates a per-call `timeout` option (ms, 0 = no limit). */
+export function checkTimeout(timeout: unknown): number | undefined {
+  if (timeout === undefined) return undefined;
+  if (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 0 || timeout > 0x7fffffff)
+    throw new InvalidArgumentError(
+      "timeout",
+      `expected an integer number of ms ≥ 0, got ${typeof timeout === "number" ? timeout : typeof timeout}`,
+    );
+  return timeout;
+}
+
 /** Sends one request; resolves with `decode(reply)`, or `onError(code)` when it returns a value. */
 export function call<T>(
   session: Session,
@@ -107,8 +126,9 @@ export function call<T>(
   path: string | undefined,
   encode: (w: JuteWriter) => void,
   decode: (r: JuteReader) => T,
-  onError?: (err: number) => { value: T } | undefined,
+  settings: CallSettings<T> = {},
 ): Promise<T> {
+  const { onError, timeout } = settings;
   return new Promise<T>((resolve, reject) => {
     const p: Packet = {
       op,
@@ -122,7 +142,7 @@ export function call<T>(
       },
       fail: (e: ZooKeeperError) => reject(e),
     };
-    session.submit(p);
+    session.submit(p, timeout);
   });
 }
 

@@ -105,8 +105,11 @@ export class Session {
     return this.started;
   }
 
-  submit(packet: Packet): void {
-    const p = this.opts.requestTimeout > 0 ? this.withDeadline(packet, this.opts.requestTimeout) : packet;
+  /** Sends `packet` (or queues it until connected); `timeout` overrides requestTimeout (0 = none). */
+  submit(packet: Packet, timeout?: number): void {
+    const ms = timeout ?? this.opts.requestTimeout;
+    const p =
+      ms > 0 ? this.withDeadline(packet, ms, timeout === undefined ? "requestTimeout" : "timeout") : packet;
     const conn = this.conn;
     if (conn !== null && !this.closeRequested) this.write(p, conn);
     else if (this.terminalError !== null) p.fail(this.terminalError);
@@ -118,7 +121,7 @@ export class Session {
    * Fails `inner` with OperationTimeoutError after `ms`. A request still waiting for a connection is
    * dropped; one already sent stays in the FIFO, so its late reply is consumed in order, then ignored.
    */
-  private withDeadline(inner: Packet, ms: number): Packet {
+  private withDeadline(inner: Packet, ms: number, option: string): Packet {
     let settled = false;
     const settle = (): boolean => {
       if (settled) return false;
@@ -141,7 +144,7 @@ export class Session {
       if (!settle()) return;
       const i = this.waiting.indexOf(wrapped);
       if (i >= 0) this.waiting.splice(i, 1);
-      inner.fail(new OperationTimeoutError({ message: `no reply within requestTimeout (${ms} ms)` }));
+      inner.fail(new OperationTimeoutError({ message: `no reply within ${option} (${ms} ms)` }));
     }, ms);
     return wrapped;
   }

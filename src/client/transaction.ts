@@ -12,9 +12,18 @@ import {
 } from "../protocol/index.js";
 import { createError, InvalidArgumentError, type ZooKeeperError } from "./errors.js";
 import { stripPath } from "./connect-string.js";
-import { call, checkData, checkPath, checkVersion, createSpec, writeCreate, writeData } from "./requests.js";
+import {
+  call,
+  checkData,
+  checkPath,
+  checkTimeout,
+  checkVersion,
+  createSpec,
+  writeCreate,
+  writeData,
+} from "./requests.js";
 import type { Session } from "./session.js";
-import type { CreateOptions, Data, OpResult } from "./types.js";
+import type { CallOptions, CreateOptions, Data, OpResult } from "./types.js";
 
 interface TxOp {
   type: number;
@@ -77,8 +86,9 @@ export class Transaction {
   }
 
   /** Applies every op atomically; resolves with one result per op, in order. */
-  async commit(): Promise<OpResult[]> {
+  async commit(opts?: CallOptions): Promise<OpResult[]> {
     if (this.problem !== null) throw this.problem;
+    const timeout = checkTimeout(opts?.timeout);
     if (this.ops.length === 0) return [];
     const ops = this.ops.slice();
     const results = await call(
@@ -93,6 +103,7 @@ export class Transaction {
         w.writeInt(-1).writeBool(true).writeInt(-1);
       },
       (r: JuteReader) => readMultiResponse(r),
+      { timeout },
     );
     return this.toResults(results, ops);
   }

@@ -19,12 +19,22 @@ export interface WatchEvent {
 /** One-shot watch callback. Exceptions it throws are logged and otherwise ignored. */
 export type WatchCallback = (event: WatchEvent) => void;
 
-export interface WatchOption {
+/** Options every operation accepts. */
+export interface CallOptions {
+  /**
+   * Fail with a retriable OperationTimeoutError when no reply came within this many ms of the call
+   * (time spent waiting for a reconnect counts); overrides the client's `requestTimeout` for this
+   * call, 0 = no limit. For a protected create it bounds the whole call, retries included.
+   */
+  timeout?: number;
+}
+
+export interface WatchOption extends CallOptions {
   /** Leave a one-shot watch; it fires at most once, per §6.3's fan-out rules. */
   watch?: WatchCallback;
 }
 
-export interface CreateOptions {
+export interface CreateOptions extends CallOptions {
   /** CreateMode value (see `CreateMode`); default PERSISTENT. */
   mode?: number;
   /** Default OPEN_ACL_UNSAFE (world:anyone, all permissions). */

@@ -1,12 +1,14 @@
 /**
  * Protected creates: a create whose reply is lost with the connection (the server applied it) is
  * retried by looking for the node it made, so exactly one node exists and the call resolves to it.
+ * A protected create that gives up while its outcome is unknown deletes its node in the background.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   CreateMode,
   InvalidArgumentError,
+  OperationTimeoutError,
   ZooKeeperClient,
   type StateEvent,
 } from "../../src/client/index.js";
@@ -14,6 +16,7 @@ import { protectedPath } from "../../src/client/protected.js";
 import { OpCode } from "../../src/protocol/index.js";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
 import { startReplyProxy } from "./reply-proxy.js";
+import type { WatchEvent } from "../../src/client/index.js";
 
 test("protectedPath puts _c_<id>- before the last segment", () => {
   assert.deepEqual(protectedPath("/a/b/job-", "ID"), {
@@ -61,6 +64,44 @@ forEachBackend("protected create", (backend) => {
       }
     });
   }
+
+  test("a protected create that gives up (timeout) deletes the node it made once the server answers", async () => {
+    const proxy = await startReplyProxy(backend().host, backend().port);
+    const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout: 6000 });
+    const observer = new ZooKeeperClient({ connectString: backend().connectString });
+    try {
+      await c.connect();
+      await observer.connect();
+      const root = uniqueRoot("protected-gives-up");
+      await c.create(root);
+      // The server applies the create, but its reply (and every later one) is held: the call's
+      // 200 ms pass with the outcome unknown, so it rejects, leaving a node nobody knows the name of.
+      const held = proxy.arm((r) => r.op === OpCode.create && (r.path?.includes("/_c_") ?? false), "hold");
+      const created = c.create(`${root}/job-`, "x", {
+        mode: CreateMode.PERSISTENT_SEQUENTIAL,
+        protected: true,
+        timeout: 200,
+      });
+      await held;
+      await assert.rejects(created, OperationTimeoutError);
+      const orphan = await observer.getChildren(root);
+      assert.equal(orphan.length, 1);
+      assert.match(orphan[0] ?? "", /^_c_[0-9a-f-]{36}-job-\d{10}$/);
+
+      const changed = new Promise<WatchEvent>(
+        (resolve) => void observer.getChildren(root, { watch: resolve }),
+      );
+      await observer.sync(root);
+      proxy.release(); // the background cleanup's getChildren is answered now, and it deletes the node
+      assert.deepEqual(await changed, { type: "NodeChildrenChanged", path: root });
+      assert.deepEqual(await observer.getChildren(root), []);
+      assert.equal(c.state, "connected");
+    } finally {
+      await c.close();
+      await observer.close();
+      await proxy.close();
+    }
+  });
 
   test("protected is refused where it cannot be honoured (create2, transactions)", async () => {
     const c = new ZooKeeperClient({ connectString: backend().connectString });
