@@ -13,3 +13,10 @@ export {
 } from "./errors.js";
 export { Mutex, type MutexOptions, type AcquireOptions, type LockLease } from "./mutex.js";
 export { TreeCache, type TreeCacheEvent, type TreeCacheOptions, type CachedNode } from "./tree-cache.js";
+export { NodeCache, type NodeCacheOptions } from "./node-cache.js";
+export {
+  GroupMember,
+  type GroupMemberOptions,
+  type MemberEvent,
+  type ClientFactory,
+} from "./group-member.js";
