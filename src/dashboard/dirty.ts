@@ -64,7 +64,7 @@ export function classify(root: string, path: string, type: NodeEventType, d: Dir
       else return false;
       return true;
     case "tasks":
-      return classifyTask(a, b, c, parts.length, d, type);
+      return classifyTask(a, b, c, parts.length - 1, d, type);
     default:
       return false;
   }

@@ -5,7 +5,7 @@ export { ZkClusterSource, type ZkSourceOptions } from "./zk-source.js";
 export { TaskSystemActions } from "./actions.js";
 export { DashboardMetrics, type MetricsOptions } from "./metrics.js";
 export { fetchMntr, parseMntr, type MntrResult } from "./mntr.js";
-export { DashboardOptionError, isLoopback } from "./auth.js";
+export { DashboardOptionError, checkBind, isLoopback } from "./auth.js";
 export type {
   ClusterSource,
   ClusterActions,

@@ -7,6 +7,7 @@ import {
   DashboardMetrics,
   DashboardOptionError,
   TaskSystemActions,
+  checkBind,
   ZkClusterSource,
   startDashboard,
 } from "../../dashboard/index.js";
@@ -58,6 +59,12 @@ export function registerDashboardCommand(program: Command): void {
     .option("--mntr <hosts>", "servers to read `mntr` from for /metrics (default: the --connect hosts)")
     .option("--no-mntr", "do not read `mntr`");
   addConnectionOptions(cmd).action(async (flags: DashboardFlags) => {
+    try {
+      checkBind(flags.host, flags.token);
+    } catch (err) {
+      if (err instanceof DashboardOptionError) throw new CliError(err.message, ExitCode.usage);
+      throw err;
+    }
     const log = createLogger("dashboard");
     const mntr = mntrHosts(flags);
     const root = flags.root ?? "/";

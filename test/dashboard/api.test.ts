@@ -1,0 +1,186 @@
+/** The dashboard's HTTP API, SSE and /metrics against an embedded server and a cluster laid out by hand. */
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { CreateMode } from "../../src/client/index.js";
+import { Submitter } from "../../src/tasks/submitter.js";
+import {
+  DashboardOptionError,
+  startDashboard,
+  type Overview,
+  type TaskPage,
+} from "../../src/dashboard/index.js";
+import { runCli } from "../cli/run-cli.js";
+import {
+  addWorker,
+  eventually,
+  assign,
+  finish,
+  getJson,
+  http,
+  parseMetrics,
+  SseClient,
+  startFixture,
+  type Fixture,
+} from "./helpers.js";
+
+const TOKEN = "s3cret-token-for-tests";
+let f: Fixture;
+
+before(async () => {
+  f = await startFixture({ token: TOKEN });
+});
+after(async () => {
+  await f?.close();
+});
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+const api = <T>(path: string): Promise<T> => getJson<T>(new URL(path, f.dash.url).href, auth);
+
+async function metrics(): Promise<Map<string, number>> {
+  const r = await http(new URL("/metrics", f.dash.url).href, { headers: auth });
+  assert.equal(r.status, 200);
+  return parseMetrics(r.body);
+}
+
+test("the overview, task list, detail, znodes, SSE and metrics follow the cluster", async () => {
+  const { client: c, layout: l } = f;
+  const submitter = new Submitter(c, { root: f.root });
+  await addWorker(c, l, "w1", 4);
+  await c.create(l.tasks, null).catch(() => undefined);
+  const handles = await submitter.submitMany(
+    ["a", "b", "c", "d"].map((id) => ({ type: "echo", payload: { n: id }, options: { id } })),
+  );
+  assert.equal(handles.length, 4);
+  await c.create(`${l.tasks}/task-`, "echo hi", { mode: CreateMode.PERSISTENT_SEQUENTIAL });
+  await assign(c, l, "w1", "a");
+  await assign(c, l, "w1", "b");
+
+  const sse = await SseClient.open(new URL(`/api/events?token=${TOKEN}`, f.dash.url).href);
+  const first = await sse.waitFor((o) => {
+    const v = o as Overview;
+    return v.ready && v.total === 5 && v.counts.running === 2 ? v : undefined;
+  });
+  assert.equal(first.workers.length, 1);
+  assert.deepEqual(
+    { capacity: first.workers[0]?.capacity, running: first.workers[0]?.running },
+    { capacity: 4, running: 2 },
+  );
+  assert.equal(first.counts.waiting, 3);
+
+  const before = await metrics();
+  assert.equal(before.get("overseer_workers"), 1);
+  assert.equal(before.get('overseer_tasks{state="running"}'), 2);
+  assert.equal(before.get('overseer_mntr_up{server="127.0.0.1:' + f.server.port + '"}'), 1);
+  assert.ok((before.get(`zk_znode_count{server="127.0.0.1:${f.server.port}"}`) ?? 0) > 5);
+
+  // A change arrives over SSE without asking: a second worker, one task done, one failed.
+  await addWorker(c, l, "w2", 1);
+  await finish(c, l, "w1", "a", "done");
+  await finish(c, l, "w1", "b", "failed");
+  const next = await sse.waitFor((o) => {
+    const v = o as Overview;
+    return v.workers.length === 2 && v.counts.done === 1 && v.counts.failed === 1 ? v : undefined;
+  });
+  assert.equal(next.counts.running, 0);
+  assert.equal(next.failures[0]?.reason, "boom: handler threw");
+  sse.close();
+
+  const afterM = await metrics();
+  assert.equal(afterM.get("overseer_workers"), 2);
+  assert.equal(afterM.get('overseer_tasks{state="done"}'), 1);
+  assert.equal(afterM.get('overseer_tasks_finished_total{state="failed"}'), 1);
+  assert.equal(afterM.get("overseer_assignments_total"), 2);
+  assert.equal(afterM.get("overseer_task_turnaround_seconds_count"), 2);
+
+  const page = await api<TaskPage>("/api/tasks?limit=2");
+  assert.equal(page.total, 5);
+  assert.equal(page.rows.length, 2);
+  const failed = await api<TaskPage>("/api/tasks?state=failed");
+  assert.deepEqual(
+    failed.rows.map((r) => r.id),
+    ["b"],
+  );
+  const detail = await api<{ payload: unknown; outcome: unknown; worker: string; timeline: unknown[] }>(
+    `/api/task?key=${encodeURIComponent(failed.rows[0]?.key ?? "")}`,
+  );
+  assert.deepEqual(detail.payload, { n: "b" });
+  assert.equal(detail.worker, "w1");
+  assert.ok(detail.timeline.length >= 2);
+
+  const z = await api<{ children: string[]; numChildren: number }>(
+    `/api/znodes?path=${encodeURIComponent(l.workers)}`,
+  );
+  assert.deepEqual(z.children, ["w1", "w2"]);
+  const missing = await http(new URL(`/api/znodes?path=${l.root}/nope`, f.dash.url).href, { headers: auth });
+  assert.equal(missing.status, 404);
+});
+
+test("token rules: reads and actions need the token; actions only in a header", async () => {
+  const url = (p: string): string => new URL(p, f.dash.url).href;
+  assert.equal((await http(url("/api/overview"))).status, 401);
+  assert.equal((await http(url("/metrics"))).status, 401);
+  assert.equal((await http(url("/"))).status, 200, "the page itself holds no data");
+  await new Submitter(f.client, { root: f.root }).submit("echo", 1, { id: "to-cancel" });
+  const key = encodeURIComponent("b-01/t-x"); // any key: the token is checked first
+  assert.equal((await http(url(`/api/tasks/cancel?key=${key}`), { method: "POST" })).status, 401);
+  const viaQuery = await http(url(`/api/tasks/cancel?key=${key}&token=${TOKEN}`), { method: "POST" });
+  assert.equal(viaQuery.status, 401, "a token in the query string never authorizes an action");
+  const row = await eventually(async () =>
+    (await api<TaskPage>("/api/tasks?state=waiting&limit=500")).rows.find((r) => r.id === "to-cancel"),
+  );
+  const ok = await http(url(`/api/tasks/cancel?key=${encodeURIComponent(row.key)}`), {
+    method: "POST",
+    headers: auth,
+  });
+  assert.equal(ok.status, 200, ok.body);
+  const again = await http(url(`/api/tasks/cancel?key=${encodeURIComponent(row.key)}`), {
+    method: "POST",
+    headers: auth,
+  });
+  assert.equal(again.status, 409);
+  await eventually(async () =>
+    (await api<TaskPage>("/api/tasks?state=cancelled")).rows.some((r) => r.id === "to-cancel")
+      ? true
+      : undefined,
+  );
+  const retry = await http(url(`/api/tasks/retry?key=${encodeURIComponent(row.key)}`), {
+    method: "POST",
+    headers: auth,
+  });
+  assert.equal(retry.status, 501);
+});
+
+test("a loopback dashboard without a token refuses actions and foreign Host headers", async () => {
+  const dash = await startDashboard({ source: f.source, client: f.client, port: 0 });
+  try {
+    const url = new URL("/api/tasks/cancel?key=b-01/t-x", dash.url).href;
+    const r = await http(url, { method: "POST" });
+    assert.equal(r.status, 401);
+    assert.match(r.body, /--token/);
+    assert.equal((await http(new URL("/api/overview", dash.url).href)).status, 200);
+    const rebinding = await http(new URL("/api/overview", dash.url).href, {
+      headers: { host: "evil.example:80" },
+    });
+    assert.equal(rebinding.status, 403);
+  } finally {
+    await dash.close();
+  }
+});
+
+test("binding a non-loopback address without a token is refused", async () => {
+  await assert.rejects(
+    startDashboard({ source: f.source, client: f.client, host: "0.0.0.0", port: 0 }),
+    (err: unknown) => err instanceof DashboardOptionError && /--token/.test(err.message),
+  );
+  const cli = await runCli([
+    "dashboard",
+    "--host",
+    "0.0.0.0",
+    "--port",
+    "0",
+    "--connect",
+    f.server.connectString,
+  ]);
+  assert.equal(cli.code, 2);
+  assert.match(cli.stderr, /refusing to bind 0\.0\.0\.0 without a token/);
+});
