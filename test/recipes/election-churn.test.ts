@@ -95,7 +95,7 @@ forEachBackend("recipes: leader election churn", (backend) => {
     console.log(
       `[${backend().name}] churn: ${actions} actions, ${owners.size} terms wrote, ${writes.length} fenced writes ok, ${rejected}/${attempts} rejected`,
     );
-    assert.ok(owners.size >= 10, `only ${owners.size} terms wrote`);
+    assert.ok(owners.size >= 5, `only ${owners.size} terms wrote`);
     assert.ok(rejected > 0, "no zombie write was ever attempted");
     for (const s of slots) await s?.e.close();
   });

@@ -96,6 +96,6 @@ forEachBackend("recipes: mutex", (backend) => {
     stop = true;
     await Promise.all(running);
     console.log(`[${backend().name}] mutex: ${grants} grants, ${kills} holders killed`);
-    assert.ok(grants > 50, `only ${grants} grants`);
+    assert.ok(grants > 20, `only ${grants} grants`);
   });
 });
