@@ -329,6 +329,7 @@ export async function runCommands(
   };
 
   const steps: unknown[] = [];
+  let seen: Record<string, string[]> = {};
   try {
     const a = await client("A");
     await a.create(root);
@@ -349,8 +350,10 @@ export async function runCommands(
     await closeB();
     for (const p of persistent) await p.watch.close(); // buffered events are still iterated
     await Promise.all(persistent.map((p) => p.done));
+    // Before closing the rest: a client's own ephemerals would go (and notify it) in unspecified order.
+    seen = structuredClone(events);
   } finally {
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
-  return { steps, events };
+  return { steps, events: seen };
 }
