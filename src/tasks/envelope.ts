@@ -46,6 +46,8 @@ export interface Envelope {
   options: StoredOptions;
   run: RunState;
   submittedAt: number;
+  /** Position within its submitMany multi: its ops share one zxid, so czxid alone cannot order them. */
+  n?: number;
 }
 
 export type TaskOutcome =

@@ -12,6 +12,8 @@ import type { WorkerInfo } from "./worker-options.js";
 export interface PendingTask extends TaskView {
   /** czxid of the task node: submission order across buckets. */
   readonly seq: bigint;
+  /** Position within the multi that created it (same czxid). */
+  readonly n: number;
   readonly notBefore: number;
   readonly delivery: Delivery;
   /** The task node's version when read: the fencing token the assignment will carry. */
@@ -78,7 +80,13 @@ export class ClusterState {
   ordered(): PendingTask[] {
     if (this.order === null) {
       this.order = [...this.pending.values()].sort((a, b) =>
-        a.priority !== b.priority ? b.priority - a.priority : a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0,
+        a.priority !== b.priority
+          ? b.priority - a.priority
+          : a.seq !== b.seq
+            ? a.seq < b.seq
+              ? -1
+              : 1
+            : a.n - b.n,
       );
     }
     return this.order;
@@ -116,7 +124,7 @@ export function readTask(
 ): TaskReading {
   if (task?.type !== "getData") return { kind: "gone" };
   if (status?.type === "getData") return { kind: "finished", at: Number(status.stat.ctime) };
-  const base = { key, seq: task.stat.czxid, version: task.stat.version };
+  const base = { key, seq: task.stat.czxid, version: task.stat.version, n: 0 };
   if (isRawKey(key)) {
     return {
       kind: "pending",
@@ -137,6 +145,7 @@ export function readTask(
     kind: "pending",
     task: {
       ...base,
+      n: typeof env.n === "number" ? env.n : 0,
       type: env.type,
       priority: env.options.priority,
       labels: env.options.labels,

@@ -263,7 +263,9 @@ export class MasterTerm {
   private async assignRound(): Promise<number> {
     const { state } = this;
     clearTimeout(this.timer);
-    if (this.paused || state.pending.size === 0) return 0;
+    // A pause made after this pass read the flag has already been notified (ZooKeeper delivers the watch
+    // event before any later read's reply), so a pending re-read means: do not assign on stale knowledge.
+    if (this.paused || this.dirtyPaused || state.pending.size === 0) return 0;
     let free = state.freeCapacity();
     if (free === 0) return 0;
     const views = state.workerViews();

@@ -90,7 +90,7 @@ export class Submitter {
     if (!Array.isArray(specs)) throw new InvalidArgumentError("specs", "expected an array");
     const prepared = specs.map((s: TaskSpec, i) => {
       try {
-        return this.prepare(s);
+        return this.prepare(s, i);
       } catch (err) {
         if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`specs[${i}]`, err.message);
         throw err;
@@ -140,7 +140,7 @@ export class Submitter {
     }
   }
 
-  private prepare(spec: TaskSpec): Prepared {
+  private prepare(spec: TaskSpec, n = 0): Prepared {
     if (spec === null || typeof spec !== "object")
       throw new InvalidArgumentError("spec", "expected { type, payload, options }");
     const { type, payload, options } = spec;
@@ -155,6 +155,7 @@ export class Submitter {
       options: parsed.options,
       run: { failures: 0, notBefore: parsed.delay > 0 ? now + parsed.delay : 0, requeues: 0 },
       submittedAt: now,
+      n,
     };
     let data: Buffer;
     try {
