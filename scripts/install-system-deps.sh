@@ -1,10 +1,25 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need: Debian's `zookeeper` (Apache ZooKeeper 3.8 + zkCli) and a Java
-# runtime. Idempotent: does nothing when they are already present. Installs only as root with apt-get;
+# Installs the system packages the tests need: Debian's `zookeeper` (Apache ZooKeeper 3.8 + zkCli), a Java
+# runtime, and `chromium` (the dashboard's browser test drives it with playwright-core, which never downloads a
+# browser). Idempotent: does nothing when they are already present. Installs only as root with apt-get;
 # otherwise says what to install and fails, because the Apache ZooKeeper tests cannot run without it.
 set -euo pipefail
 
 ZK_JAR=/usr/share/java/zookeeper.jar
+CHROMIUM=/usr/bin/chromium
+
+# Chromium first and on its own: a missing browser must not hide the ZooKeeper check below.
+if [ -x "$CHROMIUM" ]; then
+  echo "system deps: chromium ($CHROMIUM) already installed"
+elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  echo "system deps: installing chromium with apt-get"
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends chromium
+else
+  echo "system deps: chromium is missing (the dashboard browser test needs it): apt-get install -y chromium" >&2
+  exit 1
+fi
 
 have_deps() {
   command -v java >/dev/null 2>&1 && [ -f "$ZK_JAR" ]

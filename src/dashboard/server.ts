@@ -139,6 +139,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://dashboard");
     const file: StaticFile | undefined = req.method === "GET" ? files.get(url.pathname) : undefined;
+    if (url.pathname === "/favicon.ico") return void res.writeHead(204).end();
     if (file !== undefined) {
       res.writeHead(200, {
         "content-type": file.type,

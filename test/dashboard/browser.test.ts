@@ -1,0 +1,114 @@
+/**
+ * The page in a real browser (playwright-core driving Debian's chromium) on a real cluster: an embedded
+ * server, a master and two worker processes. Tasks are submitted with the Submitter (the CLI has no
+ * submit command yet). Saves docs/dashboard.png.
+ */
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext } from "playwright-core";
+import { Submitter } from "../../src/tasks/submitter.js";
+import { startRole } from "../tasks/processes.js";
+import { startFixture } from "./helpers.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOT = fileURLToPath(new URL("../../docs/dashboard.png", import.meta.url));
+const missing = !existsSync(CHROMIUM);
+if (missing && process.env["CI"] !== undefined)
+  throw new Error(
+    `${CHROMIUM} is missing: run scripts/install-system-deps.sh as root (apt-get install chromium)`,
+  );
+
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+async function launch(): Promise<{ ctx: BrowserContext; dispose: () => Promise<void> }> {
+  // A fresh profile each run; playwright passes it as --user-data-dir.
+  const profile = mkdtempSync(join(tmpdir(), "overseer-chromium-"));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1400, height: 1000 },
+  });
+  return {
+    ctx,
+    dispose: async () => {
+      await ctx.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+test(
+  "the page shows the live cluster: workers, a task completing, a worker leaving",
+  { skip: missing ? `${CHROMIUM} not installed` : false },
+  async () => {
+    const f = await startFixture();
+    after(() => f.close());
+    await startRole("master", f.server.connectString, f.root, "master-1");
+    await startRole("worker", f.server.connectString, f.root, "worker-1", 4);
+    const w2 = await startRole("worker", f.server.connectString, f.root, "worker-2", 2);
+    const { ctx, dispose } = await launch();
+    after(dispose);
+    const page = await ctx.newPage();
+    const consoleLines: string[] = [];
+    page.on("console", (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+    page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.message}`));
+    await page.goto(f.dash.url);
+    const text = (id: string): Promise<string> => page.locator(`#${id}`).innerText();
+    const until = async (id: string, want: string): Promise<void> => {
+      // A selector, not a function: the page's CSP forbids the eval that waitForFunction(string) needs.
+      await page
+        .waitForSelector(`#${id}:text-is(${JSON.stringify(want)})`, { timeout: 20_000 })
+        .catch(async (err: unknown) => {
+          const shows = await text(id);
+          throw new Error(
+            `#${id} never showed "${want}" (shows "${shows}"); page: ${consoleLines.join(" | ")}`,
+            {
+              cause: err,
+            },
+          );
+        });
+    };
+
+    await until("worker-count", "2");
+    await until("master", "master-1");
+    assert.equal(await text("capacity"), "6");
+
+    const submitter = new Submitter(f.client, { root: f.root });
+    const handle = await submitter.submit("sleep", { ms: 200 }, { id: "first" });
+    await until("count-done", "1");
+    assert.match(String(await handle.result()), /^worker-[12]:first$/);
+
+    // A little history for the screenshot: a burst of tasks, and one whose handler throws (null payload).
+    await submitter.submitMany(
+      Array.from({ length: 40 }, (_, i) => ({
+        type: "sleep",
+        payload: { ms: 50 + (i % 5) * 40 },
+        options: { id: `t${i}` },
+      })),
+    );
+    await submitter.submit("sleep", null, { id: "doomed" });
+    await until("count-done", "41");
+    await until("count-failed", "1");
+    await page.locator("#tasks tbody tr").first().click();
+    await page.waitForSelector("#detail-state");
+    await page.waitForTimeout(1200); // the list follows the counts at most once a second
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    await w2.kill("SIGKILL");
+    await until("worker-count", "1");
+    assert.equal(await text("capacity"), "4");
+  },
+);
