@@ -1,13 +1,12 @@
 /**
- * ZkClusterSource: the cluster as read from ZooKeeper through the task layout. One persistent
- * recursive watch on `<root>` marks what changed; changes are coalesced for `coalesceMs` and re-read
- * (each re-read sets the record from ZooKeeper's current truth, so the order of events never matters);
- * a full read runs at start and after every reconnect, because a persistent watch misses what changed
- * while the connection was down. No polling: the only timer besides coalescing fires when a delayed
- * task becomes due.
+ * ZkClusterSource: one persistent recursive watch on `<root>` marks what changed; changes are coalesced
+ * and re-read (each re-read sets a record from ZooKeeper's current truth, so event order never matters).
+ * A full read runs at start and after every reconnect (a persistent watch misses what changed while
+ * disconnected). No polling: the only other timer fires when a delayed task becomes due.
  */
 import type { Logger, PersistentWatch, StateEvent, ZooKeeperClient } from "../client/index.js";
 import { Layout } from "../tasks/layout.js";
+import { SILENT } from "../tasks/logger.js";
 import { readTaskDetail } from "./detail.js";
 import { Dirty, classify } from "./dirty.js";
 import { MetaState } from "./meta.js";
@@ -29,13 +28,6 @@ import {
   readAssignment,
   readTaskEntry,
 } from "./zk-reads.js";
-
-const SILENT: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 export interface ZkSourceOptions {
   client: ZooKeeperClient;
