@@ -9,6 +9,7 @@ import { backoffDelay, decodeEnvelope, encodeEnvelope, encodeOutcome, type Envel
 import { StaleTokenError, TaskAbortError } from "./errors.js";
 import { idOfKey, isRawKey, type Layout } from "./layout.js";
 import type { RawHandler } from "./raw.js";
+import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
 import { errorText } from "./zk.js";
 
 export interface TaskContext<P = unknown> {
@@ -40,6 +41,15 @@ export interface ExecutionEnv {
   workerId: string;
   handlers: ReadonlyMap<string, AnyHandler>;
   raw: RawHandler | null;
+  hooks: ExecutionHooks;
+  /** Fault injection only (WorkerOptions.unsafeDisableFencing): commit without the token check. */
+  unsafeDisableFencing: boolean;
+}
+
+export interface ExecutionHooks {
+  started(e: StartedEvent): void;
+  committed(e: CommittedEvent): void;
+  rejected(e: RejectedEvent): void;
 }
 
 interface AssignInfo {
@@ -79,7 +89,8 @@ export class Execution {
     const info = parseInfo(a.data);
     // An assignment made by hand in zkCli carries no token: the version it finds is the one it runs under.
     this.token = info.token ?? t.stat.version;
-    if (t.stat.version !== this.token) {
+    if (t.stat.version !== this.token && !this.env.unsafeDisableFencing) {
+      this.reject("superseded");
       await this.dropAssignment();
       return { result: "stale" };
     }
@@ -93,6 +104,14 @@ export class Execution {
       return this.finish({ ok: false, error: "outcome unknown: an earlier execution started" }, env, true);
     if (this.delivery === "at-most-once" && !(await this.markStarted(a.data))) return { result: "stale" };
     this.watchCancel();
+    const attempt = env === null ? 1 : env.run.failures + 1;
+    this.env.hooks.started({
+      id: this.id,
+      key: this.key,
+      token: this.token,
+      attempt,
+      delivery: this.delivery,
+    });
     const timeout = env?.options.timeout ?? null;
     if (timeout !== null) this.timer = setTimeout(() => this.stop("timeout"), timeout);
     try {
@@ -158,17 +177,18 @@ export class Execution {
     final: boolean,
   ): Promise<{ result: ExecutionResult; value?: unknown; error?: string }> {
     const { client, layout, workerId } = this.env;
+    const fence = !this.env.unsafeDisableFencing;
     const taskPath = layout.task(this.key);
     const tx = client.transaction();
-    let result: ExecutionResult;
+    let result: "done" | "failed" | "retry";
+    let status: string | Buffer | null = null;
     const attempt = (env?.run.failures ?? 0) + 1;
     if (env === null && isRawKey(this.key)) {
-      const text = outcome.ok
+      status = outcome.ok
         ? typeof outcome.value === "string"
           ? outcome.value
           : "done"
         : `failed: ${outcome.error ?? ""}`;
-      tx.check(taskPath, this.token).create(layout.status(this.key), text);
       result = outcome.ok ? "done" : "failed";
     } else if (outcome.ok) {
       const o = {
@@ -178,7 +198,7 @@ export class Execution {
         worker: workerId,
         at: Date.now(),
       };
-      tx.check(taskPath, this.token).create(layout.status(this.key), encodeOutcome(o));
+      status = encodeOutcome(o);
       result = "done";
     } else if (!final && env !== null && attempt < env.options.attempts) {
       const failures = env.run.failures + 1;
@@ -189,28 +209,47 @@ export class Execution {
         error: outcome.error ?? "",
       };
       // Writing the run state with the token as expected version is itself the fence.
-      tx.setData(taskPath, encodeEnvelope({ ...env, run }), this.token);
+      tx.setData(taskPath, encodeEnvelope({ ...env, run }), fence ? this.token : -1);
       result = "retry";
     } else {
       const reason = outcome.error ?? "failed";
-      tx.check(taskPath, this.token).create(
-        layout.status(this.key),
-        encodeOutcome({ state: "failed", reason, attempt, worker: workerId, at: Date.now() }),
-      );
+      status = encodeOutcome({ state: "failed", reason, attempt, worker: workerId, at: Date.now() });
       result = "failed";
+    }
+    if (status !== null) {
+      if (fence) tx.check(taskPath, this.token);
+      tx.create(layout.status(this.key), status);
     }
     tx.delete(this.assignPath);
     try {
       await tx.commit();
     } catch (err) {
-      if (isStale(err))
+      if (!fence && status !== null && err instanceof NodeExistsError) {
+        await this.overwrite(status);
+      } else if (isStale(err)) {
+        this.reject(staleReason(err));
         return {
           result: "stale",
           error: new StaleTokenError(idOfKey(this.key), this.token, { cause: err }).message,
         };
-      throw err;
+      } else throw err;
     }
+    this.env.hooks.committed({ id: this.id, key: this.key, token: this.token, outcome: result });
     return { result, value: outcome.value, ...(outcome.error === undefined ? {} : { error: outcome.error }) };
+  }
+
+  /** The deliberately broken path of `unsafeDisableFencing`: replace whatever outcome is stored. */
+  private async overwrite(status: string | Buffer): Promise<void> {
+    await this.env.client.setData(this.env.layout.status(this.key), status);
+    await this.env.client.delete(this.assignPath).catch(() => undefined);
+  }
+
+  private get id(): string {
+    return idOfKey(this.key);
+  }
+
+  private reject(reason: RejectedEvent["reason"]): void {
+    this.env.hooks.rejected({ id: this.id, key: this.key, token: this.token, reason });
   }
 
   /** Gives the assignment back unrun (shutdown): the master requeues it. A started at-most-once task
@@ -247,7 +286,10 @@ export class Execution {
       this.started = true;
       return true;
     } catch (err) {
-      if (isStale(err)) return false;
+      if (isStale(err)) {
+        this.reject(staleReason(err));
+        return false;
+      }
       throw err;
     }
   }
@@ -286,6 +328,11 @@ export class Execution {
 
 function isStale(err: unknown): boolean {
   return err instanceof BadVersionError || err instanceof NodeExistsError || err instanceof NoNodeError;
+}
+
+function staleReason(err: unknown): RejectedEvent["reason"] {
+  if (err instanceof BadVersionError) return "bad-version";
+  return err instanceof NodeExistsError ? "exists" : "gone";
 }
 
 function parseRecord(data: Buffer | null): Record<string, unknown> {

@@ -39,6 +39,8 @@ export class TaskHandle {
     readonly key: string,
     /** False when a task with this id already existed (the submit was deduplicated). */
     readonly created: boolean,
+    /** Told every outcome this handle observes (the submitter's 'result' event). */
+    private readonly observe?: (outcome: TaskOutcome) => void,
   ) {
     this.path = layout.task(key);
     this.statusPath = layout.status(key);
@@ -99,12 +101,15 @@ export class TaskHandle {
         const w = watchPromise(both);
         const stat = await this.client.exists(this.statusPath, { watch: w.watch });
         if (stat !== null) {
+          let outcome: TaskOutcome;
           try {
-            return decodeOutcome((await this.client.getData(this.statusPath)).data);
+            outcome = decodeOutcome((await this.client.getData(this.statusPath)).data);
           } catch (err) {
             if (err instanceof NoNodeError) throw new TaskNotFoundError(this.id);
             throw err;
           }
+          this.observe?.(outcome);
+          return outcome;
         }
         if ((await this.client.exists(this.path)) === null) throw new TaskNotFoundError(this.id);
         await w.fired;

@@ -1,5 +1,21 @@
 /** `overseer/tasks`: the master–worker task system (submitter, worker, master) on the ZooKeeper protocol. */
-export { Submitter, DEFAULT_MAX_TASK_BYTES, type SubmitterOptions, type TaskSpec } from "./submitter.js";
+export {
+  Submitter,
+  DEFAULT_MAX_TASK_BYTES,
+  type SubmitterOptions,
+  type SubmitterEvents,
+  type TaskSpec,
+} from "./submitter.js";
+export type {
+  SubmittedEvent,
+  ResultEvent,
+  StartedEvent,
+  CommittedEvent,
+  RejectedEvent,
+  AssignedEvent,
+  ReassignedEvent,
+  TermEvent,
+} from "./history.js";
 export { type SubmitOptions } from "./submit-options.js";
 export { TaskHandle, type TaskState, type TaskStatus } from "./handle.js";
 export { Worker, type WorkerEvents, type WorkerStats } from "./worker.js";

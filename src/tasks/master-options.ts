@@ -25,6 +25,13 @@ export interface MasterOptions {
   /** Assignments per multi. Default 200. */
   batchSize?: number;
   logger?: Logger;
+  /**
+   * FOR FAULT-INJECTION TESTS ONLY — a deliberately broken master. Its writes (assignments, requeues,
+   * failures, retention) skip the epoch and candidate checks, so a deposed master that still runs can
+   * change shared state. Exists so a chaos checker can prove it detects the violation. Never set it in
+   * production. Default false.
+   */
+  unsafeDisableEpochFence?: boolean;
 }
 
 export interface ResolvedMasterOptions {
@@ -34,9 +41,18 @@ export interface ResolvedMasterOptions {
   retention: { maxAge: number; maxCount: number };
   batchSize: number;
   logger: Logger;
+  unsafeDisableEpochFence: boolean;
 }
 
-const KNOWN = new Set(["root", "id", "scheduler", "retention", "batchSize", "logger"]);
+const KNOWN = new Set([
+  "root",
+  "id",
+  "scheduler",
+  "retention",
+  "batchSize",
+  "logger",
+  "unsafeDisableEpochFence",
+]);
 
 function nonNegative(name: string, v: unknown): number {
   if (v === undefined) return Infinity;
@@ -59,6 +75,8 @@ export function parseMasterOptions(o: MasterOptions = {}): ResolvedMasterOptions
     throw new InvalidArgumentError("batchSize", `expected an integer in [1, 1000], got ${String(batchSize)}`);
   if (o.id !== undefined && (typeof o.id !== "string" || o.id === ""))
     throw new InvalidArgumentError("id", "expected a non-empty string");
+  if (o.unsafeDisableEpochFence !== undefined && typeof o.unsafeDisableEpochFence !== "boolean")
+    throw new InvalidArgumentError("unsafeDisableEpochFence", "expected a boolean");
   return {
     root: o.root,
     id: o.id ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
@@ -69,5 +87,6 @@ export function parseMasterOptions(o: MasterOptions = {}): ResolvedMasterOptions
     },
     batchSize,
     logger: o.logger ?? SILENT,
+    unsafeDisableEpochFence: o.unsafeDisableEpochFence ?? false,
   };
 }

@@ -16,17 +16,13 @@ import {
   recoverAssignment,
   removeFinished,
   type Pick,
+  type TermHooks,
   type WriteContext,
 } from "./master-writes.js";
 import { decodeWorkerInfo } from "./worker-options.js";
 import { mapLimit } from "./zk.js";
 
 const READ_WIDTH = 256;
-
-export interface TermHooks {
-  assigned(count: number): void;
-  recovered(worker: string, count: number): void;
-}
 
 export class MasterTerm {
   readonly state = new ClusterState();
@@ -55,7 +51,16 @@ export class MasterTerm {
     private readonly opts: ResolvedMasterOptions,
     private readonly hooks: TermHooks,
   ) {
-    this.ctx = { client, layout, election, term, state: this.state, refresh: this.refresh };
+    this.ctx = {
+      client,
+      layout,
+      election,
+      term,
+      state: this.state,
+      refresh: this.refresh,
+      hooks,
+      unsafe: opts.unsafeDisableEpochFence,
+    };
   }
 
   private get live(): boolean {
@@ -291,7 +296,6 @@ export class MasterTerm {
     let done = 0;
     for (let i = 0; i < picks.length; i += this.opts.batchSize)
       done += await commitAssignments(this.ctx, picks.slice(i, i + this.opts.batchSize));
-    if (done > 0) this.hooks.assigned(done);
     return done;
   }
 

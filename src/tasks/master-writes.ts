@@ -3,10 +3,11 @@
  * writes fail on the server. Task-level races (cancel, a worker's commit) are settled by the check of
  * the task node's version in the same multi.
  */
-import { CreateMode, NodeExistsError, type ZooKeeperClient } from "../client/index.js";
+import { CreateMode, NodeExistsError, type Transaction, type ZooKeeperClient } from "../client/index.js";
 import { FENCE_OPS, type LeaderElection, type LeadershipTerm } from "../recipes/index.js";
 import { decodeEnvelope, encodeEnvelope, encodeOutcome } from "./envelope.js";
-import { isRawKey, type Layout } from "./layout.js";
+import type { AssignedEvent, ReassignedEvent } from "./history.js";
+import { idOfKey, isRawKey, type Layout } from "./layout.js";
 import type { ClusterState, PendingTask } from "./master-state.js";
 
 export interface WriteContext {
@@ -17,6 +18,24 @@ export interface WriteContext {
   state: ClusterState;
   /** Keys whose node must be read again (their write lost a race). */
   refresh: Set<string>;
+  hooks: TermHooks;
+  /** Fault injection only (MasterOptions.unsafeDisableEpochFence): write without the epoch check. */
+  unsafe: boolean;
+}
+
+export interface TermHooks {
+  assigned(e: AssignedEvent): void;
+  reassigned(e: ReassignedEvent): void;
+  recovered(worker: string, count: number): void;
+}
+
+/**
+ * A transaction whose first FENCE_OPS ops fence it to the term. The unsafe variant (fault injection)
+ * keeps the op offsets with two checks of the root, which always pass.
+ */
+export function fencedTx(ctx: WriteContext): Transaction {
+  if (!ctx.unsafe) return ctx.election.fencedTransaction(ctx.term);
+  return ctx.client.transaction().check(ctx.layout.root, -1).check(ctx.layout.root, -1);
 }
 
 export interface Pick {
@@ -28,7 +47,7 @@ export interface Pick {
 export async function commitAssignments(ctx: WriteContext, picks: Pick[]): Promise<number> {
   let todo = picks;
   while (todo.length > 0) {
-    const tx = ctx.election.fencedTransaction(ctx.term);
+    const tx = fencedTx(ctx);
     const at = Date.now();
     for (const { task, worker } of todo) {
       const info = {
@@ -45,8 +64,18 @@ export async function commitAssignments(ctx: WriteContext, picks: Pick[]): Promi
     }
     try {
       await tx.commit();
-      for (const { task, worker } of todo) ctx.state.assign(task.key, worker);
-      return picks.length;
+      for (const { task, worker } of todo) {
+        ctx.state.assign(task.key, worker);
+        ctx.hooks.assigned({
+          id: idOfKey(task.key),
+          key: task.key,
+          worker,
+          token: task.version,
+          attempt: task.attempt,
+          epoch: ctx.term.epoch,
+        });
+      }
+      return todo.length;
     } catch (err) {
       const index = (err as { opIndex?: number }).opIndex;
       if (index === undefined || index < FENCE_OPS) throw err; // fenced out, or no answer: the term decides
@@ -76,9 +105,19 @@ export async function recoverAssignment(ctx: WriteContext, worker: string, key: 
   ctx.state.unassign(key);
   ctx.refresh.add(key);
   if (a?.type !== "getData") return;
-  const tx = ctx.election.fencedTransaction(ctx.term);
+  const token = tokenOf(a.data);
+  const event = (outcome: ReassignedEvent["outcome"]): ReassignedEvent => ({
+    id: idOfKey(key),
+    key,
+    worker,
+    token,
+    epoch: ctx.term.epoch,
+    outcome,
+  });
+  const tx = fencedTx(ctx);
   if (t?.type !== "getData" || s?.type === "getData") {
     await tx.delete(assignPath).commit();
+    ctx.hooks.reassigned(event("dropped"));
     return;
   }
   const env = isRawKey(key) ? null : decodeEnvelope(t.data);
@@ -99,20 +138,22 @@ export async function recoverAssignment(ctx: WriteContext, worker: string, key: 
     tx.setData(layout.task(key), data, t.stat.version);
   }
   await tx.delete(assignPath).commit();
+  ctx.hooks.reassigned(event(env?.options.delivery === "at-most-once" && started ? "failed" : "requeued"));
+}
+
+function tokenOf(data: Buffer | null): number {
+  const m = data === null ? null : /"token":(\d+)/.exec(data.toString("utf8"));
+  return m === null ? -1 : Number(m[1]);
 }
 
 /** Writes <root>/master (ephemeral: identity and epoch), replacing a deposed master's node. */
 export async function claimMasterNode(ctx: WriteContext, id: string): Promise<void> {
   const data = JSON.stringify({ id, epoch: ctx.term.epoch, pid: process.pid, since: Date.now() });
   try {
-    await ctx.election
-      .fencedTransaction(ctx.term)
-      .create(ctx.layout.master, data, { mode: CreateMode.EPHEMERAL })
-      .commit();
+    await fencedTx(ctx).create(ctx.layout.master, data, { mode: CreateMode.EPHEMERAL }).commit();
   } catch (err) {
     if (!(err instanceof NodeExistsError)) throw err;
-    await ctx.election
-      .fencedTransaction(ctx.term)
+    await fencedTx(ctx)
       .delete(ctx.layout.master)
       .create(ctx.layout.master, data, { mode: CreateMode.EPHEMERAL })
       .commit();
@@ -123,7 +164,7 @@ export async function claimMasterNode(ctx: WriteContext, id: string): Promise<vo
 export async function ensureFenced(ctx: WriteContext, path: string): Promise<void> {
   if ((await ctx.client.exists(path)) !== null) return;
   try {
-    await ctx.election.fencedTransaction(ctx.term).create(path, null).commit();
+    await fencedTx(ctx).create(path, null).commit();
   } catch (err) {
     if (!(err instanceof NodeExistsError)) throw err;
   }
@@ -137,16 +178,12 @@ export async function failTask(
   reason: string,
 ): Promise<void> {
   const outcome = encodeOutcome({ state: "failed", reason, attempt: 0, at: Date.now() });
-  await ctx.election
-    .fencedTransaction(ctx.term)
-    .check(ctx.layout.task(key), version)
-    .create(ctx.layout.status(key), outcome)
-    .commit();
+  await fencedTx(ctx).check(ctx.layout.task(key), version).create(ctx.layout.status(key), outcome).commit();
 }
 
 /** Removes finished tasks with their children (retention), one multi per batch. */
 export async function removeFinished(ctx: WriteContext, keys: readonly string[]): Promise<void> {
-  const tx = ctx.election.fencedTransaction(ctx.term);
+  const tx = fencedTx(ctx);
   for (const key of keys) {
     const children = await ctx.client.getChildren(ctx.layout.task(key)).catch(() => null);
     if (children === null) continue;

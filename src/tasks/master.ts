@@ -6,6 +6,7 @@
 import { InvalidArgumentError, type ZooKeeperClient } from "../client/index.js";
 import { LeaderElection, type LeadershipTerm } from "../recipes/index.js";
 import { TypedEvents } from "./events.js";
+import type { AssignedEvent, ReassignedEvent, TermEvent } from "./history.js";
 import { Layout } from "./layout.js";
 import { parseMasterOptions, type MasterOptions, type ResolvedMasterOptions } from "./master-options.js";
 import { MasterTerm } from "./master-term.js";
@@ -13,9 +14,14 @@ import { MasterTerm } from "./master-term.js";
 export interface MasterEvents {
   /** This candidate became the active master. */
   leader: [epoch: number];
+  /** A term began: the same moment as `leader`, as a history record. */
+  term: [e: TermEvent];
   /** Its term ended (it may become leader again later). */
   follower: [];
-  assigned: [count: number];
+  /** One task's assignment multi committed (one event per task). */
+  assigned: [e: AssignedEvent];
+  /** One assignment of a worker whose session ended was taken back. */
+  reassigned: [e: ReassignedEvent];
   /** The tasks of a worker whose session ended were taken back. */
   recovered: [worker: string, count: number];
   error: [err: Error];
@@ -77,6 +83,7 @@ export class Master extends TypedEvents<MasterEvents> {
         return; // closed, or the session is gone: no more terms for this election
       }
       this.emit("leader", term.epoch);
+      this.emit("term", { epoch: term.epoch, id: this.id });
       await this.runTerm(election, term);
       this.current = null;
       this.emit("follower");
@@ -86,7 +93,8 @@ export class Master extends TypedEvents<MasterEvents> {
   private async runTerm(election: LeaderElection, term: LeadershipTerm): Promise<void> {
     while (!term.signal.aborted && !this.stopped.signal.aborted) {
       const t = new MasterTerm(this.client, this.layout, election, term, this.opts, {
-        assigned: (n) => this.emit("assigned", n),
+        assigned: (e) => this.emit("assigned", e),
+        reassigned: (e) => this.emit("reassigned", e),
         recovered: (w, n) => this.emit("recovered", w, n),
       });
       this.current = t;

@@ -11,6 +11,8 @@ import {
   type ZooKeeperClient,
 } from "../client/index.js";
 import { encodeEnvelope, type Envelope } from "./envelope.js";
+import { TypedEvents } from "./events.js";
+import type { ResultEvent, SubmittedEvent } from "./history.js";
 import { PayloadTooLargeError } from "./errors.js";
 import { TaskHandle } from "./handle.js";
 import { Layout, bucketOf, keyOfId, checkTaskId } from "./layout.js";
@@ -38,33 +40,52 @@ export interface TaskSpec {
   options?: SubmitOptions;
 }
 
+export interface SubmitterEvents {
+  /** A task was written (or found there already: `created === false`), once per id per call. */
+  submitted: [e: SubmittedEvent];
+  /** A handle from this submitter observed the task's stored outcome (each time it is awaited). */
+  result: [e: ResultEvent];
+}
+
 interface Prepared {
   id: string;
   key: string;
   data: Buffer;
 }
 
-export class Submitter {
+export class Submitter extends TypedEvents<SubmitterEvents> {
   private readonly layout: Layout;
   private readonly maxBytes: number;
-  private readonly log: Logger;
+  private readonly logger: Logger;
   private readonly buckets = new Set<string>();
 
   constructor(
     private readonly client: ZooKeeperClient,
     opts: SubmitterOptions = {},
   ) {
+    super(opts.logger ?? SILENT);
     for (const k of Object.keys(opts))
       if (k !== "root" && k !== "maxTaskBytes" && k !== "logger")
         throw new InvalidArgumentError(k, "unknown option");
     this.layout = new Layout(opts.root);
     this.maxBytes = opts.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES;
-    this.log = opts.logger ?? SILENT;
+    this.logger = opts.logger ?? SILENT;
   }
 
   /** A handle to an existing task by id (nothing is read until you ask). */
   handle(id: string): TaskHandle {
-    return new TaskHandle(this.client, this.layout, checkTaskId(id), keyOfId(id), false);
+    return this.makeHandle(checkTaskId(id), keyOfId(id), false);
+  }
+
+  private makeHandle(id: string, key: string, created: boolean): TaskHandle {
+    return new TaskHandle(this.client, this.layout, id, key, created, (outcome) =>
+      this.emit("result", { id, key, outcome }),
+    );
+  }
+
+  private submitted(id: string, key: string, created: boolean): TaskHandle {
+    this.emit("submitted", { id, key, created });
+    return this.makeHandle(id, key, created);
   }
 
   async submit(type: string, payload?: unknown, options?: SubmitOptions): Promise<TaskHandle> {
@@ -76,13 +97,13 @@ export class Submitter {
         return true;
       } catch (err) {
         if (err instanceof NodeExistsError) {
-          if (attempt > 1) this.log.debug({ id: p.id }, "tasks: retried submit found its task");
+          if (attempt > 1) this.logger.debug({ id: p.id }, "tasks: retried submit found its task");
           return false;
         }
         throw err;
       }
     });
-    return new TaskHandle(this.client, this.layout, p.id, p.key, created);
+    return this.submitted(p.id, p.key, created);
   }
 
   /** Submits many tasks in few round trips; every spec is validated before anything is written. */
@@ -104,9 +125,7 @@ export class Submitter {
     await mapLimit([...new Set(prepared.map((p) => bucketOf(p.id)))], 16, (b) => this.ensureBucketName(b));
     const created = new Map<string, boolean>();
     for (const batch of batches(prepared)) await this.commitBatch(batch, created);
-    return prepared.map(
-      (p) => new TaskHandle(this.client, this.layout, p.id, p.key, created.get(p.id) ?? false),
-    );
+    return prepared.map((p) => this.submitted(p.id, p.key, created.get(p.id) ?? false));
   }
 
   private async commitBatch(batch: Prepared[], created: Map<string, boolean>): Promise<void> {

@@ -27,6 +27,13 @@ export interface WorkerOptions {
   /** How long close() waits for running handlers before aborting them (ms). Default 10 000. */
   shutdownTimeout?: number;
   logger?: Logger;
+  /**
+   * FOR FAULT-INJECTION TESTS ONLY — a deliberately broken worker. Commits outcomes without the
+   * fencing-token check (and overwrites an outcome already stored; runs an assignment whose token is
+   * no longer current), so a zombie execution's late result can replace a newer one's. Exists so a
+   * chaos checker can prove it detects the violation. Never set it in production. Default false.
+   */
+  unsafeDisableFencing?: boolean;
 }
 
 export interface ResolvedWorkerOptions {
@@ -38,6 +45,7 @@ export interface ResolvedWorkerOptions {
   rawShell: boolean;
   shutdownTimeout: number;
   logger: Logger;
+  unsafeDisableFencing: boolean;
 }
 
 const KNOWN = new Set([
@@ -49,6 +57,7 @@ const KNOWN = new Set([
   "rawShell",
   "shutdownTimeout",
   "logger",
+  "unsafeDisableFencing",
 ]);
 
 function positive(name: string, v: unknown, dflt: number, min: number): number {
@@ -65,6 +74,8 @@ export function parseWorkerOptions(o: WorkerOptions = {}): ResolvedWorkerOptions
     throw new InvalidArgumentError("raw", "expected a function");
   if (o.rawShell !== undefined && typeof o.rawShell !== "boolean")
     throw new InvalidArgumentError("rawShell", "expected a boolean");
+  if (o.unsafeDisableFencing !== undefined && typeof o.unsafeDisableFencing !== "boolean")
+    throw new InvalidArgumentError("unsafeDisableFencing", "expected a boolean");
   return {
     root: o.root,
     id:
@@ -77,6 +88,7 @@ export function parseWorkerOptions(o: WorkerOptions = {}): ResolvedWorkerOptions
     rawShell: o.rawShell ?? false,
     shutdownTimeout: positive("shutdownTimeout", o.shutdownTimeout, DEFAULT_SHUTDOWN_TIMEOUT, 0),
     logger: o.logger ?? SILENT,
+    unsafeDisableFencing: o.unsafeDisableFencing ?? false,
   };
 }
 

@@ -11,7 +11,8 @@ import {
   type ZooKeeperClient,
 } from "../client/index.js";
 import { TypedEvents } from "./events.js";
-import { Execution, type AnyHandler, type ExecutionResult } from "./execution.js";
+import { Execution, type AnyHandler, type ExecutionEnv, type ExecutionResult } from "./execution.js";
+import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
 import { idOfKey, keyOfAssignName, Layout } from "./layout.js";
 import { shellHandler } from "./raw.js";
 import { parseWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
@@ -22,6 +23,12 @@ export interface WorkerEvents {
   failed: [id: string, reason: string, willRetry: boolean];
   /** A result was refused because its token was no longer current (cancel, reassignment). */
   stale: [id: string, token: number];
+  /** A handler is about to run under this token. */
+  started: [e: StartedEvent];
+  /** An outcome (done, final failure, or retry state) was committed under its token. */
+  committed: [e: CommittedEvent];
+  /** A write of this execution was refused by the token check (the result is dropped). */
+  rejected: [e: RejectedEvent];
   /** The session ended: running handlers were aborted, the worker is closed. */
   lost: [];
   error: [err: Error];
@@ -40,6 +47,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
   private readonly opts: ResolvedWorkerOptions;
   private readonly layout: Layout;
   private readonly handlers: Map<string, AnyHandler>;
+  private readonly env: ExecutionEnv;
   private readonly running = new Map<string, Execution>();
   private readonly queued: string[] = [];
   private readonly known = new Set<string>();
@@ -64,6 +72,19 @@ export class Worker extends TypedEvents<WorkerEvents> {
     this.id = opts.id;
     this.layout = new Layout(opts.root);
     this.handlers = new Map(Object.entries(handlers));
+    this.env = {
+      client,
+      layout: this.layout,
+      workerId: this.id,
+      handlers: this.handlers,
+      raw: opts.raw ?? (opts.rawShell ? shellHandler : null),
+      hooks: {
+        started: (e) => this.emit("started", e),
+        committed: (e) => this.emit("committed", e),
+        rejected: (e) => this.emit("rejected", e),
+      },
+      unsafeDisableFencing: opts.unsafeDisableFencing,
+    };
   }
 
   get stats(): WorkerStats {
@@ -140,17 +161,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
   private pump(): void {
     while (this.queued.length > 0 && this.running.size < this.opts.concurrency) {
       const name = this.queued.shift() as string;
-      const ex = new Execution(
-        {
-          client: this.client,
-          layout: this.layout,
-          workerId: this.id,
-          handlers: this.handlers,
-          raw: this.opts.raw ?? (this.opts.rawShell ? shellHandler : null),
-        },
-        keyOfAssignName(name),
-        `${this.layout.assignDir(this.id)}/${name}`,
-      );
+      const ex = new Execution(this.env, keyOfAssignName(name), `${this.layout.assignDir(this.id)}/${name}`);
       this.running.set(name, ex);
       if (this.phase === "closing") ex.stop("shutdown");
       void this.execute(name, ex);
@@ -226,11 +237,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
     }
     const handBack = this.queued.splice(0);
     for (const name of handBack) {
-      const ex = new Execution(
-        { client: this.client, layout: this.layout, workerId: this.id, handlers: this.handlers, raw: null },
-        keyOfAssignName(name),
-        `${this.layout.assignDir(this.id)}/${name}`,
-      );
+      const ex = new Execution(this.env, keyOfAssignName(name), `${this.layout.assignDir(this.id)}/${name}`);
       ex.stop("shutdown");
       this.running.set(name, ex);
       void this.execute(name, ex);
