@@ -3,7 +3,14 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerDashboardCommand } from "./commands/dashboard.js";
+import { registerDemoCommand } from "./commands/demo.js";
+import { registerMasterCommand } from "./commands/master.js";
 import { registerServerCommand } from "./commands/server.js";
+import { registerStatusCommand } from "./commands/status.js";
+import { registerSubmitCommand } from "./commands/submit.js";
+import { registerTasksCommand } from "./commands/tasks.js";
+import { registerWorkerCommand } from "./commands/worker.js";
+import { registerWorkersCommand } from "./commands/workers.js";
 import { registerZkCommand } from "./commands/zk.js";
 import { describeError } from "./errors.js";
 
@@ -22,8 +29,15 @@ export function buildProgram(): Command {
     "\nExit codes: 0 ok, 1 the operation failed, 2 bad usage or configuration, 3 ZooKeeper unreachable.",
   );
   registerServerCommand(program);
+  registerMasterCommand(program);
+  registerWorkerCommand(program);
+  registerSubmitCommand(program);
+  registerStatusCommand(program);
+  registerTasksCommand(program);
+  registerWorkersCommand(program);
   registerZkCommand(program);
   registerDashboardCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 

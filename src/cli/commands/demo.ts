@@ -1,0 +1,475 @@
+/**
+ * `overseer demo` (what `npm start` runs): an embedded server in a temporary data dir, master candidates and
+ * workers as separate processes, a batch of tasks; midway the active master and one worker are SIGKILLed.
+ * It ends with a summary and exits 0 only if every task completed with exactly one committed result.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Option, type Command } from "commander";
+import { ZooKeeperClient } from "../../client/index.js";
+import { startServer, type RunningServer } from "../../server/index.js";
+import { Layout, Submitter, type TaskSpec } from "../../tasks/index.js";
+import { ensurePath } from "../../tasks/zk.js";
+import { CliError, ExitCode, positiveInt } from "../connection.js";
+import { spawnChild, type Child } from "../demo/children.js";
+import { bar, progressLine } from "../demo/progress.js";
+import { verify, type Verdict } from "../demo/verify.js";
+import { printJson } from "../output.js";
+import { readAllTasks, readAssignments, readMaster } from "./status.js";
+
+interface DemoFlags {
+  tasks: number;
+  masters: number;
+  workers: number;
+  concurrency: number;
+  workMs: number;
+  killAt: number;
+  kill: boolean;
+  sessionTimeout: number;
+  timeout: number;
+  port: number;
+  keep?: boolean;
+  json?: boolean;
+}
+
+export interface DemoSummary extends Omit<Verdict, "notCompleted" | "unexplained"> {
+  ok: boolean;
+  notCompleted: string[];
+  unexplained: string[];
+  masters: number;
+  workers: number;
+  killed: { master: string | null; worker: string | null; atCompleted: number } | null;
+  failoverMs: number | null;
+  reassignMs: number | null;
+  staleRejected: number;
+  sessionTimeoutMs: number;
+  runMs: number;
+  throughput: number;
+  totalMs: number;
+}
+
+const HANDLER_TYPE = "demo.square";
+const SUBMIT_CHUNK = 200;
+
+function handlersModule(): string {
+  // From source (tsx) this file is .ts and so is the module; from dist both are .js.
+  const here = fileURLToPath(import.meta.url);
+  return join(dirname(here), "..", "demo", here.endsWith(".ts") ? "handlers.ts" : "handlers.js");
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+class Demo {
+  private readonly dir = mkdtempSync(join(tmpdir(), "overseer-demo-"));
+  private readonly log = join(this.dir, "executions.log");
+  private readonly children: Child[] = [];
+  private readonly progress = progressLine();
+  private server: RunningServer | null = null;
+  private client: ZooKeeperClient | null = null;
+  private readonly layout = new Layout("/");
+  private readonly done = new Set<string>();
+  private submitted = 0;
+  private readonly masters: Child[] = [];
+  private readonly workers: Child[] = [];
+  private killed: DemoSummary["killed"] = null;
+  private failoverMs: number | null = null;
+  private reassignMs: number | null = null;
+  private onDone: (() => void) | null = null;
+
+  constructor(private readonly o: DemoFlags) {}
+
+  private say(text: string): void {
+    if (this.o.json) return;
+    this.progress.update("", true);
+    process.stderr.write(process.stderr.isTTY ? "\r\x1b[2K" : "");
+    console.log(text);
+  }
+
+  private role(name: string, args: string[]): Child {
+    const c = spawnChild(
+      name,
+      [
+        ...args,
+        "--connect",
+        this.connect,
+        "--session-timeout",
+        String(this.o.sessionTimeout),
+        "--id",
+        name,
+        "--json",
+      ],
+      { OVERSEER_DEMO_LOG: this.log },
+    );
+    this.children.push(c);
+    return c;
+  }
+
+  private get connect(): string {
+    if (this.server === null) throw new Error("server not started");
+    return this.server.connectString;
+  }
+
+  async run(): Promise<DemoSummary> {
+    const t0 = Date.now();
+    const o = this.o;
+    this.server = await startServer({ port: o.port, dataDir: join(this.dir, "data"), tickTime: 200 });
+    this.say(
+      `overseer demo: embedded server on ${this.connect} (data in ${this.dir}); ` +
+        `${o.masters} master candidates and ${o.workers} workers as separate processes; ${o.tasks} tasks`,
+    );
+    for (let i = 1; i <= o.masters; i++) this.masters.push(this.role(`demo-m${i}`, ["master"]));
+    for (let i = 1; i <= o.workers; i++)
+      this.workers.push(
+        this.role(`demo-w${i}`, [
+          "worker",
+          "--handlers",
+          handlersModule(),
+          "--concurrency",
+          String(o.concurrency),
+        ]),
+      );
+    await Promise.all(
+      this.children.map((c) => c.waitFor((l) => l["event"] === "ready", "its ready line", 30_000)),
+    );
+    const leader = await Promise.any(
+      this.masters.map((m) => m.waitFor((l) => l["event"] === "leader", "leadership", 30_000)),
+    );
+    this.say(
+      `${String(leader["id"])} is the active master (epoch ${String(leader["epoch"])}); the other candidates wait as backups`,
+    );
+
+    const client = new ZooKeeperClient({ connectString: this.connect, sessionTimeout: 10_000 });
+    this.client = client;
+    await client.connect();
+    await ensurePath(client, this.layout.tasks);
+    const watch = await client.addWatch(this.layout.tasks, { recursive: true });
+    void (async () => {
+      try {
+        for await (const ev of watch) {
+          if (ev.type !== "NodeCreated" || !ev.path.endsWith("/status")) continue;
+          this.done.add(ev.path);
+          this.onDone?.();
+        }
+      } catch {
+        // the session ended: the final full read below decides
+      }
+    })();
+
+    const runStart = Date.now();
+    const ticker = setInterval(() => this.tick(), 100);
+    const lastLine = { at: 0 };
+    const plain = setInterval(() => {
+      if (process.stderr.isTTY || o.json || Date.now() - lastLine.at < 2000) return;
+      lastLine.at = Date.now();
+      process.stderr.write(`${this.statusText()}\n`);
+    }, 500);
+    let deadlineHit = false;
+    try {
+      const submitting = this.submit(new Submitter(client));
+      await this.watchProgress(runStart);
+      await submitting;
+    } catch (err) {
+      if (!(err instanceof DeadlineError)) throw err;
+      deadlineHit = true;
+    } finally {
+      clearInterval(ticker);
+      clearInterval(plain);
+    }
+    const runMs = Date.now() - runStart;
+    this.progress.done(this.statusText());
+    if (deadlineHit) this.say(`deadline: not every task completed within ${o.timeout} ms`);
+
+    const rows = await readAllTasks(client, this.layout);
+    const v = verify(rows, o.tasks, this.log);
+    const staleRejected = this.workers.reduce(
+      (n, w) => n + w.lines.filter((l) => l["event"] === "stale").length,
+      0,
+    );
+    await watch.close();
+    return {
+      ...v,
+      ok: v.ok && !deadlineHit,
+      notCompleted: v.notCompleted.slice(0, 20),
+      unexplained: v.unexplained.slice(0, 20),
+      masters: o.masters,
+      workers: o.workers,
+      killed: this.killed,
+      failoverMs: this.failoverMs,
+      reassignMs: this.reassignMs,
+      staleRejected,
+      sessionTimeoutMs: o.sessionTimeout,
+      runMs,
+      throughput: Math.round((v.completed / runMs) * 1000),
+      totalMs: Date.now() - t0,
+    };
+  }
+
+  private statusText(): string {
+    const n = this.o.tasks;
+    const alive = (cs: Child[]): number => cs.filter((c) => c.alive).length;
+    return (
+      `${bar(this.done.size, n)} ${this.done.size}/${n} done · submitted ${this.submitted} · ` +
+      `masters ${alive(this.masters)}/${this.o.masters} · workers ${alive(this.workers)}/${this.o.workers}`
+    );
+  }
+
+  private tick(): void {
+    if (!this.o.json) this.progress.update(this.statusText());
+  }
+
+  private async submit(submitter: Submitter): Promise<void> {
+    const specs: TaskSpec[] = Array.from({ length: this.o.tasks }, (_, i) => ({
+      type: HANDLER_TYPE,
+      payload: { n: i, ms: Math.round(this.o.workMs * (0.5 + ((i * 7919) % 100) / 100)) },
+      options: { id: `demo-${String(i).padStart(5, "0")}` },
+    }));
+    for (let i = 0; i < specs.length; i += SUBMIT_CHUNK) {
+      await submitter.submitMany(specs.slice(i, i + SUBMIT_CHUNK));
+      this.submitted = Math.min(specs.length, i + SUBMIT_CHUNK);
+    }
+  }
+
+  private async watchProgress(runStart: number): Promise<void> {
+    const o = this.o;
+    const deadline = runStart + o.timeout;
+    while (this.done.size < o.tasks) {
+      if (Date.now() > deadline) throw new DeadlineError();
+      if (o.kill && this.killed === null && this.done.size >= o.tasks * o.killAt) await this.killSome();
+      await new Promise<void>((resolve) => {
+        this.onDone = resolve;
+        setTimeout(resolve, 200);
+      });
+      this.onDone = null;
+    }
+  }
+
+  /** SIGKILLs the active master and the busiest worker, then times the takeover and the reassignment. */
+  private async killSome(): Promise<void> {
+    const client = this.client as ZooKeeperClient;
+    const master = await readMaster(client, this.layout);
+    const victimMaster = this.masters.find((m) => m.proc.pid === master?.pid && m.alive);
+    const load = await readAssignments(client, this.layout);
+    const victimWorker = [...this.workers]
+      .filter((w) => w.alive)
+      .sort((a, b) => (load.get(b.name)?.length ?? 0) - (load.get(a.name)?.length ?? 0))[0];
+    const at = this.done.size;
+    const t0 = Date.now();
+    victimMaster?.proc.kill("SIGKILL");
+    victimWorker?.proc.kill("SIGKILL");
+    this.killed = { master: victimMaster?.name ?? null, worker: victimWorker?.name ?? null, atCompleted: at };
+    this.say(
+      `SIGKILL → active master ${victimMaster?.name ?? "(none found)"} and worker ${victimWorker?.name ?? "(none)"} ` +
+        `(${load.get(victimWorker?.name ?? "")?.length ?? 0} tasks assigned to it), at ${at}/${this.o.tasks} done`,
+    );
+    void this.timeFailover(t0, master?.epoch ?? null, victimWorker?.name ?? null);
+  }
+
+  private async timeFailover(t0: number, oldEpoch: number | null, worker: string | null): Promise<void> {
+    const client = this.client as ZooKeeperClient;
+    for (;;) {
+      const m = await readMaster(client, this.layout).catch(() => null);
+      if (m !== null && m.epoch !== null && (oldEpoch === null || m.epoch > oldEpoch)) {
+        this.failoverMs = Date.now() - t0;
+        this.say(
+          `backup ${m.id} took over in ${this.failoverMs} ms (epoch ${m.epoch}), rebuilt from ZooKeeper alone`,
+        );
+        break;
+      }
+      if (Date.now() - t0 > 60_000) return;
+      await sleep(20);
+    }
+    if (worker === null) return;
+    const line = await Promise.any(
+      this.masters.map((m) =>
+        m.waitFor((l) => l["event"] === "recovered" && l["worker"] === worker, "recovery", 30_000),
+      ),
+    ).catch(() => null);
+    if (line !== null && typeof line["at"] === "number") {
+      this.reassignMs = line["at"] - t0;
+      this.say(
+        `${String(line["count"])} task(s) of ${worker} taken back and reassigned ${this.reassignMs} ms after the kill`,
+      );
+    }
+  }
+
+  /** Leaves the cluster running with a dashboard until SIGINT/SIGTERM. */
+  async keep(hasDashboard: boolean): Promise<void> {
+    // Replace the killed processes so the cluster is whole again.
+    const args = (c: Child): string[] =>
+      c.name.startsWith("demo-m")
+        ? ["master"]
+        : ["worker", "--handlers", handlersModule(), "--concurrency", String(this.o.concurrency)];
+    for (const list of [this.masters, this.workers])
+      list.forEach((c, i) => {
+        if (!c.alive) list[i] = this.role(c.name, args(c));
+      });
+    let url: string | null = null;
+    if (hasDashboard) {
+      const dash = spawnChild("dashboard", ["dashboard", "--connect", this.connect, "--port", "0"]);
+      this.children.push(dash);
+      const l = await dash.waitFor(
+        (x) => typeof x["line"] === "string" && /https?:\/\//.test(x["line"]),
+        "its URL",
+      );
+      url = /(https?:\/\/\S+)/.exec(String(l["line"]))?.[1] ?? null;
+    }
+    console.log(
+      [
+        "",
+        "The cluster keeps running (Ctrl-C stops it and removes its data):",
+        `  connect:   ${this.connect}        e.g.  OVERSEER_CONNECT=${this.connect} overseer status`,
+        ...(url === null ? [] : [`  dashboard: ${url}`]),
+        `  submit:    overseer submit ${HANDLER_TYPE} '{"n":7,"ms":10}' --wait --connect ${this.connect}`,
+      ].join("\n"),
+    );
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.children.map(async (c) => {
+        const t = setTimeout(() => c.proc.kill("SIGKILL"), 5000);
+        await c.kill("SIGTERM");
+        clearTimeout(t);
+      }),
+    );
+    await this.client?.close();
+    await this.server?.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+class DeadlineError extends Error {}
+
+export function formatSummary(s: DemoSummary): string {
+  const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const rows: [string, string][] = [
+    ["completed", `${s.completed} / ${s.tasks} tasks`],
+    ["reassigned", `${s.reassigned} task(s) taken back from the killed worker and run elsewhere`],
+    [
+      "executions",
+      `${s.executions} observed by handlers: ${s.duplicateExecutions} duplicate execution(s) of ${s.duplicateTasks} task(s)`,
+    ],
+    [
+      "committed results",
+      `${s.committedResults} — one per task${s.unexplained.length === 0 ? ", each from an observed execution" : `; ${s.unexplained.length} unexplained!`}`,
+    ],
+    ["stale rejected", `${s.staleRejected} late result(s) refused by the fencing token`],
+    [
+      "master failover",
+      s.failoverMs === null
+        ? "not measured"
+        : `${s.failoverMs} ms from SIGKILL to the backup leading (session timeout ${s.sessionTimeoutMs} ms)`,
+    ],
+    [
+      "worker loss",
+      s.reassignMs === null ? "not measured" : `its tasks reassigned ${s.reassignMs} ms after SIGKILL`,
+    ],
+    [
+      "throughput",
+      `${s.throughput} tasks/s (${s.completed} tasks in ${sec(s.runMs)}, first submit to last result)`,
+    ],
+    ["total", sec(s.totalMs)],
+  ];
+  const lines = ["", "summary", ...rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`), ""];
+  if (s.ok) lines.push("PASS: every task completed with exactly one committed result");
+  else {
+    lines.push("FAIL: not every task completed with exactly one committed result");
+    if (s.notCompleted.length > 0)
+      lines.push(`  not completed (first ${s.notCompleted.length}): ${s.notCompleted.join(", ")}`);
+    if (s.unexplained.length > 0) lines.push(`  unexplained results: ${s.unexplained.join(", ")}`);
+  }
+  return lines.join("\n");
+}
+
+function fraction(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new CliError(`--kill-at must be between 0 and 1, got "${v}"`, ExitCode.usage);
+  return n;
+}
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command("demo")
+    .description(
+      "run a demo cluster (what `npm start` runs): embedded server, 2 masters and 3 workers as processes, " +
+        "2,000 tasks; kills the active master and a worker midway; exits 0 only if every task completed once",
+    )
+    .addOption(
+      new Option("--tasks <n>", "tasks to submit").default(2000).argParser((v) => positiveInt("--tasks", v)),
+    )
+    .addOption(
+      new Option("--masters <n>", "master candidates")
+        .default(2)
+        .argParser((v) => positiveInt("--masters", v)),
+    )
+    .addOption(
+      new Option("--workers <n>", "workers").default(3).argParser((v) => positiveInt("--workers", v)),
+    )
+    .addOption(
+      new Option("--concurrency <n>", "tasks per worker at once")
+        .default(16)
+        .argParser((v) => positiveInt("--concurrency", v)),
+    )
+    .addOption(
+      new Option("--work-ms <ms>", "average simulated work per task")
+        .default(20)
+        .argParser((v) => positiveInt("--work-ms", v)),
+    )
+    .addOption(
+      new Option("--kill-at <fraction>", "kill when this fraction is done").default(0.4).argParser(fraction),
+    )
+    .option("--no-kill", "do not kill anything")
+    .addOption(
+      new Option("--session-timeout <ms>", "session timeout of masters and workers (crash detection time)")
+        .default(2000)
+        .argParser((v) => positiveInt("--session-timeout", v)),
+    )
+    .addOption(
+      new Option("--timeout <ms>", "fail if the tasks are not all done this long after the first submit")
+        .default(50_000)
+        .argParser((v) => positiveInt("--timeout", v)),
+    )
+    .addOption(
+      new Option("--port <port>", "the embedded server's port (0 = a free one)").default(0).argParser((v) => {
+        if (!/^\d+$/.test(v) || Number(v) > 65535)
+          throw new CliError(`--port must be 0–65535, got "${v}"`, ExitCode.usage);
+        return Number(v);
+      }),
+    )
+    .option("--keep", "leave the cluster running afterwards (with `overseer dashboard`), until Ctrl-C")
+    .option("--json", "print the summary as JSON")
+    .action(async (flags: DemoFlags) => {
+      if (flags.workers < 2 && flags.kill)
+        throw new CliError(
+          "--workers must be at least 2 when a worker is killed (or pass --no-kill)",
+          ExitCode.usage,
+        );
+      if (flags.masters < 2 && flags.kill)
+        throw new CliError(
+          "--masters must be at least 2 when the master is killed (or pass --no-kill)",
+          ExitCode.usage,
+        );
+      const demo = new Demo(flags);
+      const stop = (): void => {
+        void demo.close().finally(() => process.exit(130));
+      };
+      if (!flags.keep) process.once("SIGINT", stop);
+      let summary: DemoSummary;
+      try {
+        summary = await demo.run();
+        if (flags.json) printJson(summary);
+        else console.log(formatSummary(summary));
+        if (flags.keep) await demo.keep(program.commands.some((c) => c.name() === "dashboard"));
+      } finally {
+        process.off("SIGINT", stop);
+        await demo.close();
+      }
+      process.exitCode = summary.ok ? ExitCode.ok : ExitCode.failed;
+    });
+}

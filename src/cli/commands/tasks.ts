@@ -1,0 +1,202 @@
+/** `overseer tasks list|show|cancel|retry`: look at and act on tasks, through the task system's own API. */
+import { Option, type Command } from "commander";
+import type { ZooKeeperClient } from "../../client/index.js";
+import { Submitter, TaskNotFoundError, type SubmitOptions } from "../../tasks/index.js";
+import type { StoredOptions } from "../../tasks/envelope.js";
+import { keyOfId, type Layout } from "../../tasks/layout.js";
+import {
+  addConnectionOptions,
+  CliError,
+  ExitCode,
+  positiveInt,
+  withClient,
+  type ConnectionFlags,
+} from "../connection.js";
+import { printJson } from "../output.js";
+import {
+  assignedByTask,
+  layoutOf,
+  readAllTasks,
+  readAssignments,
+  readTask,
+  TASK_STATES,
+  type TaskRow,
+  type TaskState,
+} from "./status.js";
+
+interface ListFlags extends ConnectionFlags {
+  state?: string;
+  type?: string;
+  limit: number;
+}
+
+/** A raw seed task is named `task-<10 digits>`; anything else is a structured task id. */
+export function keyOf(id: string): string {
+  if (/^task-\d{10}$/.test(id)) return id;
+  try {
+    return keyOfId(id);
+  } catch {
+    throw new CliError(`"${id}" is not a task id (1–128 characters of [A-Za-z0-9_.:-])`, ExitCode.usage);
+  }
+}
+
+async function findTask(client: ZooKeeperClient, layout: Layout, id: string): Promise<TaskRow> {
+  const key = keyOf(id);
+  const row = await readTask(client, layout, key, assignedByTask(await readAssignments(client, layout)));
+  if (row === null)
+    throw new CliError(
+      `no task ${id} under ${layout.tasks} (wrong --root? \`overseer tasks list\` shows what there is)`,
+      ExitCode.failed,
+    );
+  return row;
+}
+
+function line(r: TaskRow): string {
+  const who = r.worker === null ? "" : `  ${r.worker}`;
+  const why = r.outcome?.state === "failed" ? `  ${r.outcome.reason}` : "";
+  return `${r.id}  ${r.type ?? "(raw)"}  ${r.state}  attempt ${r.attempt}${who}${why}`;
+}
+
+function optionsOf(o: StoredOptions): SubmitOptions {
+  return {
+    priority: o.priority,
+    attempts: o.attempts,
+    labels: o.labels,
+    delivery: o.delivery,
+    ...(o.backoff === null ? {} : { backoff: o.backoff }),
+    ...(o.timeout === null ? {} : { timeout: o.timeout }),
+  };
+}
+
+/** Resubmits a finished task's type, payload and options under a fresh id `<id>.retry-<n>`. */
+async function retryTask(
+  client: ZooKeeperClient,
+  layout: Layout,
+  row: TaskRow,
+  root: string,
+): Promise<string> {
+  if (row.envelope === null)
+    throw new CliError(
+      `${row.id} is a raw seed task; resubmit it with \`overseer zk create -s\``,
+      ExitCode.usage,
+    );
+  if (row.state !== "failed" && row.state !== "cancelled")
+    throw new CliError(
+      `${row.id} is ${row.state}; only failed or cancelled tasks can be retried`,
+      ExitCode.failed,
+    );
+  const submitter = new Submitter(client, { root });
+  const base = row.id.replace(/\.retry-\d+$/, "").slice(0, 110);
+  for (let n = 1; n < 1000; n++) {
+    const id = `${base}.retry-${n}`;
+    const h = await submitter.submit(row.envelope.type, row.envelope.payload, {
+      ...optionsOf(row.envelope.options),
+      id,
+    });
+    if (h.created) return id;
+  }
+  throw new CliError(`${row.id} has been retried 999 times already`, ExitCode.failed);
+}
+
+export function registerTasksCommand(program: Command): void {
+  const tasks = program.command("tasks").description("list, show, cancel and retry tasks");
+
+  addConnectionOptions(
+    tasks.command("list").description("list tasks (oldest first), optionally by state or type"),
+  )
+    .addOption(new Option("--state <state>", "only tasks in this state").choices(TASK_STATES))
+    .option("--type <type>", "only tasks of this type")
+    .addOption(
+      new Option("--limit <n>", "print at most n tasks")
+        .default(100)
+        .argParser((v) => positiveInt("--limit", v)),
+    )
+    .action(async (flags: ListFlags) => {
+      const layout = layoutOf(flags);
+      const all = await withClient(flags, (c) => readAllTasks(c, layout));
+      const rows = all
+        .filter((r) => flags.state === undefined || r.state === (flags.state as TaskState))
+        .filter((r) => flags.type === undefined || r.type === flags.type)
+        .sort((a, b) => (a.submittedAt ?? 0) - (b.submittedAt ?? 0) || (a.key < b.key ? -1 : 1));
+      const shown = rows.slice(0, flags.limit);
+      if (flags.json) {
+        printJson({
+          total: rows.length,
+          tasks: shown.map((r) => ({
+            id: r.id,
+            type: r.type,
+            state: r.state,
+            attempt: r.attempt,
+            worker: r.worker,
+            requeues: r.requeues,
+            priority: r.priority,
+          })),
+        });
+        return;
+      }
+      for (const r of shown) console.log(line(r));
+      if (rows.length > shown.length)
+        console.log(`… ${rows.length - shown.length} more (--limit ${rows.length})`);
+      if (rows.length === 0) console.log("no tasks");
+    });
+
+  addConnectionOptions(
+    tasks.command("show <id>").description("a task's type, payload, options, state and outcome"),
+  ).action(async (id: string, flags: ConnectionFlags) => {
+    const layout = layoutOf(flags);
+    const row = await withClient(flags, (c) => findTask(c, layout, id));
+    const view = {
+      id: row.id,
+      path: layout.task(row.key),
+      state: row.state,
+      type: row.type,
+      payload: row.envelope?.payload ?? row.raw,
+      options: row.envelope?.options ?? null,
+      attempt: row.attempt,
+      requeues: row.requeues,
+      worker: row.worker,
+      submittedAt: row.submittedAt,
+      outcome: row.outcome,
+    };
+    if (flags.json) printJson(view);
+    else
+      for (const [k, v] of Object.entries(view))
+        console.log(`${`${k}:`.padEnd(13)}${typeof v === "string" ? v : JSON.stringify(v)}`);
+  });
+
+  addConnectionOptions(tasks.command("cancel <id>").description("cancel a waiting or running task")).action(
+    async (id: string, flags: ConnectionFlags) => {
+      const layout = layoutOf(flags);
+      const key = keyOf(id);
+      if (!key.includes("/"))
+        throw new CliError(`${id} is a raw seed task; raw tasks cannot be cancelled`, ExitCode.usage);
+      const cancelled = await withClient(flags, async (c) => {
+        try {
+          return await new Submitter(c, { root: layout.root }).handle(id).cancel();
+        } catch (err) {
+          if (err instanceof TaskNotFoundError)
+            throw new CliError(`no task ${id} under ${layout.tasks} (wrong --root?)`, ExitCode.failed);
+          throw err;
+        }
+      });
+      if (flags.json) printJson({ id, cancelled });
+      else console.log(cancelled ? `cancelled ${id}` : `${id} had already finished; nothing to cancel`);
+      if (!cancelled) process.exitCode = ExitCode.failed;
+    },
+  );
+
+  addConnectionOptions(
+    tasks
+      .command("retry <id>")
+      .description(
+        "run a failed or cancelled task again: resubmits it as <id>.retry-<n> (prints the new id)",
+      ),
+  ).action(async (id: string, flags: ConnectionFlags) => {
+    const layout = layoutOf(flags);
+    const newId = await withClient(flags, async (c) =>
+      retryTask(c, layout, await findTask(c, layout, id), layout.root),
+    );
+    if (flags.json) printJson({ id, retry: newId });
+    else console.log(newId);
+  });
+}

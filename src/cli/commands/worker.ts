@@ -1,0 +1,152 @@
+/** `overseer worker --handlers <module>`: runs tasks with the handlers an ESM module exports. */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Option, type Command } from "commander";
+import { InvalidArgumentError } from "../../client/index.js";
+import { Worker, type AnyHandler, type RawHandler } from "../../tasks/index.js";
+import { CliError, ExitCode, positiveInt } from "../connection.js";
+import { createLogger } from "../logger.js";
+import { addRoleOptions, connectRole, eventPrinter, runUntilSignal, type RoleFlags } from "./master.js";
+
+interface WorkerFlags extends RoleFlags {
+  handlers: string;
+  concurrency: number;
+  labels?: string;
+  shell?: boolean;
+  shutdownTimeout?: number;
+}
+
+export interface LoadedHandlers {
+  handlers: Record<string, AnyHandler>;
+  raw?: RawHandler;
+}
+
+const SHAPE =
+  "expected `export const handlers = { <type>: async (ctx) => result }` (or the same object as the default export)";
+
+function kind(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
+}
+
+/** Imports the handler module; every problem names the file and what is missing. */
+export async function loadHandlers(file: string): Promise<LoadedHandlers> {
+  const path = resolve(file);
+  if (!existsSync(path))
+    throw new CliError(`--handlers ${file}: no such file (resolved to ${path})`, ExitCode.usage);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new CliError(
+      `--handlers ${file}: cannot import it as an ES module: ${err instanceof Error ? err.message : String(err)}`,
+      ExitCode.usage,
+    );
+  }
+  const table = mod["handlers"] ?? mod["default"];
+  if (table === undefined)
+    throw new CliError(
+      `--handlers ${file}: missing export \`handlers\` (and no default export); ${SHAPE}`,
+      ExitCode.usage,
+    );
+  if (typeof table !== "object" || table === null || Array.isArray(table))
+    throw new CliError(`--handlers ${file}: \`handlers\` is ${kind(table)}; ${SHAPE}`, ExitCode.usage);
+  const handlers: Record<string, AnyHandler> = {};
+  for (const [type, h] of Object.entries(table)) {
+    if (typeof h !== "function")
+      throw new CliError(
+        `--handlers ${file}: handlers.${type} is ${kind(h)}, expected a function`,
+        ExitCode.usage,
+      );
+    handlers[type] = h as AnyHandler;
+  }
+  const raw = mod["raw"];
+  if (raw !== undefined && typeof raw !== "function")
+    throw new CliError(
+      `--handlers ${file}: \`raw\` is ${kind(raw)}, expected a function (ctx) => "done"`,
+      ExitCode.usage,
+    );
+  if (Object.keys(handlers).length === 0 && raw === undefined)
+    throw new CliError(`--handlers ${file}: \`handlers\` has no entries; ${SHAPE}`, ExitCode.usage);
+  return raw === undefined ? { handlers } : { handlers, raw: raw as RawHandler };
+}
+
+export function registerWorkerCommand(program: Command): void {
+  const cmd = program
+    .command("worker")
+    .description("run a worker: joins /workers and runs the tasks the master assigns with your handlers")
+    .requiredOption(
+      "--handlers <module>",
+      "ES module exporting `handlers = { <type>: async (ctx) => result }` (and optionally `raw` for seed tasks)",
+    )
+    .addOption(
+      new Option("-c, --concurrency <n>", "tasks run at once (the capacity the master sees)")
+        .default(4)
+        .argParser((v) => positiveInt("--concurrency", v)),
+    )
+    .option("--labels <a,b>", "labels tasks can require (comma-separated)")
+    .option("--shell", 'run raw seed tasks (`create -s /tasks/task- "cmd"`) as shell commands with sh -c')
+    .addOption(
+      new Option("--shutdown-timeout <ms>", "on SIGINT/SIGTERM, wait this long for running tasks").argParser(
+        (v) => positiveInt("--shutdown-timeout", v),
+      ),
+    );
+  addRoleOptions(cmd).action(async (flags: WorkerFlags) => {
+    const loaded = await loadHandlers(flags.handlers);
+    if (loaded.raw !== undefined && flags.shell)
+      throw new CliError(
+        `--shell conflicts with the \`raw\` handler exported by ${flags.handlers}: use one of them`,
+        ExitCode.usage,
+      );
+    const log = createLogger("worker");
+    const say = eventPrinter(flags.json);
+    const labels = flags.labels === undefined ? [] : flags.labels.split(",").filter((l) => l !== "");
+    const client = await connectRole(flags);
+    let worker: Worker;
+    try {
+      worker = new Worker(client, loaded.handlers, {
+        root: flags.root ?? "/",
+        concurrency: flags.concurrency,
+        labels,
+        rawShell: flags.shell === true,
+        logger: log,
+        ...(loaded.raw === undefined ? {} : { raw: loaded.raw }),
+        ...(flags.id === undefined ? {} : { id: flags.id }),
+        ...(flags.shutdownTimeout === undefined ? {} : { shutdownTimeout: flags.shutdownTimeout }),
+      });
+    } catch (err) {
+      await client.close();
+      if (err instanceof InvalidArgumentError) throw new CliError(`worker: ${err.message}`, ExitCode.usage);
+      throw err;
+    }
+    worker.on("completed", (id) => say(`completed ${id}`, { event: "completed", task: id }));
+    worker.on("failed", (id, reason, willRetry) =>
+      say(`failed ${id}: ${reason}${willRetry ? " (will retry)" : ""}`, {
+        event: "failed",
+        task: id,
+        reason,
+        willRetry,
+      }),
+    );
+    worker.on("stale", (id, token) =>
+      say(`stale result of ${id} (token ${token}) rejected`, { event: "stale", task: id, token }),
+    );
+    worker.on("error", (err) => log.warn({ err }, "worker error"));
+    await worker.start();
+    const types = Object.keys(loaded.handlers);
+    const raw = loaded.raw !== undefined ? "raw (module)" : flags.shell ? "raw (shell)" : null;
+    say(
+      `worker ${worker.id} ready at ${flags.connect}: ${[...types, ...(raw === null ? [] : [raw])].join(", ")}; ` +
+        `concurrency ${flags.concurrency}`,
+      {
+        event: "ready",
+        id: worker.id,
+        pid: process.pid,
+        types,
+        raw: raw !== null,
+        concurrency: flags.concurrency,
+      },
+    );
+    process.exitCode = await runUntilSignal(client, log, () => worker.close());
+  });
+}
