@@ -245,25 +245,38 @@ class Demo {
     }
   }
 
-  /** SIGKILLs the active master and the busiest worker, then times the takeover and the reassignment. */
+  /** The master whose latest leader/follower line says it leads. */
+  private leading(): { child: Child; epoch: number | null } | null {
+    for (const m of this.masters) {
+      if (!m.alive) continue;
+      const last = [...m.lines].reverse().find((l) => l["event"] === "leader" || l["event"] === "follower");
+      if (last?.["event"] === "leader")
+        return { child: m, epoch: typeof last["epoch"] === "number" ? last["epoch"] : null };
+    }
+    return null;
+  }
+
+  /**
+   * SIGKILLs the active master and a worker in the same instant (nothing awaited first: a worker's tasks
+   * take milliseconds, so a kill after a round trip would find it idle), then times the takeover.
+   */
   private async killSome(): Promise<void> {
-    const client = this.client as ZooKeeperClient;
-    const master = await readMaster(client, this.layout);
-    const victimMaster = this.masters.find((m) => m.proc.pid === master?.pid && m.alive);
-    const load = await readAssignments(client, this.layout);
-    const victimWorker = [...this.workers]
-      .filter((w) => w.alive)
-      .sort((a, b) => (load.get(b.name)?.length ?? 0) - (load.get(a.name)?.length ?? 0))[0];
+    const master = this.leading();
+    const worker = this.workers.find((w) => w.alive);
     const at = this.done.size;
     const t0 = Date.now();
-    victimMaster?.proc.kill("SIGKILL");
-    victimWorker?.proc.kill("SIGKILL");
-    this.killed = { master: victimMaster?.name ?? null, worker: victimWorker?.name ?? null, atCompleted: at };
+    master?.child.proc.kill("SIGKILL");
+    worker?.proc.kill("SIGKILL");
+    this.killed = { master: master?.child.name ?? null, worker: worker?.name ?? null, atCompleted: at };
+    const lost =
+      worker === undefined
+        ? []
+        : ((await readAssignments(this.client as ZooKeeperClient, this.layout)).get(worker.name) ?? []);
     this.say(
-      `SIGKILL → active master ${victimMaster?.name ?? "(none found)"} and worker ${victimWorker?.name ?? "(none)"} ` +
-        `(${load.get(victimWorker?.name ?? "")?.length ?? 0} tasks assigned to it), at ${at}/${this.o.tasks} done`,
+      `SIGKILL → active master ${master?.child.name ?? "(none found)"} and worker ${worker?.name ?? "(none)"} ` +
+        `(${lost.length} task(s) in its hands) at ${at}/${this.o.tasks} done`,
     );
-    void this.timeFailover(t0, master?.epoch ?? null, victimWorker?.name ?? null);
+    void this.timeFailover(t0, master?.epoch ?? null, worker?.name ?? null);
   }
 
   private async timeFailover(t0: number, oldEpoch: number | null, worker: string | null): Promise<void> {
