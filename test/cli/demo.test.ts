@@ -1,0 +1,36 @@
+/** `overseer demo` (what `npm start` runs), small: the summary's own check passes and its numbers add up. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { runCli } from "./run-cli.js";
+
+interface Summary {
+  ok: boolean;
+  tasks: number;
+  completed: number;
+  committedResults: number;
+  executions: number;
+  duplicateExecutions: number;
+  unexplained: string[];
+  killed: { master: string | null; worker: string | null } | null;
+  failoverMs: number | null;
+}
+
+test("demo --tasks 300: kills the leading master and a worker, every task completes with one committed result", async () => {
+  const res = await runCli(["demo", "--tasks", "300", "--json"], {}, 60_000);
+  assert.equal(res.code, 0, res.stderr + res.stdout);
+  const s = JSON.parse(res.stdout) as Summary;
+  assert.equal(s.ok, true);
+  assert.equal(s.completed, 300);
+  assert.equal(s.committedResults, 300);
+  assert.deepEqual(s.unexplained, []);
+  assert.equal(s.executions, 300 + s.duplicateExecutions);
+  assert.match(s.killed?.master ?? "", /^demo-m\d$/);
+  assert.match(s.killed?.worker ?? "", /^demo-w\d$/);
+  assert.ok(s.failoverMs !== null && s.failoverMs > 0);
+});
+
+test("demo usage errors exit 2", async () => {
+  const res = await runCli(["demo", "--workers", "1"]);
+  assert.equal(res.code, 2);
+  assert.match(res.stderr, /--workers must be at least 2/);
+});
