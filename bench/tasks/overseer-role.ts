@@ -1,0 +1,40 @@
+/**
+ * An overseer master candidate or worker as its own process, for `npm run bench:tasks`.
+ *   node --import tsx overseer-role.ts <master|worker> <connectString> <root> <id> <sessionTimeout> <concurrency>
+ * Prints one JSON object per line, each with `t` (Date.now(), so the bench can time events across
+ * processes on this machine): {"ready":pid,"session":ms}, master: {"leader":epoch}, {"assigned":n};
+ * worker: {"started":taskId} for "sleep" tasks only (the "noop" handler prints nothing and returns null).
+ */
+import { ZooKeeperClient } from "../../src/client/index.js";
+import { Master, Worker, type TaskContext } from "../../src/tasks/index.js";
+
+const [role, connectString = "", root = "/", id = "x", timeout = "2000", concurrency = "16"] =
+  process.argv.slice(2);
+const say = (o: object): void => void process.stdout.write(`${JSON.stringify({ ...o, t: Date.now() })}\n`);
+
+const client = new ZooKeeperClient({ connectString, sessionTimeout: Number(timeout) });
+await client.connect();
+if (role === "master") {
+  const master = new Master(client, { root, id });
+  master.on("leader", (epoch) => say({ leader: epoch }));
+  master.on("assigned", (n) => say({ assigned: n }));
+  master.on("recovered", (worker, n) => say({ recovered: worker, n }));
+  await master.start();
+} else if (role === "worker") {
+  const noop = (): null => null;
+  const sleep = async (ctx: TaskContext<{ ms: number }>): Promise<string> => {
+    say({ started: ctx.id });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ctx.payload.ms);
+      ctx.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
+    return id;
+  };
+  const worker = new Worker(client, { noop, sleep }, { root, id, concurrency: Number(concurrency) });
+  await worker.start();
+} else {
+  throw new Error(`unknown role ${String(role)}`);
+}
+// SIGTERM exits normally, so `--cpu-prof` (npm run bench:tasks -- --profile DIR) writes its profile.
+process.on("SIGTERM", () => process.exit(0));
+say({ ready: process.pid, session: client.sessionTimeout });
