@@ -9,6 +9,7 @@
  * - one-result: the results committed for a task — each worker's `committed` event, plus the result stored in
  *   its status node — are one and the same execution (worker, token): at most one per task, exactly one for a
  *   fenced task that ended done, and a task whose stored outcome is not "done" has no committed result.
+ *   An at-most-once task the master failed ("outcome unknown", a `reassigned` event) has no result done.
  * - stale-result: the committed execution's token is the greatest token the task was ever assigned or started
  *   with (a smaller one is a zombie's late result that got through).
  * - deposed-master: (a) no two masters began a term with the same epoch; (b) no two accepted assignments of
@@ -97,6 +98,7 @@ export function check(events: readonly HistoryEvent[], final: FinalRead): CheckR
   const committed = group(of("committed"));
   const assigned = group(of("assigned"));
   const rejected = of("rejected");
+  const reassigned = group(of("reassigned"));
   const deliveryOf = (id: string): Delivery | undefined =>
     acked.get(id) ?? of("submit").find((e) => e.id === id)?.delivery;
 
@@ -150,6 +152,14 @@ export function check(events: readonly HistoryEvent[], final: FinalRead): CheckR
       v(
         "one-result",
         `stored outcome is ${status.state} but ${logged[0]?.worker ?? "?"} committed a result`,
+        id,
+      );
+    const failedByMaster = (reassigned.get(id) ?? []).filter((r) => r.outcome === "failed");
+    const doneByWorker = logged.filter((c) => c.state === "done");
+    if (failedByMaster.length > 0 && (doneByWorker.length > 0 || status?.state === "done"))
+      v(
+        "one-result",
+        `failed "outcome unknown" by ${failedByMaster[0]?.p ?? "?"} and also committed done${doneByWorker[0] === undefined ? "" : ` by ${doneByWorker[0].worker}@${doneByWorker[0].token}`}`,
         id,
       );
     if (deliveryOf(id) === "fenced" && status?.state === "done" && results.length === 0)
@@ -260,18 +270,25 @@ export function recoveryTimes(history: readonly HistoryEvent[], final: FinalRead
     const after = history.filter((e) => e.t > t0);
     switch (f.kind) {
       case "master-kill":
-      case "master-stop": {
+      case "master-stop":
+      case "master-depose": {
         const maxEpoch = Math.max(0, ...before.map((e) => (e.ev === "term" ? e.epoch : 0)));
         const next = after.find((e) => e.ev === "term" && e.epoch > maxEpoch);
         record(f.kind, next === undefined ? undefined : next.t - t0);
         break;
       }
       case "worker-kill":
-      case "worker-stop": {
+      case "worker-stop":
+      case "worker-evict": {
         const open = new Map<string, number>();
         for (const e of before) {
           if (e.ev === "started" && e.p === f.target) open.set(e.id, e.token);
           if ((e.ev === "committed" || e.ev === "rejected") && e.p === f.target) open.delete(e.id);
+        }
+        // Finished before the fault, its log line not yet written: not open.
+        for (const id of open.keys()) {
+          const at = final.tasks[id]?.status?.at;
+          if (at !== undefined && at <= t0) open.delete(id);
         }
         if (open.size === 0) break;
         let worst = 0;

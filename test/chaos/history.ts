@@ -25,6 +25,8 @@ export type HistoryEvent = { t: number; p: string } & (
   | { ev: "term"; master: string; epoch: number }
   /** A master's assignment multi committed. */
   | { ev: "assigned"; id: string; worker: string; token: number; epoch: number }
+  /** A master took back an assignment of a lost worker: requeued, or (started at-most-once) failed. */
+  | { ev: "reassigned"; id: string; worker: string; token: number; epoch: number; outcome: string }
   /** A handler began running an execution (for at-most-once: after the durable "started" mark). */
   | { ev: "started"; id: string; worker: string; token: number; attempt: number }
   /** A worker's result commit succeeded. */
@@ -40,6 +42,8 @@ export const FAULT_KINDS = [
   "master-stop",
   "worker-kill",
   "worker-stop",
+  "master-depose",
+  "worker-evict",
   "server-kill",
   "zk-leader-kill",
   "zk-follower-kill",

@@ -54,16 +54,17 @@ export interface ChaosRun {
   elapsedMs: number;
 }
 
+const PROCESS_FAULTS: readonly FaultKind[] = [
+  "master-kill",
+  "master-stop",
+  "worker-kill",
+  "worker-stop",
+  "master-depose",
+  "worker-evict",
+];
 export const BACKEND_FAULTS: Record<BackendKind, readonly FaultKind[]> = {
-  embedded: ["master-kill", "master-stop", "worker-kill", "worker-stop", "server-kill"],
-  ensemble: [
-    "master-kill",
-    "master-stop",
-    "worker-kill",
-    "worker-stop",
-    "zk-leader-kill",
-    "zk-follower-kill",
-  ],
+  embedded: [...PROCESS_FAULTS, "server-kill"],
+  ensemble: [...PROCESS_FAULTS, "zk-leader-kill", "zk-follower-kill"],
 };
 
 export const PARTITION_SKIPPED =
@@ -219,6 +220,45 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
         else await pause(w);
         return;
       }
+      case "master-depose": {
+        // Paused, and deposed while its session still lives: its candidate node is deleted (an operator,
+        // a faster failure detector), so the next candidate leads with a new epoch; resumed before expiry.
+        const m = activeMaster();
+        if (m?.proc == null) return;
+        const zk = await openClient(connectString, sessionTimeout);
+        try {
+          const cands = (await zk.getChildren(`${ROOT}/election/candidates`)).sort(
+            (a, b) => seqOf(a) - seqOf(b),
+          );
+          const first = cands[0];
+          if (first === undefined) return;
+          h.write({ ev: "fault", kind, target: m.label, phase: "inject", note: first });
+          log(`fault ${kind} ${m.label} (epoch ${m.epoch}, candidate ${first})`);
+          m.proc.kill("SIGSTOP");
+          await zk.delete(`${ROOT}/election/candidates/${first}`).catch(() => undefined);
+          await zombie(m, kind);
+        } finally {
+          await zk.close();
+        }
+        return;
+      }
+      case "worker-evict": {
+        // Paused, and its /workers node deleted while its session lives: the master takes its tasks back
+        // and reassigns them; resumed before expiry, the zombie finishes and tries to commit late results.
+        const w = pick(slots.filter((s) => s.role === "worker" && alive(s)));
+        if (w?.proc == null) return;
+        const zk = await openClient(connectString, sessionTimeout);
+        try {
+          h.write({ ev: "fault", kind, target: w.label, phase: "inject" });
+          log(`fault ${kind} ${w.label}`);
+          w.proc.kill("SIGSTOP");
+          await zk.delete(`${ROOT}/workers/${w.label}`).catch(() => undefined);
+          await zombie(w, kind);
+        } finally {
+          await zk.close();
+        }
+        return;
+      }
       case "server-kill": {
         if (server === null) return;
         h.write({ ev: "fault", kind, target: "server", phase: "inject" });
@@ -247,6 +287,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
         return;
       }
     }
+  }
+
+  /** Resumes a process stopped for an eviction (before its session expires), lets it act as a zombie for
+   * a while, then SIGKILLs it (the supervisor starts a fresh incarnation). */
+  async function zombie(s: Slot, kind: FaultKind): Promise<void> {
+    const proc = s.proc;
+    if (proc === null) return;
+    await sleep(Math.round(sessionTimeout * 0.6));
+    proc.kill("SIGCONT");
+    h.write({ ev: "fault", kind, target: s.label, phase: "heal", note: "resumed as a zombie" });
+    await sleep(1500);
+    proc.kill("SIGKILL");
   }
 
   async function pause(s: Slot): Promise<void> {
@@ -300,6 +352,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     elapsedMs: performance.now() - started,
   };
 }
+
+const seqOf = (name: string): number => Number(/(\d+)$/.exec(name)?.[1] ?? Infinity);
 
 async function openClient(connectString: string, sessionTimeout: number): Promise<ZooKeeperClient> {
   const c = new ZooKeeperClient({ connectString, sessionTimeout, connectTimeout: 30_000 });
