@@ -120,6 +120,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
 
   // Roles
   let shuttingDown = false;
+  let draining = false;
   const slots: Slot[] = [
     ...["m1", "m2", "m3"].map((base) => newSlot(base, "master")),
     ...["w1", "w2", "w3", "w4"].map((base) => newSlot(base, "worker")),
@@ -166,7 +167,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       void slot.exited?.then(() => resolve());
     });
     void slot.exited.then(() => {
-      if (slot.proc !== proc || shuttingDown) return;
+      if (slot.proc !== proc || shuttingDown || (draining && slot.role === "submitter")) return;
       slot.proc = null;
       // A supervisor restarts what died (killed, or exited after its session was lost).
       setTimeout(() => void (shuttingDown ? undefined : spawnSlot(slot)), 300);
@@ -317,6 +318,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
 
   // Drain: no new tasks, no faults; wait until every acknowledged task has an outcome.
   log("drain");
+  draining = true;
   if (submitter?.proc != null) submitter.proc.kill("SIGTERM");
   const drainDeadline = performance.now() + (options.drainMs ?? 60_000);
   const reader = await openClient(connectString, 10_000);
