@@ -4,58 +4,22 @@
  * multi whose first op checks the token. A failed check means someone moved the task on (cancel,
  * reassignment): the result is stale and dropped.
  */
-import { BadVersionError, NodeExistsError, NoNodeError, type ZooKeeperClient } from "../client/index.js";
+import { NodeExistsError, NoNodeError } from "../client/index.js";
 import { backoffDelay, decodeEnvelope, encodeEnvelope, encodeOutcome, type Envelope } from "./envelope.js";
 import { StaleTokenError, TaskAbortError } from "./errors.js";
-import { idOfKey, isRawKey, type Layout } from "./layout.js";
-import type { RawHandler } from "./raw.js";
-import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
+import { idOfKey, isRawKey } from "./layout.js";
+import {
+  isStale,
+  overwriteOutcome,
+  parseInfo,
+  parseRecord,
+  staleReason,
+  type ExecutionEnv,
+  type ExecutionResult,
+  type TaskContext,
+} from "./execution-types.js";
+import type { RejectedEvent } from "./history.js";
 import { errorText } from "./zk.js";
-
-export interface TaskContext<P = unknown> {
-  readonly id: string;
-  readonly type: string;
-  readonly payload: P;
-  /** 1 for the first execution. */
-  readonly attempt: number;
-  /** Fencing token: strictly greater than every earlier execution's. Pass it to your resources. */
-  readonly token: number;
-  readonly delivery: Envelope["options"]["delivery"];
-  readonly workerId: string;
-  /** Aborts on timeout, cancel, revocation, shutdown or session loss (reason: TaskAbortError). */
-  readonly signal: AbortSignal;
-  /** Stores progress (JSON) where the submitter's handle reads it; ignored once the token is stale. */
-  progress(value: unknown): Promise<void>;
-}
-
-export type Handler<P = unknown, R = unknown> = (ctx: TaskContext<P>) => Promise<R> | R;
-
-/** What a worker's handler table holds: any payload type (checked by the handler, not by us). */
-export type AnyHandler = (ctx: TaskContext<never>) => unknown;
-
-export type ExecutionResult = "done" | "failed" | "retry" | "stale" | "handed-back" | "skipped";
-
-export interface ExecutionEnv {
-  client: ZooKeeperClient;
-  layout: Layout;
-  workerId: string;
-  handlers: ReadonlyMap<string, AnyHandler>;
-  raw: RawHandler | null;
-  hooks: ExecutionHooks;
-  /** Fault injection only (WorkerOptions.unsafeDisableFencing): commit without the token check. */
-  unsafeDisableFencing: boolean;
-}
-
-export interface ExecutionHooks {
-  started(e: StartedEvent): void;
-  committed(e: CommittedEvent): void;
-  rejected(e: RejectedEvent): void;
-}
-
-interface AssignInfo {
-  token?: number;
-  started?: boolean;
-}
 
 export class Execution {
   readonly abort = new AbortController();
@@ -63,6 +27,7 @@ export class Execution {
   token = -1;
   delivery: Envelope["options"]["delivery"] = "at-least-once";
   started = false;
+  private data: Buffer | null = null;
 
   constructor(
     private readonly env: ExecutionEnv,
@@ -89,6 +54,7 @@ export class Execution {
     const info = parseInfo(a.data);
     // An assignment made by hand in zkCli carries no token: the version it finds is the one it runs under.
     this.token = info.token ?? t.stat.version;
+    this.data = t.data;
     if (t.stat.version !== this.token && !this.env.unsafeDisableFencing) {
       this.reject("superseded");
       await this.dropAssignment();
@@ -225,7 +191,7 @@ export class Execution {
       await tx.commit();
     } catch (err) {
       if (!fence && status !== null && err instanceof NodeExistsError) {
-        await this.overwrite(status);
+        await overwriteOutcome(this.env, this.key, this.assignPath, status);
       } else if (isStale(err)) {
         this.reject(staleReason(err));
         return {
@@ -236,12 +202,6 @@ export class Execution {
     }
     this.env.hooks.committed({ id: this.id, key: this.key, token: this.token, outcome: result });
     return { result, value: outcome.value, ...(outcome.error === undefined ? {} : { error: outcome.error }) };
-  }
-
-  /** The deliberately broken path of `unsafeDisableFencing`: replace whatever outcome is stored. */
-  private async overwrite(status: string | Buffer): Promise<void> {
-    await this.env.client.setData(this.env.layout.status(this.key), status);
-    await this.env.client.delete(this.assignPath).catch(() => undefined);
   }
 
   private get id(): string {
@@ -264,9 +224,10 @@ export class Execution {
       return { result: "failed" };
     }
     try {
+      // Rewriting the same bytes bumps the version: the master sees the task change and requeues it.
       await this.env.client
         .transaction()
-        .check(this.env.layout.task(this.key), this.token)
+        .setData(this.env.layout.task(this.key), this.data, this.token)
         .delete(this.assignPath)
         .commit();
     } catch (err) {
@@ -294,8 +255,8 @@ export class Execution {
     }
   }
 
+  /** A status appearing while we run means cancel (or a master decision): stop the handler. */
   private watchCancel(): void {
-    // A status appearing while we run means cancel (or a master decision): stop the handler.
     void this.env.client
       .exists(this.env.layout.status(this.key), { watch: () => this.stop("cancelled") })
       .then((s) => (s === null ? undefined : this.stop("cancelled")))
@@ -326,29 +287,11 @@ export class Execution {
   }
 }
 
-function isStale(err: unknown): boolean {
-  return err instanceof BadVersionError || err instanceof NodeExistsError || err instanceof NoNodeError;
-}
-
-function staleReason(err: unknown): RejectedEvent["reason"] {
-  if (err instanceof BadVersionError) return "bad-version";
-  return err instanceof NodeExistsError ? "exists" : "gone";
-}
-
-function parseRecord(data: Buffer | null): Record<string, unknown> {
-  if (data === null || data.length === 0) return {};
-  try {
-    const v: unknown = JSON.parse(data.toString("utf8"));
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-function parseInfo(data: Buffer | null): AssignInfo {
-  const r = parseRecord(data);
-  return {
-    ...(typeof r["token"] === "number" ? { token: r["token"] } : {}),
-    ...(r["started"] === true ? { started: true } : {}),
-  };
-}
+export type {
+  AnyHandler,
+  ExecutionEnv,
+  ExecutionHooks,
+  ExecutionResult,
+  Handler,
+  TaskContext,
+} from "./execution-types.js";

@@ -98,9 +98,17 @@ export class TaskHandle {
     try {
       for (;;) {
         both.throwIfAborted();
+        // One child watch on the task node: it fires when `status` (or `progress`) appears, and the
+        // read fails with NoNode if the task itself is gone.
         const w = watchPromise(both);
-        const stat = await this.client.exists(this.statusPath, { watch: w.watch });
-        if (stat !== null) {
+        let children: string[];
+        try {
+          children = await this.client.getChildren(this.path, { watch: w.watch });
+        } catch (err) {
+          if (err instanceof NoNodeError) throw new TaskNotFoundError(this.id);
+          throw err;
+        }
+        if (children.includes("status")) {
           let outcome: TaskOutcome;
           try {
             outcome = decodeOutcome((await this.client.getData(this.statusPath)).data);
@@ -111,7 +119,6 @@ export class TaskHandle {
           this.observe?.(outcome);
           return outcome;
         }
-        if ((await this.client.exists(this.path)) === null) throw new TaskNotFoundError(this.id);
         await w.fired;
       }
     } finally {

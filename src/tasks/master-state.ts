@@ -3,9 +3,9 @@
  * kept current through watches. Nothing here is authoritative: every decision is re-checked by the
  * version checks of the multi that carries it out.
  */
-import type { ReadOpResult } from "../client/index.js";
+import type { ReadOpResult, ZooKeeperClient } from "../client/index.js";
 import { decodeEnvelope, type Delivery } from "./envelope.js";
-import { isRawKey } from "./layout.js";
+import { isRawKey, type Layout } from "./layout.js";
 import type { TaskView, WorkerView } from "./scheduler.js";
 import type { WorkerInfo } from "./worker-options.js";
 
@@ -37,6 +37,8 @@ export class ClusterState {
   /** Keys being read or written right now (not to be scheduled twice). */
   readonly busy = new Set<string>();
   private order: PendingTask[] | null = null;
+  /** Entries of `order` before this index are no longer pending. */
+  private head = 0;
 
   knows(key: string): boolean {
     return this.pending.has(key) || this.assigned.has(key) || this.finished.has(key) || this.busy.has(key);
@@ -45,6 +47,7 @@ export class ClusterState {
   addPending(t: PendingTask): void {
     this.pending.set(t.key, t);
     this.order = null;
+    this.head = 0;
   }
 
   removePending(key: string): void {
@@ -92,6 +95,18 @@ export class ClusterState {
     return this.order;
   }
 
+  /** Pending tasks in order; entries assigned or gone since the order was built are skipped (and the
+   * leading ones dropped for good), so a round costs what it assigns, not the length of the queue. */
+  *orderedPending(): Generator<PendingTask> {
+    const order = this.ordered();
+    while (this.head < order.length && this.pending.get((order[this.head] as PendingTask).key) === undefined)
+      this.head++;
+    for (let i = this.head; i < order.length; i++) {
+      const t = order[i] as PendingTask;
+      if (this.pending.get(t.key) === t) yield t;
+    }
+  }
+
   workerViews(): WorkerView[] {
     return [...this.workers.values()].map((w) => ({
       id: w.id,
@@ -112,18 +127,21 @@ export class ClusterState {
 
 export type TaskReading =
   | { kind: "gone" }
-  | { kind: "finished"; at: number }
+  /** `at` unknown until the status is read (only retention by age needs it). */
+  | { kind: "finished"; at: null }
   | { kind: "pending"; task: PendingTask }
   | { kind: "bad"; reason: string; version: number };
 
-/** Interprets multiRead [getData(task), getData(status)] for `key`. */
+/** Interprets multiRead [getData(task), getChildren(task)] for `key` (a child list never fails on a
+ * missing status, which a getData of it would, at the cost of an error object per pending task). */
 export function readTask(
   key: string,
   task: ReadOpResult | undefined,
-  status: ReadOpResult | undefined,
+  children: ReadOpResult | undefined,
 ): TaskReading {
   if (task?.type !== "getData") return { kind: "gone" };
-  if (status?.type === "getData") return { kind: "finished", at: Number(status.stat.ctime) };
+  if (children?.type === "getChildren" && children.children.includes("status"))
+    return { kind: "finished", at: null };
   const base = { key, seq: task.stat.czxid, version: task.stat.version, n: 0 };
   if (isRawKey(key)) {
     return {
@@ -154,4 +172,19 @@ export function readTask(
       attempt: env.run.failures + 1,
     },
   };
+}
+
+/** When a task found finished finished: its status's ctime if retention by age needs it, else now. */
+export async function statusTime(
+  client: ZooKeeperClient,
+  layout: Layout,
+  key: string,
+  retention: { maxAge: number },
+): Promise<number> {
+  if (retention.maxAge === Infinity) return Date.now();
+  try {
+    return Number((await client.getData(layout.status(key))).stat.ctime);
+  } catch {
+    return Date.now();
+  }
 }

@@ -1,13 +1,17 @@
 /**
  * One term of the active master: rebuild the whole picture from ZooKeeper (never from a predecessor),
- * then keep it current through one-shot watches and assign. One loop does everything, so no two steps
- * of a term interleave; watches only mark what must be read again and wake the loop.
+ * then keep it current and assign. Changes to tasks arrive through one persistent recursive watch on
+ * `<root>/tasks` (see master-events.ts), registered before the initial load, so no bucket is listed
+ * twice; workers and the pause flag through one-shot watches. One loop reads and writes, so no two
+ * steps of a term interleave; watch events only update the picture and wake the loop.
  */
-import { NoNodeError, type ZooKeeperClient } from "../client/index.js";
+import { NoNodeError, type PersistentWatch, type ZooKeeperClient } from "../client/index.js";
 import type { LeaderElection, LeadershipTerm } from "../recipes/index.js";
 import { BUCKET_PREFIX, RAW_PREFIX, keyOfAssignName, type Layout } from "./layout.js";
+import { applyTaskEvent } from "./master-events.js";
 import type { ResolvedMasterOptions } from "./master-options.js";
-import { ClusterState, readTask } from "./master-state.js";
+import { pickTasks, toRetain } from "./master-round.js";
+import { ClusterState, readTask, statusTime } from "./master-state.js";
 import {
   claimMasterNode,
   commitAssignments,
@@ -20,28 +24,27 @@ import {
   type WriteContext,
 } from "./master-writes.js";
 import { decodeWorkerInfo } from "./worker-options.js";
-import { mapLimit } from "./zk.js";
+import { mapLimit, watchRecursive } from "./zk.js";
 
 const READ_WIDTH = 256;
+const COMMIT_WIDTH = 4;
 
 export class MasterTerm {
   readonly state = new ClusterState();
   private readonly ctx: WriteContext;
   private readonly refresh = new Set<string>();
-  private readonly dirtyAssign = new Set<string>();
   private readonly dirtyWorkerData = new Set<string>();
-  private readonly dirtyBuckets = new Set<string>();
   private readonly dead = new Set<string>();
-  private readonly bucketNames = new Map<string, Set<string>>();
-  private rawNames = new Set<string>();
+  private readonly watches: PersistentWatch[] = [];
   private dirtyWorkers = true;
-  private dirtyAssignRoot = true;
-  private dirtyRoot = true;
   private dirtyPaused = true;
   private paused = false;
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | undefined;
   private retainTimer: NodeJS.Timeout | undefined;
+  /** Assignment multis in flight: the loop goes on while they commit (their picks count as assigned). */
+  private readonly commits = new Set<Promise<void>>();
+  private failure: Error | null = null;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -49,7 +52,7 @@ export class MasterTerm {
     election: LeaderElection,
     private readonly term: LeadershipTerm,
     private readonly opts: ResolvedMasterOptions,
-    private readonly hooks: TermHooks,
+    hooks: TermHooks,
   ) {
     this.ctx = {
       client,
@@ -67,50 +70,53 @@ export class MasterTerm {
     return !this.term.signal.aborted;
   }
 
+  /** Set by every wake-up; a pass that begins clears it, so a kick during a pass is never lost. */
+  private poked = false;
+
   private kick = (): void => {
+    this.poked = true;
     const w = this.wake;
     this.wake = null;
     w?.();
   };
 
-  private mark<T>(set: Set<T>, v: T): () => void {
-    return () => {
-      set.add(v);
-      this.kick();
-    };
-  }
-
   async run(): Promise<void> {
     this.term.signal.addEventListener("abort", this.kick, { once: true });
-    await claimMasterNode(this.ctx, this.opts.id);
-    for (const p of [this.layout.tasks, this.layout.workers, this.layout.assign])
-      await ensureFenced(this.ctx, p);
     try {
+      await claimMasterNode(this.ctx, this.opts.id);
+      for (const p of [this.layout.tasks, this.layout.workers, this.layout.assign])
+        await ensureFenced(this.ctx, p);
+      this.watches.push(
+        await watchRecursive(this.client, this.layout.tasks, (e) => {
+          if (applyTaskEvent(this.state, this.refresh, this.layout.tasks, e)) this.kick();
+        }),
+      );
+      await this.load();
       while (this.live) {
+        this.poked = false;
+        // Coalesce: let every event already received be applied before this pass reads and assigns.
+        await new Promise((r) => setImmediate(r));
+        if (this.failure !== null) throw this.failure;
         await this.readChanges();
         if (!this.live) break;
         const n = await this.assignRound();
         await this.retain();
         if (n === 0 && !this.hasWork()) await this.sleep();
       }
+      await Promise.all(this.commits);
     } finally {
       clearTimeout(this.timer);
       clearTimeout(this.retainTimer);
+      for (const w of this.watches) void w.close().catch(() => undefined);
     }
   }
 
   private hasWork(): boolean {
     return (
+      this.poked ||
       this.dirtyWorkers ||
-      this.dirtyAssignRoot ||
-      this.dirtyRoot ||
       this.dirtyPaused ||
-      this.refresh.size +
-        this.dirtyAssign.size +
-        this.dirtyWorkerData.size +
-        this.dirtyBuckets.size +
-        this.dead.size >
-        0
+      this.refresh.size + this.dirtyWorkerData.size + this.dead.size > 0
     );
   }
 
@@ -121,7 +127,38 @@ export class MasterTerm {
     });
   }
 
-  /** Order matters on the first pass: workers, then assignments, then tasks (so assigned ones aren't pending). */
+  /** The initial picture, in order: workers, their assignments (and dead ones'), then every task. */
+  private async load(): Promise<void> {
+    const { client, layout } = this;
+    await this.readWorkers();
+    const dirs = await client.getChildren(layout.assign);
+    await mapLimit(dirs, 16, async (dir) => {
+      if (!this.state.workers.has(dir)) return void this.dead.add(dir);
+      await this.listAssignments(dir);
+    });
+    const raw: string[] = [];
+    const buckets: string[] = [];
+    for (const name of await client.getChildren(layout.tasks)) {
+      if (name.startsWith(BUCKET_PREFIX)) buckets.push(name);
+      else if (name.startsWith(RAW_PREFIX)) raw.push(name);
+    }
+    for (const name of raw) if (!this.state.knows(name)) this.refresh.add(name);
+    await mapLimit(buckets, 8, async (b) => {
+      for (const name of await client.getChildren(layout.bucket(b)))
+        if (!this.state.knows(`${b}/${name}`)) this.refresh.add(`${b}/${name}`);
+    });
+  }
+
+  private async listAssignments(id: string): Promise<void> {
+    try {
+      for (const name of await this.client.getChildren(this.layout.assignDir(id)))
+        this.state.assign(keyOfAssignName(name), id);
+    } catch (err) {
+      if (!(err instanceof NoNodeError)) throw err;
+      await ensureFenced(this.ctx, this.layout.assignDir(id));
+    }
+  }
+
   private async readChanges(): Promise<void> {
     const { client, layout } = this;
     if (this.dirtyPaused) {
@@ -131,18 +168,8 @@ export class MasterTerm {
         null;
     }
     if (this.dirtyWorkers) await this.readWorkers();
-    for (const w of take(this.dirtyWorkerData)) await this.readWorkerInfo(w);
-    if (this.dirtyAssignRoot) {
-      this.dirtyAssignRoot = false;
-      for (const dir of await client.getChildren(layout.assign)) {
-        if (this.state.workers.has(dir)) this.dirtyAssign.add(dir);
-        else this.dead.add(dir);
-      }
-    }
-    for (const w of take(this.dead)) await this.recoverWorker(w);
-    for (const w of take(this.dirtyAssign)) await this.readAssignments(w);
-    if (this.dirtyRoot) await this.readRoot();
-    for (const b of take(this.dirtyBuckets)) await this.readBucket(b);
+    await mapLimit(take(this.dirtyWorkerData), 16, (w) => this.readWorkerInfo(w));
+    await mapLimit(take(this.dead), 8, (w) => this.recoverWorker(w));
     if (this.refresh.size > 0) await this.readTasks(take(this.refresh));
   }
 
@@ -154,21 +181,22 @@ export class MasterTerm {
       }),
     );
     for (const id of this.state.workers.keys()) if (!names.has(id)) this.dead.add(id);
-    for (const id of names) if (!this.state.workers.has(id)) await this.readWorkerInfo(id);
+    const fresh = [...names].filter((id) => !this.state.workers.has(id));
+    await mapLimit(fresh, 16, (id) => this.readWorkerInfo(id));
   }
 
   private async readWorkerInfo(id: string): Promise<void> {
     try {
       const { data } = await this.client.getData(this.layout.worker(id), {
-        watch: this.mark(this.dirtyWorkerData, id),
+        watch: () => (this.dirtyWorkerData.add(id), this.kick()),
       });
       const entry = this.state.workers.get(id);
       if (entry !== undefined) entry.info = decodeWorkerInfo(data);
       else {
         this.state.workers.set(id, { id, info: decodeWorkerInfo(data), assigned: new Set() });
-        // The seed's master makes /assign/<worker> when a worker appears.
+        // The seed's master makes /assign/<worker> when a worker appears; whatever is in it is its load.
         await ensureFenced(this.ctx, this.layout.assignDir(id));
-        this.dirtyAssign.add(id);
+        await this.listAssignments(id);
       }
     } catch (err) {
       if (!(err instanceof NoNodeError)) throw err;
@@ -177,6 +205,12 @@ export class MasterTerm {
   }
 
   private async recoverWorker(id: string): Promise<void> {
+    // An /assign folder seen before its worker's /workers node (a worker registering during the load),
+    // or a worker back under the same id: alive, so nothing to take back.
+    if ((await this.client.exists(this.layout.worker(id))) !== null) {
+      if (!this.state.workers.has(id)) this.dirtyWorkers = true;
+      return;
+    }
     let names: string[];
     try {
       names = await this.client.getChildren(this.layout.assignDir(id));
@@ -187,80 +221,29 @@ export class MasterTerm {
     const keys = new Set([...names.map(keyOfAssignName), ...(this.state.workers.get(id)?.assigned ?? [])]);
     this.state.workers.delete(id);
     await mapLimit([...keys], 32, (key) => recoverAssignment(this.ctx, id, key));
-    if (keys.size > 0) this.hooks.recovered(id, keys.size);
-  }
-
-  private async readAssignments(id: string): Promise<void> {
-    const entry = this.state.workers.get(id);
-    if (entry === undefined) return;
-    let names: string[];
-    try {
-      names = await this.client.getChildren(this.layout.assignDir(id), {
-        watch: this.mark(this.dirtyAssign, id),
-      });
-    } catch (err) {
-      if (!(err instanceof NoNodeError)) throw err;
-      await ensureFenced(this.ctx, this.layout.assignDir(id));
-      this.dirtyAssign.add(id);
-      return;
-    }
-    const keys = new Set(names.map(keyOfAssignName));
-    for (const key of keys) if (!entry.assigned.has(key)) this.state.assign(key, id);
-    // Gone without us: finished, retried, handed back or cancelled. The task node says which.
-    for (const key of [...entry.assigned]) {
-      if (keys.has(key)) continue;
-      this.state.unassign(key);
-      this.refresh.add(key);
-    }
-  }
-
-  private async readRoot(): Promise<void> {
-    this.dirtyRoot = false;
-    const names = await this.client.getChildren(this.layout.tasks, {
-      watch: () => ((this.dirtyRoot = true), this.kick()),
-    });
-    const raw = new Set<string>();
-    for (const name of names) {
-      if (name.startsWith(BUCKET_PREFIX)) {
-        if (!this.bucketNames.has(name)) {
-          this.bucketNames.set(name, new Set());
-          this.dirtyBuckets.add(name);
-        }
-      } else if (name.startsWith(RAW_PREFIX)) {
-        raw.add(name);
-        if (!this.state.knows(name)) this.refresh.add(name);
-      }
-    }
-    for (const name of this.rawNames) if (!raw.has(name)) this.state.forget(name);
-    this.rawNames = raw;
-  }
-
-  private async readBucket(bucket: string): Promise<void> {
-    const names = new Set(
-      await this.client.getChildren(this.layout.bucket(bucket), {
-        watch: this.mark(this.dirtyBuckets, bucket),
-      }),
-    );
-    const known = this.bucketNames.get(bucket) ?? new Set<string>();
-    for (const name of names)
-      if (!known.has(name) && !this.state.knows(`${bucket}/${name}`)) this.refresh.add(`${bucket}/${name}`);
-    for (const name of known) if (!names.has(name)) this.state.forget(`${bucket}/${name}`);
-    this.bucketNames.set(bucket, names);
+    if (keys.size > 0) this.ctx.hooks.recovered(id, keys.size);
   }
 
   private async readTasks(keys: string[]): Promise<void> {
-    const readings = await mapLimit(keys, READ_WIDTH, async (key) => {
-      const [t, s] = await this.client.multiRead([
+    const { state } = this;
+    const todo = keys.filter((k) => !state.assigned.has(k) && !state.finished.has(k));
+    const readings = await mapLimit(todo, READ_WIDTH, async (key) => {
+      const [t, c] = await this.client.multiRead([
         { type: "getData", path: this.layout.task(key) },
-        { type: "getData", path: this.layout.status(key) },
+        { type: "getChildren", path: this.layout.task(key) },
       ]);
-      return { key, r: readTask(key, t, s) };
+      const r = readTask(key, t, c);
+      return {
+        key,
+        r,
+        at: r.kind !== "finished" ? 0 : await statusTime(this.client, this.layout, key, this.opts.retention),
+      };
     });
-    for (const { key, r } of readings) {
-      if (this.state.assigned.has(key)) continue;
-      if (r.kind === "gone") this.state.forget(key);
-      else if (r.kind === "finished") this.state.finish(key, r.at);
-      else if (r.kind === "pending") this.state.addPending(r.task);
+    for (const { key, r, at } of readings) {
+      if (state.assigned.has(key) || (state.finished.has(key) && r.kind !== "gone")) continue;
+      if (r.kind === "gone") state.forget(key);
+      else if (r.kind === "finished") state.finish(key, at);
+      else if (r.kind === "pending") state.addPending(r.task);
       else await failTask(this.ctx, key, r.version, r.reason).catch(() => this.refresh.add(key));
     }
   }
@@ -271,46 +254,37 @@ export class MasterTerm {
     // A pause made after this pass read the flag has already been notified (ZooKeeper delivers the watch
     // event before any later read's reply), so a pending re-read means: do not assign on stale knowledge.
     if (this.paused || this.dirtyPaused || state.pending.size === 0) return 0;
-    let free = state.freeCapacity();
-    if (free === 0) return 0;
-    const views = state.workerViews();
-    const byId = new Map(views.map((v) => [v.id, v as { load: number }]));
-    const now = Date.now();
-    let nextWake = Infinity;
-    const picks: Pick[] = [];
-    for (const task of state.ordered()) {
-      if (free === 0) break;
-      if (!state.pending.has(task.key)) continue;
-      if (task.notBefore > now) {
-        nextWake = Math.min(nextWake, task.notBefore);
-        continue;
-      }
-      const id = this.opts.scheduler.pick(task, views);
-      const view = id === null ? undefined : byId.get(id);
-      if (id === null || view === undefined) continue;
-      view.load++;
-      free--;
-      picks.push({ task, worker: id });
+    const { picks, nextWake } = pickTasks(state, this.opts.scheduler, Date.now());
+    if (nextWake !== Infinity) this.timer = setTimeout(this.kick, Math.max(1, nextWake - Date.now()));
+    const size = this.opts.batchSize;
+    for (let i = 0; i < picks.length; i += size) {
+      while (this.commits.size >= COMMIT_WIDTH) await Promise.race(this.commits);
+      this.send(picks.slice(i, i + size));
     }
-    if (nextWake !== Infinity) this.timer = setTimeout(this.kick, Math.max(1, nextWake - now));
-    let done = 0;
-    for (let i = 0; i < picks.length; i += this.opts.batchSize)
-      done += await commitAssignments(this.ctx, picks.slice(i, i + this.opts.batchSize));
-    return done;
+    return picks.length;
+  }
+
+  /** Sends one assignment multi; its picks count as assigned at once, and are taken back if it fails. */
+  private send(picks: Pick[]): void {
+    for (const { task, worker } of picks) this.state.assign(task.key, worker);
+    const p: Promise<void> = commitAssignments(this.ctx, picks)
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        for (const { task } of picks) this.state.unassign(task.key);
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => {
+        this.commits.delete(p);
+        this.kick();
+      });
+    this.commits.add(p);
   }
 
   private async retain(): Promise<void> {
-    const { maxAge, maxCount } = this.opts.retention;
-    if (maxAge === Infinity && maxCount === Infinity) return;
-    const finished = [...this.state.finished.entries()].sort((a, b) => a[1] - b[1]);
-    const cutoff = Date.now() - maxAge;
-    const excess = finished.length - maxCount;
-    const drop = finished.filter(([, at], i) => i < excess || at <= cutoff).map(([k]) => k);
+    const { drop, nextAt } = toRetain(this.state, this.opts.retention, Date.now());
     for (let i = 0; i < drop.length; i += 100) await removeFinished(this.ctx, drop.slice(i, i + 100));
-    const oldest = finished.find(([k]) => this.state.finished.has(k));
     clearTimeout(this.retainTimer);
-    if (maxAge !== Infinity && oldest !== undefined)
-      this.retainTimer = setTimeout(this.kick, Math.max(1, oldest[1] + maxAge - Date.now()));
+    if (nextAt !== Infinity) this.retainTimer = setTimeout(this.kick, Math.max(1, nextAt - Date.now()));
   }
 }
 

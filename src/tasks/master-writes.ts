@@ -9,6 +9,7 @@ import { decodeEnvelope, encodeEnvelope, encodeOutcome } from "./envelope.js";
 import type { AssignedEvent, ReassignedEvent } from "./history.js";
 import { idOfKey, isRawKey, type Layout } from "./layout.js";
 import type { ClusterState, PendingTask } from "./master-state.js";
+import { mapLimit } from "./zk.js";
 
 export interface WriteContext {
   client: ZooKeeperClient;
@@ -43,7 +44,10 @@ export interface Pick {
   worker: string;
 }
 
-/** Commits assignments in one multi; a pick whose check fails is dropped (and re-read) and the rest retried. */
+/**
+ * Commits assignments in one multi (the caller has already counted them as assigned); a pick whose check
+ * fails is taken back (and re-read) and the rest retried.
+ */
 export async function commitAssignments(ctx: WriteContext, picks: Pick[]): Promise<number> {
   let todo = picks;
   while (todo.length > 0) {
@@ -65,7 +69,6 @@ export async function commitAssignments(ctx: WriteContext, picks: Pick[]): Promi
     try {
       await tx.commit();
       for (const { task, worker } of todo) {
-        ctx.state.assign(task.key, worker);
         ctx.hooks.assigned({
           id: idOfKey(task.key),
           key: task.key,
@@ -81,7 +84,7 @@ export async function commitAssignments(ctx: WriteContext, picks: Pick[]): Promi
       if (index === undefined || index < FENCE_OPS) throw err; // fenced out, or no answer: the term decides
       const bad = todo[Math.floor((index - FENCE_OPS) / 2)];
       if (bad === undefined) throw err;
-      ctx.state.removePending(bad.task.key);
+      ctx.state.unassign(bad.task.key);
       ctx.refresh.add(bad.task.key);
       todo = todo.filter((p) => p !== bad);
     }
@@ -184,12 +187,15 @@ export async function failTask(
 /** Removes finished tasks with their children (retention), one multi per batch. */
 export async function removeFinished(ctx: WriteContext, keys: readonly string[]): Promise<void> {
   const tx = fencedTx(ctx);
-  for (const key of keys) {
-    const children = await ctx.client.getChildren(ctx.layout.task(key)).catch(() => null);
-    if (children === null) continue;
+  const lists = await mapLimit(keys, 32, (key) =>
+    ctx.client.getChildren(ctx.layout.task(key)).catch(() => null),
+  );
+  keys.forEach((key, i) => {
+    const children = lists[i];
+    if (children === undefined || children === null) return;
     for (const c of children) tx.delete(`${ctx.layout.task(key)}/${c}`);
     tx.delete(ctx.layout.task(key));
-  }
+  });
   if (tx.size > FENCE_OPS) await tx.commit();
   for (const key of keys) ctx.state.forget(key);
 }

@@ -1,5 +1,12 @@
 /** Small ZooKeeper helpers the task roles share. */
-import { NodeExistsError, NoNodeError, retry, type ZooKeeperClient } from "../client/index.js";
+import {
+  NodeExistsError,
+  NoNodeError,
+  retry,
+  type PersistentWatch,
+  type WatchEvent,
+  type ZooKeeperClient,
+} from "../client/index.js";
 
 /** Creates `path` and its missing ancestors (empty persistent nodes); existing ones are fine. */
 export async function ensurePath(client: ZooKeeperClient, path: string): Promise<void> {
@@ -28,6 +35,24 @@ export function watchPromise(signal?: AbortSignal): {
     fired: fired.finally(() => signal?.removeEventListener("abort", onAbort)),
     watch: () => resolve("fired"),
   };
+}
+
+/** A persistent recursive watch on `path` whose events go to `onEvent`, in order, until it is closed
+ * or the session ends. */
+export async function watchRecursive(
+  client: ZooKeeperClient,
+  path: string,
+  onEvent: (e: WatchEvent) => void,
+): Promise<PersistentWatch> {
+  const w = await client.addWatch(path, { recursive: true });
+  void (async () => {
+    try {
+      for await (const e of w) onEvent(e);
+    } catch {
+      // Session lost: whoever watches ends with it.
+    }
+  })();
+  return w;
 }
 
 /** Runs `fn` over `items` with at most `width` calls in flight (pipelining without flooding). */

@@ -24,10 +24,22 @@ export async function startRole(
   root: string,
   id: string,
   concurrency = 4,
+  flags = "",
 ): Promise<RoleProcess> {
   const proc = spawn(
     process.execPath,
-    ["--import", "tsx", FIXTURE, role, connectString, root, id, String(SESSION_TIMEOUT), String(concurrency)],
+    [
+      "--import",
+      "tsx",
+      FIXTURE,
+      role,
+      connectString,
+      root,
+      id,
+      String(SESSION_TIMEOUT),
+      String(concurrency),
+      flags,
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const exited = once(proc, "exit");

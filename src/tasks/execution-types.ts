@@ -1,0 +1,89 @@
+/** What a handler sees, what a worker gives an execution, and the small decoding helpers it uses. */
+import { BadVersionError, NodeExistsError, NoNodeError, type ZooKeeperClient } from "../client/index.js";
+import type { Envelope } from "./envelope.js";
+import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
+import type { Layout } from "./layout.js";
+import type { RawHandler } from "./raw.js";
+
+export interface TaskContext<P = unknown> {
+  readonly id: string;
+  readonly type: string;
+  readonly payload: P;
+  /** 1 for the first execution. */
+  readonly attempt: number;
+  /** Fencing token: strictly greater than every earlier execution's. Pass it to your resources. */
+  readonly token: number;
+  readonly delivery: Envelope["options"]["delivery"];
+  readonly workerId: string;
+  /** Aborts on timeout, cancel, revocation, shutdown or session loss (reason: TaskAbortError). */
+  readonly signal: AbortSignal;
+  /** Stores progress (JSON) where the submitter's handle reads it; ignored once the token is stale. */
+  progress(value: unknown): Promise<void>;
+}
+
+export type Handler<P = unknown, R = unknown> = (ctx: TaskContext<P>) => Promise<R> | R;
+
+/** What a worker's handler table holds: any payload type (checked by the handler, not by us). */
+export type AnyHandler = (ctx: TaskContext<never>) => unknown;
+
+export type ExecutionResult = "done" | "failed" | "retry" | "stale" | "handed-back" | "skipped";
+
+export interface ExecutionEnv {
+  client: ZooKeeperClient;
+  layout: Layout;
+  workerId: string;
+  handlers: ReadonlyMap<string, AnyHandler>;
+  raw: RawHandler | null;
+  hooks: ExecutionHooks;
+  /** Fault injection only (WorkerOptions.unsafeDisableFencing): commit without the token check. */
+  unsafeDisableFencing: boolean;
+}
+
+export interface ExecutionHooks {
+  started(e: StartedEvent): void;
+  committed(e: CommittedEvent): void;
+  rejected(e: RejectedEvent): void;
+}
+
+export interface AssignInfo {
+  token?: number;
+  started?: boolean;
+}
+
+export function isStale(err: unknown): boolean {
+  return err instanceof BadVersionError || err instanceof NodeExistsError || err instanceof NoNodeError;
+}
+
+export function staleReason(err: unknown): RejectedEvent["reason"] {
+  if (err instanceof BadVersionError) return "bad-version";
+  return err instanceof NodeExistsError ? "exists" : "gone";
+}
+
+export function parseRecord(data: Buffer | null): Record<string, unknown> {
+  if (data === null || data.length === 0) return {};
+  try {
+    const v: unknown = JSON.parse(data.toString("utf8"));
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function parseInfo(data: Buffer | null): AssignInfo {
+  const r = parseRecord(data);
+  return {
+    ...(typeof r["token"] === "number" ? { token: r["token"] } : {}),
+    ...(r["started"] === true ? { started: true } : {}),
+  };
+}
+
+/** The deliberately broken path of `unsafeDisableFencing`: replace whatever outcome is stored. */
+export async function overwriteOutcome(
+  env: ExecutionEnv,
+  key: string,
+  assignPath: string,
+  status: string | Buffer,
+): Promise<void> {
+  await env.client.setData(env.layout.status(key), status);
+  await env.client.delete(assignPath).catch(() => undefined);
+}

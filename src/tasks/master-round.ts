@@ -1,0 +1,54 @@
+/** The master's pure decisions over its picture: which pending tasks go where now, what retention drops. */
+import type { ClusterState } from "./master-state.js";
+import type { Pick } from "./master-writes.js";
+import type { ResolvedMasterOptions } from "./master-options.js";
+import type { Scheduler } from "./scheduler.js";
+
+/** Ready tasks in order, each given to the scheduler's worker while capacity lasts; and when the next
+ * delayed task becomes ready (Infinity: none). */
+export function pickTasks(
+  state: ClusterState,
+  scheduler: Scheduler,
+  now: number,
+): { picks: Pick[]; nextWake: number } {
+  let free = state.freeCapacity();
+  const picks: Pick[] = [];
+  let nextWake = Infinity;
+  if (free === 0) return { picks, nextWake };
+  const views = state.workerViews();
+  const byId = new Map(views.map((v) => [v.id, v as { load: number }]));
+  for (const task of state.orderedPending()) {
+    if (free === 0) break;
+    if (task.notBefore > now) {
+      nextWake = Math.min(nextWake, task.notBefore);
+      continue;
+    }
+    const id = scheduler.pick(task, views);
+    const view = id === null ? undefined : byId.get(id);
+    if (id === null || view === undefined) continue;
+    view.load++;
+    free--;
+    picks.push({ task, worker: id });
+  }
+  return { picks, nextWake };
+}
+
+/** Finished tasks retention removes now (oldest first), and when the next one falls due. */
+export function toRetain(
+  state: ClusterState,
+  retention: ResolvedMasterOptions["retention"],
+  now: number,
+): { drop: string[]; nextAt: number } {
+  const { maxAge, maxCount } = retention;
+  if (maxAge === Infinity && maxCount === Infinity) return { drop: [], nextAt: Infinity };
+  const finished = [...state.finished.entries()].sort((a, b) => a[1] - b[1]);
+  const cutoff = now - maxAge;
+  const excess = finished.length - maxCount;
+  const drop: string[] = [];
+  let nextAt = Infinity;
+  finished.forEach(([key, at], i) => {
+    if (i < excess || at <= cutoff) drop.push(key);
+    else if (nextAt === Infinity && maxAge !== Infinity) nextAt = at + maxAge;
+  });
+  return { drop, nextAt };
+}

@@ -1,0 +1,82 @@
+/**
+ * Throughput of the task system end to end (submit → result seen by the submitter), no-op tasks:
+ * the embedded server (durable, fsync on) as its own process, one master and N workers × C concurrency
+ * each as their own process, the submitter in this process (submitMany in chunks, every result awaited).
+ *
+ *   node --import tsx test/tasks/measure-throughput.ts [count=5000] [workers=2] [concurrency=16] [chunk=500]
+ * PROFILE=<dir>: the master and workers run with --cpu-prof into <dir>.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ZooKeeperClient } from "../../src/client/index.js";
+import { Submitter, type TaskHandle } from "../../src/tasks/index.js";
+import { startChildServer } from "../server/child-server.js";
+
+const [count = 5000, workers = 2, concurrency = 16, chunk = 500] = process.argv.slice(2).map(Number);
+const ROLE = fileURLToPath(new URL("./fixtures/role.ts", import.meta.url));
+const children: ChildProcess[] = [];
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpu(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+function role(args: string[]): Promise<void> {
+  const prof = process.env["PROFILE"];
+  const flags = prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
+  const proc = spawn(process.execPath, [...flags, "--import", "tsx", ROLE, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(proc);
+  return new Promise((resolve) => {
+    let out = "";
+    proc.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"ready"')) resolve();
+    });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), "overseer-tput-"));
+const server = await startChildServer(dir, 0, { maxSessionTimeout: 60_000 });
+const connectString = `127.0.0.1:${server.port}`;
+try {
+  const zk = new ZooKeeperClient({ connectString, sessionTimeout: 10_000 });
+  await zk.connect();
+  const sub = new Submitter(zk);
+  await role(["master", connectString, "/", "m1", "5000", "1", "quiet"]);
+  for (let i = 0; i < workers; i++)
+    await role(["worker", connectString, "/", `w${i}`, "5000", String(concurrency), "quiet"]);
+  const run = async (n: number, label: string): Promise<void> => {
+    const pids = [server.proc.pid, ...children.map((c) => c.pid), process.pid];
+    const c0 = pids.map(cpu);
+    const t0 = performance.now();
+    const all: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i += chunk) {
+      const hs: TaskHandle[] = await sub.submitMany(
+        Array.from({ length: Math.min(chunk, n - i) }, () => ({ type: "noop" })),
+      );
+      for (const h of hs) all.push(h.result());
+    }
+    await Promise.all(all);
+    const s = (performance.now() - t0) / 1000;
+    console.log(`${label}: ${n} no-op tasks in ${s.toFixed(2)} s = ${Math.round(n / s)} tasks/s`);
+    const names = ["server", "master", ...children.slice(1).map((_, i) => `worker${i}`), "submitter"];
+    const used = pids.map((p, i) => `${names[i] ?? "?"} ${(cpu(p) - (c0[i] ?? 0)).toFixed(2)}`);
+    console.log(`  cpu s: ${used.join(", ")}`);
+  };
+  await run(Math.min(1000, count), "warm-up");
+  await run(count, `${workers} workers × ${concurrency}`);
+  await zk.close();
+} finally {
+  for (const c of children) c.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const c of children) c.kill("SIGKILL");
+  await server.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+}
