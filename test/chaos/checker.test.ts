@@ -178,3 +178,13 @@ test("recovery times: master faults until a newer term, server faults until the 
   assert.equal(percentile([1, 2, 3, 4, 100], 50), 3);
   assert.equal(percentile([1, 2, 3, 4, 100], 99), 100);
 });
+
+test("a worker's own final failure (at-most-once retried after a lost commit) matches a stored failure", () => {
+  const { events, final } = base();
+  const ev = events.filter((e) => !(e.ev === "committed" || e.ev === "observed") || e.id !== "b");
+  ev.push({ t: at(), p: "w2.1", ev: "committed", id: "b", worker: "w2.1", token: 0, state: "failed" });
+  final.tasks["b"] = { status: { state: "failed", reason: "outcome unknown: an earlier execution started" } };
+  assert.deepEqual(invariants(ev, final), []);
+  final.tasks["b"] = done("w2.1", 0);
+  assert.deepEqual(invariants(ev, final), ["one-result"]);
+});

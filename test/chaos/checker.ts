@@ -139,7 +139,8 @@ export function check(events: readonly HistoryEvent[], final: FinalRead): CheckR
     const logged = committed.get(id) ?? [];
     const results: ResultId[] = [];
     const add = (r: ResultId): void => void (results.some((x) => sameResult(x, r)) || results.push(r));
-    for (const c of logged) add({ worker: c.worker, token: c.token });
+    const loggedDone = logged.filter((c) => c.state === "done");
+    for (const c of loggedDone) add({ worker: c.worker, token: c.token });
     const stored = status?.state === "done" ? (status.result ?? null) : null;
     if (stored !== null) add(stored);
     if (results.length > 1)
@@ -148,14 +149,17 @@ export function check(events: readonly HistoryEvent[], final: FinalRead): CheckR
         `${results.length} results committed: ${results.map((r) => `${r.worker}@${r.token}`).join(", ")}`,
         id,
       );
-    if (status !== null && status.state !== "done" && logged.length > 0)
+    if (status !== null && status.state !== "done" && loggedDone.length > 0)
       v(
         "one-result",
-        `stored outcome is ${status.state} but ${logged[0]?.worker ?? "?"} committed a result`,
+        `stored outcome is ${status.state} but ${loggedDone[0]?.worker ?? "?"} committed a result`,
         id,
       );
+    const loggedFailed = logged.find((c) => c.state === "failed");
+    if (status?.state === "done" && loggedFailed !== undefined)
+      v("one-result", `stored done but ${loggedFailed.worker}@${loggedFailed.token} committed failed`, id);
     const failedByMaster = (reassigned.get(id) ?? []).filter((r) => r.outcome === "failed");
-    const doneByWorker = logged.filter((c) => c.state === "done");
+    const doneByWorker = loggedDone;
     if (failedByMaster.length > 0 && (doneByWorker.length > 0 || status?.state === "done"))
       v(
         "one-result",

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -344,6 +344,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   if (server !== null) await server.kill("SIGKILL");
   if (ensemble !== null) await ensemble.stop();
   h.close();
+  writeFileSync(join(dir, "final.json"), JSON.stringify(final));
   const history = readHistory(dir);
   return {
     options,
@@ -364,7 +365,7 @@ async function openClient(connectString: string, sessionTimeout: number): Promis
 }
 
 /** Every structured task under <root>/tasks with its stored outcome, and the master epoch. */
-async function finalRead(zk: ZooKeeperClient): Promise<FinalRead> {
+export async function finalRead(zk: ZooKeeperClient): Promise<FinalRead> {
   const tasks: FinalRead["tasks"] = {};
   const buckets = (await zk.getChildren(`${ROOT}/tasks`)).filter((b) => b.startsWith("b-"));
   for (const b of buckets) {
