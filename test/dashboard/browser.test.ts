@@ -73,8 +73,14 @@ test(
         .waitForSelector(`#${id}:text-is(${JSON.stringify(want)})`, { timeout: 20_000 })
         .catch(async (err: unknown) => {
           const shows = await text(id);
+          // What the server side believed at that moment, to tell a stale page from a stale source.
+          const api = await fetch(`${f.dash.url}api/overview`)
+            .then((r) => r.text())
+            .catch((e: Error) => e.message);
+          const znodes = await f.client.getChildren(`${f.root}/workers`).catch((e: Error) => e.message);
           throw new Error(
-            `#${id} never showed "${want}" (shows "${shows}"); page: ${consoleLines.join(" | ")}`,
+            `#${id} never showed "${want}" (shows "${shows}"); /api/overview: ${api.slice(0, 400)}; ` +
+              `workers znodes: ${String(znodes)}; page: ${consoleLines.join(" | ")}`,
             {
               cause: err,
             },
