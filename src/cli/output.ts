@@ -1,6 +1,9 @@
 /** Output helpers shared by CLI commands: zkCli-style Stat text and JSON-safe values. */
 import type { Stat } from "../client/index.js";
 
+/** A Stat with bigints as hex strings (JSON has no 64-bit integers); shared with the dashboard's API. */
+export { statJson } from "../dashboard/znodes.js";
+
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 /** The Stat in zkCli's layout, so output looks familiar to ZooKeeper users. */
@@ -18,23 +21,6 @@ export function formatStat(s: Stat): string {
     `dataLength = ${s.dataLength}`,
     `numChildren = ${s.numChildren}`,
   ].join("\n");
-}
-
-/** A Stat with bigints as hex strings (JSON has no 64-bit integers). */
-export function statJson(s: Stat): Record<string, string | number> {
-  return {
-    czxid: hex(s.czxid),
-    mzxid: hex(s.mzxid),
-    pzxid: hex(s.pzxid),
-    ctime: s.ctime,
-    mtime: s.mtime,
-    version: s.version,
-    cversion: s.cversion,
-    aversion: s.aversion,
-    ephemeralOwner: hex(s.ephemeralOwner),
-    dataLength: s.dataLength,
-    numChildren: s.numChildren,
-  };
 }
 
 export function printJson(v: unknown): void {
