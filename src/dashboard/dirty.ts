@@ -7,7 +7,6 @@ export class Dirty {
   election = false;
   paused = false;
   workerList = false;
-  readonly workers = new Set<string>();
   /** Worker ids whose assign directory was created or deleted. */
   readonly assignDirs = new Set<string>();
   /** `<worker>/<assign-name>` relative to `<root>/assign`. */
@@ -22,7 +21,6 @@ export class Dirty {
       !this.election &&
       !this.paused &&
       !this.workerList &&
-      this.workers.size === 0 &&
       this.assignDirs.size === 0 &&
       this.assigns.size === 0 &&
       this.tasks.size === 0
@@ -53,9 +51,10 @@ export function classify(root: string, path: string, type: NodeEventType, d: Dir
       d.paused = true;
       return true;
     case "workers":
-      if (a === undefined) d.workerList = true;
-      else if (parts.length === 2) d.workers.add(a);
-      else return false;
+      if (parts.length > 2) return false;
+      // Workers are few: any change re-lists them all, so a join can never be lost between a list that
+      // replaces the map and a single read that lands in the map being replaced.
+      d.workerList = true;
       return true;
     case "assign":
       if (a === undefined) d.full = d.full || type === "NodeDeleted";

@@ -48,13 +48,6 @@ export class MetaState {
     if (d.election) jobs.push(readElection(c, l).then((e) => void (this.election = e)));
     if (d.paused) jobs.push(orNull(c.exists(l.paused)).then((s) => void (this.paused = s !== null)));
     if (d.workerList) jobs.push(this.readWorkerList());
-    for (const w of d.workers)
-      jobs.push(
-        readWorker(c, l, w).then((info) => {
-          if (info === null) this.workers.delete(w);
-          else this.workers.set(w, info);
-        }),
-      );
     if (d.master) jobs.push(readMaster(c, l).then((m) => this.setMaster(m, true)));
     await Promise.all(jobs);
   }

@@ -142,10 +142,17 @@ export class ZkClusterSource implements ClusterSource {
   }
 
   private async pump(watch: PersistentWatch): Promise<void> {
-    for await (const ev of watch) {
-      if (this.closed) return;
-      if (classify(this.layout.root, ev.path, ev.type, this.dirty)) this.schedule();
+    try {
+      for await (const ev of watch) {
+        if (this.closed) return;
+        if (classify(this.layout.root, ev.path, ev.type, this.dirty)) this.schedule();
+      }
+    } catch (err) {
+      if (!this.closed) this.log.warn({ err }, "dashboard: the cluster watch failed");
+      return;
     }
+    // The iterator ends only when the session ends or the watch is removed: say so instead of going stale.
+    if (!this.closed) this.log.warn("dashboard: the cluster watch ended; the view no longer updates");
   }
 
   private mark(fn: (d: Dirty) => void): void {
@@ -171,9 +178,10 @@ export class ZkClusterSource implements ClusterSource {
           try {
             await this.apply(d);
           } catch (err) {
-            // Connection loss: the reconnect triggers a full read. Anything else: read everything again soon.
             this.log.warn({ err }, "dashboard: reading the cluster failed");
-            if (this.client.isConnected) this.dirty.full = true;
+            // A failed pass may have consumed marks it never applied: read everything again (requests made
+            // while disconnected simply wait for the reconnect).
+            this.dirty.full = true;
             await new Promise((r) => setTimeout(r, 500));
           }
           this.notify();
