@@ -16,6 +16,7 @@ import {
   writeCreate,
   writeData,
 } from "./requests.js";
+import type { StateEvent } from "./states.js";
 import type {
   ACL,
   CallOptions,
@@ -63,6 +64,17 @@ export class NodeClient extends ClientBase {
         create: (p) => this.create(p, data, { ...plain, ...remaining() }),
         getChildren: (p) => this.getChildren(p, remaining()),
         delete: (p) => this.delete(p),
+        cleanup: {
+          getChildren: (p) => this.getChildren(p),
+          delete: (p) => this.delete(p),
+          onEnd: (listener) => {
+            const onState = (e: StateEvent): void => {
+              if (e.type === "closed" || e.type === "lost") listener();
+            };
+            this.on("state", onState);
+            return () => void this.off("state", onState);
+          },
+        },
         logger: this.opts.logger,
       },
       path,

@@ -16,8 +16,24 @@ export interface ProtectedOps {
   create(path: string): Promise<string>;
   getChildren(path: string): Promise<string[]>;
   delete(path: string): Promise<void>;
+  /**
+   * The background cleanup's requests. They must not inherit the caller's deadline: once it has
+   * passed, every request would time out at once and the cleanup would never see a reply.
+   */
+  cleanup: CleanupOps;
   logger: Logger;
 }
+
+export interface CleanupOps {
+  getChildren(path: string): Promise<string[]>;
+  delete(path: string): Promise<void>;
+  /** Calls `listener` when the client closes or loses its session; returns an unsubscribe. */
+  onEnd?(listener: () => void): () => void;
+}
+
+/** Pauses of the background cleanup between retriable failures: doubling from 50 ms up to 5 s. */
+export const CLEANUP_FIRST_PAUSE_MS = 50;
+export const CLEANUP_MAX_PAUSE_MS = 5_000;
 
 /** Splits `path` and inserts the protection prefix before its last segment. */
 export function protectedPath(path: string, id: string): { parent: string; prefix: string; path: string } {
@@ -31,7 +47,11 @@ function join(parent: string, name: string): string {
   return parent === "/" ? `/${name}` : `${parent}/${name}`;
 }
 
-async function findOurs(ops: ProtectedOps, parent: string, prefix: string): Promise<string | undefined> {
+async function findOurs(
+  ops: Pick<ProtectedOps, "getChildren">,
+  parent: string,
+  prefix: string,
+): Promise<string | undefined> {
   const mine = (await ops.getChildren(parent)).find((c) => c.startsWith(prefix));
   return mine === undefined ? undefined : join(parent, mine);
 }
@@ -63,33 +83,55 @@ export async function createProtected(
       }
     }, retryOpts);
   } catch (err) {
-    if (outcomeUnknown) void deleteInBackground(ops, target.parent, target.prefix);
+    if (outcomeUnknown) void deleteInBackground(ops.cleanup, ops.logger, target.parent, target.prefix);
     throw err;
   }
 }
 
 /**
  * Deletes our node once it can be found. Requests made while the connection is down wait for the
- * reconnect, so retrying retriable failures needs no timer; it ends when the node or its parent is
- * gone, or with the session (ephemerals then go with it; a persistent orphan is logged).
+ * reconnect; a retriable failure (a timeout, a lost connection) is retried after a pause that doubles
+ * up to CLEANUP_MAX_PAUSE_MS, so a slow server never sees a storm of cleanup requests. It ends when
+ * the node or its parent is gone, or with the session (ephemerals then go with it; a persistent
+ * orphan is logged).
  */
-async function deleteInBackground(ops: ProtectedOps, parent: string, prefix: string): Promise<void> {
-  for (;;) {
+export async function deleteInBackground(
+  ops: CleanupOps,
+  logger: Logger,
+  parent: string,
+  prefix: string,
+): Promise<void> {
+  for (let pauseMs = CLEANUP_FIRST_PAUSE_MS; ; pauseMs = Math.min(pauseMs * 2, CLEANUP_MAX_PAUSE_MS)) {
     try {
       const mine = await findOurs(ops, parent, prefix);
       if (mine === undefined) return;
       await ops.delete(mine);
-      ops.logger.info({ path: mine }, "zookeeper: deleted the node of a protected create that gave up");
+      logger.info({ path: mine }, "zookeeper: deleted the node of a protected create that gave up");
       return;
     } catch (err) {
       if (err instanceof NoNodeError) return;
       if (!isRetriable(err)) {
-        ops.logger.warn(
+        logger.warn(
           { err, parent, prefix },
           "zookeeper: could not delete the node a protected create may have left",
         );
         return;
       }
     }
+    await pause(pauseMs, ops);
   }
+}
+
+/** Waits `ms`, or less if the client ends meanwhile (its next request then fails for good). */
+function pause(ms: number, ops: CleanupOps): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      unsubscribe?.();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    // onEnd calls back only on a later state change, never during this call.
+    const unsubscribe = ops.onEnd?.(done);
+  });
 }

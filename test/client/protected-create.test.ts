@@ -6,13 +6,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  ConnectionLossError,
   CreateMode,
   InvalidArgumentError,
   OperationTimeoutError,
   ZooKeeperClient,
   type StateEvent,
 } from "../../src/client/index.js";
-import { protectedPath } from "../../src/client/protected.js";
+import { SILENT_LOGGER } from "../../src/client/options.js";
+import { deleteInBackground, protectedPath } from "../../src/client/protected.js";
 import { OpCode } from "../../src/protocol/index.js";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
 import { startReplyProxy } from "./reply-proxy.js";
@@ -25,6 +27,32 @@ test("protectedPath puts _c_<id>- before the last segment", () => {
     path: "/a/b/_c_ID-job-",
   });
   assert.deepEqual(protectedPath("/x", "ID"), { parent: "/", prefix: "_c_ID-", path: "/_c_ID-x" });
+});
+
+test("the background cleanup backs off between failures instead of flooding the server, then deletes", async () => {
+  // Regression: the cleanup once inherited the caller's spent deadline, so every request timed out
+  // at once and it looped without pause (a request storm that never saw a reply).
+  let lists = 0;
+  let failuresLeft = 4;
+  const deleted: string[] = [];
+  const done = deleteInBackground(
+    {
+      getChildren: () => {
+        lists++;
+        if (failuresLeft-- > 0) return Promise.reject(new ConnectionLossError());
+        return Promise.resolve(["other", "_c_ID-job-0000000003"]);
+      },
+      delete: (p) => (deleted.push(p), Promise.resolve()),
+    },
+    SILENT_LOGGER,
+    "/jobs",
+    "_c_ID-",
+  );
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  assert.ok(lists <= 3, `${lists} lists in 120 ms: no backoff`);
+  await done;
+  assert.equal(lists, 5);
+  assert.deepEqual(deleted, ["/jobs/_c_ID-job-0000000003"]);
 });
 
 forEachBackend("protected create", (backend) => {
