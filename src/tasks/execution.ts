@@ -4,13 +4,13 @@
  * multi whose first op checks the token. A failed check means someone moved the task on (cancel,
  * reassignment): the result is stale and dropped.
  */
-import { NodeExistsError, NoNodeError } from "../client/index.js";
+import { NoNodeError } from "../client/index.js";
+import { commitFenced, commitUnfenced, resend, type CommitPlan } from "./commit.js";
 import { backoffDelay, decodeEnvelope, encodeEnvelope, encodeOutcome, type Envelope } from "./envelope.js";
 import { StaleTokenError, TaskAbortError } from "./errors.js";
 import { idOfKey, isRawKey } from "./layout.js";
 import {
   isStale,
-  overwriteOutcome,
   parseInfo,
   parseRecord,
   staleReason,
@@ -142,29 +142,18 @@ export class Execution {
     env: Envelope | null,
     final: boolean,
   ): Promise<{ result: ExecutionResult; value?: unknown; error?: string }> {
-    const { client, layout, workerId } = this.env;
+    const { workerId } = this.env;
     const fence = !this.env.unsafeDisableFencing;
-    const taskPath = layout.task(this.key);
-    const tx = client.transaction();
+    let plan: CommitPlan;
     let result: "done" | "failed" | "retry";
-    let status: string | Buffer | null = null;
     const attempt = (env?.run.failures ?? 0) + 1;
     if (env === null && isRawKey(this.key)) {
-      status = outcome.ok
-        ? typeof outcome.value === "string"
-          ? outcome.value
-          : "done"
-        : `failed: ${outcome.error ?? ""}`;
+      const text = typeof outcome.value === "string" ? outcome.value : "done";
+      plan = { kind: "outcome", status: outcome.ok ? text : `failed: ${outcome.error ?? ""}` };
       result = outcome.ok ? "done" : "failed";
     } else if (outcome.ok) {
-      const o = {
-        state: "done" as const,
-        result: outcome.value ?? null,
-        attempt,
-        worker: workerId,
-        at: Date.now(),
-      };
-      status = encodeOutcome(o);
+      const o = { state: "done" as const, result: outcome.value ?? null, attempt, worker: workerId };
+      plan = { kind: "outcome", status: encodeOutcome({ ...o, at: Date.now() }) };
       result = "done";
     } else if (!final && env !== null && attempt < env.options.attempts) {
       const failures = env.run.failures + 1;
@@ -175,30 +164,25 @@ export class Execution {
         error: outcome.error ?? "",
       };
       // Writing the run state with the token as expected version is itself the fence.
-      tx.setData(taskPath, encodeEnvelope({ ...env, run }), fence ? this.token : -1);
+      plan = { kind: "retry", data: encodeEnvelope({ ...env, run }), failures };
       result = "retry";
     } else {
       const reason = outcome.error ?? "failed";
-      status = encodeOutcome({ state: "failed", reason, attempt, worker: workerId, at: Date.now() });
+      const o = { state: "failed" as const, reason, attempt, worker: workerId, at: Date.now() };
+      plan = { kind: "outcome", status: encodeOutcome(o) };
       result = "failed";
     }
-    if (status !== null) {
-      if (fence) tx.check(taskPath, this.token);
-      tx.create(layout.status(this.key), status);
-    }
-    tx.delete(this.assignPath);
-    try {
-      await tx.commit();
-    } catch (err) {
-      if (!fence && status !== null && err instanceof NodeExistsError) {
-        await overwriteOutcome(this.env, this.key, this.assignPath, status);
-      } else if (isStale(err)) {
-        this.reject(staleReason(err));
+    const target = { key: this.key, assignPath: this.assignPath, token: this.token };
+    if (!fence) await commitUnfenced(this.env, target, plan);
+    else {
+      const c = await commitFenced(this.env, target, plan);
+      if (c.kind === "stale") {
+        this.reject(c.reason);
         return {
           result: "stale",
-          error: new StaleTokenError(idOfKey(this.key), this.token, { cause: err }).message,
+          error: new StaleTokenError(idOfKey(this.key), this.token, { cause: c.cause }).message,
         };
-      } else throw err;
+      }
     }
     this.env.hooks.committed({ id: this.id, key: this.key, token: this.token, outcome: result });
     return { result, value: outcome.value, ...(outcome.error === undefined ? {} : { error: outcome.error }) };
@@ -225,11 +209,13 @@ export class Execution {
     }
     try {
       // Rewriting the same bytes bumps the version: the master sees the task change and requeues it.
-      await this.env.client
-        .transaction()
-        .setData(this.env.layout.task(this.key), this.data, this.token)
-        .delete(this.assignPath)
-        .commit();
+      // A resend after a lost reply that finds the first one applied fails the check: handed back too.
+      await resend(() =>
+        this.env.client
+          .transaction()
+          .setData(this.env.layout.task(this.key), this.data, this.token)
+          .delete(this.assignPath),
+      );
     } catch (err) {
       if (!isStale(err)) throw err;
     }
@@ -239,11 +225,13 @@ export class Execution {
   private async markStarted(assignData: Buffer | null): Promise<boolean> {
     const info = { ...parseRecord(assignData), started: true, startedAt: Date.now() };
     try {
-      await this.env.client
-        .transaction()
-        .check(this.env.layout.task(this.key), this.token)
-        .setData(this.assignPath, JSON.stringify(info))
-        .commit();
+      // Idempotent: sent again after a lost reply, it marks the same assignment started again.
+      await resend(() =>
+        this.env.client
+          .transaction()
+          .check(this.env.layout.task(this.key), this.token)
+          .setData(this.assignPath, JSON.stringify(info)),
+      );
       this.started = true;
       return true;
     } catch (err) {

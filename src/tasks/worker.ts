@@ -6,6 +6,7 @@
 import { hostname } from "node:os";
 import {
   InvalidArgumentError,
+  isRetriable,
   NodeExistsError,
   type StateEvent,
   type ZooKeeperClient,
@@ -141,7 +142,9 @@ export class Worker extends TypedEvents<WorkerEvents> {
         names = await this.client.getChildren(dir, { watch: w.watch });
       } catch (err) {
         if (this.closed) return;
-        this.emit("error", err instanceof Error ? err : new Error(String(err)));
+        // A lost connection is retried quietly (the listing waits for the reconnect); anything else is news.
+        if (isRetriable(err)) this.opts.logger.debug({ err }, "tasks: assignment listing interrupted");
+        else this.emit("error", err instanceof Error ? err : new Error(String(err)));
         await new Promise((r) => setTimeout(r, 200));
         continue;
       }
