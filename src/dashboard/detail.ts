@@ -1,10 +1,9 @@
 /** One task's full record for the detail view: payload, options, attempts, assignment, outcome, timeline. */
-import type { ZooKeeperClient } from "../client/index.js";
 import { decodeEnvelope, decodeOutcome } from "../tasks/envelope.js";
 import { isRawKey, type Layout } from "../tasks/layout.js";
 import { toRow, type TaskIndex } from "./task-index.js";
 import type { TaskDetail } from "./types.js";
-import { orNull, readTaskEntry } from "./zk-reads.js";
+import { orNull, readTaskEntry, type Reader } from "./zk-reads.js";
 
 /** Text shown for data that is not JSON: UTF-8 when it decodes cleanly, else base64; capped. */
 export const SHOW_BYTES = 64 * 1024;
@@ -28,7 +27,7 @@ function json(data: Buffer | null): unknown {
 }
 
 export async function readTaskDetail(
-  client: ZooKeeperClient,
+  client: Reader,
   layout: Layout,
   index: TaskIndex,
   key: string,

@@ -28,7 +28,7 @@ export class Dirty {
   }
 }
 
-/** Marks `d` for an event on `path`; false when the event is not about the cluster under `root`. */
+/** Marks `d` for an event on `path`; false (and nothing marked) when the event needs no read. */
 export function classify(root: string, path: string, type: NodeEventType, d: Dirty): boolean {
   if (path === root) {
     d.full = true;
@@ -57,8 +57,11 @@ export function classify(root: string, path: string, type: NodeEventType, d: Dir
       d.workerList = true;
       return true;
     case "assign":
-      if (a === undefined) d.full = d.full || type === "NodeDeleted";
-      else if (b === undefined) d.assignDirs.add(a);
+      // Its creation needs no read (the folders and assignments under it have their own events).
+      if (a === undefined) {
+        if (type === "NodeDeleted") d.full = true;
+        return type === "NodeDeleted";
+      } else if (b === undefined) d.assignDirs.add(a);
       else if (parts.length === 3) d.assigns.add(`${a}/${b}`);
       else return false;
       return true;
@@ -83,8 +86,9 @@ function classifyTask(
   }
   if (!a.startsWith("b-")) {
     // Raw seed task: task-<seq>, and its status (progress does not change the state).
-    if (depth === 1 || (depth === 2 && b === "status")) d.tasks.add(a);
-    return depth <= 2 && b !== "progress";
+    if (depth !== 1 && !(depth === 2 && b === "status")) return false;
+    d.tasks.add(a);
+    return true;
   }
   if (b === undefined) return false;
   if (depth === 2 || (depth === 3 && c === "status")) {

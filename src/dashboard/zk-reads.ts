@@ -1,10 +1,11 @@
 /**
  * Reads of the task layout (src/tasks/layout.ts) the ZooKeeper source is built from. Every read is a
- * plain request on our client, so many of them in flight share one socket write per event-loop turn.
+ * plain request on our client, so many of them in flight share one socket write per event-loop turn,
+ * made through a `Reader` that gives each request a deadline (so no pass can wait forever).
  * Nothing here reads more than one node's data per request: a multiRead of large payloads could pass
  * jute.maxbuffer, which Apache answers by dropping the connection.
  */
-import { NoNodeError, type Stat, type ZooKeeperClient } from "../client/index.js";
+import { NoNodeError, type GetDataResult, type Stat, type ZooKeeperClient } from "../client/index.js";
 import { decodeEnvelope, decodeOutcome, type Envelope } from "../tasks/envelope.js";
 import { isRawKey, keyOfAssignName, type Layout } from "../tasks/layout.js";
 import { decodeWorkerInfo } from "../tasks/worker-options.js";
@@ -13,6 +14,33 @@ import type { MasterInfo, TaskState, WorkerView } from "./types.js";
 
 /** Envelopes larger than this are not read for the list (type and delay are then unknown). */
 export const ENVELOPE_READ_LIMIT = 16 * 1024;
+
+/** The three reads the dashboard makes. */
+export interface Reader {
+  getData(path: string): Promise<GetDataResult>;
+  getChildren(path: string): Promise<string[]>;
+  exists(path: string): Promise<Stat | null>;
+}
+
+/** `client`'s reads, each failing with OperationTimeoutError after `timeout` ms (0 = the client's own). */
+export function boundedReader(client: ZooKeeperClient, timeout: number): Reader {
+  const opts = timeout > 0 ? { timeout } : {};
+  return {
+    getData: (path) => client.getData(path, opts),
+    getChildren: (path) => client.getChildren(path, opts),
+    exists: (path) => client.exists(path, opts),
+  };
+}
+
+/**
+ * Waits for every promise to settle, then rejects with the first failure: a failed pass leaves no read
+ * running that could still write its (older) result into the state after the next pass.
+ */
+export async function settleAll(jobs: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(jobs);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+}
 
 export async function orNull<T>(p: Promise<T>): Promise<T | null> {
   try {
@@ -23,17 +51,28 @@ export async function orNull<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
-/** Runs `fn` over `items`, at most `width` at once. */
+/**
+ * Runs `fn` over `items`, at most `width` at once. After a failure no further item is started, and the
+ * call rejects only once the items already running have settled (see `settleAll`).
+ */
 export async function eachLimit<T>(
   items: readonly T[],
   width: number,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failed = false;
   const lane = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
+    while (!failed && next < items.length) {
+      try {
+        await fn(items[next++] as T);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  await settleAll(Array.from({ length: Math.min(width, items.length) }, lane));
 }
 
 function parseObject(data: Buffer | null): Record<string, unknown> | null {
@@ -52,7 +91,7 @@ export interface ElectionInfo {
   candidates: string[];
 }
 
-export async function readMaster(client: ZooKeeperClient, layout: Layout): Promise<MasterInfo | null> {
+export async function readMaster(client: Reader, layout: Layout): Promise<MasterInfo | null> {
   const got = await orNull(client.getData(layout.master));
   if (got === null) return null;
   const obj = parseObject(got.data);
@@ -68,7 +107,7 @@ export async function readMaster(client: ZooKeeperClient, layout: Layout): Promi
 
 const seq = (name: string): number => Number(name.slice(name.lastIndexOf("-") + 1));
 
-export async function readElection(client: ZooKeeperClient, layout: Layout): Promise<ElectionInfo> {
+export async function readElection(client: Reader, layout: Layout): Promise<ElectionInfo> {
   const [epochStat, names] = await Promise.all([
     orNull(client.exists(`${layout.election}/epoch`)),
     orNull(client.getChildren(`${layout.election}/candidates`)),
@@ -86,23 +125,19 @@ export async function readElection(client: ZooKeeperClient, layout: Layout): Pro
 
 export type WorkerInfo = Omit<WorkerView, "running" | "tasks">;
 
-export async function readWorker(
-  client: ZooKeeperClient,
-  layout: Layout,
-  id: string,
-): Promise<WorkerInfo | null> {
+export async function readWorker(client: Reader, layout: Layout, id: string): Promise<WorkerInfo | null> {
   const got = await orNull(client.getData(layout.worker(id)));
   if (got === null) return null;
   const w = decodeWorkerInfo(got.data);
   return { id, capacity: w.capacity, labels: w.labels, host: w.host, pid: w.pid };
 }
 
-export async function listChildren(client: ZooKeeperClient, path: string): Promise<string[]> {
+export async function listChildren(client: Reader, path: string): Promise<string[]> {
   return (await orNull(client.getChildren(path))) ?? [];
 }
 
 /** Every assignment, as `<worker>/<assign-name>` paths relative to `<root>/assign`. */
-export async function listAssignments(client: ZooKeeperClient, layout: Layout): Promise<string[]> {
+export async function listAssignments(client: Reader, layout: Layout): Promise<string[]> {
   const out: string[] = [];
   await eachLimit(await listChildren(client, layout.assign), 16, async (w) => {
     for (const name of await listChildren(client, layout.assignDir(w))) out.push(`${w}/${name}`);
@@ -111,7 +146,7 @@ export async function listAssignments(client: ZooKeeperClient, layout: Layout): 
 }
 
 export async function readAssignment(
-  client: ZooKeeperClient,
+  client: Reader,
   layout: Layout,
   rel: string,
 ): Promise<{ worker: string; key: string; assignment: Assignment | null }> {
@@ -123,7 +158,7 @@ export async function readAssignment(
 }
 
 /** Every task key: raw `task-<seq>` children of `<root>/tasks` and `b-<nn>/t-<id>` in each bucket. */
-export async function listTaskKeys(client: ZooKeeperClient, layout: Layout): Promise<string[]> {
+export async function listTaskKeys(client: Reader, layout: Layout): Promise<string[]> {
   const top = await listChildren(client, layout.tasks);
   const keys = top.filter((n) => !n.startsWith("b-"));
   await eachLimit(
@@ -138,7 +173,7 @@ export async function listTaskKeys(client: ZooKeeperClient, layout: Layout): Pro
 
 /** The current record of one task from ZooKeeper, or null when it is gone. */
 export async function readTaskEntry(
-  client: ZooKeeperClient,
+  client: Reader,
   layout: Layout,
   index: TaskIndex,
   key: string,

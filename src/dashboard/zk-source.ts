@@ -2,14 +2,17 @@
  * ZkClusterSource: one persistent recursive watch on `<root>` marks what changed; changes are coalesced
  * and re-read (each re-read sets a record from ZooKeeper's current truth, so event order never matters).
  * A full read runs at start and after every reconnect (a persistent watch misses what changed while
- * disconnected). No polling: the only other timer fires when a delayed task becomes due.
+ * disconnected). Every read has a deadline (`requestTimeout`), and a failed pass is followed by a full
+ * read (refresher.ts), so no request can leave the view stale. No polling: the only other timer fires
+ * when a delayed task becomes due.
  */
 import type { Logger, PersistentWatch, StateEvent, ZooKeeperClient } from "../client/index.js";
 import { Layout } from "../tasks/layout.js";
 import { SILENT } from "../tasks/logger.js";
 import { readTaskDetail } from "./detail.js";
-import { Dirty, classify } from "./dirty.js";
+import { classify, type Dirty } from "./dirty.js";
 import { MetaState } from "./meta.js";
+import { Refresher } from "./refresher.js";
 import { TaskIndex } from "./task-index.js";
 import type {
   ClusterEvent,
@@ -21,12 +24,14 @@ import type {
   TaskQuery,
 } from "./types.js";
 import {
+  boundedReader,
   eachLimit,
   listAssignments,
   listTaskKeys,
   orNull,
   readAssignment,
   readTaskEntry,
+  type Reader,
 } from "./zk-reads.js";
 
 export interface ZkSourceOptions {
@@ -38,32 +43,35 @@ export interface ZkSourceOptions {
   coalesceMs?: number;
   /** Reads in flight during a full read. Default 128. */
   concurrency?: number;
+  /**
+   * Deadline of every read (ms); a pass with a read that timed out is followed by a full read.
+   * Default 10000; 0 leaves it to the client's `requestTimeout`.
+   */
+  requestTimeout?: number;
 }
 
 const FINAL = new Set(["done", "failed", "cancelled"]);
 
 export class ZkClusterSource implements ClusterSource {
   private readonly client: ZooKeeperClient;
+  private readonly reads: Reader;
   private readonly layout: Layout;
   private readonly log: Logger;
-  private readonly coalesceMs: number;
   private readonly width: number;
   private index = new TaskIndex();
   private readonly meta: MetaState;
   private session: SessionState;
   private ready = false;
   private readonly delayed = new Map<string, number>();
-  private dirty = new Dirty();
+  private readonly refresher: Refresher;
   private watch: PersistentWatch | null = null;
-  private timer: NodeJS.Timeout | undefined;
   private dueTimer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | null = null;
   private closed = false;
   private readonly changeListeners = new Set<() => void>();
   private readonly eventListeners = new Set<(e: ClusterEvent) => void>();
   private readonly onState = (e: StateEvent): void => {
     this.session = e.type;
-    if (e.type === "reconnected") this.mark((d) => (d.full = true));
+    if (e.type === "reconnected") this.refresher.mark((d) => (d.full = true));
     this.notify();
   };
 
@@ -71,10 +79,16 @@ export class ZkClusterSource implements ClusterSource {
     this.client = opts.client;
     this.layout = new Layout(opts.root);
     this.log = opts.logger ?? SILENT;
-    this.coalesceMs = opts.coalesceMs ?? 20;
     this.width = opts.concurrency ?? 128;
+    this.reads = boundedReader(this.client, opts.requestTimeout ?? 10_000);
     this.session = this.client.state;
-    this.meta = new MetaState(this.client, this.layout, (e) => this.emit(e));
+    this.meta = new MetaState(this.reads, this.layout, (e) => this.emit(e));
+    this.refresher = new Refresher({
+      coalesceMs: opts.coalesceMs ?? 20,
+      apply: (d) => this.apply(d),
+      passed: () => this.notify(),
+      log: this.log,
+    });
   }
 
   async start(): Promise<void> {
@@ -83,20 +97,20 @@ export class ZkClusterSource implements ClusterSource {
     // Watch first, then read: a change during the read is marked dirty and read again afterwards.
     this.watch = await this.client.addWatch(this.layout.root, { recursive: true });
     void this.pump(this.watch);
-    this.dirty.full = true;
-    await this.flush();
+    this.refresher.dirty.full = true;
+    await this.refresher.run();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.timer);
     clearTimeout(this.dueTimer);
+    const passes = this.refresher.close();
     this.client.off("state", this.onState);
     // Closing after the session ended cannot remove the server-side watch; that is fine, it went with the session.
     await this.watch
       ?.close()
       .catch((err: unknown) => this.log.debug({ err }, "dashboard: removing the watch failed"));
-    await this.flushing;
+    await passes;
   }
 
   onChange(listener: () => void): () => void {
@@ -138,14 +152,14 @@ export class ZkClusterSource implements ClusterSource {
   }
 
   task(key: string): Promise<TaskDetail | null> {
-    return readTaskDetail(this.client, this.layout, this.index, key);
+    return readTaskDetail(this.reads, this.layout, this.index, key);
   }
 
   private async pump(watch: PersistentWatch): Promise<void> {
     try {
       for await (const ev of watch) {
         if (this.closed) return;
-        if (classify(this.layout.root, ev.path, ev.type, this.dirty)) this.schedule();
+        if (classify(this.layout.root, ev.path, ev.type, this.refresher.dirty)) this.refresher.schedule();
       }
     } catch (err) {
       if (!this.closed) this.log.warn({ err }, "dashboard: the cluster watch failed");
@@ -155,47 +169,9 @@ export class ZkClusterSource implements ClusterSource {
     if (!this.closed) this.log.warn("dashboard: the cluster watch ended; the view no longer updates");
   }
 
-  private mark(fn: (d: Dirty) => void): void {
-    fn(this.dirty);
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.timer !== undefined || this.flushing !== null || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, this.coalesceMs);
-  }
-
-  private flush(): Promise<void> {
-    if (this.flushing !== null) return this.flushing;
-    this.flushing = (async () => {
-      try {
-        while (!this.closed && !this.dirty.empty) {
-          const d = this.dirty;
-          this.dirty = new Dirty();
-          try {
-            await this.apply(d);
-          } catch (err) {
-            this.log.warn({ err }, "dashboard: reading the cluster failed");
-            // A failed pass may have consumed marks it never applied: read everything again (requests made
-            // while disconnected simply wait for the reconnect).
-            this.dirty.full = true;
-            await new Promise((r) => setTimeout(r, 500));
-          }
-          this.notify();
-        }
-      } finally {
-        this.flushing = null;
-      }
-    })();
-    return this.flushing;
-  }
-
   private async apply(d: Dirty): Promise<void> {
     if (d.full) return this.fullRead();
-    const c = this.client;
+    const c = this.reads;
     const l = this.layout;
     await this.meta.apply(d);
     const tasks = new Set(d.tasks);
@@ -225,7 +201,7 @@ export class ZkClusterSource implements ClusterSource {
 
   private async refreshTask(key: string, live: boolean): Promise<void> {
     const before = this.index.get(key)?.state;
-    const got = await readTaskEntry(this.client, this.layout, this.index, key);
+    const got = await readTaskEntry(this.reads, this.layout, this.index, key);
     if (got === null) {
       this.index.delete(key);
       this.delayed.delete(key);
@@ -250,7 +226,7 @@ export class ZkClusterSource implements ClusterSource {
   }
 
   private async fullRead(): Promise<void> {
-    const c = this.client;
+    const c = this.reads;
     const l = this.layout;
     await this.meta.readAll(this.ready);
     const fresh = new TaskIndex();
@@ -282,8 +258,9 @@ export class ZkClusterSource implements ClusterSource {
     this.dueTimer = setTimeout(
       () => {
         const now = Date.now();
-        for (const [k, t] of this.delayed) if (t <= now) this.dirty.tasks.add(k);
-        this.schedule();
+        this.refresher.mark((d) => {
+          for (const [k, t] of this.delayed) if (t <= now) d.tasks.add(k);
+        });
       },
       Math.max(0, next - Date.now()) + 5,
     );
