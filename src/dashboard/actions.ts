@@ -1,18 +1,22 @@
 /**
  * Cancel and retry through the task system's own API, never by writing its nodes ourselves: cancel is
- * `TaskHandle.cancel()` (a version-checked multi that races cleanly with the worker's commit). The
- * task system has no retry operation yet, so retry answers 501 rather than inventing semantics.
+ * `TaskHandle.cancel()` (a version-checked multi that races cleanly with the worker's commit); retry is
+ * the task system's `retryTask` (a resubmission under `<id>.retry-<n>`, as `overseer tasks retry` does).
  */
 import { InvalidArgumentError, type ZooKeeperClient } from "../client/index.js";
+import { retryTask, TaskNotRetryableError } from "../tasks/admin.js";
 import { TaskNotFoundError } from "../tasks/errors.js";
-import { idOfKey, isRawKey } from "../tasks/layout.js";
+import { idOfKey, isRawKey, keyOfId } from "../tasks/layout.js";
 import { Submitter } from "../tasks/submitter.js";
 import type { ActionResult, ClusterActions } from "./types.js";
 
 export class TaskSystemActions implements ClusterActions {
   private readonly submitter: Submitter;
 
-  constructor(client: ZooKeeperClient, root = "/") {
+  constructor(
+    private readonly client: ZooKeeperClient,
+    private readonly root = "/",
+  ) {
     this.submitter = new Submitter(client, { root });
   }
 
@@ -36,11 +40,24 @@ export class TaskSystemActions implements ClusterActions {
     }
   }
 
-  async retry(_key: string): Promise<ActionResult> {
-    return {
-      ok: false,
-      status: 501,
-      message: "retry is not implemented: the task system (issue #6) has no retry operation yet",
-    };
+  async retry(key: string): Promise<ActionResult> {
+    if (isRawKey(key))
+      return {
+        ok: false,
+        status: 501,
+        message: "raw seed tasks (task-<seq>) cannot be retried by the task system",
+      };
+    try {
+      const id = idOfKey(key);
+      if (keyOfId(id) !== key) return { ok: false, status: 404, message: `no task ${key}` };
+      const retry = await retryTask(this.client, id, { root: this.root });
+      return { ok: true, message: `resubmitted ${id} as ${retry}`, id: retry };
+    } catch (err) {
+      if (err instanceof TaskNotFoundError || err instanceof InvalidArgumentError)
+        return { ok: false, status: 404, message: `no task ${key}` };
+      if (err instanceof TaskNotRetryableError)
+        return { ok: false, status: err.reason === "raw" ? 501 : 409, message: err.message };
+      throw err;
+    }
   }
 }

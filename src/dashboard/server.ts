@@ -94,7 +94,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
       if (p !== "/api/tasks/cancel" && p !== "/api/tasks/retry") throw new HttpError(404, `no ${p}`);
       if (opts.actions === undefined) throw new HttpError(501, "this dashboard has no task actions");
       const r = p.endsWith("cancel") ? await opts.actions.cancel(key) : await opts.actions.retry(key);
-      return r.ok ? json(res, 200, { message: r.message }) : json(res, r.status, { error: r.message });
+      if (!r.ok) return json(res, r.status, { error: r.message });
+      return json(res, 200, r.id === undefined ? { message: r.message } : { message: r.message, id: r.id });
     }
     if (req.method !== "GET") throw new HttpError(405, `${req.method ?? "?"} not allowed`);
     const ok = auth.read(req, url);

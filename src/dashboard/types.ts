@@ -144,4 +144,5 @@ export interface ClusterActions {
 }
 
 export type ActionResult =
-  { ok: true; message: string } | { ok: false; status: 404 | 409 | 501; message: string };
+  /** `id`: the task an action created (a retry's new id). */
+  { ok: true; message: string; id?: string } | { ok: false; status: 404 | 409 | 501; message: string };

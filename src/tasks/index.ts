@@ -30,7 +30,7 @@ export { type RawHandler, type RawTaskContext, shellHandler } from "./raw.js";
 export { Master, type MasterEvents } from "./master.js";
 export { type MasterOptions, type RetentionOptions } from "./master-options.js";
 export { leastLoaded, eligible, type Scheduler, type TaskView, type WorkerView } from "./scheduler.js";
-export { pauseAssignment, resumeAssignment } from "./admin.js";
+export { pauseAssignment, resumeAssignment, retryTask, TaskNotRetryableError } from "./admin.js";
 export { FencedResource } from "./fencing.js";
 export { Layout, BUCKETS } from "./layout.js";
 export type { Delivery, Backoff, TaskOutcome } from "./envelope.js";

@@ -143,11 +143,48 @@ test("token rules: reads and actions need the token; actions only in a header", 
       ? true
       : undefined,
   );
-  const retry = await http(url(`/api/tasks/retry?key=${encodeURIComponent(row.key)}`), {
-    method: "POST",
-    headers: auth,
+});
+
+test("retry: refused without the token; with it, a failed or cancelled task is resubmitted once", async () => {
+  const url = (p: string): string => new URL(p, f.dash.url).href;
+  const post = (path: string, headers: Record<string, string> = auth): ReturnType<typeof http> =>
+    http(url(path), { method: "POST", headers });
+  const submitter = new Submitter(f.client, { root: f.root });
+  const h = await submitter.submit("echo", { n: 1 }, { id: "to-retry", attempts: 2, priority: 3 });
+  const retryOf = (key: string): string => `/api/tasks/retry?key=${encodeURIComponent(key)}`;
+
+  const early = await post(retryOf(h.key));
+  assert.equal(early.status, 409, "a waiting task is not retried");
+  assert.match(early.body, /to-retry is waiting; only failed or cancelled tasks can be retried/);
+  assert.equal(await h.cancel(), true);
+
+  const refused = await post(retryOf(h.key), {});
+  assert.equal(refused.status, 401);
+  assert.equal(await f.client.exists(f.layout.task(submitter.handle("to-retry.retry-1").key)), null);
+
+  const ok = await post(retryOf(h.key));
+  assert.equal(ok.status, 200, ok.body);
+  assert.deepEqual(JSON.parse(ok.body), {
+    message: "resubmitted to-retry as to-retry.retry-1",
+    id: "to-retry.retry-1",
   });
-  assert.equal(retry.status, 501);
+  const again = await post(retryOf(h.key));
+  assert.equal((JSON.parse(again.body) as { id: string }).id, "to-retry.retry-2", "each retry is a new task");
+
+  const retried = await f.client.getData(f.layout.task(submitter.handle("to-retry.retry-1").key));
+  const env = JSON.parse(retried.data?.toString("utf8") ?? "") as Record<string, unknown>;
+  assert.equal(env["type"], "echo");
+  assert.deepEqual(env["payload"], { n: 1 });
+  assert.deepEqual((env["options"] as Record<string, unknown>)["attempts"], 2);
+  assert.deepEqual((env["options"] as Record<string, unknown>)["priority"], 3);
+  await eventually(async () =>
+    (await api<TaskPage>("/api/tasks?state=waiting&limit=500")).rows.some((r) => r.id === "to-retry.retry-1")
+      ? true
+      : undefined,
+  );
+
+  assert.equal((await post(retryOf("b-01/t-nope"))).status, 404);
+  assert.equal((await post(retryOf("task-0000000001"))).status, 501, "raw seed tasks are not retried");
 });
 
 test("a loopback dashboard without a token refuses actions and foreign Host headers", async () => {

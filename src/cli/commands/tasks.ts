@@ -1,9 +1,8 @@
 /** `overseer tasks list|show|cancel|retry`: look at and act on tasks, through the task system's own API. */
 import { Option, type Command } from "commander";
 import type { ZooKeeperClient } from "../../client/index.js";
-import { Submitter, TaskNotFoundError, type SubmitOptions } from "../../tasks/index.js";
-import type { StoredOptions } from "../../tasks/envelope.js";
-import { keyOfId, type Layout } from "../../tasks/layout.js";
+import { retryTask, Submitter, TaskNotFoundError, TaskNotRetryableError } from "../../tasks/index.js";
+import { isRawKey, keyOfId, type Layout } from "../../tasks/layout.js";
 import {
   addConnectionOptions,
   CliError,
@@ -43,59 +42,21 @@ export function keyOf(id: string): string {
 async function findTask(client: ZooKeeperClient, layout: Layout, id: string): Promise<TaskRow> {
   const key = keyOf(id);
   const row = await readTask(client, layout, key, assignedByTask(await readAssignments(client, layout)));
-  if (row === null)
-    throw new CliError(
-      `no task ${id} under ${layout.tasks} (wrong --root? \`overseer tasks list\` shows what there is)`,
-      ExitCode.failed,
-    );
+  if (row === null) throw noTask(layout, id);
   return row;
+}
+
+function noTask(layout: Layout, id: string): CliError {
+  return new CliError(
+    `no task ${id} under ${layout.tasks} (wrong --root? \`overseer tasks list\` shows what there is)`,
+    ExitCode.failed,
+  );
 }
 
 function line(r: TaskRow): string {
   const who = r.worker === null ? "" : `  ${r.worker}`;
   const why = r.outcome?.state === "failed" ? `  ${r.outcome.reason}` : "";
   return `${r.id}  ${r.type ?? "(raw)"}  ${r.state}  attempt ${r.attempt}${who}${why}`;
-}
-
-function optionsOf(o: StoredOptions): SubmitOptions {
-  return {
-    priority: o.priority,
-    attempts: o.attempts,
-    labels: o.labels,
-    delivery: o.delivery,
-    ...(o.backoff === null ? {} : { backoff: o.backoff }),
-    ...(o.timeout === null ? {} : { timeout: o.timeout }),
-  };
-}
-
-/** Resubmits a finished task's type, payload and options under a fresh id `<id>.retry-<n>`. */
-async function retryTask(
-  client: ZooKeeperClient,
-  layout: Layout,
-  row: TaskRow,
-  root: string,
-): Promise<string> {
-  if (row.envelope === null)
-    throw new CliError(
-      `${row.id} is a raw seed task; resubmit it with \`overseer zk create -s\``,
-      ExitCode.usage,
-    );
-  if (row.state !== "failed" && row.state !== "cancelled")
-    throw new CliError(
-      `${row.id} is ${row.state}; only failed or cancelled tasks can be retried`,
-      ExitCode.failed,
-    );
-  const submitter = new Submitter(client, { root });
-  const base = row.id.replace(/\.retry-\d+$/, "").slice(0, 110);
-  for (let n = 1; n < 1000; n++) {
-    const id = `${base}.retry-${n}`;
-    const h = await submitter.submit(row.envelope.type, row.envelope.payload, {
-      ...optionsOf(row.envelope.options),
-      id,
-    });
-    if (h.created) return id;
-  }
-  throw new CliError(`${row.id} has been retried 999 times already`, ExitCode.failed);
 }
 
 export function registerTasksCommand(program: Command): void {
@@ -193,9 +154,24 @@ export function registerTasksCommand(program: Command): void {
       ),
   ).action(async (id: string, flags: ConnectionFlags) => {
     const layout = layoutOf(flags);
-    const newId = await withClient(flags, async (c) =>
-      retryTask(c, layout, await findTask(c, layout, id), layout.root),
-    );
+    const key = keyOf(id);
+    const newId = await withClient(flags, async (c) => {
+      if (isRawKey(key)) {
+        await findTask(c, layout, id); // "no task" first, as for any other id
+        throw new CliError(
+          `${id} is a raw seed task; resubmit it with \`overseer zk create -s\``,
+          ExitCode.usage,
+        );
+      }
+      try {
+        return await retryTask(c, id, { root: layout.root });
+      } catch (err) {
+        if (err instanceof TaskNotFoundError) throw noTask(layout, id);
+        if (err instanceof TaskNotRetryableError)
+          throw new CliError(err.message, err.reason === "raw" ? ExitCode.usage : ExitCode.failed);
+        throw err;
+      }
+    });
     if (flags.json) printJson({ id, retry: newId });
     else console.log(newId);
   });
