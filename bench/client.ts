@@ -13,14 +13,19 @@
  * Each anchor is warmed up with every client, then measured over --rounds rounds (client order
  * alternating); each client's best round per op is reported.
  *
- *   npm run bench:client [-- --count 20000 --in-flight 128 --data-size 100 --force-sync both|yes|no --rounds 2]
+ * `--native-dir DIR` loads the native package from DIR/node_modules/zookeeper (e.g. a scratch directory
+ * where `npm install zookeeper` was run, so this repository's node_modules stays untouched).
+ *
+ *   npm run bench:client [-- --count 20000 --in-flight 128 --data-size 100 --force-sync both|yes|no --rounds 2 --json FILE]
  */
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { connect } from "../src/client/index.js";
 import { startApacheZooKeeper } from "../test/harness/apache-zk.js";
 import { fmt, runPhase, type PhaseResult } from "./load.js";
+import { clientFigures, clientResult } from "./client/figures.js";
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +34,8 @@ const { values } = parseArgs({
     "data-size": { type: "string", default: "100" },
     "force-sync": { type: "string", default: "both" },
     rounds: { type: "string", default: "2" },
+    "native-dir": { type: "string" },
+    json: { type: "string" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -49,7 +56,7 @@ interface Target {
   close(): Promise<void>;
 }
 
-interface Measured extends PhaseResult {
+export interface Measured extends PhaseResult {
   /** Client process CPU (user + system) per op, microseconds. */
   cpuUsPerOp: number;
 }
@@ -130,7 +137,9 @@ type NativeCtor = new (config: { connect: string; timeout: number; debug_level?:
 /** Loads the native package, or returns why it cannot be used here. */
 function loadNative(): NativeCtor | string {
   try {
-    return require("zookeeper") as NativeCtor;
+    const dir = values["native-dir"];
+    const req = dir === undefined ? require : createRequire(join(dir, "package.json"));
+    return req("zookeeper") as NativeCtor;
   } catch (err) {
     const msg = err instanceof Error ? err.message.split("\n")[0] : String(err);
     return `not installed or not built (${msg}); try \`npm install --no-save zookeeper\``;
@@ -174,7 +183,7 @@ async function drive(target: Target, tag: string, count: number): Promise<Measur
   return out;
 }
 
-interface Result {
+export interface Result {
   name: string;
   phases: Measured[];
 }
@@ -276,6 +285,9 @@ async function main(): Promise<void> {
         : "no fsync: the server is less of a bottleneck";
     report(`Apache ZooKeeper 3.8, forceSync=${forceSync} (${what})`, results);
   }
+  const out = clientResult(typeof native === "string" ? native : undefined, values["native-dir"]);
+  for (const [forceSync, results] of anchors) clientFigures(out, forceSync, results);
+  out.write(values.json);
   console.log(
     "ops/s ratio > 1 means faster than node-zookeeper-client; CPU ratio < 1 means cheaper per op." +
       "\nWith forceSync=yes writes are mostly server-bound; forceSync=no shows more of the client.",

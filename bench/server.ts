@@ -4,12 +4,16 @@
  * in one run, both durable: the embedded server runs as its own process with a data dir and
  * forceSync, Apache with forceSync=yes. Prints ops/s per operation and the embedded/Apache ratio.
  *
+ * Each server is warmed up with one unreported pass of the same load first.
+ *
  * Then (unless --nodes 0) it fills each server with N znodes of 100 bytes and reports each server
  * process's resident memory, the longest gap between two replies while filling (snapshots happen
  * every 100,000 txns on both), and, for the embedded server, the longest reply gap while it writes a
  * snapshot of all N nodes on demand.
  *
- *   npm run bench:server [-- --count 50000 --in-flight 128 --nodes 1000000]
+ * Memory per znode as a curve, without the snapshot part, is bench/memory.ts.
+ *
+ *   npm run bench:server [-- --count 50000 --in-flight 128 --nodes 1000000 --json FILE]
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -19,6 +23,7 @@ import { connect } from "../src/client/index.js";
 import { startApacheZooKeeper } from "../test/harness/apache-zk.js";
 import { startChildServer, type ChildServer } from "../test/server/child-server.js";
 import { fmt, runPhase, type PhaseResult } from "./load.js";
+import { serverFigures } from "./server/figures.js";
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +31,7 @@ const { values } = parseArgs({
     "in-flight": { type: "string", default: "128" },
     "data-size": { type: "string", default: "100" },
     nodes: { type: "string", default: "1000000" },
+    json: { type: "string" },
   },
 });
 const COUNT = Number(values.count);
@@ -157,6 +163,7 @@ async function main(): Promise<void> {
     const embedded = await startChildServer(dir, 0, { tickTime: 2000 });
     try {
       const cs = `127.0.0.1:${embedded.port}`;
+      await drive(cs); // warm-up (JIT, page cache), not reported
       ours = await drive(cs);
       if (NODES > 0) oursMem = await fill(cs, () => embedded.proc.pid, embedded);
     } finally {
@@ -170,11 +177,13 @@ async function main(): Promise<void> {
   const apache = await startApacheZooKeeper({
     tickTime: 2000,
     extraConfig: { forceSync: "yes" },
-    jvmFlags: ["-Xmx4g"],
+    // The harness starts test JVMs with C1 only (fast start-up); a benchmark wants C2 back (later flags win).
+    jvmFlags: ["-XX:TieredStopAtLevel=4", "-Xmx4g"],
   });
   let theirs: PhaseResult[];
   let theirsMem: MemoryResult | undefined;
   try {
+    await drive(apache.connectString); // warm-up (JIT, page cache), not reported
     theirs = await drive(apache.connectString);
     if (NODES > 0) theirsMem = await fill(apache.connectString, () => apache.pid);
   } finally {
@@ -189,6 +198,7 @@ async function main(): Promise<void> {
       `${r.op.padEnd(9)} ${fmt(r.opsPerSec).padStart(14)}   ${fmt(a.opsPerSec).padStart(19)}   ${(r.opsPerSec / a.opsPerSec).toFixed(2)}×`,
     );
   }
+  serverFigures(values.json, { count: COUNT, inFlight: IN_FLIGHT, dataSize: DATA.length }, ours, theirs);
   if (oursMem === undefined || theirsMem === undefined) return;
   console.log(`\nwith ${fmt(NODES)} znodes of ${DATA.length} bytes:`);
   console.log(`                      embedded      Apache ZK 3.8   ratio`);

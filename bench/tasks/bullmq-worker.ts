@@ -1,13 +1,15 @@
 /**
- * A BullMQ worker process for `npm run bench:tasks`.
- *   node --import tsx bullmq-worker.ts <redisPort> <queue> <concurrency>
- * Default worker options (stalledInterval 30 s, lockDuration 30 s). Jobs named "noop" return null;
- * "sleep" jobs print {"started":jobId,"t":Date.now()} and wait data.ms. Prints {"ready":pid} once running.
+ * A BullMQ worker process for the task benchmarks.
+ *   node --import tsx bullmq-worker.ts <redisPort> <queue> <concurrency> [settingsJson]
+ * BullMQ's default worker options (stalledInterval 30 s, lockDuration 30 s) unless settingsJson sets
+ * them. Jobs named "noop" return null; "sleep" jobs print {"started":jobId,"t":Date.now()} and wait
+ * data.ms. Prints {"ready":pid} once running.
  */
 import { Worker, type Job } from "bullmq";
 
-const [port = "6379", queue = "bench", concurrency = "16"] = process.argv.slice(2);
+const [port = "6379", queue = "bench", concurrency = "16", settings = "{}"] = process.argv.slice(2);
 const say = (o: object): void => void process.stdout.write(`${JSON.stringify({ ...o, t: Date.now() })}\n`);
+const stall = JSON.parse(settings) as { lockDuration?: number; stalledInterval?: number };
 
 const worker = new Worker(
   queue,
@@ -17,7 +19,7 @@ const worker = new Worker(
     await new Promise((resolve) => setTimeout(resolve, job.data.ms ?? 0));
     return "slept";
   },
-  { connection: { host: "127.0.0.1", port: Number(port) }, concurrency: Number(concurrency) },
+  { connection: { host: "127.0.0.1", port: Number(port) }, concurrency: Number(concurrency), ...stall },
 );
 worker.on("error", (err) => process.stderr.write(`bullmq worker: ${err.message}\n`));
 await worker.waitUntilReady();

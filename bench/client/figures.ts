@@ -1,0 +1,63 @@
+/** bench/client.ts's figures for the report: ops/s and CPU µs/op per op, overseer vs each other client. */
+import { ResultBuilder } from "../lib/emit.js";
+import { apacheVersion, javaVersion, overseerVersion, packageVersion } from "../lib/versions.js";
+import type { Result } from "../client.js";
+
+export function clientResult(
+  nativeProblem: string | undefined,
+  nativeDir: string | undefined,
+): ResultBuilder {
+  const out = new ResultBuilder("client");
+  Object.assign(out.versions, {
+    overseer: overseerVersion(),
+    "node-zookeeper-client": packageVersion("node-zookeeper-client"),
+    "Apache ZooKeeper": apacheVersion(),
+    java: javaVersion(),
+  });
+  if (nativeProblem === undefined)
+    out.versions["zookeeper (native)"] = packageVersion("zookeeper", nativeDir ?? undefined);
+  else out.note(`zookeeper (native) not measured: ${nativeProblem}`);
+  out.note(
+    "every client drives the same Apache ZooKeeper with the same closed loop (128 in flight, 100-byte data); best of the rounds per op",
+  );
+  out.note(
+    "CPU µs/op is the client process's own CPU (process.cpuUsage around the phase): the fairer measure of a client when the server is the bottleneck",
+  );
+  return out;
+}
+
+/** Figures for one anchor server (forceSync yes|no): every other client is an anchor for overseer. */
+export function clientFigures(out: ResultBuilder, forceSync: string, results: readonly Result[]): void {
+  const ours = results.find((r) => r.name === "overseer");
+  if (ours === undefined) return;
+  for (const other of results) {
+    if (other === ours) continue;
+    const tag = other.name === "node-zookeeper-client" ? "nzk" : "native";
+    for (const [i, r] of ours.phases.entries()) {
+      const a = other.phases[i];
+      if (a === undefined) continue;
+      const params = { op: r.op, forceSync, client: other.name };
+      const anchorName = `${other.name} (Apache forceSync=${forceSync})`;
+      out.add({
+        key: `client.${tag}.sync-${forceSync}.${r.op}.ops`,
+        label: `${r.op} ops/s, forceSync=${forceSync}`,
+        unit: "ops/s",
+        value: r.opsPerSec,
+        anchor: a.opsPerSec,
+        anchorName,
+        higherIsBetter: true,
+        params,
+      });
+      out.add({
+        key: `client.${tag}.sync-${forceSync}.${r.op}.cpu`,
+        label: `${r.op} client CPU µs/op, forceSync=${forceSync}`,
+        unit: "µs/op",
+        value: r.cpuUsPerOp,
+        anchor: a.cpuUsPerOp,
+        anchorName,
+        higherIsBetter: false,
+        params,
+      });
+    }
+  }
+}
