@@ -1,16 +1,16 @@
 /**
  * The page in a real browser (playwright-core driving Debian's chromium) on a real cluster: an embedded
- * server, a master and two worker processes. Tasks are submitted with the Submitter (the CLI has no
- * submit command yet). Saves docs/dashboard.png.
+ * server, a master and two worker processes. Tasks are submitted through the CLI (`overseer submit`, a
+ * child process), as an operator would. Saves docs/dashboard.png.
  */
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext } from "playwright-core";
-import { Submitter } from "../../src/tasks/submitter.js";
+import { runCli } from "../cli/run-cli.js";
 import { startRole } from "../tasks/processes.js";
 import { startFixture } from "./helpers.js";
 
@@ -92,20 +92,26 @@ test(
     await until("master", "master-1");
     assert.equal(await text("capacity"), "6");
 
-    const submitter = new Submitter(f.client, { root: f.root });
-    const handle = await submitter.submit("sleep", { ms: 200 }, { id: "first" });
+    const connect = ["--connect", f.server.connectString, "--root", f.root];
+    // `--wait` prints the handler's result once the task is done; the page must show it done too.
+    const first = runCli(["submit", "sleep", '{"ms":200}', "--id", "first", "--wait", ...connect]);
     await until("count-done", "1");
-    assert.match(String(await handle.result()), /^worker-[12]:first$/);
+    const submitted = await first;
+    assert.equal(submitted.code, 0, submitted.stderr);
+    assert.match(submitted.stdout.trim(), /^worker-[12]:first$/);
 
     // A little history for the screenshot: a burst of tasks, and one whose handler throws (null payload).
-    await submitter.submitMany(
-      Array.from({ length: 40 }, (_, i) => ({
-        type: "sleep",
-        payload: { ms: 50 + (i % 5) * 40 },
-        options: { id: `t${i}` },
-      })),
-    );
-    await submitter.submit("sleep", null, { id: "doomed" });
+    const dir = mkdtempSync(join(tmpdir(), "overseer-dash-"));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "tasks.jsonl");
+    const lines: { payload: unknown; id: string }[] = Array.from({ length: 40 }, (_, i) => ({
+      payload: { ms: 50 + (i % 5) * 40 },
+      id: `t${i}`,
+    }));
+    lines.push({ payload: null, id: "doomed" });
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
+    const burst = await runCli(["submit", "sleep", "--file", file, ...connect]);
+    assert.equal(burst.code, 0, burst.stderr);
     await until("count-done", "41");
     await until("count-failed", "1");
     await page.locator("#tasks tbody tr").first().click();
