@@ -82,7 +82,17 @@ export class ClientBase implements AsyncDisposable {
   }
 
   /** Argument errors become rejections, so every operation reports failure the same way. */
-  protected async run<T>(op: () => Promise<T>): Promise<T> {
-    return op();
+  protected run<T>(op: () => Promise<T>): Promise<T> {
+    // Not an async function: that would wrap every operation's promise in another one.
+    try {
+      return op();
+    } catch (err) {
+      return rejected(err);
+    }
   }
+}
+
+/** A promise rejected with exactly `err`, whatever was thrown. */
+async function rejected(err: unknown): Promise<never> {
+  throw err;
 }

@@ -16,8 +16,11 @@ import { ConnectionLossError } from "./errors.js";
 import { formatHost, type HostPort } from "./connect-string.js";
 
 export interface ConnectionHandlers {
-  /** One complete frame body (no length prefix). May throw: the connection is then dropped. */
-  onFrame(frame: Buffer): void;
+  /**
+   * One complete frame body, `buf[start, end)` (no length prefix); `buf` may hold other frames, so
+   * copy what must outlive the call. May throw: the connection is then dropped.
+   */
+  onFrame(buf: Buffer, start: number, end: number): void;
   /** Called exactly once, however the connection ends. */
   onClose(reason: Error): void;
 }
@@ -88,6 +91,8 @@ export class Connection {
           fail(err as Error);
           return;
         }
+        // Frames after the handshake reply are delivered once attached (views of a chunk that the
+        // socket never reuses, so keeping them is safe).
         const first = frames.shift();
         if (first === undefined) return;
         let response: ConnectResponse;
@@ -132,7 +137,10 @@ export class Connection {
     this.handlers = handlers;
     const backlog = this.backlog;
     this.backlog = [];
-    for (const f of backlog) this.deliver(f);
+    for (const f of backlog) {
+      if (this.closed) return;
+      this.deliver(f, 0, f.length);
+    }
   }
 
   get isOpen(): boolean {
@@ -182,23 +190,23 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.lastRecv = performance.now();
-    let frames: Buffer[];
     try {
-      frames = this.decoder.push(chunk);
+      this.decoder.each(chunk, this.sink);
     } catch (err) {
       this.destroy(new ConnectionLossError({ message: `bad frame from ${this.server}`, cause: err }));
-      return;
-    }
-    for (const f of frames) {
-      if (this.closed) return;
-      if (this.handlers === null) this.backlog.push(f);
-      else this.deliver(f);
     }
   }
 
-  private deliver(frame: Buffer): void {
+  /** Every frame of a chunk, in order; nothing after the connection closed. */
+  private readonly sink = (buf: Buffer, start: number, end: number): void => {
+    if (this.closed) return;
+    if (this.handlers === null) this.backlog.push(buf.subarray(start, end));
+    else this.deliver(buf, start, end);
+  };
+
+  private deliver(buf: Buffer, start: number, end: number): void {
     try {
-      this.handlers?.onFrame(frame);
+      this.handlers?.onFrame(buf, start, end);
     } catch (err) {
       this.destroy(new ConnectionLossError({ message: `undecodable reply from ${this.server}`, cause: err }));
     }

@@ -119,6 +119,35 @@ export function checkTimeout(timeout: unknown): number | undefined {
   return timeout;
 }
 
+/**
+ * One request as a packet. A class rather than an object literal of closures: the methods live on
+ * the prototype, so a request allocates one object besides its promise.
+ */
+class Call<T> implements Packet {
+  xid = 0;
+  resolve: (v: T) => void = ignoreBody;
+  reject: (e: Error) => void = ignoreBody;
+
+  constructor(
+    readonly op: number,
+    private readonly path: string | undefined,
+    readonly encode: (w: JuteWriter) => void,
+    private readonly decode: (r: JuteReader) => T,
+    private readonly onError: ((err: number) => { value: T } | undefined) | undefined,
+  ) {}
+
+  reply(err: number, r: JuteReader): void {
+    if (err === 0) return this.resolve(this.decode(r));
+    const alt = this.onError?.(err);
+    if (alt !== undefined) this.resolve(alt.value);
+    else this.reject(createError(err, this.path));
+  }
+
+  fail(e: ZooKeeperError): void {
+    this.reject(e);
+  }
+}
+
 /** Sends one request; resolves with `decode(reply)`, or `onError(code)` when it returns a value. */
 export function call<T>(
   session: Session,
@@ -126,24 +155,15 @@ export function call<T>(
   path: string | undefined,
   encode: (w: JuteWriter) => void,
   decode: (r: JuteReader) => T,
-  settings: CallSettings<T> = {},
+  settings?: CallSettings<T>,
 ): Promise<T> {
-  const { onError, timeout } = settings;
-  return new Promise<T>((resolve, reject) => {
-    const p: Packet = {
-      op,
-      xid: 0,
-      encode,
-      reply(err, r) {
-        if (err === 0) return resolve(decode(r));
-        const alt = onError?.(err);
-        if (alt !== undefined) resolve(alt.value);
-        else reject(createError(err, path));
-      },
-      fail: (e: ZooKeeperError) => reject(e),
-    };
-    session.submit(p, timeout);
+  const c = new Call<T>(op, path, encode, decode, settings?.onError);
+  const promise = new Promise<T>((resolve, reject) => {
+    c.resolve = resolve;
+    c.reject = reject;
   });
+  session.submit(c, settings?.timeout);
+  return promise;
 }
 
 export const ignoreBody = (): void => undefined;

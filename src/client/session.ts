@@ -4,15 +4,7 @@
  * requests and matches replies FIFO by xid (§3.1), pings on send idleness and drops a silent
  * server after the read timeout (§7.7), and turns expiry into the terminal "lost" state.
  */
-import {
-  ErrorCode,
-  JuteReader,
-  OpCode,
-  PASSWORD_LENGTH,
-  Xid,
-  records,
-  type JuteWriter,
-} from "../protocol/index.js";
+import { JuteReader, OpCode, PASSWORD_LENGTH, Xid, records } from "../protocol/index.js";
 import { Connection } from "./connection.js";
 import { formatHost, stripPath } from "./connect-string.js";
 import { HostRotation, sleep } from "./hosts.js";
@@ -22,26 +14,18 @@ import {
   ConnectionLossError,
   OperationTimeoutError,
   SessionExpiredError,
-  createError,
   type ZooKeeperError,
 } from "./errors.js";
-import { Fifo } from "./fifo.js";
+import { Pipeline } from "./pipeline.js";
 import type { ResolvedOptions } from "./options.js";
 import { Credentials } from "./credentials.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { StateHub, isTerminal } from "./states.js";
 import { WatchManager } from "./watches.js";
 import { sendSetWatches } from "./set-watches.js";
+import { withDeadline, type Packet } from "./packet.js";
 
-/** One request: encodes its body, then settles from its reply or a failure. */
-export interface Packet {
-  readonly op: number;
-  xid: number;
-  encode(w: JuteWriter): void;
-  /** `r` is positioned at the reply body; only read it when err === 0 (§3.1). May throw on bad bytes. */
-  reply(err: number, r: JuteReader): void;
-  fail(err: ZooKeeperError): void;
-}
+export type { Packet } from "./packet.js";
 
 interface Waiter {
   resolve(): void;
@@ -54,15 +38,13 @@ export class Session {
   readonly states: StateHub;
   readonly watches: WatchManager;
   sessionId = 0n;
-  lastZxid = 0n;
   /** Negotiated timeout (ms); 0 until the first session. */
   timeout = 0;
   private passwd: Buffer = Buffer.alloc(PASSWORD_LENGTH);
   private conn: Connection | null = null;
-  private readonly pending = new Fifo<Packet>();
+  private readonly pipeline: Pipeline;
   private waiting: Packet[] = [];
   private readonly credentials: Credentials;
-  private xid = 0;
   private readonly hosts: HostRotation;
   private readonly abort = new AbortController();
   private stopHeartbeat: (() => void) | null = null;
@@ -79,7 +61,13 @@ export class Session {
     this.watches = new WatchManager(opts.logger);
     this.hosts = new HostRotation(opts.connect.hosts, opts.shuffleHosts);
     this.credentials = new Credentials(opts.logger);
+    this.pipeline = new Pipeline(opts.maxFrameSize * 2);
     for (const c of opts.auth) this.credentials.preload(c.scheme, toBuffer(c.auth));
+  }
+
+  /** The highest zxid seen (sent as lastZxidSeen when reconnecting, and in SetWatches). */
+  get lastZxid(): bigint {
+    return this.pipeline.lastZxid;
   }
 
   /** Resolves once the first session is established (the same promise however often it is called). */
@@ -109,44 +97,17 @@ export class Session {
   submit(packet: Packet, timeout?: number): void {
     const ms = timeout ?? this.opts.requestTimeout;
     const p =
-      ms > 0 ? this.withDeadline(packet, ms, timeout === undefined ? "requestTimeout" : "timeout") : packet;
+      ms > 0
+        ? withDeadline(packet, ms, timeout === undefined ? "requestTimeout" : "timeout", (w) => {
+            const i = this.waiting.indexOf(w);
+            if (i >= 0) this.waiting.splice(i, 1);
+          })
+        : packet;
     const conn = this.conn;
     if (conn !== null && !this.closeRequested) this.write(p, conn);
     else if (this.terminalError !== null) p.fail(this.terminalError);
     else if (this.closeRequested) p.fail(new ClientClosedError());
     else this.waiting.push(p);
-  }
-
-  /**
-   * Fails `inner` with OperationTimeoutError after `ms`. A request still waiting for a connection is
-   * dropped; one already sent stays in the FIFO, so its late reply is consumed in order, then ignored.
-   */
-  private withDeadline(inner: Packet, ms: number, option: string): Packet {
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      return true;
-    };
-    const wrapped: Packet = {
-      op: inner.op,
-      xid: 0,
-      encode: (w) => inner.encode(w),
-      reply: (err, r) => {
-        if (settle()) inner.reply(err, r);
-      },
-      fail: (e) => {
-        if (settle()) inner.fail(e);
-      },
-    };
-    const timer = setTimeout(() => {
-      if (!settle()) return;
-      const i = this.waiting.indexOf(wrapped);
-      if (i >= 0) this.waiting.splice(i, 1);
-      inner.fail(new OperationTimeoutError({ message: `no reply within ${option} (${ms} ms)` }));
-    }, ms);
-    return wrapped;
   }
 
   addAuth(scheme: string, auth: Buffer): Promise<void> {
@@ -232,7 +193,10 @@ export class Session {
     this.timeout = timeout;
     this.conn = conn;
     this.clearLostTimer();
-    conn.attach({ onFrame: (f) => this.onFrame(f), onClose: (reason) => this.onConnClose(conn, reason) });
+    conn.attach({
+      onFrame: (b, s, e) => this.onFrame(b, s, e),
+      onClose: (reason) => this.onConnClose(conn, reason),
+    });
     this.credentials.sendAll(conn);
     if (!this.watches.isEmpty) sendSetWatches(this, conn, this.opts.connect.chroot);
     const waiting = this.waiting;
@@ -258,44 +222,20 @@ export class Session {
 
   /** Encode `p` straight into the connection's write buffer and queue it for its reply. */
   write(p: Packet, conn: Connection): void {
-    this.xid = this.xid >= 0x7fffffff ? 1 : this.xid + 1;
-    p.xid = this.xid;
-    const off = conn.beginFrame();
-    try {
-      conn.out.writeInt(p.xid).writeInt(p.op);
-      p.encode(conn.out);
-    } catch (err) {
-      conn.abortFrame(off);
-      p.fail(createError(ErrorCode.MARSHALLINGERROR, undefined, err));
-      return;
-    }
-    conn.endFrame(off);
-    this.pending.push(p);
+    this.pipeline.write(p, conn);
   }
 
-  private onFrame(frame: Buffer): void {
-    const xid = frame.readInt32BE(0);
-    const err = frame.readInt32BE(12);
+  private onFrame(buf: Buffer, start: number, end: number): void {
+    if (end - start < 16) throw new Error(`reply of ${end - start} bytes is shorter than its header`);
+    const xid = buf.readInt32BE(start);
     if (xid === Xid.notification) {
-      const ev = records.WatcherEvent.read(new JuteReader(frame, 16));
+      const ev = records.WatcherEvent.read(new JuteReader(buf, start + 16, end));
       this.watches.dispatch(ev.type, stripPath(this.opts.connect.chroot, ev.path));
       return;
     }
     if (xid === Xid.ping) return;
-    if (xid === Xid.auth) return this.credentials.onReply(err);
-    const p = this.pending.shift();
-    if (p === undefined || p.xid !== xid) {
-      p?.fail(new ConnectionLossError({ message: `xid out of order: got ${xid}, expected ${p.xid}` }));
-      throw new Error(`reply xid ${xid} does not match the oldest pending request ${p?.xid ?? "(none)"}`);
-    }
-    const zxid = frame.readBigInt64BE(4);
-    if (zxid > this.lastZxid) this.lastZxid = zxid;
-    try {
-      p.reply(err, new JuteReader(frame, 16, frame.length, this.opts.maxFrameSize * 2));
-    } catch (e) {
-      p.fail(createError(ErrorCode.MARSHALLINGERROR, undefined, e));
-      throw e;
-    }
+    if (xid === Xid.auth) return this.credentials.onReply(buf.readInt32BE(start + 12));
+    this.pipeline.reply(xid, buf, start, end);
   }
 
   private onConnClose(conn: Connection, reason: Error): void {
@@ -307,7 +247,7 @@ export class Session {
       message: `connection to ${conn.server} lost: ${reason.message}`,
       cause: reason,
     });
-    for (const p of this.pending.drain()) p.fail(this.terminalError ?? loss);
+    for (const p of this.pipeline.drain()) p.fail(this.terminalError ?? loss);
     this.credentials.connectionLost(loss);
     this.connClosed?.();
     this.connClosed = null;
@@ -343,7 +283,7 @@ export class Session {
     this.clearLostTimer();
     this.conn?.destroy(err);
     this.conn = null;
-    for (const p of this.pending.drain()) p.fail(err);
+    for (const p of this.pipeline.drain()) p.fail(err);
     for (const p of this.waiting.splice(0)) p.fail(err);
     this.credentials.terminate(err);
     this.watches.clear(state === "lost" ? err : null);

@@ -1,7 +1,8 @@
 /**
  * Length-prefixed framing (reference §1.1): every message in both directions is a 4-byte big-endian
  * length followed by that many bytes. `FrameDecoder` turns a byte stream into frames; it never
- * allocates more than one frame's worth beyond what was received.
+ * allocates more than one frame's worth beyond what was received, and
+ * copies only the frames that arrive split across chunks.
  */
 import { JuteWriter, DEFAULT_MAX_BUFFER } from "./jute.js";
 import { ReplyHeader, RequestHeader, type ReplyHeader as ReplyHeaderT } from "./records.js";
@@ -17,43 +18,95 @@ export class FrameError extends Error {
   }
 }
 
+/** Receives one frame body: `buf[start, end)` (valid only during the call; copy what must outlive it). */
+export type FrameSink = (buf: Buffer, start: number, end: number) => void;
+
 export class FrameDecoder {
-  private pending: Buffer | null = null;
+  /** Bytes of the incomplete next frame, in order (socket chunks are kept, not copied, when possible). */
+  private parts: Buffer[] = [];
+  /** Total bytes in `parts`. */
+  private have = 0;
+  /** Length prefix + body of the incomplete frame, or -1 while fewer than 4 bytes are buffered. */
+  private need = -1;
 
   /** @param maxFrame largest frame body accepted; a larger or negative length throws FrameError. */
   constructor(private readonly maxFrame = DEFAULT_MAX_BUFFER) {}
 
   /** The length prefix of the next frame if at least 4 bytes are buffered (for 4lw detection). */
   peekLength(): number | null {
-    return this.pending !== null && this.pending.length >= 4 ? this.pending.readInt32BE(0) : null;
+    return this.need >= 0 ? this.need - 4 : null;
   }
 
   get buffered(): number {
-    return this.pending?.length ?? 0;
+    return this.have;
   }
 
   /** Feed bytes; returns the complete frames (bodies without the length prefix), in order. */
   push(chunk: Buffer): Buffer[] {
-    let buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
     const frames: Buffer[] = [];
+    this.each(chunk, (buf, start, end) => frames.push(buf.subarray(start, end)));
+    return frames;
+  }
+
+  /**
+   * Feed bytes; calls `sink` for every complete frame, in order, without copying frames that lie
+   * whole in `chunk`. Only a frame split across chunks is assembled (one copy, when it completes).
+   * Throws FrameError at a bad length, after delivering the frames before it.
+   */
+  each(chunk: Buffer, sink: FrameSink): void {
     let off = 0;
-    while (buf.length - off >= 4) {
-      const len = buf.readInt32BE(off);
-      if (len < 0 || len > this.maxFrame) {
-        this.pending = null;
-        throw new FrameError(`invalid frame length ${len} (limit ${this.maxFrame})`, len);
-      }
-      if (buf.length - off - 4 < len) break;
-      frames.push(buf.subarray(off + 4, off + 4 + len));
+    if (this.have > 0) {
+      off = this.completeSplit(chunk, sink);
+      if (off < 0) return;
+    }
+    const n = chunk.length;
+    while (n - off >= 4) {
+      const len = this.checkLength(chunk.readInt32BE(off));
+      if (n - off - 4 < len) break;
+      sink(chunk, off + 4, off + 4 + len);
       off += 4 + len;
     }
-    if (off === buf.length) this.pending = null;
-    else {
-      buf = buf.subarray(off);
-      // Copy so a small remainder does not pin a large socket chunk.
-      this.pending = off > 0 ? Buffer.from(buf) : buf;
+    if (off === n) return;
+    const rest = chunk.subarray(off);
+    // Copy so a small remainder does not pin a large socket chunk.
+    this.parts = [off > 0 ? Buffer.from(rest) : rest];
+    this.have = rest.length;
+    this.need = rest.length >= 4 ? 4 + rest.readInt32BE(0) : -1;
+  }
+
+  /** Continues the buffered frame with `chunk`; returns the offset after it, or -1 if `chunk` was used up. */
+  private completeSplit(chunk: Buffer, sink: FrameSink): number {
+    if (this.need < 0) {
+      if (this.have + chunk.length < 4) {
+        this.parts.push(chunk);
+        this.have += chunk.length;
+        return -1;
+      }
+      const head = Buffer.concat([...this.parts, chunk.subarray(0, 4 - this.have)], 4);
+      this.need = 4 + this.checkLength(head.readInt32BE(0));
     }
-    return frames;
+    const missing = this.need - this.have;
+    if (chunk.length < missing) {
+      this.parts.push(chunk);
+      this.have += chunk.length;
+      return -1;
+    }
+    const frame = Buffer.concat([...this.parts, chunk.subarray(0, missing)], this.need);
+    this.parts = [];
+    this.have = 0;
+    this.need = -1;
+    sink(frame, 4, frame.length);
+    return missing;
+  }
+
+  private checkLength(len: number): number {
+    if (len < 0 || len > this.maxFrame) {
+      this.parts = [];
+      this.have = 0;
+      this.need = -1;
+      throw new FrameError(`invalid frame length ${len} (limit ${this.maxFrame})`, len);
+    }
+    return len;
   }
 }
 

@@ -1,5 +1,5 @@
 /** `overseer/protocol`: the ZooKeeper 3.8 wire protocol, pure (no I/O). */
-export { JuteReader, JuteWriter, JuteDecodeError, DEFAULT_MAX_BUFFER } from "./jute.js";
+export { JuteReader, JuteWriter, JuteDecodeError, DEFAULT_MAX_BUFFER, longAt } from "./jute.js";
 export {
   type Codec,
   encode,

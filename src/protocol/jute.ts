@@ -12,6 +12,21 @@ export class JuteDecodeError extends Error {
 export const DEFAULT_MAX_BUFFER = 0xfffff;
 
 const EMPTY = Buffer.alloc(0);
+/** Strings up to this many UTF-16 units are tried as ASCII in JS before falling back to Buffer.write. */
+const SHORT_STRING = 64;
+const TWO_32 = 0x100000000;
+/** High words in [-2^21, 2^21) give longs that a double holds exactly. */
+const SAFE_HIGH = 0x200000;
+
+/**
+ * The signed 64-bit big-endian long at `at` (caller checks bounds). Zxids, session ids and owners
+ * almost always fit in 53 bits: then one BigInt is made instead of `readBigInt64BE`'s several.
+ */
+export function longAt(buf: Buffer, at: number): bigint {
+  const hi = buf.readInt32BE(at);
+  if (hi >= -SAFE_HIGH && hi < SAFE_HIGH) return BigInt(hi * TWO_32 + buf.readUInt32BE(at + 4));
+  return buf.readBigInt64BE(at);
+}
 
 export class JuteWriter {
   private buf: Buffer;
@@ -84,6 +99,24 @@ export class JuteWriter {
 
   writeString(v: string | null): this {
     if (v === null) return this.writeInt(-1);
+    const len = v.length;
+    if (len <= SHORT_STRING) {
+      // Short ASCII strings (paths, schemes) byte by byte: cheaper than two calls into C++.
+      this.ensure(4 + len);
+      const buf = this.buf;
+      const start = this.pos + 4;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = v.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[start + i] = c;
+      }
+      if (i === len) {
+        buf.writeInt32BE(len, this.pos);
+        this.pos = start + len;
+        return this;
+      }
+    }
     const n = Buffer.byteLength(v, "utf8");
     this.writeInt(n);
     this.ensure(n);
@@ -176,7 +209,7 @@ export class JuteReader {
 
   readLong(): bigint {
     this.need(8, "long");
-    const v = this.buf.readBigInt64BE(this.pos);
+    const v = longAt(this.buf, this.pos);
     this.pos += 8;
     return v;
   }
@@ -200,7 +233,8 @@ export class JuteReader {
     if (n === -1) return null;
     if (n === 0) return EMPTY;
     this.need(n, "buffer");
-    const v = Buffer.from(this.buf.subarray(this.pos, this.pos + n));
+    const v = Buffer.allocUnsafe(n);
+    this.buf.copy(v, 0, this.pos, this.pos + n);
     this.pos += n;
     return v;
   }

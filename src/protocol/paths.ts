@@ -2,14 +2,22 @@
 
 /** Returns why `path` is invalid, or null when it is valid. */
 export function pathProblem(path: string): string | null {
-  if (path.length === 0) return "path must not be empty";
-  if (path[0] !== "/") return "path must start with /";
-  if (path.length === 1) return null;
-  if (path.endsWith("/")) return "path must not end with /";
-  for (let i = 1; i < path.length; i++) {
+  const len = path.length;
+  if (len === 0) return "path must not be empty";
+  if (path.charCodeAt(0) !== 0x2f) return "path must start with /";
+  if (len === 1) return null;
+  if (path.charCodeAt(len - 1) === 0x2f) return "path must not end with /";
+  let prev = 0x2f;
+  let dotAfterSlash = false;
+  for (let i = 1; i < len; i++) {
     const c = path.charCodeAt(i);
+    // '0'..'~': always allowed, and the common case.
+    if (c > 0x2f && c < 0x7f) {
+      prev = c;
+      continue;
+    }
     if (c === 0) return `null character not allowed @${i}`;
-    if (c === 0x2f && path.charCodeAt(i - 1) === 0x2f) return `empty node name specified @${i}`;
+    if (c === 0x2f && prev === 0x2f) return `empty node name specified @${i}`;
     if (
       (c > 0 && c < 0x1f + 1) ||
       (c >= 0x7f && c <= 0x9f) ||
@@ -18,9 +26,14 @@ export function pathProblem(path: string): string | null {
     ) {
       return `invalid character @${i}`;
     }
+    if (c === 0x2e && prev === 0x2f) dotAfterSlash = true;
+    prev = c;
   }
-  for (const segment of path.split("/")) {
-    if (segment === "." || segment === "..") return `relative paths not allowed: ${segment}`;
+  // A "." or ".." segment starts with a dot after a slash; only then is the path split.
+  if (dotAfterSlash) {
+    for (const segment of path.split("/")) {
+      if (segment === "." || segment === "..") return `relative paths not allowed: ${segment}`;
+    }
   }
   return null;
 }

@@ -1,0 +1,74 @@
+/**
+ * The requests in flight on a connection: xids (from 1, counting on across reconnects), encoding
+ * straight into the connection's write buffer, FIFO reply matching (§3.1), and the highest zxid
+ * seen (sent as lastZxidSeen when reconnecting, §2.1).
+ */
+import { ErrorCode, JuteReader, longAt } from "../protocol/index.js";
+import type { Connection } from "./connection.js";
+import { ConnectionLossError, createError } from "./errors.js";
+import { Fifo } from "./fifo.js";
+import type { Packet } from "./packet.js";
+
+export class Pipeline {
+  lastZxid = 0n;
+  /** `lastZxid`'s signed high and unsigned low words, compared before a reply's zxid is decoded. */
+  private lastZxidHi = 0;
+  private lastZxidLo = 0;
+  private xid = 0;
+  private readonly pending = new Fifo<Packet>();
+
+  /** @param maxLength largest buffer or string accepted in a reply body */
+  constructor(private readonly maxLength: number) {}
+
+  /** Encode `p` straight into the connection's write buffer and queue it for its reply. */
+  write(p: Packet, conn: Connection): void {
+    this.xid = this.xid >= 0x7fffffff ? 1 : this.xid + 1;
+    p.xid = this.xid;
+    const off = conn.beginFrame();
+    try {
+      conn.out.writeInt(p.xid).writeInt(p.op);
+      p.encode(conn.out);
+    } catch (err) {
+      conn.abortFrame(off);
+      p.fail(createError(ErrorCode.MARSHALLINGERROR, undefined, err));
+      return;
+    }
+    conn.endFrame(off);
+    this.pending.push(p);
+  }
+
+  /**
+   * Settles the oldest request with the reply `buf[start, end)` (header included). Throws when the
+   * xid is out of order or the body is undecodable: the connection must then be dropped.
+   */
+  reply(xid: number, buf: Buffer, start: number, end: number): void {
+    const p = this.pending.shift();
+    if (p === undefined || p.xid !== xid) {
+      p?.fail(new ConnectionLossError({ message: `xid out of order: got ${xid}, expected ${p.xid}` }));
+      throw new Error(`reply xid ${xid} does not match the oldest pending request ${p?.xid ?? "(none)"}`);
+    }
+    this.seeZxid(buf, start + 4);
+    try {
+      p.reply(buf.readInt32BE(start + 12), new JuteReader(buf, start + 16, end, this.maxLength));
+    } catch (e) {
+      p.fail(createError(ErrorCode.MARSHALLINGERROR, undefined, e));
+      throw e;
+    }
+  }
+
+  /** Remove and return every request in flight, oldest first. */
+  drain(): Packet[] {
+    return this.pending.drain();
+  }
+
+  /** Tracks the highest zxid; a BigInt is made only when it grows (reads all carry the same one). */
+  private seeZxid(buf: Buffer, at: number): void {
+    const hi = buf.readInt32BE(at);
+    const lo = buf.readUInt32BE(at + 4);
+    if (hi < this.lastZxidHi || (hi === this.lastZxidHi && lo <= this.lastZxidLo)) return;
+    this.lastZxidHi = hi;
+    this.lastZxidLo = lo;
+    const zxid = longAt(buf, at);
+    if (zxid > this.lastZxid) this.lastZxid = zxid;
+  }
+}
