@@ -1,12 +1,14 @@
 /**
  * npm run chaos -- [--duration 60s] [--backend embedded|ensemble] [--faults list] [--seed N] [--rate N]
- *                  [--unsafe-disable-fencing] [--unsafe-disable-epoch-fence] [--dir path]
+ *                  [--target-busy] [--unsafe-disable-fencing] [--unsafe-disable-epoch-fence] [--dir path]
  * Runs the fault-injection suite (test/chaos), prints the report and exits 1 on any invariant violation.
+ * Partition faults are on by default where `ip netns` works (root); otherwise the report says why not. The
+ * network namespaces are removed on exit, also on Ctrl-C (test/chaos/netns.ts).
  */
 import { parseArgs } from "node:util";
 import { FAULT_KINDS, type FaultKind } from "../test/chaos/history.js";
 import { formatReport } from "../test/chaos/report.js";
-import { BACKEND_FAULTS, runChaos, type BackendKind } from "../test/chaos/run.js";
+import { defaultFaults, runChaos, type BackendKind } from "../test/chaos/run.js";
 
 function duration(s: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s);
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     seed: { type: "string" },
     rate: { type: "string" },
     dir: { type: "string" },
+    "target-busy": { type: "boolean", default: false },
     "unsafe-disable-fencing": { type: "boolean", default: false },
     "unsafe-disable-epoch-fence": { type: "boolean", default: false },
   },
@@ -32,7 +35,7 @@ if (backend !== "embedded" && backend !== "ensemble")
   throw new Error(`--backend: expected embedded or ensemble, got ${values.backend}`);
 const faults =
   values.faults === undefined
-    ? BACKEND_FAULTS[backend]
+    ? defaultFaults(backend)
     : values.faults.split(",").map((k) => {
         if (!(FAULT_KINDS as readonly string[]).includes(k))
           throw new Error(`--faults: unknown kind ${k} (known: ${FAULT_KINDS.join(", ")})`);
@@ -47,6 +50,7 @@ const run = await runChaos({
   faults,
   ...(values.rate === undefined ? {} : { rate: Number(values.rate) }),
   ...(values.dir === undefined ? {} : { dir: values.dir }),
+  targetBusy: values["target-busy"],
   unsafeDisableFencing: values["unsafe-disable-fencing"],
   unsafeDisableEpochFence: values["unsafe-disable-epoch-fence"],
   log: (l) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${l}`),

@@ -33,6 +33,8 @@ export type HistoryEvent = { t: number; p: string } & (
   | { ev: "committed"; id: string; worker: string; token: number; state: string }
   /** A worker's result was refused (stale token). */
   | { ev: "rejected"; id: string; worker: string; token: number }
+  /** A worker could not finish an execution (e.g. its result commit failed: connection or session lost). */
+  | { ev: "worker-error"; message: string }
   /** The orchestrator injected a fault (`phase: inject`) or ended it (`heal`: SIGCONT, restart). */
   | { ev: "fault"; kind: FaultKind; target: string; phase: "inject" | "heal"; note?: string }
 );
@@ -44,6 +46,8 @@ export const FAULT_KINDS = [
   "worker-stop",
   "master-depose",
   "worker-evict",
+  "worker-partition",
+  "master-partition",
   "server-kill",
   "zk-leader-kill",
   "zk-follower-kill",

@@ -22,6 +22,11 @@ export interface ApacheEnsembleOptions {
   jvmFlags?: string[];
   /** How long start-up (all members serving) may take; default 60 s. */
   startTimeoutMs?: number;
+  /**
+   * The local address the client ports listen on (default 127.0.0.1), e.g. a bridge shared with network
+   * namespaces (test/chaos/netns.ts). Quorum traffic stays on 127.0.0.1.
+   */
+  clientHost?: string;
 }
 
 export interface EnsembleMember {
@@ -29,7 +34,7 @@ export interface EnsembleMember {
   readonly id: number;
   /** Client port. */
   readonly port: number;
-  /** `127.0.0.1:<port>` of this member alone. */
+  /** `<clientHost>:<port>` of this member alone (127.0.0.1 by default). */
   readonly connectString: string;
   readonly running: boolean;
   /** Sends `signal` (default SIGKILL); waits for the exit unless the signal only pauses (SIGSTOP/SIGCONT). */
@@ -66,6 +71,7 @@ export async function startApacheEnsemble(n = 3, opts: ApacheEnsembleOptions = {
   const untrackDir = trackTempDir(root);
   const tickTime = opts.tickTime ?? 200;
   const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
+  const clientHost = opts.clientHost ?? LOOPBACK;
 
   const ids = Array.from({ length: n }, (_, i) => i + 1);
   const ports = new Map<number, { client: number; peer: number; election: number }>();
@@ -87,10 +93,11 @@ export async function startApacheEnsemble(n = 3, opts: ApacheEnsembleOptions = {
       logPath: join(dir, "zookeeper.log"),
       mainClass: QUORUM_MAIN,
       clientPort,
+      clientHost,
       jvmFlags: opts.jvmFlags ?? [],
     };
     writeConfig(spec.configPath, {
-      ...baseConfig(tickTime, dataDir, clientPort),
+      ...baseConfig(tickTime, dataDir, clientPort, clientHost),
       initLimit: 10,
       syncLimit: 5,
       ...serverLines,
@@ -152,7 +159,7 @@ function createMember(id: number, spec: ServerSpec): InternalMember {
   return {
     id,
     port: spec.clientPort,
-    connectString: `${LOOPBACK}:${spec.clientPort}`,
+    connectString: `${spec.clientHost ?? LOOPBACK}:${spec.clientPort}`,
     get running() {
       return proc !== undefined && !proc.hasExited();
     },
@@ -165,7 +172,7 @@ function createMember(id: number, spec: ServerSpec): InternalMember {
     stop: async () => {
       await proc?.terminate("SIGKILL");
     },
-    mode: () => serverMode(spec.clientPort),
+    mode: () => serverMode(spec.clientPort, 1000, spec.clientHost),
     startWithin,
   };
 }

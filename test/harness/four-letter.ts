@@ -39,9 +39,13 @@ export function parseMode(srvr: string): string | undefined {
 }
 
 /** Resolves with the server's mode, or `undefined` if it is unreachable or not serving requests yet. */
-export async function serverMode(port: number, timeoutMs = 1000): Promise<string | undefined> {
+export async function serverMode(
+  port: number,
+  timeoutMs = 1000,
+  host = LOOPBACK,
+): Promise<string | undefined> {
   try {
-    return parseMode(await fourLetterWord(port, "srvr", timeoutMs));
+    return parseMode(await fourLetterWord(port, "srvr", timeoutMs, host));
   } catch {
     return undefined;
   }

@@ -22,6 +22,8 @@ export interface ServerSpec {
   logPath: string;
   mainClass: string;
   clientPort: number;
+  /** The address the client port is bound to (`clientPortAddress`); default 127.0.0.1. */
+  clientHost?: string;
   jvmFlags: readonly string[];
 }
 
@@ -40,12 +42,13 @@ export function baseConfig(
   tickTime: number,
   dataDir: string,
   clientPort: number,
+  clientHost = "127.0.0.1",
 ): Record<string, string | number> {
   return {
     tickTime,
     dataDir,
     clientPort,
-    clientPortAddress: "127.0.0.1",
+    clientPortAddress: clientHost,
     "4lw.commands.whitelist": "*",
     "admin.enableServer": "false",
     // Tests open many connections from 127.0.0.1; the default limit is 60 per address.
@@ -118,7 +121,7 @@ export async function waitUntilServing(
   for (;;) {
     if (proc.hasExited()) break;
     const started = Date.now();
-    const mode = await serverMode(spec.clientPort, probeTimeout);
+    const mode = await serverMode(spec.clientPort, probeTimeout, spec.clientHost);
     if (mode !== undefined && ready(mode)) return mode;
     if (Date.now() - started >= probeTimeout) probeTimeout = Math.min(probeTimeout * 2, 2000);
     if (Date.now() >= deadline) break;
