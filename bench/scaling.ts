@@ -1,0 +1,186 @@
+/**
+ * `npm run bench:scaling`: how overseer's cost grows with the work (issue #10).
+ *
+ * Two curves, every point on a fresh embedded server process (data dir, forceSync, tickTime 500) with
+ * two master candidates (2 s sessions) and worker sessions of the library's Worker class, spread over
+ * a few processes (bench/scaling/workers.ts); all tasks are no-ops pre-loaded with submitMany.
+ * - Workers (10, 100, 500 sessions; ≈ 500 worker slots in all, so only the session count grows):
+ *   tasks/s draining a pre-loaded queue, the master's memory, and failover: SIGKILL of the active
+ *   master → the backup's first assignment.
+ * - Pending (10k, 100k, 1M tasks, pre-loaded with nothing running): the first master's load time and
+ *   memory holding them all, tasks/s once 100 workers start, failover, and the backup's recovery time
+ *   (its term began → its first assignment: the whole picture rebuilt from ZooKeeper).
+ * A pending size is skipped when the previous one projects it past `--max-point-s` (default 180 s of
+ * wall time; `--force` runs it anyway); the notes say so.
+ *
+ *   tsx bench/scaling.ts [--json bench/results/scaling.json] [--smoke] [--workers 10,100,500]
+ *     [--pending 10000,100000,1000000] [--queue 30000] [--window 6000] [--max-point-s 180] [--force]
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { machineInfo, writeResult, type Figure } from "./lib/results.js";
+import { MASTER_SESSION } from "./scaling/cluster.js";
+import { ROOT_DIR, killAll } from "./scaling/procs.js";
+import { pendingPoint, workerPoint, type Point, type Settings } from "./scaling/scenarios.js";
+
+const { values } = parseArgs({
+  options: {
+    json: { type: "string" },
+    smoke: { type: "boolean", default: false },
+    workers: { type: "string" },
+    pending: { type: "string" },
+    queue: { type: "string" },
+    window: { type: "string" },
+    "max-point-s": { type: "string", default: "180" },
+    force: { type: "boolean", default: false },
+  },
+});
+const SMOKE = values.smoke;
+const list = (v: string | undefined, dflt: string): number[] => (v ?? dflt).split(",").map(Number);
+const WORKERS = list(values.workers, SMOKE ? "10" : "10,100,500");
+const PENDING = list(values.pending, SMOKE ? "1000" : "10000,100000,1000000");
+/** Tasks pre-loaded for each point of the workers curve. */
+const QUEUE = Number(values.queue ?? (SMOKE ? 1000 : 30_000));
+/** Workers of the pending curve. */
+const PENDING_WORKERS = SMOKE ? 10 : 100;
+const MAX_POINT_MS = Number(values["max-point-s"]) * 1000;
+const settings: Settings = {
+  procs: 4,
+  windowMs: Number(values.window ?? (SMOKE ? 1000 : 6000)),
+  warmupMs: SMOKE ? 300 : 1000,
+  slots: 500,
+  log: (s) => console.log(s),
+};
+
+const fmt = (n: number): string =>
+  !Number.isFinite(n) ? "–" : Math.round(n).toLocaleString("en-US").replace(/,/g, " ");
+const mib = (b: number): string => (Number.isFinite(b) ? `${fmt(b / 2 ** 20)} MiB` : "–");
+
+function table(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]): string => r.map((c, i) => c.padStart(widths[i] ?? 0)).join("  ");
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+}
+
+function figures(kind: "workers" | "pending", p: Point): Figure[] {
+  const x = kind === "workers" ? p.workers : p.pending;
+  const params: Record<string, number> =
+    kind === "workers" ? { workers: x, concurrency: p.concurrency } : { pending: x };
+  const f = (k: string, label: string, unit: string, value: number, higherIsBetter = false): Figure => ({
+    key: `scaling.${kind}.${x}.${k}`,
+    label,
+    unit,
+    value,
+    higherIsBetter,
+    params,
+  });
+  const out = [
+    f("tasksPerSec", "tasks/s (draining a pre-loaded queue)", "tasks/s", p.tasksPerSec, true),
+    f("failoverMs", "master SIGKILL → backup's first assignment", "ms", p.failoverMs),
+    f("leaderMs", "master SIGKILL → backup leading", "ms", p.leaderMs),
+    f("recoveryMs", "backup's term began → its first assignment (rebuild)", "ms", p.recoveryMs),
+    f("masterRss", "active master RSS (after GC)", "bytes", p.rss),
+    f("masterHeap", "active master heap used (after GC)", "bytes", p.heapUsed),
+    f("masterPeakRss", "active master peak RSS", "bytes", p.peakRss),
+    f("preloadPerSec", "pre-load with submitMany", "tasks/s", (p.pending / p.preloadMs) * 1000, true),
+  ];
+  if (p.loadMs !== undefined)
+    out.push(f("loadMs", "first master: term began → all tasks loaded", "ms", p.loadMs));
+  return out;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const pkg = JSON.parse(readFileSync(join(ROOT_DIR, "package.json"), "utf8")) as { version: string };
+  const command = `tsx bench/scaling.ts ${process.argv.slice(2).join(" ")}`.trimEnd();
+  console.log(`command: ${command}`);
+  console.log(
+    `embedded server (forceSync, tickTime 500), 2 master candidates (${MASTER_SESSION} ms sessions), ` +
+      `worker sessions in ${settings.procs} processes, ${settings.slots} worker slots in all, no-op tasks`,
+  );
+  const notes: string[] = [
+    `Every point runs on a fresh embedded server process (own data dir, forceSync: every write fsync'd), with two master candidates (${MASTER_SESSION} ms sessions) and worker sessions (10 s) of the library's Worker class in ${settings.procs} processes.`,
+    `Workers curve: ${fmt(QUEUE)} no-op tasks pre-loaded per point; ≈ ${settings.slots} worker slots in all (concurrency ⌈${settings.slots}/workers⌉), so the session count grows while capacity stays the same.`,
+    `Pending curve: the tasks are pre-loaded with nothing running; the first master's load time and memory are taken holding all of them; then ${PENDING_WORKERS} workers (concurrency ${Math.ceil(settings.slots / PENDING_WORKERS)}) start.`,
+    `tasks/s: completions over a ${settings.windowMs} ms window after a ${settings.warmupMs} ms warm-up (or until the queue runs out); no submitter waits for results.`,
+    "Failover: SIGKILL of the active master while workers drain → the backup's first assignment; it includes the session expiry. Recovery: the backup's term began → its first assignment, i.e. the rebuild of the whole picture (every task node, pending or finished) from ZooKeeper.",
+    "Memory: the master process's RSS and V8 heap used after a full GC (--expose-gc), and its peak RSS.",
+  ];
+  const workerPoints: Point[] = [];
+  const pendingPoints: Point[] = [];
+  try {
+    console.log(`\nworkers curve (${fmt(QUEUE)} tasks pre-loaded each)`);
+    for (const w of WORKERS) workerPoints.push(await workerPoint(w, QUEUE, settings));
+    console.log("\npending curve");
+    for (const p of PENDING) {
+      const prev = pendingPoints[pendingPoints.length - 1];
+      if (prev !== undefined && !values.force) {
+        // Both loads (the master's and the backup's) grow a little faster than linearly.
+        const k = (p / prev.pending) * 1.3;
+        const projected = k * (prev.preloadMs + (prev.loadMs ?? 0) + prev.recoveryMs) + 20_000;
+        if (projected > MAX_POINT_MS) {
+          const why = `${fmt(p)} pending skipped: projected ${fmt(projected / 1000)} s from the ${fmt(prev.pending)} point (> ${MAX_POINT_MS / 1000} s; --force runs it)`;
+          console.log(`  ${why}`);
+          notes.push(why);
+          continue;
+        }
+      }
+      const t0 = Date.now();
+      pendingPoints.push(await pendingPoint(p, PENDING_WORKERS, settings));
+      console.log(`  ${fmt(p)} pending: point took ${fmt((Date.now() - t0) / 1000)} s`);
+    }
+  } finally {
+    await killAll();
+  }
+
+  const head = ["tasks/s", "failover ms", "leader ms", "recovery ms", "master RSS", "heap", "peak RSS"];
+  const cols = (p: Point): string[] => [
+    fmt(p.tasksPerSec),
+    fmt(p.failoverMs),
+    fmt(p.leaderMs),
+    fmt(p.recoveryMs),
+    mib(p.rss),
+    mib(p.heapUsed),
+    mib(p.peakRss),
+  ];
+  console.log("");
+  table(
+    ["workers", "conc.", ...head],
+    workerPoints.map((p) => [fmt(p.workers), fmt(p.concurrency), ...cols(p)]),
+  );
+  console.log("");
+  table(
+    ["pending", "preload/s", "load ms", ...head, "backup RSS"],
+    pendingPoints.map((p) => [
+      fmt(p.pending),
+      fmt((p.pending / p.preloadMs) * 1000),
+      fmt(p.loadMs ?? NaN),
+      ...cols(p),
+      mib(p.backupRss),
+    ]),
+  );
+  const durationMs = Date.now() - started;
+  console.log(`\ntotal ${fmt(durationMs / 1000)} s`);
+  if (values.json !== undefined)
+    writeResult(values.json, {
+      name: "scaling",
+      command,
+      startedAt: new Date(started).toISOString(),
+      durationMs,
+      machine: machineInfo(),
+      versions: { overseer: pkg.version, node: process.version },
+      figures: [
+        ...workerPoints.flatMap((p) => figures("workers", p)),
+        ...pendingPoints.flatMap((p) => figures("pending", p)),
+      ],
+      notes,
+    });
+}
+
+main().catch(async (err: unknown) => {
+  console.error(err);
+  await killAll();
+  process.exitCode = 1;
+});

@@ -1,0 +1,51 @@
+/**
+ * A master candidate as its own process, for `npm run bench:scaling`:
+ *   node --expose-gc --import tsx master.ts <connectString> <root> <id> <sessionTimeout>
+ * Prints JSON lines with `t`: {"ready":pid}, {"leader":epoch}, {"first":epoch} at its first assignment
+ * of each term, every 100 ms while leading {"pending","assigned","finished","workers"} (the term's
+ * picture), and on SIGUSR2 its memory after a full GC: {"mem":{rss,heapUsed,…},"peakRss"}.
+ */
+import { ZooKeeperClient } from "../../src/client/index.js";
+import { Master } from "../../src/tasks/index.js";
+
+const [connectString = "", root = "/", id = "m", timeout = "2000"] = process.argv.slice(2);
+const say = (o: object): void => void process.stdout.write(`${JSON.stringify({ ...o, t: Date.now() })}\n`);
+
+const client = new ZooKeeperClient({ connectString, sessionTimeout: Number(timeout) });
+await client.connect();
+const master = new Master(client, { root, id });
+let epoch = 0;
+let first = false;
+master.on("leader", (e) => {
+  epoch = e;
+  first = false;
+  say({ leader: e });
+});
+master.on("assigned", () => {
+  if (first) return;
+  first = true;
+  say({ first: epoch });
+});
+let last = "";
+setInterval(() => {
+  const v = master.view;
+  if (v === null) return;
+  const picture = {
+    pending: v.pending.size,
+    assigned: v.assigned.size,
+    finished: v.finished.size,
+    workers: v.workers.size,
+  };
+  const text = JSON.stringify(picture);
+  if (text !== last) say(picture);
+  last = text;
+}, 100).unref();
+
+const gc = (globalThis as { gc?: () => void }).gc;
+process.on("SIGUSR2", () => {
+  gc?.();
+  say({ mem: process.memoryUsage(), peakRss: process.resourceUsage().maxRSS * 1024 });
+});
+process.on("SIGTERM", () => process.exit(0));
+await master.start();
+say({ ready: process.pid, session: client.sessionTimeout });

@@ -1,0 +1,131 @@
+/**
+ * The two curves of `npm run bench:scaling`, one point per call, each on a fresh cluster:
+ * - workerPoint: W worker sessions (a few processes) draining a pre-loaded queue, then the active
+ *   master is SIGKILLed and the backup takes over;
+ * - pendingPoint: P tasks pre-loaded with nothing running; a master loads them (time, memory); workers
+ *   start and drain; the active master is SIGKILLed and the backup rebuilds all P and assigns again.
+ */
+import { Cluster, lastWith } from "./cluster.js";
+import { sleep, type Child } from "./procs.js";
+
+export interface Point {
+  workers: number;
+  concurrency: number;
+  pending: number;
+  preloadMs: number;
+  /** Cold start: the first master's term began → its picture holds every pre-loaded task. */
+  loadMs?: number;
+  tasksPerSec: number;
+  /** SIGKILL of the active master → the backup leads. */
+  leaderMs: number;
+  /** SIGKILL of the active master → the backup's first assignment. */
+  failoverMs: number;
+  /** The backup's term began → its first assignment (rebuilding the picture from ZooKeeper). */
+  recoveryMs: number;
+  /** Tasks in the tree the backup rebuilt from (pending + finished). */
+  rebuilt: number;
+  /** The active master's memory after a full GC, holding the whole picture, and its peak RSS. */
+  rss: number;
+  heapUsed: number;
+  peakRss: number;
+  /** The backup's memory after its first assignment (after a full GC). */
+  backupRss: number;
+}
+
+export interface Settings {
+  /** Worker processes the worker sessions are spread over. */
+  procs: number;
+  /** Length of the throughput window (ms) and the warm-up before it. */
+  windowMs: number;
+  warmupMs: number;
+  /** Worker slots in all: each worker gets ceil(slots / workers). */
+  slots: number;
+  log: (s: string) => void;
+}
+
+/** Throughput over a fixed window of time after a warm-up; a queue that runs out before the window
+ * counts from its first completion to its last. */
+async function rate(c: Cluster, total: number, s: Settings): Promise<number> {
+  const tf = await c.doneAt(1, 60_000);
+  const df = c.done();
+  const drained = await Promise.race([c.doneAt(total), sleep(s.warmupMs).then(() => 0)]);
+  if (drained > 0) return ((total - df) / (drained - tf)) * 1000;
+  const t1 = Date.now();
+  const d1 = c.done();
+  const end = await Promise.race([c.doneAt(total), sleep(s.windowMs).then(() => Date.now())]);
+  const d2 = c.done();
+  if (d2 === d1) throw new Error(`no task completed in ${end - t1} ms`);
+  return ((d2 - d1) / (end - t1)) * 1000;
+}
+
+/** Both candidates at once; resolves with [active, backup] once one of them leads. */
+async function masters(c: Cluster): Promise<[Child, Child]> {
+  const ms = await Promise.all([c.startMaster("m1"), c.startMaster("m2")]);
+  const leader = await Promise.race(
+    ms.map((m) => m.waitFor((l) => "leader" in l, `${m.name} leading`).then(() => m)),
+  );
+  const backup = ms.find((m) => m !== leader);
+  if (backup === undefined) throw new Error("two candidates needed");
+  return [leader, backup];
+}
+
+/** SIGKILL of the active master while the workers drain; times the backup's takeover. */
+async function failover(
+  c: Cluster,
+  backup: Child,
+  active: Child,
+): Promise<Pick<Point, "leaderMs" | "failoverMs" | "recoveryMs" | "rebuilt" | "backupRss">> {
+  const from = backup.lines.length;
+  const killedAt = await active.kill("SIGKILL");
+  // Work that only the backup can assign, even if the queue ran out during the window.
+  await c.preload(100, 100, 1);
+  const leader = await backup.waitFor((l) => "leader" in l, "the backup leading", from);
+  const first = await backup.waitFor((l) => "first" in l, "the backup's first assignment", from, 600_000);
+  const mem = await c.memory(backup);
+  const pic = lastWith(backup, "pending");
+  const rebuilt = ["pending", "assigned", "finished"].reduce((n, k) => n + Number(pic?.[k] ?? 0), 0);
+  return {
+    leaderMs: leader.t - killedAt,
+    failoverMs: first.t - killedAt,
+    recoveryMs: first.t - leader.t,
+    rebuilt,
+    backupRss: mem.rss,
+  };
+}
+
+export async function workerPoint(workers: number, pending: number, s: Settings): Promise<Point> {
+  const c = await Cluster.start();
+  try {
+    const concurrency = Math.ceil(s.slots / workers);
+    const preloadMs = await c.preload(pending);
+    s.log(`  ${workers} workers: ${pending} tasks pre-loaded in ${Math.round(preloadMs)} ms`);
+    const [[active, backup]] = await Promise.all([masters(c), c.startWorkers(workers, s.procs, concurrency)]);
+    const tasksPerSec = await rate(c, pending, s);
+    const mem = await c.memory(active);
+    const fo = await failover(c, backup, active);
+    return { workers, concurrency, pending, preloadMs, tasksPerSec, ...mem, ...fo };
+  } finally {
+    await c.stop();
+  }
+}
+
+export async function pendingPoint(pending: number, workers: number, s: Settings): Promise<Point> {
+  const c = await Cluster.start();
+  try {
+    const concurrency = Math.ceil(s.slots / workers);
+    const preloadMs = await c.preload(pending);
+    s.log(`  ${pending} pending: pre-loaded in ${Math.round(preloadMs)} ms; the master loads them`);
+    const [active, backup] = await masters(c);
+    const loaded = await active.waitFor((l) => l["pending"] === pending, "every task loaded", 0, 900_000);
+    const began = lastWith(active, "leader");
+    const loadMs = loaded.t - (began?.t ?? NaN);
+    const mem = await c.memory(active);
+    s.log(`  ${pending} pending: loaded in ${Math.round(loadMs)} ms; ${workers} workers start`);
+    await c.startWorkers(workers, s.procs, concurrency);
+    const tasksPerSec = await rate(c, pending, s);
+    const fo = await failover(c, backup, active);
+    return { workers, concurrency, pending, preloadMs, loadMs, tasksPerSec, ...mem, ...fo };
+  } finally {
+    await c.stop();
+  }
+}
