@@ -21,6 +21,9 @@ import {
 import type { RejectedEvent } from "./history.js";
 import { errorText } from "./zk.js";
 
+/** How long a handler runs before the worker watches its task's status for a cancel (ms). */
+export const CANCEL_WATCH_DELAY = 20;
+
 export class Execution {
   readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
@@ -69,7 +72,9 @@ export class Execution {
     if (this.delivery === "at-most-once" && info.started === true)
       return this.finish({ ok: false, error: "outcome unknown: an earlier execution started" }, env, true);
     if (this.delivery === "at-most-once" && !(await this.markStarted(a.data))) return { result: "stale" };
-    this.watchCancel();
+    // Most handlers finish before a cancel could matter: the status watch is set only once one runs
+    // for CANCEL_WATCH_DELAY ms (a cancel meanwhile still wins: it bumps the token, the commit fails).
+    const cancelWatch = setTimeout(() => this.watchCancel(), CANCEL_WATCH_DELAY);
     const attempt = env === null ? 1 : env.run.failures + 1;
     this.env.hooks.started({
       id: this.id,
@@ -82,6 +87,7 @@ export class Execution {
     if (timeout !== null) this.timer = setTimeout(() => this.stop("timeout"), timeout);
     try {
       const outcome = await this.invoke(t.data, env);
+      clearTimeout(cancelWatch);
       if (this.abort.signal.aborted && !outcome.ok) {
         const reason = (this.abort.signal.reason as TaskAbortError).reason;
         if (reason === "cancelled" || reason === "revoked" || reason === "session-lost")
@@ -91,6 +97,7 @@ export class Execution {
       return await this.finish(outcome, env, false);
     } finally {
       clearTimeout(this.timer);
+      clearTimeout(cancelWatch);
     }
   }
 
@@ -245,6 +252,7 @@ export class Execution {
 
   /** A status appearing while we run means cancel (or a master decision): stop the handler. */
   private watchCancel(): void {
+    if (this.abort.signal.aborted) return;
     void this.env.client
       .exists(this.env.layout.status(this.key), { watch: () => this.stop("cancelled") })
       .then((s) => (s === null ? undefined : this.stop("cancelled")))

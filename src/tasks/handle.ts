@@ -5,6 +5,7 @@
  */
 import {
   BadVersionError,
+  isRetriable,
   NodeExistsError,
   NoNodeError,
   SessionExpiredError,
@@ -96,34 +97,49 @@ export class TaskHandle {
     this.client.on("state", onState);
     const both = signal === undefined ? lost.signal : AbortSignal.any([signal, lost.signal]);
     try {
+      let probe = false;
       for (;;) {
         both.throwIfAborted();
-        // One child watch on the task node: it fires when `status` (or `progress`) appears, and the
-        // read fails with NoNode if the task itself is gone.
-        const w = watchPromise(both);
-        let children: string[];
         try {
-          children = await this.client.getChildren(this.path, { watch: w.watch });
+          // The watch fired: nearly always because `status` appeared, so read it at once (when it was
+          // `progress`, the miss costs one NoNode and the listing below sets the watch again).
+          const early = probe ? await this.readOutcome() : null;
+          if (early !== null) return early;
+          // One child watch on the task node: it fires when `status` (or `progress`) appears, and the
+          // listing fails with NoNode if the task itself is gone.
+          const w = watchPromise(both);
+          const children = await this.client.getChildren(this.path, { watch: w.watch });
+          if (children.includes("status")) {
+            const outcome = await this.readOutcome();
+            if (outcome === null) throw new TaskNotFoundError(this.id);
+            return outcome;
+          }
+          await w.fired;
+          probe = true;
         } catch (err) {
           if (err instanceof NoNodeError) throw new TaskNotFoundError(this.id);
-          throw err;
+          // A lost connection is not a lost result: ask again once the client reconnects.
+          if (!isRetriable(err)) throw err;
+          await pause(both);
         }
-        if (children.includes("status")) {
-          let outcome: TaskOutcome;
-          try {
-            outcome = decodeOutcome((await this.client.getData(this.statusPath)).data);
-          } catch (err) {
-            if (err instanceof NoNodeError) throw new TaskNotFoundError(this.id);
-            throw err;
-          }
-          this.observe?.(outcome);
-          return outcome;
-        }
-        await w.fired;
       }
     } finally {
       this.client.off("state", onState);
     }
+  }
+
+  /** The stored outcome (told to the observer), or null when there is none. */
+  private async readOutcome(): Promise<TaskOutcome | null> {
+    let data: Buffer | null;
+    try {
+      data = (await this.client.getData(this.statusPath)).data;
+    } catch (err) {
+      if (err instanceof NoNodeError) return null;
+      throw err;
+    }
+    const outcome = decodeOutcome(data);
+    this.observe?.(outcome);
+    return outcome;
   }
 
   /**
@@ -157,6 +173,20 @@ export class TaskHandle {
       }
     }
   }
+}
+
+/** A short pause before asking again after a lost connection (requests made meanwhile wait for the
+ * reconnect anyway); ends early if `signal` aborts. */
+function pause(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, 50);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 function parseJson(data: Buffer | null): unknown {

@@ -16,8 +16,16 @@ export interface WorkerOptions {
   root?: string;
   /** Worker id, the name of its /workers node; default `<host>-<pid>-<random>`. */
   id?: string;
-  /** Tasks run at once; also the capacity the master sees. Default 1. */
+  /** Tasks run at once. Default 1. */
   concurrency?: number;
+  /**
+   * Assignments the worker takes beyond `concurrency`, queued locally and started the moment a slot
+   * frees, so a slot never waits for the master (the master sees capacity `concurrency + prefetch`).
+   * Queued assignments are not started: a worker lost with them is requeued, shutdown hands them back.
+   * Default: `concurrency` when it is 2 or more, else 0 (one at a time runs strictly in the master's
+   * priority order; prefetched assignments of one worker start in name order).
+   */
+  prefetch?: number;
   /** Labels tasks can require. */
   labels?: readonly string[];
   /** Handler for raw seed tasks (`create -s /tasks/task- "cmd"`). Default: raw tasks are not taken. */
@@ -40,6 +48,7 @@ export interface ResolvedWorkerOptions {
   root: string | undefined;
   id: string;
   concurrency: number;
+  prefetch: number;
   labels: string[];
   raw: RawHandler | null;
   rawShell: boolean;
@@ -52,6 +61,7 @@ const KNOWN = new Set([
   "root",
   "id",
   "concurrency",
+  "prefetch",
   "labels",
   "raw",
   "rawShell",
@@ -76,13 +86,15 @@ export function parseWorkerOptions(o: WorkerOptions = {}): ResolvedWorkerOptions
     throw new InvalidArgumentError("rawShell", "expected a boolean");
   if (o.unsafeDisableFencing !== undefined && typeof o.unsafeDisableFencing !== "boolean")
     throw new InvalidArgumentError("unsafeDisableFencing", "expected a boolean");
+  const concurrency = positive("concurrency", o.concurrency, DEFAULT_CONCURRENCY, 1);
   return {
     root: o.root,
     id:
       o.id === undefined
         ? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`
         : checkWorkerId(o.id),
-    concurrency: positive("concurrency", o.concurrency, DEFAULT_CONCURRENCY, 1),
+    concurrency,
+    prefetch: positive("prefetch", o.prefetch, concurrency >= 2 ? concurrency : 0, 0),
     labels: parseLabels("labels", o.labels),
     raw: o.raw ?? null,
     rawShell: o.rawShell ?? false,

@@ -6,7 +6,6 @@
 import { hostname } from "node:os";
 import {
   InvalidArgumentError,
-  isRetriable,
   NodeExistsError,
   type StateEvent,
   type ZooKeeperClient,
@@ -16,6 +15,7 @@ import { Execution, type AnyHandler, type ExecutionEnv, type ExecutionResult } f
 import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
 import { idOfKey, keyOfAssignName, Layout } from "./layout.js";
 import { shellHandler } from "./raw.js";
+import { AssignmentFeed } from "./worker-assignments.js";
 import { parseWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
 import { ensurePath, errorText, watchPromise } from "./zk.js";
 
@@ -51,12 +51,16 @@ export class Worker extends TypedEvents<WorkerEvents> {
   private readonly env: ExecutionEnv;
   private readonly running = new Map<string, Execution>();
   private readonly queued: string[] = [];
-  private readonly known = new Set<string>();
+  /** The names in `queued`. */
+  private readonly waiting = new Set<string>();
+  /** Names (re)created while an execution under the same name was still finishing: queued after it. */
+  private readonly again = new Set<string>();
   private readonly counts = { completed: 0, failed: 0, retried: 0, stale: 0 };
   private readonly stopping = new AbortController();
   private phase: "latent" | "started" | "closing" | "closed" = "latent";
   private idle: (() => void) | null = null;
   private readonly onState = (e: StateEvent): void => this.stateChanged(e);
+  private readonly feed: AssignmentFeed;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -86,6 +90,12 @@ export class Worker extends TypedEvents<WorkerEvents> {
       },
       unsafeDisableFencing: opts.unsafeDisableFencing,
     };
+    this.feed = new AssignmentFeed(client, this.layout.assignDir(this.id), {
+      added: (name) => this.added(name),
+      removed: (name) => this.removed(name),
+      listed: (names) => this.listed(names),
+      failed: (err) => this.emit("error", err instanceof Error ? err : new Error(errorText(err))),
+    });
   }
 
   get stats(): WorkerStats {
@@ -99,9 +109,9 @@ export class Worker extends TypedEvents<WorkerEvents> {
     const { layout, client } = this;
     await ensurePath(client, layout.workers);
     await ensurePath(client, layout.assignDir(this.id));
-    await this.register(this.opts.concurrency);
+    await this.register(this.opts.concurrency + this.opts.prefetch);
     client.on("state", this.onState);
-    void this.watchAssignments();
+    await this.feed.start();
   }
 
   private info(capacity: number): string {
@@ -133,37 +143,42 @@ export class Worker extends TypedEvents<WorkerEvents> {
     }
   }
 
-  private async watchAssignments(): Promise<void> {
-    const dir = this.layout.assignDir(this.id);
-    while (this.phase === "started" || this.phase === "closing") {
-      const w = watchPromise(this.stopping.signal);
-      let names: string[];
-      try {
-        names = await this.client.getChildren(dir, { watch: w.watch });
-      } catch (err) {
-        if (this.closed) return;
-        // A lost connection is retried quietly (the listing waits for the reconnect); anything else is news.
-        if (isRetriable(err)) this.opts.logger.debug({ err }, "tasks: assignment listing interrupted");
-        else this.emit("error", err instanceof Error ? err : new Error(String(err)));
-        await new Promise((r) => setTimeout(r, 200));
-        continue;
-      }
-      const now = new Set(names);
-      for (const [name, ex] of this.running) if (!now.has(name)) ex.stop("revoked");
-      for (const name of this.known) if (!now.has(name)) this.known.delete(name);
-      for (const name of names.sort()) {
-        if (this.known.has(name)) continue;
-        this.known.add(name);
-        this.queued.push(name);
-      }
-      this.pump();
-      if ((await w.fired) === "aborted") return;
+  private added(name: string): void {
+    if (this.waiting.has(name)) return;
+    if (this.running.has(name)) {
+      // A new assignment under the name of one still finishing (a retry handed straight back to us),
+      // or the same one seen again by a listing: looked at once the execution ends.
+      this.again.add(name);
+      return;
     }
+    this.waiting.add(name);
+    this.queued.push(name);
+    this.pump();
+  }
+
+  private removed(name: string): void {
+    // Our own commit deletes it too (its event comes before the commit's reply): stopping a finished
+    // handler changes nothing; a running one was revoked. A queued one finds it gone and skips.
+    this.again.delete(name);
+    this.running.get(name)?.stop("revoked");
+  }
+
+  private listed(names: ReadonlySet<string>): void {
+    for (const [name, ex] of this.running) if (!names.has(name)) ex.stop("revoked");
+    for (const name of this.again) if (!names.has(name)) this.again.delete(name);
+    for (const name of [...names].sort()) this.added(name);
   }
 
   private pump(): void {
-    while (this.queued.length > 0 && this.running.size < this.opts.concurrency) {
-      const name = this.queued.shift() as string;
+    for (let i = 0; i < this.queued.length && this.running.size < this.opts.concurrency;) {
+      const name = this.queued[i] as string;
+      // An earlier execution under the same name is still finishing: this one waits its turn.
+      if (this.running.has(name)) {
+        i++;
+        continue;
+      }
+      this.queued.splice(i, 1);
+      this.waiting.delete(name);
       const ex = new Execution(this.env, keyOfAssignName(name), `${this.layout.assignDir(this.id)}/${name}`);
       this.running.set(name, ex);
       if (this.phase === "closing") ex.stop("shutdown");
@@ -182,7 +197,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
       if (!this.closed) this.emit("error", err instanceof Error ? err : new Error(errorText(err)));
     } finally {
       this.running.delete(name);
-      this.known.delete(name);
+      if (this.again.delete(name) && !this.closed) this.added(name);
       if (this.running.size === 0) this.idle?.();
       if (this.phase === "started" || this.phase === "closing") this.pump();
     }
@@ -214,6 +229,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
   }
 
   private stateChanged(e: StateEvent): void {
+    if (e.type === "reconnected") this.feed.relist();
     if (e.type !== "lost") return;
     // Without a session nothing we run can be committed, and the master has already reassigned it.
     for (const ex of this.running.values()) ex.stop("session-lost");
@@ -239,6 +255,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
       this.opts.logger.debug({ err }, "tasks: could not advertise draining");
     }
     const handBack = this.queued.splice(0);
+    this.waiting.clear();
     for (const name of handBack) {
       const ex = new Execution(this.env, keyOfAssignName(name), `${this.layout.assignDir(this.id)}/${name}`);
       ex.stop("shutdown");
@@ -267,6 +284,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
 
   private finishClose(): void {
     this.phase = "closed";
+    this.feed.close();
     this.stopping.abort();
     this.client.off("state", this.onState);
   }

@@ -137,6 +137,8 @@ forEachBackend("tasks: features", (backend) => {
     assert.equal(await running.cancel(), true);
     await assert.rejects(running.result(), TaskCancelledError);
     await assert.rejects(waiting.result(), TaskCancelledError);
+    // The worker watches a running task's status once its handler has run CANCEL_WATCH_DELAY ms.
+    for (let i = 0; i < 500 && !sawAbort; i++) await new Promise((r) => setTimeout(r, 10));
     release();
     assert.equal(await running.cancel(), false, "already finished");
     assert.ok(sawAbort);
