@@ -6,7 +6,8 @@ export class ResultBuilder {
   readonly figures: Figure[] = [];
   readonly notes: string[] = [];
   readonly versions: Record<string, string> = {};
-  private readonly started = new Date();
+  /** The process's start: a benchmark builds its result at the end, its duration is the whole run. */
+  private readonly started = new Date(performance.timeOrigin);
 
   constructor(private readonly name: string) {}
 

@@ -1,0 +1,25 @@
+/** The report's headline table: one line per anchor, the ratios a reader looks for first. */
+import type { BenchResult, Figure } from "../lib/results.js";
+import { ratioText } from "./charts.js";
+import { labelWithUnit, num } from "./svg.js";
+
+const PICKS: [string, RegExp][] = [
+  ["server", /^server\.(create|getData|setData|delete)\.ops$/],
+  ["client", /^client\.(nzk|native)\.sync-yes\.(create|getData)\.(ops|cpu)$/],
+  ["tasks", /^tasks\.\d+x\d+\.(perSec|p99)$/],
+  ["failover", /^failover\.(master|reassign)\.\d+$/],
+  ["memory", /^memory\.perZnode$/],
+  ["cost", /^cost\.(txns\.(one-by-one|batched)|implied\.batched)$/],
+];
+
+export function headlines(results: readonly BenchResult[]): string[] {
+  const rows = ["| figure | overseer | anchor | ratio |", "| --- | ---: | ---: | ---: |"];
+  for (const [name, re] of PICKS) {
+    const r = results.find((x) => x.name === name);
+    for (const f of r?.figures.filter((x: Figure) => re.test(x.key)) ?? [])
+      rows.push(
+        `| ${labelWithUnit(f)} | ${num(f.value)} | ${f.anchor === undefined ? "—" : `${num(f.anchor)} (${f.anchorName ?? ""})`} | ${ratioText(f) || "—"} |`,
+      );
+  }
+  return rows;
+}

@@ -1,0 +1,183 @@
+/**
+ * `npm run bench`: every benchmark at full size, one after another (they must not share the CPU),
+ * each writing bench/results/<name>.json; then bench/report.ts renders docs/BENCHMARKS.md and
+ * docs/bench/*.svg. `npm run bench:smoke` (`--smoke`): the same scripts at tiny sizes, a few at a time,
+ * into a temp dir (the report too), exiting non-zero if any fails — it checks the scripts, not speed.
+ *
+ * A benchmark running longer than --timeout seconds (smoke 150, full 900) is killed with its process
+ * group and counts as failed.
+ *
+ *   npx tsx bench/run-all.ts [--smoke] [--only server,tasks] [--out DIR] [--parallel N] [--timeout S] [--note TEXT]
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdtempSync, mkdirSync, createWriteStream, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT_DIR } from "./lib/children.js";
+import { ensureRedis } from "./lib/redis.js";
+import { prepareNative } from "./run-all/native.js";
+
+const { values } = parseArgs({
+  options: {
+    smoke: { type: "boolean", default: false },
+    only: { type: "string" },
+    out: { type: "string" },
+    parallel: { type: "string" },
+    timeout: { type: "string" },
+    note: { type: "string", multiple: true, default: [] },
+  },
+});
+const SMOKE = values.smoke;
+const OUT =
+  values.out ??
+  (SMOKE ? mkdtempSync(join(tmpdir(), "overseer-bench-smoke-")) : join(ROOT_DIR, "bench/results"));
+const PARALLEL = Number(values.parallel ?? (SMOKE ? 3 : 1));
+/** A benchmark still running after this long has hung: it is killed and counts as failed. */
+const TIMEOUT_S = Number(values.timeout ?? (SMOKE ? 150 : 900));
+
+type Job = [name: string, args: string[]];
+
+/** Process groups of the benchmarks running now: Ctrl-C must not leave them behind (they are detached). */
+const running = new Set<number>();
+process.on("SIGINT", () => {
+  for (const pid of running) process.kill(-pid, "SIGKILL");
+  process.exit(130);
+});
+
+function jobs(native: string | undefined): Job[] {
+  const list: Job[] = SMOKE
+    ? [
+        ["server", ["--count", "500", "--nodes", "0"]],
+        ["client", ["--count", "500", "--rounds", "1", "--force-sync", "yes"]],
+        ["tasks", ["--count", "200", "--warmup", "50", "--rounds", "1", "--shapes", "1x1,2x4"]],
+        ["failover", ["--sessions", "2000", "--bullmq-stall", "1000,1000"]],
+        ["memory", ["--nodes", "5000", "--steps", "2"]],
+        ["cost", ["--tasks", "30", "--ensemble-count", "0"]],
+      ]
+    : [
+        ["server", ["--count", "20000", "--nodes", "0"]],
+        [
+          "client",
+          [
+            "--count",
+            "5000",
+            "--rounds",
+            "2",
+            "--force-sync",
+            "both",
+            ...(native ? ["--native-dir", native] : []),
+          ],
+        ],
+        ["tasks", ["--count", "5000", "--warmup", "1000", "--rounds", "2", "--shapes", "1x1,2x16,4x32"]],
+        ["failover", ["--sessions", "2000,4000,10000"]],
+        ["memory", ["--nodes", "200000", "--steps", "4"]],
+        ["cost", ["--tasks", "500", "--ensemble-count", "10000"]],
+      ];
+  if (existsSync(join(ROOT_DIR, "bench/scaling.ts"))) list.push(["scaling", SMOKE ? ["--smoke"] : []]);
+  const only = values.only?.split(",");
+  return only === undefined ? list : list.filter(([n]) => only.includes(n));
+}
+
+interface Outcome {
+  name: string;
+  ok: boolean;
+  seconds: number;
+  log?: string;
+}
+
+async function run([name, args]: Job): Promise<Outcome> {
+  const json = join(OUT, `${name}.json`);
+  const argv = ["--import", "tsx", join(ROOT_DIR, `bench/${name}.ts`), ...args, "--json", json];
+  console.log(`run-all: ${name}: npx tsx bench/${name}.ts ${[...args, "--json", json].join(" ")}`);
+  const start = Date.now();
+  // In smoke runs several benches share the terminal: each one's output goes to its own log.
+  const log = SMOKE ? join(OUT, `${name}.log`) : undefined;
+  // Its own process group, so a hung benchmark is killed with every process it started.
+  const proc = spawn(process.execPath, argv, {
+    detached: true,
+    cwd: ROOT_DIR,
+    stdio: ["ignore", log ? "pipe" : "inherit", log ? "pipe" : "inherit"],
+  });
+  if (log !== undefined) {
+    const f = createWriteStream(log);
+    proc.stdout?.pipe(f);
+    proc.stderr?.pipe(f);
+  }
+  if (proc.pid !== undefined) running.add(proc.pid);
+  const timer = setTimeout(() => {
+    console.log(`run-all: ${name} still running after ${TIMEOUT_S} s: killing it`);
+    if (proc.pid !== undefined) process.kill(-proc.pid, "SIGKILL");
+  }, TIMEOUT_S * 1000);
+  const [code] = (await once(proc, "exit")) as [number | null];
+  clearTimeout(timer);
+  if (proc.pid !== undefined) running.delete(proc.pid);
+  const seconds = (Date.now() - start) / 1000;
+  const ok = code === 0 && existsSync(json);
+  console.log(
+    `run-all: ${name} ${ok ? "done" : `FAILED (exit ${String(code)})`} in ${seconds.toFixed(0)} s${log ? `, log ${log}` : ""}`,
+  );
+  return { name, ok, seconds, ...(log ? { log } : {}) };
+}
+
+async function report(): Promise<boolean> {
+  const args = SMOKE
+    ? ["--results", OUT, "--out", join(OUT, "BENCHMARKS.md"), "--svg-dir", join(OUT, "bench")]
+    : ["--results", OUT];
+  for (const n of values.note) args.push("--note", n);
+  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT_DIR, "bench/report.ts"), ...args], {
+    cwd: ROOT_DIR,
+    stdio: "inherit",
+  });
+  const [code] = (await once(proc, "exit")) as [number | null];
+  if (code !== 0 || SMOKE) return code === 0;
+  // Committed files: formatted as `npm run lint` (prettier --check .) expects.
+  const files = [
+    join(ROOT_DIR, "docs/BENCHMARKS.md"),
+    ...readdirSync(OUT)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => join(OUT, f)),
+  ];
+  const fmt = spawn(join(ROOT_DIR, "node_modules/.bin/prettier"), ["--write", ...files], {
+    cwd: ROOT_DIR,
+    stdio: "ignore",
+  });
+  const [fmtCode] = (await once(fmt, "exit")) as [number | null];
+  return fmtCode === 0;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  mkdirSync(OUT, { recursive: true });
+  ensureRedis();
+  let native: string | undefined;
+  if (!SMOKE && (values.only === undefined || values.only.split(",").includes("client"))) {
+    const n = prepareNative();
+    if ("dir" in n) native = n.dir;
+    else console.log(`run-all: native zookeeper package unavailable: ${n.problem}`);
+  }
+  const queue = jobs(native);
+  const outcomes: Outcome[] = [];
+  const worker = async (): Promise<void> => {
+    for (let job = queue.shift(); job !== undefined; job = queue.shift()) outcomes.push(await run(job));
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  const reported = await report();
+  const total = (Date.now() - started) / 1000;
+  for (const o of outcomes)
+    console.log(`  ${o.ok ? "ok    " : "FAILED"} ${o.name.padEnd(9)} ${o.seconds.toFixed(0).padStart(5)} s`);
+  console.log(`run-all: ${SMOKE ? "smoke " : ""}total ${total.toFixed(0)} s; results in ${OUT}`);
+  const failed = outcomes.filter((o) => !o.ok);
+  if (failed.length > 0 || !reported) {
+    console.error(
+      `run-all: failed: ${[...failed.map((o) => o.name), ...(reported ? [] : ["report"])].join(", ")}`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
