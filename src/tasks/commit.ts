@@ -26,15 +26,25 @@ export interface CommitTarget {
   readonly token: number;
 }
 
-function build(env: ExecutionEnv, t: CommitTarget, plan: CommitPlan, fence = true): Transaction {
+/** Appends the commit's ops to `tx`: check + create(status) + delete(assignment), or setData + delete. */
+export function addOps(
+  tx: Transaction,
+  env: ExecutionEnv,
+  t: CommitTarget,
+  plan: CommitPlan,
+  fence = true,
+): Transaction {
   const taskPath = env.layout.task(t.key);
-  const tx = env.client.transaction();
   if (plan.kind === "retry") tx.setData(taskPath, plan.data, fence ? t.token : -1);
   else {
     if (fence) tx.check(taskPath, t.token);
     tx.create(env.layout.status(t.key), plan.status);
   }
   return tx.delete(t.assignPath);
+}
+
+function build(env: ExecutionEnv, t: CommitTarget, plan: CommitPlan, fence = true): Transaction {
+  return addOps(env.client.transaction(), env, t, plan, fence);
 }
 
 /** The deliberately broken build (`unsafeDisableFencing`): no token check, a stored outcome replaced. */
@@ -64,6 +74,16 @@ export async function commitFenced(
     const found = await settle(() => probe(env, t, plan));
     if (found !== "absent") return found;
   }
+}
+
+/** After a lost reply: finds out whether the commit landed, and commits it if it did not. */
+export async function commitUnknown(
+  env: ExecutionEnv,
+  t: CommitTarget,
+  plan: CommitPlan,
+): Promise<CommitResult> {
+  const found = await settle(() => probe(env, t, plan));
+  return found === "absent" ? commitFenced(env, t, plan) : found;
 }
 
 /** Was the multi applied? "absent": certainly not (the token is still current and nothing is stored). */

@@ -1,5 +1,6 @@
 /** What a handler sees, what a worker gives an execution, and the small decoding helpers it uses. */
 import { BadVersionError, NodeExistsError, NoNodeError, type ZooKeeperClient } from "../client/index.js";
+import type { CommitPlan, CommitResult, CommitTarget } from "./commit.js";
 import type { Envelope } from "./envelope.js";
 import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
 import type { Layout } from "./layout.js";
@@ -37,6 +38,8 @@ export interface ExecutionEnv {
   hooks: ExecutionHooks;
   /** Fault injection only (WorkerOptions.unsafeDisableFencing): commit without the token check. */
   unsafeDisableFencing: boolean;
+  /** Sends token-checked outcome commits (the worker's batcher); default: one multi per commit. */
+  committer?: { commit(t: CommitTarget, plan: CommitPlan): Promise<CommitResult> };
 }
 
 export interface ExecutionHooks {

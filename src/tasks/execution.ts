@@ -182,7 +182,7 @@ export class Execution {
     const target = { key: this.key, assignPath: this.assignPath, token: this.token };
     if (!fence) await commitUnfenced(this.env, target, plan);
     else {
-      const c = await commitFenced(this.env, target, plan);
+      const c = await (this.env.committer?.commit(target, plan) ?? commitFenced(this.env, target, plan));
       if (c.kind === "stale") {
         this.reject(c.reason);
         return {

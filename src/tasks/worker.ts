@@ -10,6 +10,7 @@ import {
   type StateEvent,
   type ZooKeeperClient,
 } from "../client/index.js";
+import { CommitBatcher } from "./commit-batch.js";
 import { TypedEvents } from "./events.js";
 import { Execution, type AnyHandler, type ExecutionEnv, type ExecutionResult } from "./execution.js";
 import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
@@ -90,6 +91,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
       },
       unsafeDisableFencing: opts.unsafeDisableFencing,
     };
+    this.env.committer = new CommitBatcher(this.env);
     this.feed = new AssignmentFeed(client, this.layout.assignDir(this.id), {
       added: (name) => this.added(name),
       removed: (name) => this.removed(name),
