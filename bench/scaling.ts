@@ -11,10 +11,11 @@
  *   memory holding them all, tasks/s once 100 workers start, failover, and the backup's recovery time
  *   (its term began → its first assignment: the whole picture rebuilt from ZooKeeper).
  * A pending size is skipped when the previous one projects it past `--max-point-s` (default 180 s of
- * wall time; `--force` runs it anyway); the notes say so.
+ * wall time) or the whole run past `--budget-s` (default 300 s); `--force` runs it anyway; the notes
+ * say so (on a busy machine 1M is skipped; quiet, it takes about 2.5 minutes).
  *
  *   tsx bench/scaling.ts [--json bench/results/scaling.json] [--smoke] [--workers 10,100,500]
- *     [--pending 10000,100000,1000000] [--queue 30000] [--window 6000] [--max-point-s 180] [--force]
+ *     [--pending 10000,100000,1000000] [--queue 30000] [--window 6000] [--max-point-s 180] [--budget-s 300] [--force]
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     queue: { type: "string" },
     window: { type: "string" },
     "max-point-s": { type: "string", default: "180" },
+    "budget-s": { type: "string", default: "300" },
     force: { type: "boolean", default: false },
   },
 });
@@ -45,6 +47,7 @@ const QUEUE = Number(values.queue ?? (SMOKE ? 1000 : 30_000));
 /** Workers of the pending curve. */
 const PENDING_WORKERS = SMOKE ? 10 : 100;
 const MAX_POINT_MS = Number(values["max-point-s"]) * 1000;
+const BUDGET_MS = Number(values["budget-s"]) * 1000;
 const settings: Settings = {
   procs: 4,
   windowMs: Number(values.window ?? (SMOKE ? 1000 : 6000)),
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
     `Pending curve: the tasks are pre-loaded with nothing running; the first master's load time and memory are taken holding all of them; then ${PENDING_WORKERS} workers (concurrency ${Math.ceil(settings.slots / PENDING_WORKERS)}) start.`,
     `tasks/s: completions over a ${settings.windowMs} ms window after a ${settings.warmupMs} ms warm-up (or until the queue runs out); no submitter waits for results.`,
     "Failover: SIGKILL of the active master while workers drain → the backup's first assignment; it includes the session expiry. Recovery: the backup's term began → its first assignment, i.e. the rebuild of the whole picture (every task node, pending or finished) from ZooKeeper.",
+    "incidents: error events and lost sessions the roles reported during a point (each is also printed); on a busy machine short sessions can expire and a master term can restart, which shows in that point's figures.",
     "Memory: the master process's RSS and V8 heap used after a full GC (--expose-gc), and its peak RSS.",
   ];
   const workerPoints: Point[] = [];
@@ -119,9 +123,12 @@ async function main(): Promise<void> {
       if (prev !== undefined && !values.force) {
         // Both loads (the master's and the backup's) grow a little faster than linearly.
         const k = (p / prev.pending) * 1.3;
-        const projected = k * (prev.preloadMs + (prev.loadMs ?? 0) + prev.recoveryMs) + 20_000;
-        if (projected > MAX_POINT_MS) {
-          const why = `${fmt(p)} pending skipped: projected ${fmt(projected / 1000)} s from the ${fmt(prev.pending)} point (> ${MAX_POINT_MS / 1000} s; --force runs it)`;
+        const projected = k * (prev.preloadMs + (prev.loadMs ?? 0) + prev.recoveryMs) + 15_000;
+        const elapsed = Date.now() - started;
+        if (projected > MAX_POINT_MS || elapsed + projected > BUDGET_MS) {
+          const why =
+            `${fmt(p)} pending skipped: projected ${fmt(projected / 1000)} s from the ${fmt(prev.pending)} point ` +
+            `after ${fmt(elapsed / 1000)} s (limits: ${MAX_POINT_MS / 1000} s a point, ${BUDGET_MS / 1000} s in all; --force runs it)`;
           console.log(`  ${why}`);
           notes.push(why);
           continue;
@@ -135,7 +142,16 @@ async function main(): Promise<void> {
     await killAll();
   }
 
-  const head = ["tasks/s", "failover ms", "leader ms", "recovery ms", "master RSS", "heap", "peak RSS"];
+  const head = [
+    "tasks/s",
+    "failover ms",
+    "leader ms",
+    "recovery ms",
+    "master RSS",
+    "heap",
+    "peak RSS",
+    "incidents",
+  ];
   const cols = (p: Point): string[] => [
     fmt(p.tasksPerSec),
     fmt(p.failoverMs),
@@ -144,6 +160,7 @@ async function main(): Promise<void> {
     mib(p.rss),
     mib(p.heapUsed),
     mib(p.peakRss),
+    fmt(p.incidents),
   ];
   console.log("");
   table(

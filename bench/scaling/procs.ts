@@ -26,7 +26,13 @@ export class Child {
       this.buf += d.toString();
       const parts = this.buf.split("\n");
       this.buf = parts.pop() ?? "";
-      for (const p of parts) if (p.startsWith("{")) this.lines.push(JSON.parse(p) as Line);
+      for (const p of parts) {
+        if (!p.startsWith("{")) continue;
+        const line = JSON.parse(p) as Line;
+        this.lines.push(line);
+        // Trouble in a role (an error event, a lost session) is shown as it happens.
+        if ("error" in line || "lost" in line) console.error(`    ${name}: ${JSON.stringify(line)}`);
+      }
       for (const w of [...this.waiters]) w();
     });
   }

@@ -30,6 +30,8 @@ export interface Point {
   peakRss: number;
   /** The backup's memory after its first assignment (after a full GC). */
   backupRss: number;
+  /** Error events and lost sessions the roles reported during the point (a busy machine's noise). */
+  incidents: number;
 }
 
 export interface Settings {
@@ -53,9 +55,23 @@ async function rate(c: Cluster, total: number, s: Settings): Promise<number> {
   const t1 = Date.now();
   const d1 = c.done();
   const end = await Promise.race([c.doneAt(total), sleep(s.windowMs).then(() => Date.now())]);
-  const d2 = c.done();
-  if (d2 === d1) throw new Error(`no task completed in ${end - t1} ms`);
+  let d2 = c.done();
+  if (d2 === d1) {
+    // Nothing finished in the window (a master rebuilding): the window lasts until something does.
+    const tails = [...c.masters, ...c.hosts].map((m) => `${m.name}: ${m.tail()}`).join("\n");
+    s.log(`  no task completed in ${end - t1} ms (${d1} done); waiting; last lines:\n${tails}`);
+    await c.doneAt(d1 + 1, 120_000);
+    d2 = c.done();
+    return ((d2 - d1) / (Date.now() - t1)) * 1000;
+  }
   return ((d2 - d1) / (end - t1)) * 1000;
+}
+
+function incidents(c: Cluster): number {
+  return [...c.masters, ...c.hosts].reduce(
+    (n, ch) => n + ch.lines.filter((l) => "error" in l || "lost" in l).length,
+    0,
+  );
 }
 
 /** Both candidates at once; resolves with [active, backup] once one of them leads. */
@@ -103,7 +119,7 @@ export async function workerPoint(workers: number, pending: number, s: Settings)
     const tasksPerSec = await rate(c, pending, s);
     const mem = await c.memory(active);
     const fo = await failover(c, backup, active);
-    return { workers, concurrency, pending, preloadMs, tasksPerSec, ...mem, ...fo };
+    return { workers, concurrency, pending, preloadMs, tasksPerSec, ...mem, ...fo, incidents: incidents(c) };
   } finally {
     await c.stop();
   }
@@ -124,7 +140,8 @@ export async function pendingPoint(pending: number, workers: number, s: Settings
     await c.startWorkers(workers, s.procs, concurrency);
     const tasksPerSec = await rate(c, pending, s);
     const fo = await failover(c, backup, active);
-    return { workers, concurrency, pending, preloadMs, loadMs, tasksPerSec, ...mem, ...fo };
+    const more = { loadMs, tasksPerSec, incidents: incidents(c) };
+    return { workers, concurrency, pending, preloadMs, ...more, ...mem, ...fo };
   } finally {
     await c.stop();
   }

@@ -23,6 +23,8 @@ for (let i = 0; i < ids.length; i += 25) {
       await client.connect();
       const worker = new Worker(client, { noop }, { root, id, concurrency: Number(concurrency) });
       worker.on("completed", () => void done++);
+      worker.on("error", (err) => say({ error: err.message, worker: id }));
+      worker.on("lost", () => say({ lost: id }));
       await worker.start();
     }),
   );
