@@ -70,7 +70,7 @@ function jobs(native: string | undefined): Job[] {
             ...(native ? ["--native-dir", native] : []),
           ],
         ],
-        ["tasks", ["--count", "5000", "--warmup", "1000", "--rounds", "2", "--shapes", "1x1,2x16,4x32"]],
+        ["tasks", ["--count", "5000", "--warmup", "1000", "--rounds", "3", "--shapes", "1x1,2x16,4x32"]],
         ["failover", ["--sessions", "2000,4000,10000"]],
         ["memory", ["--nodes", "200000", "--steps", "4"]],
         ["cost", ["--tasks", "500", "--ensemble-count", "10000"]],

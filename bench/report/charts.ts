@@ -80,7 +80,7 @@ export function curves(r: BenchResult): Chart[] {
         points: figs.map((f) => [xOf(f), f.anchor ?? NaN]),
       });
     const xs = figs.map(xOf);
-    const logX = Math.max(...xs) / Math.max(1e-9, Math.min(...xs)) >= 50;
+    const logX = Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 50;
     const title = figs[0]?.label.replace(/[\d,.]+\s*\S*$/, "").trim() || fam;
     const file = `${fam.replace(/\.\*/g, "").replace(/[^a-z0-9]+/gi, "-")}.svg`;
     out.push({
@@ -156,7 +156,12 @@ export function chartsFor(r: BenchResult): Chart[] {
     case "failover":
       return failoverChart(r);
     case "memory":
-      return curves({ ...r, figures: f(/^memory\.rss\./) }).map((c) => ({ ...c, file: "memory-rss.svg" }));
+      return curves({ ...r, figures: f(/^memory\.rss\./) }).map((c) => ({
+        ...c,
+        file: "memory-rss.svg",
+        title: "Server resident memory (MiB) vs znodes",
+        svg: c.svg.replace(/(font-weight="bold">)[^<]*/, "$1Server resident memory (MiB) vs znodes"),
+      }));
     case "cost":
       return [
         ...bars(r, "cost-txns.svg", "ZooKeeper transactions per task", f(/^cost\.txns\./), (x) =>

@@ -9,7 +9,7 @@ const PICKS: [string, RegExp][] = [
   ["tasks", /^tasks\.\d+x\d+\.(perSec|p99)$/],
   ["failover", /^failover\.(master|reassign)\.\d+$/],
   ["memory", /^memory\.perZnode$/],
-  ["cost", /^cost\.(txns\.(one-by-one|batched)|implied\.batched)$/],
+  ["cost", /^cost\.(txns\.(one-by-one|batched)|implied\.one-by-one)$/],
 ];
 
 export function headlines(results: readonly BenchResult[]): string[] {
