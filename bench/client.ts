@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { connect } from "../src/client/index.js";
 import { startApacheZooKeeper } from "../test/harness/apache-zk.js";
 import { fmt, runPhase, type PhaseResult } from "./load.js";
-import { clientFigures, clientResult } from "./client/figures.js";
+import { best, clientFigures, clientResult } from "./client/figures.js";
 
 const { values } = parseArgs({
   options: {
@@ -193,17 +193,6 @@ export interface Result {
  * state, so C2 is switched back on (later flags win) and the heap is not the bottleneck.
  */
 const BENCH_JVM_FLAGS = ["-XX:TieredStopAtLevel=4", "-Xmx1g"];
-
-/** Best ops/s per op over the rounds (the server's noise only ever slows a round down). */
-function best(rounds: readonly Measured[][]): Measured[] {
-  const first = rounds[0] ?? [];
-  return first.map((_, i) =>
-    rounds
-      .map((r) => r[i])
-      .filter((m): m is Measured => m !== undefined)
-      .reduce((x, y) => (y.opsPerSec > x.opsPerSec ? y : x)),
-  );
-}
 
 /**
  * One anchor: a fresh Apache ZooKeeper with `forceSync`, warmed up, then ROUNDS rounds in which every

@@ -1,7 +1,7 @@
 /** bench/client.ts's figures for the report: ops/s and CPU µs/op per op, overseer vs each other client. */
 import { ResultBuilder } from "../lib/emit.js";
 import { apacheVersion, javaVersion, overseerVersion, packageVersion } from "../lib/versions.js";
-import type { Result } from "../client.js";
+import type { Measured, Result } from "../client.js";
 
 export function clientResult(
   nativeProblem: string | undefined,
@@ -60,4 +60,15 @@ export function clientFigures(out: ResultBuilder, forceSync: string, results: re
       });
     }
   }
+}
+
+/** Best ops/s per op over the rounds (the server's noise only ever slows a round down). */
+export function best(rounds: readonly Measured[][]): Measured[] {
+  const first = rounds[0] ?? [];
+  return first.map((_, i) =>
+    rounds
+      .map((r) => r[i])
+      .filter((m): m is Measured => m !== undefined)
+      .reduce((x, y) => (y.opsPerSec > x.opsPerSec ? y : x)),
+  );
 }

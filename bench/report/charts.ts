@@ -172,7 +172,10 @@ export function chartsFor(r: BenchResult): Chart[] {
         ),
       ];
     default:
-      return curves(r).map((c) => ({ ...c, file: `${r.name}-${c.file}` }));
+      return curves(r).map((c) => ({
+        ...c,
+        file: c.file.startsWith(r.name) ? c.file : `${r.name}-${c.file}`,
+      }));
   }
 }
 

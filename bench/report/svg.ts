@@ -27,7 +27,7 @@ function ticks(min: number, max: number, n = 5): number[] {
 
 export function num(v: number): string {
   if (!Number.isFinite(v)) return "—";
-  if (v === 0) return "0";
+  if (Number.isInteger(v) && Math.abs(v) < 1e4) return v.toLocaleString("en-US");
   const a = Math.abs(v);
   if (a >= 1e6) return `${(v / 1e6).toFixed(a >= 1e7 ? 0 : 1)}M`;
   if (a >= 1e4) return `${(v / 1e3).toFixed(0)}k`;
