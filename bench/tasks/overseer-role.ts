@@ -2,7 +2,7 @@
  * An overseer master candidate or worker as its own process, for `npm run bench:tasks`.
  *   node --import tsx overseer-role.ts <master|worker> <connectString> <root> <id> <sessionTimeout> <concurrency>
  * Prints one JSON object per line, each with `t` (Date.now(), so the bench can time events across
- * processes on this machine): {"ready":pid,"session":ms}, master: {"leader":epoch}, {"assigned":n};
+ * processes on this machine): {"ready":pid,"session":ms}, master: {"leader":epoch}, {"assigned":event} (a term's first only);
  * worker: {"started":taskId} for "sleep" tasks only (the "noop" handler prints nothing and returns null).
  */
 import { ZooKeeperClient } from "../../src/client/index.js";
@@ -16,8 +16,11 @@ const client = new ZooKeeperClient({ connectString, sessionTimeout: Number(timeo
 await client.connect();
 if (role === "master") {
   const master = new Master(client, { root, id });
-  master.on("leader", (epoch) => say({ leader: epoch }));
-  master.on("assigned", (n) => say({ assigned: n }));
+  // Only a term's first assignment is printed (the failover measurement waits for it): a line per task
+  // cost this process a JSON.stringify and a pipe write, and the bench driver a JSON.parse, per task.
+  let first = false;
+  master.on("leader", (epoch) => ((first = true), say({ leader: epoch })));
+  master.on("assigned", (n) => (first ? ((first = false), say({ assigned: n })) : undefined));
   master.on("recovered", (worker, n) => say({ recovered: worker, n }));
   await master.start();
 } else if (role === "worker") {

@@ -29,6 +29,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
   private readonly dirty = new Set<Connection>();
   /** Connections with output held until the log syncs. */
   private readonly waiting = new Set<Connection>();
+  private flushQueued = false;
   private readonly perAddress = new Map<string, number>();
   persistence: Persistence | null = null;
   private readonly startedAt = Date.now();
@@ -195,13 +196,23 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     this.dirty.add(conn);
   }
 
+  /** Group commit (one log write + fdatasync per turn); output goes out once per turn, not per socket
+   * chunk: chunks read in one poll phase share a socket write per connection (order unchanged, FIFO). */
   flushAll(): void {
-    const applied = this.db.lastZxid;
-    const durable = this.durableZxid;
-    for (const c of this.dirty) if (c.flush(applied, durable)) this.waiting.add(c);
-    this.dirty.clear();
-    // Group commit: everything this turn applied shares one write + fdatasync.
     this.persistence?.kick();
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      try {
+        const applied = this.db.lastZxid;
+        const durable = this.durableZxid;
+        for (const c of this.dirty) if (c.flush(applied, durable)) this.waiting.add(c);
+        this.dirty.clear();
+      } catch (err) {
+        this.options.logger.error({ err }, "flush failed");
+      }
+    });
   }
 
   createSession(timeout: number, now: number): Session {

@@ -30,7 +30,9 @@ export class TypedEvents<M extends { [K in keyof M]: unknown[] }> {
 
   /** A listener that throws is logged; it never breaks the emitter's caller. */
   protected emit<K extends keyof M>(event: K, ...args: M[K]): void {
-    for (const l of [...(this.listeners.get(event) ?? [])]) {
+    const set = this.listeners.get(event);
+    if (set === undefined || set.size === 0) return; // per-task events nobody listens to cost nothing
+    for (const l of [...set]) {
       try {
         (l as unknown as Listener<M[K]>)(...args);
       } catch (err) {

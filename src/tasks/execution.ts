@@ -38,8 +38,11 @@ export class Execution {
     readonly assignPath: string,
   ) {}
 
+  /** The handler has returned or thrown: stopping it now changes nothing, so it builds no error. */
+  private settled = false;
+
   stop(reason: TaskAbortError["reason"]): void {
-    if (!this.abort.signal.aborted) this.abort.abort(new TaskAbortError(reason));
+    if (!this.settled && !this.abort.signal.aborted) this.abort.abort(new TaskAbortError(reason));
   }
 
   async run(): Promise<{ result: ExecutionResult; value?: unknown; error?: string }> {
@@ -87,6 +90,8 @@ export class Execution {
     if (timeout !== null) this.timer = setTimeout(() => this.stop("timeout"), timeout);
     try {
       const outcome = await this.invoke(t.data, env);
+      // Our own commit deletes the assignment, and its watch event would stop() us: a no-op from here.
+      this.settled = true;
       clearTimeout(cancelWatch);
       if (this.abort.signal.aborted && !outcome.ok) {
         const reason = (this.abort.signal.reason as TaskAbortError).reason;
