@@ -2,7 +2,7 @@
  * `npm run bench:scaling`: how overseer's cost grows with the work (issue #10).
  *
  * Two curves, every point on a fresh embedded server process (data dir, forceSync, tickTime 500) with
- * two master candidates (2 s sessions) and worker sessions of the library's Worker class, spread over
+ * two master candidates (2 s sessions; 10 s on the pending curve) and worker sessions of the library's Worker class, spread over
  * a few processes (bench/scaling/workers.ts); all tasks are no-ops pre-loaded with submitMany.
  * - Workers (10, 100, 500 sessions; ≈ 500 worker slots in all, so only the session count grows):
  *   tasks/s draining a pre-loaded queue, the master's memory, and failover: SIGKILL of the active
@@ -23,7 +23,13 @@ import { parseArgs } from "node:util";
 import { machineInfo, writeResult, type Figure } from "./lib/results.js";
 import { MASTER_SESSION } from "./scaling/cluster.js";
 import { ROOT_DIR, killAll } from "./scaling/procs.js";
-import { pendingPoint, workerPoint, type Point, type Settings } from "./scaling/scenarios.js";
+import {
+  PENDING_SESSION,
+  pendingPoint,
+  workerPoint,
+  type Point,
+  type Settings,
+} from "./scaling/scenarios.js";
 
 const { values } = parseArgs({
   options: {
@@ -39,9 +45,17 @@ const { values } = parseArgs({
   },
 });
 const SMOKE = values.smoke;
-const list = (v: string | undefined, dflt: string): number[] => (v ?? dflt).split(",").map(Number);
+const list = (v: string | undefined, dflt: string): number[] =>
+  (v ?? dflt)
+    .split(",")
+    .map(Number)
+    .filter((n) => n > 0);
 const WORKERS = list(values.workers, SMOKE ? "10" : "10,100,500");
-const PENDING = list(values.pending, SMOKE ? "1000" : "10000,100000,1000000");
+// 1M is not in the default run: on this 2-core machine it costs ~50 s of pre-load and ~55 s per master
+// load, and the master's term ended right after its first assignment round there (see ONE_MILLION).
+const PENDING = list(values.pending, SMOKE ? "1000" : "10000,100000");
+const ONE_MILLION =
+  "1M pending is not in the default run (pass --pending 10000,100000,1000000 to try it): measured on this 2-core machine, pre-loading 1M tasks took 28–49 s (server RSS 0.8 GB), the first master took 52–56 s to load them (RSS 1.66 GB, heap 0.66 GB after GC, peak RSS 2.1 GB), and right after its first assignment round its term ended (no error event; with 2 s and 10 s sessions alike) and the rebuild started over, so no throughput or failover figure could be taken within the 5-minute budget.";
 /** Tasks pre-loaded for each point of the workers curve. */
 const QUEUE = Number(values.queue ?? (SMOKE ? 1000 : 30_000));
 /** Workers of the pending curve. */
@@ -104,9 +118,10 @@ async function main(): Promise<void> {
       `worker sessions in ${settings.procs} processes, ${settings.slots} worker slots in all, no-op tasks`,
   );
   const notes: string[] = [
-    `Every point runs on a fresh embedded server process (own data dir, forceSync: every write fsync'd), with two master candidates (${MASTER_SESSION} ms sessions) and worker sessions (10 s) of the library's Worker class in ${settings.procs} processes.`,
+    ONE_MILLION,
+    `Every point runs on a fresh embedded server process (own data dir, forceSync: every write fsync'd), with two master candidates (${MASTER_SESSION} ms sessions; ${PENDING_SESSION} ms on the pending curve) and worker sessions (10 s) of the library's Worker class in ${settings.procs} processes.`,
     `Workers curve: ${fmt(QUEUE)} no-op tasks pre-loaded per point; ≈ ${settings.slots} worker slots in all (concurrency ⌈${settings.slots}/workers⌉), so the session count grows while capacity stays the same.`,
-    `Pending curve: the tasks are pre-loaded with nothing running; the first master's load time and memory are taken holding all of them; then ${PENDING_WORKERS} workers (concurrency ${Math.ceil(settings.slots / PENDING_WORKERS)}) start.`,
+    `Pending curve: master sessions of ${PENDING_SESSION} ms, because with 1M pending tasks the master's first scheduling round blocked its event loop long enough for a ${MASTER_SESSION} ms session to expire (it then lost its term and rebuilt again, over and over); failover includes that session's expiry, recovery does not. The tasks are pre-loaded with nothing running; the first master's load time and memory are taken holding all of them; then ${PENDING_WORKERS} workers (concurrency ${Math.ceil(settings.slots / PENDING_WORKERS)}) start.`,
     `tasks/s: completions over a ${settings.windowMs} ms window after a ${settings.warmupMs} ms warm-up (or until the queue runs out); no submitter waits for results.`,
     "Failover: SIGKILL of the active master while workers drain → the backup's first assignment; it includes the session expiry. Recovery: the backup's term began → its first assignment, i.e. the rebuild of the whole picture (every task node, pending or finished) from ZooKeeper.",
     "incidents: error events and lost sessions the roles reported during a point (each is also printed); on a busy machine short sessions can expire and a master term can restart, which shows in that point's figures.",
@@ -121,8 +136,8 @@ async function main(): Promise<void> {
     for (const p of PENDING) {
       const prev = pendingPoints[pendingPoints.length - 1];
       if (prev !== undefined && !values.force) {
-        // Both loads (the master's and the backup's) grow a little faster than linearly.
-        const k = (p / prev.pending) * 1.3;
+        // Pre-load and both loads grow faster than linearly: 100k → 1M took 17× on this machine.
+        const k = (p / prev.pending) * 1.7;
         const projected = k * (prev.preloadMs + (prev.loadMs ?? 0) + prev.recoveryMs) + 15_000;
         const elapsed = Date.now() - started;
         if (projected > MAX_POINT_MS || elapsed + projected > BUDGET_MS) {

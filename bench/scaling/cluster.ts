@@ -25,6 +25,7 @@ export class Cluster {
   readonly masters: Child[] = [];
   readonly hosts: Child[] = [];
   private constructor(
+    readonly masterSession: number,
     readonly server: ChildServer,
     readonly zk: ZooKeeperClient,
     private readonly dir: string,
@@ -34,13 +35,13 @@ export class Cluster {
     return `127.0.0.1:${this.server.port}`;
   }
 
-  static async start(): Promise<Cluster> {
+  static async start(masterSession = MASTER_SESSION): Promise<Cluster> {
     const dir = mkdtempSync(join(tmpdir(), "overseer-bench-scaling-"));
     // tickTime 500: sessions of 1–10 s; no per-address connection cap (hundreds of worker sessions).
     const server = await startChildServer(dir, 0, { tickTime: 500, forceSync: true, maxClientCnxns: 0 });
     const zk = new ZooKeeperClient({ connectString: `127.0.0.1:${server.port}`, sessionTimeout: 10_000 });
     await zk.connect();
-    const c = new Cluster(server, zk, dir);
+    const c = new Cluster(masterSession, server, zk, dir);
     await zk.create(c.root, null);
     return c;
   }
@@ -66,7 +67,7 @@ export class Cluster {
     const m = await startChild(
       `master ${id}`,
       MASTER,
-      [this.cs, this.root, id, String(MASTER_SESSION)],
+      [this.cs, this.root, id, String(this.masterSession)],
       ["--expose-gc"],
     );
     this.masters.push(m);

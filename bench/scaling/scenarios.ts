@@ -6,6 +6,13 @@
  *   start and drain; the active master is SIGKILLed and the backup rebuilds all P and assigns again.
  */
 import { Cluster, lastWith } from "./cluster.js";
+
+/**
+ * Master sessions of the pending curve (ms). With 1M pending tasks the master's first scheduling round
+ * blocks its event loop long enough for a 2 s session to expire (then it loses its term and rebuilds
+ * again, forever), so this curve uses the longest session tickTime 500 allows.
+ */
+export const PENDING_SESSION = 10_000;
 import { sleep, type Child } from "./procs.js";
 
 export interface Point {
@@ -126,7 +133,7 @@ export async function workerPoint(workers: number, pending: number, s: Settings)
 }
 
 export async function pendingPoint(pending: number, workers: number, s: Settings): Promise<Point> {
-  const c = await Cluster.start();
+  const c = await Cluster.start(PENDING_SESSION);
   try {
     const concurrency = Math.ceil(s.slots / workers);
     const preloadMs = await c.preload(pending);
