@@ -15,7 +15,6 @@ import {
 import { decodeEnvelope, decodeOutcome, encodeOutcome, type TaskOutcome } from "./envelope.js";
 import { TaskCancelledError, TaskFailedError, TaskNotFoundError } from "./errors.js";
 import type { Layout } from "./layout.js";
-import { watchPromise } from "./zk.js";
 
 export type TaskState = "waiting" | "delayed" | "active" | "done" | "failed" | "cancelled";
 
@@ -90,16 +89,28 @@ export class TaskHandle {
 
   /** Waits for the stored outcome, whatever it is. */
   async outcome(signal?: AbortSignal): Promise<TaskOutcome> {
-    const lost = new AbortController();
-    const onState = (e: StateEvent): void => {
-      if (e.type === "lost" || e.type === "closed") lost.abort(new SessionExpiredError());
+    // Plain callbacks rather than an AbortController (+ AbortSignal.any) per wait: a signal and its
+    // listeners cost more than the rest of a no-op task's wait. `wake` ends the current wait early.
+    const halt: { reason?: unknown; set: boolean } = { set: false };
+    let wake = (): void => undefined;
+    const stop = (reason: unknown): void => {
+      if (!halt.set) {
+        halt.reason = reason;
+        halt.set = true;
+      }
+      wake();
     };
+    const onState = (e: StateEvent): void => {
+      if (e.type === "lost" || e.type === "closed") stop(new SessionExpiredError());
+    };
+    const onAbort = (): void => stop(signal?.reason);
     this.client.on("state", onState);
-    const both = signal === undefined ? lost.signal : AbortSignal.any([signal, lost.signal]);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted === true) stop(signal.reason);
     try {
       let probe = false;
       for (;;) {
-        both.throwIfAborted();
+        if (halt.set) throw halt.reason;
         try {
           // The watch fired: nearly always because `status` appeared, so read it at once (when it was
           // `progress`, the miss costs one NoNode and the listing below sets the watch again).
@@ -107,24 +118,31 @@ export class TaskHandle {
           if (early !== null) return early;
           // One child watch on the task node: it fires when `status` (or `progress`) appears, and the
           // listing fails with NoNode if the task itself is gone.
-          const w = watchPromise(both);
-          const children = await this.client.getChildren(this.path, { watch: w.watch });
+          let fire = (): void => undefined;
+          const fired = new Promise<void>((resolve) => (fire = resolve));
+          wake = fire;
+          const children = await this.client.getChildren(this.path, { watch: fire });
           if (children.includes("status")) {
             const outcome = await this.readOutcome();
             if (outcome === null) throw new TaskNotFoundError(this.id);
             return outcome;
           }
-          await w.fired;
+          await fired;
           probe = true;
         } catch (err) {
           if (err instanceof NoNodeError) throw new TaskNotFoundError(this.id);
-          // A lost connection is not a lost result: ask again once the client reconnects.
+          // A lost connection is not a lost result: ask again once the client reconnects (after a
+          // short pause; requests made meanwhile wait for the reconnect anyway).
           if (!isRetriable(err)) throw err;
-          await pause(both);
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, 50);
+            wake = () => (clearTimeout(t), resolve());
+          });
         }
       }
     } finally {
       this.client.off("state", onState);
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 
@@ -173,20 +191,6 @@ export class TaskHandle {
       }
     }
   }
-}
-
-/** A short pause before asking again after a lost connection (requests made meanwhile wait for the
- * reconnect anyway); ends early if `signal` aborts. */
-function pause(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, 50);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 function parseJson(data: Buffer | null): unknown {
