@@ -7,7 +7,8 @@
 import { NoNodeError } from "../client/index.js";
 import { commitFenced, commitUnfenced, resend, type CommitPlan } from "./commit.js";
 import { backoffDelay, decodeEnvelope, encodeEnvelope, encodeOutcome, type Envelope } from "./envelope.js";
-import { StaleTokenError, TaskAbortError } from "./errors.js";
+import { StaleTokenError, type TaskAbortError } from "./errors.js";
+import { StopSwitch } from "./execution-stop.js";
 import { idOfKey, isRawKey } from "./layout.js";
 import {
   isStale,
@@ -25,7 +26,7 @@ import { errorText } from "./zk.js";
 export const CANCEL_WATCH_DELAY = 20;
 
 export class Execution {
-  readonly abort = new AbortController();
+  private readonly halt = new StopSwitch();
   private timer: NodeJS.Timeout | undefined;
   token = -1;
   delivery: Envelope["options"]["delivery"] = "at-least-once";
@@ -38,11 +39,8 @@ export class Execution {
     readonly assignPath: string,
   ) {}
 
-  /** The handler has returned or thrown: stopping it now changes nothing, so it builds no error. */
-  private settled = false;
-
   stop(reason: TaskAbortError["reason"]): void {
-    if (!this.settled && !this.abort.signal.aborted) this.abort.abort(new TaskAbortError(reason));
+    this.halt.stop(reason);
   }
 
   async run(): Promise<{ result: ExecutionResult; value?: unknown; error?: string }> {
@@ -66,7 +64,7 @@ export class Execution {
       await this.dropAssignment();
       return { result: "stale" };
     }
-    if (this.abort.signal.aborted) return this.handBack();
+    if (this.halt.stopped() !== null) return this.handBack();
     const raw = isRawKey(this.key);
     const env = raw ? null : decodeEnvelope(t.data);
     if (!raw && env === null)
@@ -91,10 +89,11 @@ export class Execution {
     try {
       const outcome = await this.invoke(t.data, env);
       // Our own commit deletes the assignment, and its watch event would stop() us: a no-op from here.
-      this.settled = true;
+      this.halt.settled = true;
       clearTimeout(cancelWatch);
-      if (this.abort.signal.aborted && !outcome.ok) {
-        const reason = (this.abort.signal.reason as TaskAbortError).reason;
+      const stopped = this.halt.stopped();
+      if (stopped !== null && !outcome.ok) {
+        const reason = stopped.reason;
         if (reason === "cancelled" || reason === "revoked" || reason === "session-lost")
           return { result: "stale" };
         if (reason === "shutdown") return this.handBack();
@@ -110,13 +109,7 @@ export class Execution {
     data: Buffer | null,
     env: Envelope | null,
   ): Promise<{ ok: boolean; value?: unknown; error?: string }> {
-    const signal = this.abort.signal;
-    const aborted = new Promise<never>((_, reject) => {
-      const fail = (): void => reject(signal.reason as Error);
-      if (signal.aborted) fail();
-      else signal.addEventListener("abort", fail, { once: true });
-    });
-    aborted.catch(() => undefined); // observed below through Promise.race
+    const aborted = this.halt.race();
     try {
       // A hung handler is abandoned when the signal fires: the race frees this slot either way.
       const value = await Promise.race([this.call(data, env), aborted]);
@@ -127,14 +120,14 @@ export class Execution {
   }
 
   private async call(data: Buffer | null, env: Envelope | null): Promise<unknown> {
-    const signal = this.abort.signal;
     if (env === null) {
       if (this.env.raw === null) throw new Error("this worker has no raw task handler");
       const command = data === null ? "" : data.toString("utf8");
-      return this.env.raw({ key: this.key, data, command, token: this.token, signal });
+      return this.env.raw({ key: this.key, data, command, token: this.token, signal: this.halt.signal });
     }
     const handler = this.env.handlers.get(env.type);
     if (handler === undefined) throw new Error(`no handler for task type "${env.type}"`);
+    const halt = this.halt;
     // The payload is whatever the submitter sent; the handler's declared type is its own claim.
     return handler({
       id: idOfKey(this.key),
@@ -144,7 +137,9 @@ export class Execution {
       token: this.token,
       delivery: env.options.delivery,
       workerId: this.env.workerId,
-      signal,
+      get signal(): AbortSignal {
+        return halt.signal;
+      },
       progress: (value) => this.progress(value),
     } as TaskContext<never>);
   }
@@ -257,7 +252,7 @@ export class Execution {
 
   /** A status appearing while we run means cancel (or a master decision): stop the handler. */
   private watchCancel(): void {
-    if (this.abort.signal.aborted) return;
+    if (this.halt.stopped() !== null) return;
     void this.env.client
       .exists(this.env.layout.status(this.key), { watch: () => this.stop("cancelled") })
       .then((s) => (s === null ? undefined : this.stop("cancelled")))
@@ -265,7 +260,7 @@ export class Execution {
   }
 
   private async progress(value: unknown): Promise<void> {
-    if (this.abort.signal.aborted) return;
+    if (this.halt.stopped() !== null) return;
     const { client, layout } = this.env;
     const data = JSON.stringify(value === undefined ? null : value);
     const path = layout.progress(this.key);
