@@ -25,9 +25,7 @@ const SESSION_TIMEOUT = 4000;
 const ROUNDS = 3;
 
 /** A client and the server it is connected to (from its state events). */
-async function tracked(
-  connectString: string,
-): Promise<{
+async function tracked(connectString: string): Promise<{
   c: ZooKeeperClient;
   server: () => string | null;
   next: (t: StateEvent["type"]) => Promise<void>;
