@@ -61,6 +61,11 @@ export function positiveInt(name: string, v: string): number {
   return Number(v);
 }
 
+export function nonNegativeInt(name: string, v: string): number {
+  if (!/^\d+$/.test(v)) throw new CliError(`${name} must be an integer ≥ 0, got "${v}"`, ExitCode.usage);
+  return Number(v);
+}
+
 /** Connect, or fail with a message that names the address and the two ways out. */
 export async function openClient(flags: ConnectionFlags): Promise<ZooKeeperClient> {
   const client = new ZooKeeperClient({

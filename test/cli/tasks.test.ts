@@ -37,6 +37,8 @@ describe("overseer master, worker, submit, status, workers, tasks", () => {
       "gpu",
       "--concurrency",
       "8",
+      "--prefetch",
+      "3",
       "--session-timeout",
       "1500",
       ...connect,
@@ -109,16 +111,16 @@ describe("overseer master, worker, submit, status, workers, tasks", () => {
     assert.deepEqual(s.backups, []);
     assert.deepEqual(
       s.workers.map((w) => [w.id, w.capacity, w.labels]),
-      [["w1", 8, ["gpu"]]],
+      [["w1", 11, ["gpu"]]], // the capacity the master sees: concurrency 8 + prefetch 3
     );
     assert.ok((s.tasks["done"] ?? 0) >= 31);
     assert.ok((s.tasks["failed"] ?? 0) >= 1);
     const text = await runCli(["status", ...connect]);
     assert.match(text.stdout, /^master: +m1 \(epoch \d+\)/m);
-    assert.match(text.stdout, /w1 +load \d+\/8/);
+    assert.match(text.stdout, /w1 +load \d+\/11/);
 
     const workers = await runCli(["workers", ...connect]);
-    assert.match(workers.stdout, /^w1 +load \d+\/8 +types echo,fail +labels gpu/m);
+    assert.match(workers.stdout, /^w1 +load \d+\/11 +types echo,fail +labels gpu/m);
   });
 
   test("tasks list, show, cancel and retry", async () => {

@@ -5,13 +5,14 @@ import { pathToFileURL } from "node:url";
 import { Option, type Command } from "commander";
 import { InvalidArgumentError } from "../../client/index.js";
 import { Worker, type AnyHandler, type RawHandler } from "../../tasks/index.js";
-import { CliError, ExitCode, positiveInt } from "../connection.js";
+import { CliError, ExitCode, nonNegativeInt, positiveInt } from "../connection.js";
 import { createLogger } from "../logger.js";
 import { addRoleOptions, connectRole, eventPrinter, runUntilSignal, type RoleFlags } from "./master.js";
 
 interface WorkerFlags extends RoleFlags {
   handlers: string;
   concurrency: number;
+  prefetch?: number;
   labels?: string;
   shell?: boolean;
   shutdownTimeout?: number;
@@ -80,9 +81,17 @@ export function registerWorkerCommand(program: Command): void {
       "ES module exporting `handlers = { <type>: async (ctx) => result }` (and optionally `raw` for seed tasks)",
     )
     .addOption(
-      new Option("-c, --concurrency <n>", "tasks run at once (the capacity the master sees)")
+      new Option("-c, --concurrency <n>", "tasks run at once")
         .default(4)
         .argParser((v) => positiveInt("--concurrency", v)),
+    )
+    .addOption(
+      new Option(
+        "--prefetch <n>",
+        "assignments queued beyond --concurrency so a freed slot never waits for the master " +
+          "(the capacity the master sees is concurrency + prefetch; default: = concurrency when ≥ 2, else 0; " +
+          "0 = strict priority order)",
+      ).argParser((v) => nonNegativeInt("--prefetch", v)),
     )
     .option("--labels <a,b>", "labels tasks can require (comma-separated)")
     .option("--shell", 'run raw seed tasks (`create -s /tasks/task- "cmd"`) as shell commands with sh -c')
@@ -107,6 +116,7 @@ export function registerWorkerCommand(program: Command): void {
       worker = new Worker(client, loaded.handlers, {
         root: flags.root ?? "/",
         concurrency: flags.concurrency,
+        ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
         labels,
         rawShell: flags.shell === true,
         logger: log,
