@@ -41,14 +41,19 @@ export function toRetain(
 ): { drop: string[]; nextAt: number } {
   const { maxAge, maxCount } = retention;
   if (maxAge === Infinity && maxCount === Infinity) return { drop: [], nextAt: Infinity };
-  const finished = [...state.finished.entries()].sort((a, b) => a[1] - b[1]);
+  // Oldest first; stop at the first entry kept: a round costs what it drops, not the number finished.
   const cutoff = now - maxAge;
-  const excess = finished.length - maxCount;
+  let excess = state.finished.size - maxCount;
   const drop: string[] = [];
   let nextAt = Infinity;
-  finished.forEach(([key, at], i) => {
-    if (i < excess || at <= cutoff) drop.push(key);
-    else if (nextAt === Infinity && maxAge !== Infinity) nextAt = at + maxAge;
-  });
+  for (const [key, at] of state.finishedOldestFirst()) {
+    if (excess > 0 || at <= cutoff) {
+      drop.push(key);
+      excess--;
+      continue;
+    }
+    if (maxAge !== Infinity) nextAt = at + maxAge;
+    break;
+  }
   return { drop, nextAt };
 }

@@ -34,6 +34,8 @@ export class ClusterState {
   readonly assigned = new Map<string, string>();
   /** task key → when it was seen finished (ms); for retention. */
   readonly finished = new Map<string, number>();
+  private newestFinished = -Infinity;
+  private finishedUnsorted = false;
   /** Keys being read or written right now (not to be scheduled twice). */
   readonly busy = new Set<string>();
   private order: PendingTask[] | null = null;
@@ -70,7 +72,23 @@ export class ClusterState {
   finish(key: string, at: number): void {
     this.unassign(key);
     this.pending.delete(key);
+    // Kept in `at` order (Map insertion order) so retention reads only the oldest entries; an entry
+    // older than the newest (a rebuild finds them in any order) marks the map for one re-sort.
+    this.finished.delete(key);
+    if (at < this.newestFinished) this.finishedUnsorted = true;
+    else this.newestFinished = at;
     this.finished.set(key, at);
+  }
+
+  /** The finished tasks oldest first (re-sorted once if entries arrived out of order). */
+  finishedOldestFirst(): IterableIterator<[string, number]> {
+    if (this.finishedUnsorted) {
+      const sorted = [...this.finished.entries()].sort((a, b) => a[1] - b[1]);
+      this.finished.clear();
+      for (const [k, at] of sorted) this.finished.set(k, at);
+      this.finishedUnsorted = false;
+    }
+    return this.finished.entries();
   }
 
   forget(key: string): void {
