@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { machineInfo, writeResult, type Figure } from "./lib/results.js";
 import { MASTER_SESSION } from "./scaling/cluster.js";
-import { ROOT_DIR, killAll } from "./scaling/procs.js";
+import { ROOT_DIR, killAll } from "./lib/children.js";
 import {
   PENDING_SESSION,
   pendingPoint,

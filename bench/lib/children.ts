@@ -10,20 +10,106 @@ import { fileURLToPath } from "node:url";
 
 export type Line = Record<string, unknown> & { t: number };
 
-export interface Child {
-  readonly name: string;
-  readonly proc: ChildProcess;
-  readonly lines: Line[];
-  waitFor(match: (l: Line) => boolean, what: string, ms?: number): Promise<Line>;
-  /** Sends `signal` (default SIGKILL) and waits for the exit; resolves with Date.now() at the signal. */
-  kill(signal?: NodeJS.Signals): Promise<number>;
-}
-
 /** The repository root (children run there so tsx finds the project's config). */
 export const ROOT_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
 const children = new Set<Child>();
 
+/**
+ * One child's JSON lines as they arrive; waits that end with an error when the child exits first.
+ * Lines carrying `error` or `lost` (trouble in a role) are shown on stderr as they happen.
+ */
+export class Child {
+  readonly lines: Line[] = [];
+  private readonly waiters = new Set<() => void>();
+  private readonly exited: Promise<unknown>;
+  private buf = "";
+
+  constructor(
+    readonly name: string,
+    readonly proc: ChildProcess,
+  ) {
+    this.exited = once(proc, "exit");
+    proc.stdout?.on("data", (d: Buffer) => {
+      this.buf += d.toString();
+      const parts = this.buf.split("\n");
+      this.buf = parts.pop() ?? "";
+      for (const p of parts) {
+        if (!p.startsWith("{")) continue;
+        const line = JSON.parse(p) as Line;
+        this.lines.push(line);
+        // Trouble in a role (an error event, a lost session) is shown as it happens.
+        if ("error" in line || "lost" in line) console.error(`    ${name}: ${JSON.stringify(line)}`);
+      }
+      for (const w of [...this.waiters]) w();
+    });
+  }
+
+  get pid(): number {
+    return this.proc.pid ?? -1;
+  }
+
+  get alive(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Calls `check` after every batch of new lines until it returns a value (or `ms` pass). */
+  until<T>(check: () => T | undefined, what: string, ms = 300_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const run = (): void => {
+        let hit: T | undefined;
+        try {
+          hit = check();
+        } catch (err) {
+          done();
+          return reject(err instanceof Error ? err : new Error(String(err)));
+        }
+        if (hit === undefined) return;
+        done();
+        resolve(hit);
+      };
+      const done = (): void => {
+        this.waiters.delete(run);
+        this.waiters.delete(dead);
+        clearTimeout(timer);
+      };
+      const dead = (): void => {
+        if (this.alive) return;
+        done();
+        reject(new Error(`${this.name} exited while waiting for ${what}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.name}: timed out waiting for ${what}; last ${this.tail()}`));
+      }, ms);
+      this.waiters.add(run);
+      void this.exited.then(() => {
+        run();
+        dead();
+      });
+      run();
+    });
+  }
+
+  /** The first line at index ≥ `from` that matches. */
+  waitFor(match: (l: Line) => boolean, what: string, from = 0, ms?: number): Promise<Line> {
+    return this.until(() => this.lines.slice(from).find(match), what, ms);
+  }
+
+  tail(): string {
+    return JSON.stringify(this.lines.slice(-3));
+  }
+
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<number> {
+    const at = Date.now();
+    if (this.alive) this.proc.kill(signal);
+    await this.exited;
+    children.delete(this);
+    return at;
+  }
+}
+
+/** Starts `node [flags] --import tsx <script> ...args` in the repository root and waits for its {"ready":…} line. */
 export async function startChild(
   name: string,
   script: string,
@@ -34,50 +120,9 @@ export async function startChild(
     stdio: ["ignore", "pipe", "inherit"],
     cwd: ROOT_DIR,
   });
-  const exited = once(proc, "exit");
-  const lines: Line[] = [];
-  const waiters = new Set<() => void>();
-  let buf = "";
-  proc.stdout?.on("data", (d: Buffer) => {
-    buf += d.toString();
-    const parts = buf.split("\n");
-    buf = parts.pop() ?? "";
-    for (const p of parts) if (p.startsWith("{")) lines.push(JSON.parse(p) as Line);
-    for (const w of [...waiters]) w();
-  });
-  const waitFor = (match: (l: Line) => boolean, what: string, ms = 120_000): Promise<Line> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        const hit = lines.find(match);
-        if (hit === undefined) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve(hit);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(
-          new Error(`${name}: timed out waiting for ${what}; last lines ${JSON.stringify(lines.slice(-3))}`),
-        );
-      }, ms);
-      waiters.add(check);
-      check();
-    });
-  const child: Child = {
-    name,
-    proc,
-    lines,
-    waitFor,
-    kill: async (signal = "SIGKILL") => {
-      const at = Date.now();
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      await exited;
-      children.delete(child);
-      return at;
-    },
-  };
+  const child = new Child(name, proc);
   children.add(child);
-  await waitFor((l) => "ready" in l, "ready", 60_000);
+  await child.waitFor((l) => "ready" in l, "ready", 0, 120_000);
   return child;
 }
 
@@ -123,6 +168,17 @@ export function rssMiB(pid: number | undefined): number {
     for (const k of kids === "" ? [] : kids.split(/\s+/)) kib += rssMiB(Number(k)) * 1024;
   }
   return kib / 1024;
+}
+
+/** Resident set size of a process now and at its peak (VmHWM), bytes; from /proc (Linux). */
+export function rssOf(pid: number): { rss: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+    return { rss: kb("VmRSS") * 1024, peak: kb("VmHWM") * 1024 };
+  } catch {
+    return { rss: NaN, peak: NaN };
+  }
 }
 
 function readdirSyncSafe(dir: string): string[] {

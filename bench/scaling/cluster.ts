@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { ZooKeeperClient } from "../../src/client/index.js";
 import { Submitter, type TaskSpec } from "../../src/tasks/index.js";
 import { startChildServer, type ChildServer } from "../../test/server/child-server.js";
-import { Child, startChild, type Line } from "./procs.js";
+import { Child, startChild, type Line } from "../lib/children.js";
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const MASTER = here("./master.ts");

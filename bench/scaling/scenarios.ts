@@ -13,7 +13,7 @@ import { Cluster, lastWith } from "./cluster.js";
  * again, forever), so this curve uses the longest session tickTime 500 allows.
  */
 export const PENDING_SESSION = 10_000;
-import { sleep, type Child } from "./procs.js";
+import { sleep, type Child } from "../lib/children.js";
 
 export interface Point {
   workers: number;

@@ -86,7 +86,7 @@ export async function bullStalled(port: number, settings: StallSettings = {}): P
     // The survivor joins after the job is taken, so the only way it gets the job is stalled recovery.
     const b = await startChild("bullmq stall worker b", BULL_WORKER, args);
     const killed = await a.kill("SIGKILL");
-    const again = await b.waitFor((l) => l["started"] === job.id, "the job restarted on b", 180_000);
+    const again = await b.waitFor((l) => l["started"] === job.id, "the job restarted on b", 0, 180_000);
     return again.t - killed;
   } finally {
     await killAll((n) => n.startsWith("bullmq stall"));

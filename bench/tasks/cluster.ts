@@ -102,10 +102,11 @@ export async function masterFailover(c: Cluster): Promise<Failover> {
   const before = m2.lines.length;
   maxGapMs = 0;
   const killedAt = await m1.kill("SIGKILL");
-  const leader = await m2.waitFor((l) => "leader" in l, "m2 leading", 120_000);
+  const leader = await m2.waitFor((l) => "leader" in l, "m2 leading", 0, 120_000);
   const assigned = await m2.waitFor(
     (l) => "assigned" in l && m2.lines.indexOf(l) >= before,
     "m2's first assignment",
+    0,
     120_000,
   );
   await sleep(500);
@@ -135,7 +136,7 @@ export async function workerReassign(c: Cluster, zk: ZooKeeperClient): Promise<R
   const [victim, survivor] = c.workers;
   if (victim === undefined || survivor === undefined) throw new Error("two workers needed");
   const handles = await Promise.all(Array.from({ length: 4 }, () => c.sub.submit("sleep", { ms: 3000 })));
-  const running = await victim.child.waitFor((l) => "started" in l, "a sleep task on the victim", 10_000);
+  const running = await victim.child.waitFor((l) => "started" in l, "a sleep task on the victim", 0, 10_000);
   const handle = handles.find((h) => h.id === running["started"]);
   if (handle === undefined) throw new Error("the victim started a task we did not submit");
   const name = handle.key.replace("/", ".");
