@@ -1,5 +1,12 @@
 /** What a handler sees, what a worker gives an execution, and the small decoding helpers it uses. */
-import { BadVersionError, NodeExistsError, NoNodeError, type ZooKeeperClient } from "../client/index.js";
+import {
+  BadVersionError,
+  NodeExistsError,
+  NoNodeError,
+  type ReadOp,
+  type ReadOpResult,
+  type ZooKeeperClient,
+} from "../client/index.js";
 import type { CommitPlan, CommitResult, CommitTarget } from "./commit.js";
 import type { Envelope } from "./envelope.js";
 import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
@@ -40,6 +47,8 @@ export interface ExecutionEnv {
   unsafeDisableFencing: boolean;
   /** Sends token-checked outcome commits (the worker's batcher); default: one multi per commit. */
   committer?: { commit(t: CommitTarget, plan: CommitPlan): Promise<CommitResult> };
+  /** Reads assignment + task (the worker's read batcher); default: one multiRead per execution. */
+  reader?: { read(ops: readonly ReadOp[]): Promise<ReadOpResult[]> };
 }
 
 export interface ExecutionHooks {

@@ -37,6 +37,8 @@ export class Execution {
     private readonly env: ExecutionEnv,
     readonly key: string,
     readonly assignPath: string,
+    /** Told once the handler has settled (the worker's concurrency slot is free again). */
+    private readonly handlerDone?: () => void,
   ) {}
 
   stop(reason: TaskAbortError["reason"]): void {
@@ -46,10 +48,11 @@ export class Execution {
   async run(): Promise<{ result: ExecutionResult; value?: unknown; error?: string }> {
     const { client, layout } = this.env;
     const taskPath = layout.task(this.key);
-    const [a, t] = await client.multiRead([
+    const ops = [
       { type: "getData", path: this.assignPath },
       { type: "getData", path: taskPath },
-    ]);
+    ] as const;
+    const [a, t] = await (this.env.reader?.read(ops) ?? client.multiRead(ops));
     if (a?.type !== "getData") return { result: "skipped" };
     if (t?.type !== "getData") {
       await this.dropAssignment();
@@ -88,6 +91,7 @@ export class Execution {
     if (timeout !== null) this.timer = setTimeout(() => this.stop("timeout"), timeout);
     try {
       const outcome = await this.invoke(t.data, env);
+      this.handlerDone?.();
       // Our own commit deletes the assignment, and its watch event would stop() us: a no-op from here.
       this.halt.settled = true;
       clearTimeout(cancelWatch);

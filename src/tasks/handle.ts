@@ -15,6 +15,7 @@ import {
 import { decodeEnvelope, decodeOutcome, encodeOutcome, type TaskOutcome } from "./envelope.js";
 import { TaskCancelledError, TaskFailedError, TaskNotFoundError } from "./errors.js";
 import type { Layout } from "./layout.js";
+import type { ReadBatcher } from "./read-batch.js";
 
 export type TaskState = "waiting" | "delayed" | "active" | "done" | "failed" | "cancelled";
 
@@ -41,6 +42,8 @@ export class TaskHandle {
     readonly created: boolean,
     /** Told every outcome this handle observes (the submitter's 'result' event). */
     private readonly observe?: (outcome: TaskOutcome) => void,
+    /** Batches outcome reads with other handles' (the submitter's); default: one request each. */
+    private readonly reader?: ReadBatcher,
   ) {
     this.path = layout.task(key);
     this.statusPath = layout.status(key);
@@ -148,14 +151,13 @@ export class TaskHandle {
 
   /** The stored outcome (told to the observer), or null when there is none. */
   private async readOutcome(): Promise<TaskOutcome | null> {
-    let data: Buffer | null;
-    try {
-      data = (await this.client.getData(this.statusPath)).data;
-    } catch (err) {
-      if (err instanceof NoNodeError) return null;
-      throw err;
+    const ops = [{ type: "getData", path: this.statusPath }] as const;
+    const [r] = await (this.reader?.read(ops) ?? this.client.multiRead(ops));
+    if (r?.type === "error") {
+      if (r.error instanceof NoNodeError) return null;
+      throw r.error;
     }
-    const outcome = decodeOutcome(data);
+    const outcome = decodeOutcome(r?.type === "getData" ? r.data : null);
     this.observe?.(outcome);
     return outcome;
   }

@@ -24,6 +24,7 @@ import {
   type WriteContext,
 } from "./master-writes.js";
 import { decodeWorkerInfo } from "./worker-options.js";
+import { ReadBatcher } from "./read-batch.js";
 import { mapLimit, watchRecursive } from "./zk.js";
 
 const READ_WIDTH = 256;
@@ -31,6 +32,7 @@ const COMMIT_WIDTH = 4;
 
 export class MasterTerm {
   readonly state = new ClusterState();
+  private readonly reads: ReadBatcher;
   private readonly ctx: WriteContext;
   private readonly refresh = new Set<string>();
   private readonly dirtyWorkerData = new Set<string>();
@@ -44,6 +46,8 @@ export class MasterTerm {
   private retainTimer: NodeJS.Timeout | undefined;
   /** Assignment multis in flight: the loop goes on while they commit (their picks count as assigned). */
   private readonly commits = new Set<Promise<void>>();
+  /** Background task reads in flight (see readInBackground). */
+  private readonly reading = new Set<Promise<void>>();
   private failure: Error | null = null;
 
   constructor(
@@ -54,6 +58,7 @@ export class MasterTerm {
     private readonly opts: ResolvedMasterOptions,
     hooks: TermHooks,
   ) {
+    this.reads = new ReadBatcher(client);
     this.ctx = {
       client,
       layout,
@@ -92,6 +97,8 @@ export class MasterTerm {
         }),
       );
       await this.load();
+      // The first pass reads every task before it assigns (priority order across the whole backlog).
+      await this.readChanges(true);
       while (this.live) {
         this.poked = false;
         // Coalesce: let every event already received be applied before this pass reads and assigns.
@@ -103,7 +110,7 @@ export class MasterTerm {
         await this.retain();
         if (n === 0 && !this.hasWork()) await this.sleep();
       }
-      await Promise.all(this.commits);
+      await Promise.all([...this.commits, ...this.reading]);
     } finally {
       clearTimeout(this.timer);
       clearTimeout(this.retainTimer);
@@ -159,7 +166,7 @@ export class MasterTerm {
     }
   }
 
-  private async readChanges(): Promise<void> {
+  private async readChanges(waitForTasks = false): Promise<void> {
     const { client, layout } = this;
     if (this.dirtyPaused) {
       this.dirtyPaused = false;
@@ -170,7 +177,29 @@ export class MasterTerm {
     if (this.dirtyWorkers) await this.readWorkers();
     await mapLimit(take(this.dirtyWorkerData), 16, (w) => this.readWorkerInfo(w));
     await mapLimit(take(this.dead), 8, (w) => this.recoverWorker(w));
-    if (this.refresh.size > 0) await this.readTasks(take(this.refresh));
+    if (waitForTasks) await this.readTasks(take(this.refresh));
+    else this.readInBackground();
+  }
+
+  /**
+   * New and changed tasks are read while the loop goes on assigning what it already knows: a burst of
+   * submissions must not stall the workers (reading 20,000 new tasks takes the master about a second).
+   * Readings are applied when they arrive; the version check of the assignment multi catches any that
+   * a later change made stale.
+   */
+  private readInBackground(): void {
+    if (this.refresh.size === 0) return;
+    const keys = take(this.refresh);
+    const p: Promise<void> = this.readTasks(keys)
+      .catch((err: unknown) => {
+        for (const k of keys) this.refresh.add(k);
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => {
+        this.reading.delete(p);
+        this.kick();
+      });
+    this.reading.add(p);
   }
 
   private async readWorkers(): Promise<void> {
@@ -228,7 +257,7 @@ export class MasterTerm {
     const { state } = this;
     const todo = keys.filter((k) => !state.assigned.has(k) && !state.finished.has(k));
     const readings = await mapLimit(todo, READ_WIDTH, async (key) => {
-      const [t, c] = await this.client.multiRead([
+      const [t, c] = await this.reads.read([
         { type: "getData", path: this.layout.task(key) },
         { type: "getChildren", path: this.layout.task(key) },
       ]);

@@ -15,6 +15,7 @@ import { TypedEvents } from "./events.js";
 import type { ResultEvent, SubmittedEvent } from "./history.js";
 import { PayloadTooLargeError } from "./errors.js";
 import { TaskHandle } from "./handle.js";
+import { ReadBatcher } from "./read-batch.js";
 import { Layout, bucketOf, keyOfId, checkTaskId } from "./layout.js";
 import { SILENT, type Logger } from "./logger.js";
 import { parseSubmitOptions, type SubmitOptions } from "./submit-options.js";
@@ -58,6 +59,8 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
   private readonly maxBytes: number;
   private readonly logger: Logger;
   private readonly buckets = new Set<string>();
+  /** Outcome reads of all this submitter's handles, batched per event-loop turn. */
+  private readonly reader: ReadBatcher;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -70,6 +73,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     this.layout = new Layout(opts.root);
     this.maxBytes = opts.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES;
     this.logger = opts.logger ?? SILENT;
+    this.reader = new ReadBatcher(client);
   }
 
   /** A handle to an existing task by id (nothing is read until you ask). */
@@ -78,8 +82,14 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
   }
 
   private makeHandle(id: string, key: string, created: boolean): TaskHandle {
-    return new TaskHandle(this.client, this.layout, id, key, created, (outcome) =>
-      this.emit("result", { id, key, outcome }),
+    return new TaskHandle(
+      this.client,
+      this.layout,
+      id,
+      key,
+      created,
+      (outcome) => this.emit("result", { id, key, outcome }),
+      this.reader,
     );
   }
 

@@ -11,6 +11,7 @@ import {
   type ZooKeeperClient,
 } from "../client/index.js";
 import { CommitBatcher } from "./commit-batch.js";
+import { ReadBatcher } from "./read-batch.js";
 import { TypedEvents } from "./events.js";
 import { Execution, type AnyHandler, type ExecutionEnv, type ExecutionResult } from "./execution.js";
 import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
@@ -51,6 +52,9 @@ export class Worker extends TypedEvents<WorkerEvents> {
   private readonly handlers: Map<string, AnyHandler>;
   private readonly env: ExecutionEnv;
   private readonly running = new Map<string, Execution>();
+  /** Executions reading their task or running their handler (bounded by `concurrency`); the rest of
+   * `running` are committing, which needs no slot. */
+  private slots = 0;
   private readonly queued: string[] = [];
   /** The names in `queued`. */
   private readonly waiting = new Set<string>();
@@ -92,6 +96,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
       unsafeDisableFencing: opts.unsafeDisableFencing,
     };
     this.env.committer = new CommitBatcher(this.env);
+    this.env.reader = new ReadBatcher(client);
     this.feed = new AssignmentFeed(client, this.layout.assignDir(this.id), {
       added: (name) => this.added(name),
       removed: (name) => this.removed(name),
@@ -172,7 +177,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
   }
 
   private pump(): void {
-    for (let i = 0; i < this.queued.length && this.running.size < this.opts.concurrency;) {
+    for (let i = 0; i < this.queued.length && this.slots < this.opts.concurrency;) {
       const name = this.queued[i] as string;
       // An earlier execution under the same name is still finishing: this one waits its turn.
       if (this.running.has(name)) {
@@ -181,14 +186,28 @@ export class Worker extends TypedEvents<WorkerEvents> {
       }
       this.queued.splice(i, 1);
       this.waiting.delete(name);
-      const ex = new Execution(this.env, keyOfAssignName(name), `${this.layout.assignDir(this.id)}/${name}`);
+      // The slot is free as soon as the handler settles: its commit goes on without one.
+      let held = true;
+      this.slots++;
+      const free = (): void => {
+        if (!held) return;
+        held = false;
+        this.slots--;
+        if (this.phase === "started" || this.phase === "closing") this.pump();
+      };
+      const ex = new Execution(
+        this.env,
+        keyOfAssignName(name),
+        `${this.layout.assignDir(this.id)}/${name}`,
+        free,
+      );
       this.running.set(name, ex);
       if (this.phase === "closing") ex.stop("shutdown");
-      void this.execute(name, ex);
+      void this.execute(name, ex, free);
     }
   }
 
-  private async execute(name: string, ex: Execution): Promise<void> {
+  private async execute(name: string, ex: Execution, free?: () => void): Promise<void> {
     const id = idOfKey(ex.key);
     try {
       const r = await ex.run();
@@ -199,6 +218,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
       if (!this.closed) this.emit("error", err instanceof Error ? err : new Error(errorText(err)));
     } finally {
       this.running.delete(name);
+      free?.();
       if (this.again.delete(name) && !this.closed) this.added(name);
       if (this.running.size === 0) this.idle?.();
       if (this.phase === "started" || this.phase === "closing") this.pump();
