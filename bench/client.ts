@@ -22,8 +22,8 @@ import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { connect } from "../src/client/index.js";
 import { startApacheZooKeeper } from "../test/harness/apache-zk.js";
+import { connect } from "./lib/overseer.js";
 import { fmt, runPhase, type PhaseResult } from "./load.js";
 import { best, clientFigures, clientResult } from "./client/figures.js";
 

@@ -19,10 +19,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startChildServer } from "../test/server/child-server.js";
 import { ensembleRates, type EnsembleRates } from "./cost/ensemble.js";
 import { txnsPerTask, type Scenario } from "./cost/scenario.js";
 import { ResultBuilder } from "./lib/emit.js";
+import { howRun, startServerProcess } from "./lib/overseer.js";
 import { apacheVersion, javaVersion, overseerVersion } from "./lib/versions.js";
 import { fmt } from "./load.js";
 
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   Object.assign(out.versions, { overseer: overseerVersion() });
   const dir = mkdtempSync(join(tmpdir(), "overseer-bench-cost-"));
   const measured = new Map<string, number>();
-  const server = await startChildServer(dir, 0, { tickTime: 500, fourLetterWords: "srvr" });
+  const server = await startServerProcess(dir, 0, { tickTime: 500, fourLetterWords: "srvr" });
   try {
     for (const s of SCENARIOS) {
       const t = await txnsPerTask(server.port, s, N);
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     "ops per task (src/tasks): submit 1 create; assign check+create (+2 fence checks per multi); start (at-most-once) check+setData; " +
       "result check+create status+delete assignment (outcomes ending in the same turn share one multi, ≤ 64); cleanup (retention) 2 deletes (+2 fence checks per multi)",
   );
+  out.note(howRun());
   if (ENSEMBLE_COUNT > 0) {
     let rates: EnsembleRates;
     try {

@@ -17,10 +17,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ZooKeeperClient } from "../src/client/index.js";
-import { startChildServer } from "../test/server/child-server.js";
 import { killAll } from "./lib/children.js";
 import { ResultBuilder, ratio } from "./lib/emit.js";
+import { ZooKeeperClient, howRun, startServerProcess } from "./lib/overseer.js";
 import { ensureRedis, startRedis } from "./lib/redis.js";
 import { overseerVersion, packageVersion } from "./lib/versions.js";
 import { fmt } from "./load.js";
@@ -56,7 +55,7 @@ async function main(): Promise<void> {
   ensureRedis();
   const out = new ResultBuilder("failover");
   const dir = mkdtempSync(join(tmpdir(), "overseer-bench-failover-"));
-  const server = await startChildServer(dir, 0, { tickTime: 500, forceSync: true });
+  const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true });
   const cs = `127.0.0.1:${server.port}`;
   const zk = new ZooKeeperClient({ connectString: cs, sessionTimeout: 30_000 });
   const rows: Row[] = [];
@@ -111,6 +110,7 @@ async function main(): Promise<void> {
     "the book's Java example (seed design) measured 15–16.5 s failover and ≈ 17 s reassignment with its 15 s session: 1.0–1.1× the session",
   );
   out.note(`anchor: ${STALL_NAME}, a worker process SIGKILLed mid-job on a real Redis`);
+  out.note(howRun("BullMQ"));
   for (const r of rows) {
     const params = { session: r.session };
     const s = `${fmt(r.session / 1000)} s`;

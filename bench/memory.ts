@@ -15,11 +15,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { connect } from "../src/client/index.js";
 import { startApacheZooKeeper } from "../test/harness/apache-zk.js";
-import { startChildServer } from "../test/server/child-server.js";
 import { rssMiB, sleep } from "./lib/children.js";
 import { ResultBuilder, ratio } from "./lib/emit.js";
+import { connect, howRun, startServerProcess } from "./lib/overseer.js";
 import { apacheVersion, javaVersion, overseerVersion } from "./lib/versions.js";
 import { fmt, runPhase } from "./load.js";
 
@@ -69,7 +68,7 @@ async function main(): Promise<void> {
   let ours: [number, number][];
   try {
     console.log("embedded server:");
-    const embedded = await startChildServer(dir, 0, { tickTime: 2000 });
+    const embedded = await startServerProcess(dir, 0, { tickTime: 2000 });
     try {
       ours = await curve(`127.0.0.1:${embedded.port}`, () => embedded.proc.pid);
     } finally {
@@ -123,6 +122,7 @@ async function main(): Promise<void> {
   out.note(
     "a JVM's RSS is the heap its collector has grown into, not live data; the embedded server's includes V8's heap headroom likewise",
   );
+  out.note(`${howRun()}: the server under plain node, no tsx`);
   console.log(`bytes of RSS per znode: embedded ${fmt(a)}, Apache ${fmt(b)} (${ratio(a, b)})`);
   out.write(values.json);
 }

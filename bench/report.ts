@@ -104,6 +104,9 @@ function main(): void {
     "benchmark with the command printed under its section. `npm run bench:smoke` runs the same scripts at tiny sizes",
     "(< 2 minutes) to check they work; its figures mean nothing. The native `zookeeper` package is installed in a",
     "scratch directory (`$TMPDIR/overseer-bench-native`) by bench/run-all.ts and passed as `--native-dir`.",
+    "overseer runs as the compiled package (dist/, built by `npm run build`; each benchmark builds it first when src/ is",
+    "newer), as the `overseer` bin and the package's exports do, not src/ through tsx; BullMQ and node-zookeeper-client",
+    "run as installed from npm.",
     "",
   );
   lines.push("## Headline ratios", "", ...headlines(results), "");

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT_DIR } from "./lib/children.js";
+import { ensureBuiltOnce } from "./lib/dist.js";
 import { ensureRedis } from "./lib/redis.js";
 import { prepareNative } from "./run-all/native.js";
 
@@ -151,6 +152,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   mkdirSync(OUT, { recursive: true });
   ensureRedis();
+  // Once, before benchmarks start in parallel: they inherit OVERSEER_BENCH_DIST and do not build again.
+  ensureBuiltOnce();
   let native: string | undefined;
   if (!SMOKE && (values.only === undefined || values.only.split(",").includes("client"))) {
     const n = prepareNative();

@@ -23,6 +23,7 @@ import { parseArgs } from "node:util";
 import { machineInfo, writeResult, type Figure } from "./lib/results.js";
 import { MASTER_SESSION } from "./scaling/cluster.js";
 import { ROOT_DIR, killAll } from "./lib/children.js";
+import { howRun } from "./lib/overseer.js";
 import {
   PENDING_SESSION,
   pendingPoint,
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     "Failover: SIGKILL of the active master while workers drain → the backup's first assignment; it includes the session expiry. Recovery: the backup's term began → its first assignment, i.e. the rebuild of the whole picture (every task node, pending or finished) from ZooKeeper.",
     "incidents: error events and lost sessions the roles reported during a point (each is also printed); on a busy machine short sessions can expire and a master term can restart, which shows in that point's figures.",
     "Memory: the master process's RSS and V8 heap used after a full GC (--expose-gc), and its peak RSS.",
+    `${howRun()}.`,
   ];
   const workerPoints: Point[] = [];
   const pendingPoints: Point[] = [];

@@ -19,9 +19,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { connect } from "../src/client/index.js";
 import { startApacheZooKeeper } from "../test/harness/apache-zk.js";
-import { startChildServer, type ChildServer } from "../test/server/child-server.js";
+import type { ChildServer } from "../test/server/child-server.js";
+import { connect, startServerProcess } from "./lib/overseer.js";
 import { fmt, runPhase, type PhaseResult } from "./load.js";
 import { serverFigures } from "./server/figures.js";
 
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   let ours: PhaseResult[];
   let oursMem: MemoryResult | undefined;
   try {
-    const embedded = await startChildServer(dir, 0, { tickTime: 2000 });
+    const embedded = await startServerProcess(dir, 0, { tickTime: 2000 });
     try {
       const cs = `127.0.0.1:${embedded.port}`;
       await drive(cs); // warm-up (JIT, page cache), not reported

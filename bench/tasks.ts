@@ -21,10 +21,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ZooKeeperClient } from "../src/client/index.js";
-import { startChildServer } from "../test/server/child-server.js";
 import { killAll, withCpu } from "./lib/children.js";
 import { ResultBuilder, ratio } from "./lib/emit.js";
+import { ZooKeeperClient, howRun, startServerProcess } from "./lib/overseer.js";
 import { ensureRedis, startRedis } from "./lib/redis.js";
 import { overseerVersion, packageVersion } from "./lib/versions.js";
 import { fmt } from "./load.js";
@@ -197,7 +196,7 @@ async function main(): Promise<void> {
   });
   const dir = mkdtempSync(join(tmpdir(), "overseer-bench-tasks-"));
   // tickTime 500: negotiable session timeouts 1–10 s (ZooKeeper's [2, 20] × tickTime).
-  const server = await startChildServer(dir, 0, { tickTime: 500, forceSync: true });
+  const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true });
   const zk = new ZooKeeperClient({ connectString: `127.0.0.1:${server.port}`, sessionTimeout: 30_000 });
   console.log(
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${fmt(totalmem() / 2 ** 30)} GiB, node ${process.version}, load average ${loadavg()
@@ -214,6 +213,7 @@ async function main(): Promise<void> {
   out.note(
     `BullMQ: redis-server --save '' --appendonly no (NOT durable), addBulk + ${BULL_RESULTS === "wait" ? "job.waitUntilFinished per job" : "one QueueEvents 'completed' listener"}`,
   );
+  out.note(howRun("BullMQ"));
   out.note(
     `load average at start: ${loadavg()
       .map((l) => l.toFixed(1))

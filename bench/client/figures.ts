@@ -1,5 +1,6 @@
 /** bench/client.ts's figures for the report: ops/s and CPU µs/op per op, overseer vs each other client. */
 import { ResultBuilder } from "../lib/emit.js";
+import { howRun } from "../lib/overseer.js";
 import { apacheVersion, javaVersion, overseerVersion, packageVersion } from "../lib/versions.js";
 import type { Measured, Result } from "../client.js";
 
@@ -23,6 +24,7 @@ export function clientResult(
   out.note(
     "CPU µs/op is the client process's own CPU (process.cpuUsage around the phase): the fairer measure of a client when the server is the bottleneck",
   );
+  out.note(howRun("node-zookeeper-client", ...(nativeProblem === undefined ? ["zookeeper (native)"] : [])));
   return out;
 }
 

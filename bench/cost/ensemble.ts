@@ -4,9 +4,9 @@
  * result commit (check + create + delete). What a task system can do on an ensemble is bounded by
  * this rate divided by its transactions per task.
  */
-import { connect } from "../../src/client/index.js";
 import { startApacheEnsemble } from "../../test/harness/apache-zk.js";
 import { runPhase } from "../load.js";
+import { connect } from "../lib/overseer.js";
 
 export interface EnsembleRates {
   createPerSec: number;

@@ -4,10 +4,10 @@
  * write request — a single create or a whole multi — takes exactly one zxid, so the delta is the number
  * of transactions the task system committed (no sessions open or close inside the window).
  */
-import { ZooKeeperClient } from "../../src/client/index.js";
-import { Master, Submitter, Worker, type SubmitOptions } from "../../src/tasks/index.js";
+import type { SubmitOptions } from "../../src/tasks/index.js";
 import { fourLetterWord } from "../../test/harness/four-letter.js";
 import { sleep } from "../lib/children.js";
+import { Master, Submitter, Worker, ZooKeeperClient } from "../lib/overseer.js";
 
 export interface Scenario {
   key: string;

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ZooKeeperClient } from "../../src/client/index.js";
-import { Submitter, type TaskSpec } from "../../src/tasks/index.js";
-import { startChildServer, type ChildServer } from "../../test/server/child-server.js";
+import type { TaskSpec } from "../../src/tasks/index.js";
+import type { ChildServer } from "../../test/server/child-server.js";
 import { Child, startChild, type Line } from "../lib/children.js";
+import { Submitter, ZooKeeperClient, startServerProcess } from "../lib/overseer.js";
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const MASTER = here("./master.ts");
@@ -38,7 +38,7 @@ export class Cluster {
   static async start(masterSession = MASTER_SESSION): Promise<Cluster> {
     const dir = mkdtempSync(join(tmpdir(), "overseer-bench-scaling-"));
     // tickTime 500: sessions of 1–10 s; no per-address connection cap (hundreds of worker sessions).
-    const server = await startChildServer(dir, 0, { tickTime: 500, forceSync: true, maxClientCnxns: 0 });
+    const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true, maxClientCnxns: 0 });
     const zk = new ZooKeeperClient({ connectString: `127.0.0.1:${server.port}`, sessionTimeout: 10_000 });
     await zk.connect();
     const c = new Cluster(masterSession, server, zk, dir);

@@ -7,8 +7,7 @@
  * A lost session (2 s sessions on a busy machine) is final for a client, so the candidate rejoins with
  * a new one, as a supervised deployment would; it prints {"lost":n}.
  */
-import { ZooKeeperClient } from "../../src/client/index.js";
-import { Master } from "../../src/tasks/index.js";
+import { Master, ZooKeeperClient } from "../lib/overseer.js";
 
 const [connectString = "", root = "/", id = "m", timeout = "2000"] = process.argv.slice(2);
 const say = (o: object): void => void process.stdout.write(`${JSON.stringify({ ...o, t: Date.now() })}\n`);

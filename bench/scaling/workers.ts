@@ -5,8 +5,7 @@
  * /assign watch) with a no-op handler. Prints {"ready":pid,"workers":n} once all are registered, then
  * {"done":n} (tasks completed by this process so far) every 50 ms while it changes.
  */
-import { ZooKeeperClient } from "../../src/client/index.js";
-import { Worker } from "../../src/tasks/index.js";
+import { Worker, ZooKeeperClient } from "../lib/overseer.js";
 
 const [cs = "", root = "/", prefix = "w", count = "1", concurrency = "1", timeout = "10000"] =
   process.argv.slice(2);

@@ -1,5 +1,6 @@
 /** bench/server.ts's figures for the report: ops/s per operation, embedded server vs Apache ZooKeeper. */
 import { ResultBuilder } from "../lib/emit.js";
+import { howRun } from "../lib/overseer.js";
 import { apacheVersion, javaVersion, overseerVersion } from "../lib/versions.js";
 import type { PhaseResult } from "../load.js";
 
@@ -21,6 +22,7 @@ export function serverFigures(
   out.note(
     "both durable: the embedded server as its own process with a data dir and forceSync; Apache ZooKeeper standalone with forceSync=yes",
   );
+  out.note(howRun());
   for (const [i, r] of ours.entries()) {
     const a = theirs[i];
     out.add({

@@ -3,9 +3,8 @@
  * own process (bench/tasks/overseer-role.ts), under one root; and the two recovery measurements.
  */
 import { fileURLToPath } from "node:url";
-import type { ZooKeeperClient } from "../../src/client/index.js";
-import { Submitter } from "../../src/tasks/index.js";
 import { sleep, startChild, type Child } from "../lib/children.js";
+import { Submitter, type ZooKeeperClient } from "../lib/overseer.js";
 import type { ChunkSubmitter } from "./measure.js";
 
 const ROLE = fileURLToPath(new URL("./overseer-role.ts", import.meta.url));

@@ -5,8 +5,8 @@
  * processes on this machine): {"ready":pid,"session":ms}, master: {"leader":epoch}, {"assigned":event} (a term's first only);
  * worker: {"started":taskId} for "sleep" tasks only (the "noop" handler prints nothing and returns null).
  */
-import { ZooKeeperClient } from "../../src/client/index.js";
-import { Master, Worker, type TaskContext } from "../../src/tasks/index.js";
+import type { TaskContext } from "../../src/tasks/index.js";
+import { Master, Worker, ZooKeeperClient } from "../lib/overseer.js";
 
 const [role, connectString = "", root = "/", id = "x", timeout = "2000", concurrency = "16"] =
   process.argv.slice(2);

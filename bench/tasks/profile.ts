@@ -1,7 +1,9 @@
 /**
  * CPU profile of every process of the task system during a no-op run (submit → result seen):
  * the embedded server, one master, N workers and the submitter (this process), each with --cpu-prof,
- * then ms of CPU per task per process and each one's hottest functions (self time).
+ * then ms of CPU per task per process and each one's hottest functions (self time). overseer runs from
+ * dist/ (bench/lib/overseer.ts builds it if src/ is newer): the server under plain node
+ * (bench/lib/run-server.mjs), the roles as bench/tasks/overseer-role.ts.
  *
  *   node --cpu-prof --cpu-prof-dir=DIR --import tsx bench/tasks/profile.ts DIR [count=5000] [workers=2] [concurrency=16]
  *   (or: node --import tsx bench/tasks/profile.ts --report DIR   to print an existing directory's profiles)
@@ -12,8 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ZooKeeperClient } from "../../src/client/index.js";
-import { Submitter, type TaskHandle } from "../../src/tasks/index.js";
+import type { TaskHandle } from "../../src/tasks/index.js";
 
 interface Node {
   id: number;
@@ -41,7 +42,7 @@ export function hottest(file: string, top = 12): { total: number; rows: [string,
     const f = n.callFrame;
     if (f.functionName === "(idle)") return;
     total += dt;
-    const where = f.url.replace(/^.*\/(src|node_modules)\//, "$1/");
+    const where = f.url.replace(/^.*\/(src|dist|node_modules)\//, "$1/");
     const key = `${f.functionName || "(anon)"} ${where}:${f.lineNumber + 1}`;
     self.set(key, (self.get(key) ?? 0) + dt);
   });
@@ -62,17 +63,19 @@ if (args[0] === "--report") {
   report(args[1] ?? ".");
   process.exit(0);
 }
+const { Submitter, ZooKeeperClient } = await import("../lib/overseer.js");
 const [out = "prof", ...nums] = args;
 const [count = 5000, workers = 2, concurrency = 16] = nums.map(Number);
 mkdirSync(out, { recursive: true });
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
-const SERVER = here("../../test/server/fixtures/run-server.ts");
-const ROLE = here("../../test/tasks/fixtures/role.ts");
+const SERVER = here("../lib/run-server.mjs");
+const ROLE = here("./overseer-role.ts");
 const prof = ["--cpu-prof", `--cpu-prof-dir=${out}`];
 const children: ChildProcess[] = [];
 
 function start(script: string, argv: string[], ready: RegExp): Promise<string> {
-  const proc = spawn(process.execPath, [...prof, "--import", "tsx", script, ...argv], {
+  const tsx = script.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const proc = spawn(process.execPath, [...prof, ...tsx, script, ...argv], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   children.push(proc);

@@ -1,10 +1,15 @@
-/** Runs test/server/fixtures/run-server.ts as a child process, for crash (SIGKILL) and restart tests. */
+/**
+ * Runs test/server/fixtures/run-server.ts as a child process, for crash (SIGKILL) and restart tests, and
+ * for the benchmarks (`compiled: true`: bench/lib/run-server.mjs, the same server from dist/ under plain
+ * node, which the caller must have built).
+ */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { writeMultiRequest, type Codec, type MultiOp } from "../../src/protocol/index.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/run-server.ts", import.meta.url));
+const COMPILED = fileURLToPath(new URL("../../bench/lib/run-server.mjs", import.meta.url));
 
 export interface ChildServer {
   readonly port: number;
@@ -14,14 +19,22 @@ export interface ChildServer {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startChildServer(dataDir: string, port = 0, opts: object = {}): Promise<ChildServer> {
-  const proc = spawn(
-    process.execPath,
-    ["--import", "tsx", FIXTURE, dataDir, String(port), JSON.stringify(opts)],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+export interface LaunchOptions {
+  /** Run the compiled server (dist/, under plain node) instead of src/ through tsx; dist/ must be built. */
+  compiled?: boolean;
+}
+
+export async function startChildServer(
+  dataDir: string,
+  port = 0,
+  opts: object = {},
+  launch: LaunchOptions = {},
+): Promise<ChildServer> {
+  const args = [dataDir, String(port), JSON.stringify(opts)];
+  const argv = launch.compiled === true ? [COMPILED, ...args] : ["--import", "tsx", FIXTURE, ...args];
+  const proc = spawn(process.execPath, argv, {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const stderr: string[] = [];
   let errBuf = "";
   proc.stderr?.on("data", (d: Buffer) => {

@@ -5,6 +5,9 @@
  *
  * Also prints ZooKeeper requests and transactions (multi = 1) per task, from the server's `srvr`.
  *
+ * overseer runs from dist/, as users run it (bench/lib/overseer.ts builds it first if src/ is newer): the
+ * server under plain node, the master and workers as bench/tasks/overseer-role.ts.
+ *
  *   node --import tsx test/tasks/measure-throughput.ts [count=5000] [workers=2] [concurrency=16] [chunk=500]
  * PROFILE=<dir>: the master and workers run with --cpu-prof into <dir>.
  */
@@ -14,12 +17,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ZooKeeperClient } from "../../src/client/index.js";
-import { Submitter, type TaskHandle } from "../../src/tasks/index.js";
-import { startChildServer } from "../server/child-server.js";
+import { Submitter, ZooKeeperClient, startServerProcess } from "../../bench/lib/overseer.js";
+import type { TaskHandle } from "../../src/tasks/index.js";
 
 const [count = 5000, workers = 2, concurrency = 16, chunk = 500] = process.argv.slice(2).map(Number);
-const ROLE = fileURLToPath(new URL("./fixtures/role.ts", import.meta.url));
+const ROLE = fileURLToPath(new URL("../../bench/tasks/overseer-role.ts", import.meta.url));
 const children: ChildProcess[] = [];
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -60,7 +62,7 @@ function role(args: string[]): Promise<void> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "overseer-tput-"));
-const server = await startChildServer(dir, 0, { maxSessionTimeout: 60_000, fourLetterWords: "srvr" });
+const server = await startServerProcess(dir, 0, { maxSessionTimeout: 60_000, fourLetterWords: "srvr" });
 const connectString = `127.0.0.1:${server.port}`;
 try {
   const zk = new ZooKeeperClient({ connectString, sessionTimeout: 10_000 });
