@@ -37,6 +37,10 @@ export interface WorkerEvents {
   error: [err: Error];
 }
 
+/** After an execution fails for a reason other than a stale token, its assignment is run again from
+ * a listing this many ms later. */
+const RETRY_LISTING = 1000;
+
 export interface WorkerStats {
   completed: number;
   failed: number;
@@ -55,6 +59,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
   /** Executions reading their task or running their handler (bounded by `concurrency`); the rest of
    * `running` are committing, which needs no slot. */
   private slots = 0;
+  private relistTimer: NodeJS.Timeout | undefined;
   private readonly queued: string[] = [];
   /** The names in `queued`. */
   private readonly waiting = new Set<string>();
@@ -213,9 +218,13 @@ export class Worker extends TypedEvents<WorkerEvents> {
       const r = await ex.run();
       this.account(id, ex, r);
     } catch (err) {
-      // Connection trouble while committing: the master will see the assignment again; nothing is lost.
+      // The assignment is still ours (the master takes back only a dead worker's): it is run again when
+      // the folder is next listed — after a reconnect, or RETRY_LISTING ms from now.
       this.opts.logger.warn({ err, task: id }, "tasks: worker could not finish an execution");
-      if (!this.closed) this.emit("error", err instanceof Error ? err : new Error(errorText(err)));
+      if (!this.closed) {
+        this.relistSoon();
+        this.emit("error", err instanceof Error ? err : new Error(errorText(err)));
+      }
     } finally {
       this.running.delete(name);
       free?.();
@@ -304,7 +313,17 @@ export class Worker extends TypedEvents<WorkerEvents> {
     return this.phase === "closed";
   }
 
+  /** One listing of the assignment folder RETRY_LISTING ms from now (however many executions failed). */
+  private relistSoon(): void {
+    if (this.relistTimer !== undefined) return;
+    this.relistTimer = setTimeout(() => {
+      this.relistTimer = undefined;
+      if (!this.closed) this.feed.relist();
+    }, RETRY_LISTING);
+  }
+
   private finishClose(): void {
+    clearTimeout(this.relistTimer);
     this.phase = "closed";
     this.feed.close();
     this.stopping.abort();
