@@ -28,6 +28,7 @@ function newest(path: string): number {
 export function staleReason(): string | null {
   const built = statSync(MARKER, { throwIfNoEntry: false })?.mtimeMs;
   if (built === undefined) return "dist/ is not built";
+  if (built === 0) return "the last build here failed";
   for (const input of INPUTS) {
     if (newest(join(ROOT_DIR, input)) > built) return `${input} changed since the last build`;
   }
