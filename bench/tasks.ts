@@ -13,9 +13,15 @@
  * each is compared (other load on the machine only ever slows a round down). 1×1 runs a tenth of N
  * (it is latency-bound). CPU time per process is read from /proc around each round.
  *
+ * At the shapes in `--durable-shapes` (default 2x16; "" = none) BullMQ is also measured on a second
+ * Redis, `--save '' --appendonly yes --appendfsync always` (its own temp dir, on the same filesystem
+ * as overseer's data dir; checked with CONFIG GET): durable like overseer. Same driver, workers and
+ * concurrency; it takes part in the same rounds (order overseer, BullMQ, BullMQ durable, reversed every
+ * other round) and its best round is reported as extra figures (tasks.<shape>.durable.*).
+ *
  * Recovery times are in bench/failover.ts.
  *
- *   npm run bench:tasks [-- --count 20000 --rounds 3 --shapes 1x1,2x16,4x32 --json FILE --profile DIR]
+ *   npm run bench:tasks [-- --count 20000 --rounds 3 --shapes 1x1,2x16,4x32 --durable-shapes 2x16 --json FILE --profile DIR]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -24,10 +30,10 @@ import { parseArgs } from "node:util";
 import { killAll, withCpu } from "./lib/children.js";
 import { ResultBuilder, ratio } from "./lib/emit.js";
 import { ZooKeeperClient, howRun, startServerProcess } from "./lib/overseer.js";
-import { ensureRedis, startRedis } from "./lib/redis.js";
+import { ensureRedis, startRedis, type Redis } from "./lib/redis.js";
 import { overseerVersion, packageVersion } from "./lib/versions.js";
 import { fmt } from "./load.js";
-import { startBull } from "./tasks/bull.js";
+import { startBull, type Bull } from "./tasks/bull.js";
 import { overseerChunk, startCluster, stopCluster } from "./tasks/cluster.js";
 import { best, drive, median, type ChunkSubmitter, type Throughput } from "./tasks/measure.js";
 
@@ -36,6 +42,7 @@ const { values } = parseArgs({
     count: { type: "string", default: "20000" },
     warmup: { type: "string", default: "2000" },
     shapes: { type: "string", default: "1x1,2x16,4x32" },
+    "durable-shapes": { type: "string", default: "2x16" },
     chunk: { type: "string", default: "500" },
     session: { type: "string", default: "4000" },
     "bullmq-results": { type: "string", default: "events" },
@@ -50,11 +57,23 @@ const CHUNK = Number(values.chunk);
 const ROUNDS = Number(values.rounds);
 const PROFILE_FLAGS = values.profile === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", values.profile];
 const BULL_RESULTS = values["bullmq-results"] === "wait" ? "wait" : "events";
-const SHAPES = values.shapes.split(",").map((s) => {
-  const [w, c] = s.split("x").map(Number);
-  if (!w || !c) throw new Error(`--shapes: expected e.g. 2x16, got ${s}`);
-  return { workers: w, concurrency: c };
-});
+function parseShapes(flag: string, list: string): { workers: number; concurrency: number }[] {
+  return list
+    .split(",")
+    .filter((s) => s.trim() !== "")
+    .map((s) => {
+      const [w, c] = s.split("x").map(Number);
+      if (!w || !c) throw new Error(`${flag}: expected e.g. 2x16, got ${s}`);
+      return { workers: w, concurrency: c };
+    });
+}
+const SHAPES = parseShapes("--shapes", values.shapes);
+const DURABLE_SHAPES = new Set(
+  parseShapes("--durable-shapes", values["durable-shapes"]).map((s) => `${s.workers}x${s.concurrency}`),
+);
+for (const s of DURABLE_SHAPES)
+  if (!SHAPES.some((x) => `${x.workers}x${x.concurrency}` === s))
+    console.log(`note: --durable-shapes ${s} is not among --shapes ${values.shapes}: not measured`);
 
 interface ShapeResult {
   workers: number;
@@ -63,13 +82,28 @@ interface ShapeResult {
   bull: Throughput;
   oursMedian: number;
   bullMedian: number;
+  /** BullMQ on the appendfsync-always Redis, at --durable-shapes. */
+  durable?: { best: Throughput; median: number };
+}
+
+/** The Redis instances BullMQ runs on: the usual one and, if any --durable-shapes, the durable one. */
+interface Redises {
+  plain: Redis;
+  durable?: Redis;
+}
+
+interface System {
+  name: string;
+  chunk: ChunkSubmitter;
+  pids: Record<string, number | undefined>;
+  rounds: Throughput[];
 }
 
 async function runShape(
   cs: string,
   zk: ZooKeeperClient,
-  redisPort: number,
-  pids: { server?: number; redis?: number },
+  redis: Redises,
+  serverPid: number | undefined,
   workers: number,
   concurrency: number,
 ): Promise<ShapeResult> {
@@ -83,47 +117,68 @@ async function runShape(
     session,
     flags: PROFILE_FLAGS,
   });
-  const bull = await startBull(redisPort, `bench-${shape}`, workers, concurrency, BULL_RESULTS);
+  let bull: Bull | undefined;
+  let durable: Bull | undefined;
   try {
-    const o: ChunkSubmitter = overseerChunk(cluster);
-    if (warm > 0) {
-      await drive(warm, CHUNK, o);
-      await drive(warm, CHUNK, bull.chunk);
-    }
-    const oPids = {
-      server: pids.server,
-      master: cluster.masters[0]?.proc.pid,
-      ...Object.fromEntries(cluster.workers.map((w) => [`worker ${w.id}`, w.child.proc.pid])),
-    };
-    const bPids = {
-      redis: pids.redis,
-      ...Object.fromEntries(bull.workers.map((w, i) => [`worker w${i + 1}`, w.proc.pid])),
-    };
-    const oRounds: Throughput[] = [];
-    const bRounds: Throughput[] = [];
+    bull = await startBull(redis.plain.port, `bench-${shape}`, workers, concurrency, BULL_RESULTS);
+    if (DURABLE_SHAPES.has(shape) && redis.durable !== undefined)
+      durable = await startBull(
+        redis.durable.port,
+        `bench-${shape}-durable`,
+        workers,
+        concurrency,
+        BULL_RESULTS,
+      );
+    const bullPids = (b: Bull, r: Redis): Record<string, number | undefined> => ({
+      redis: r.pid,
+      ...Object.fromEntries(b.workers.map((w, i) => [`worker w${i + 1}`, w.proc.pid])),
+    });
+    // Every system measured at this shape, in the order of even rounds (odd rounds reverse it).
+    const systems: System[] = [
+      {
+        name: "overseer",
+        chunk: overseerChunk(cluster),
+        pids: {
+          server: serverPid,
+          master: cluster.masters[0]?.proc.pid,
+          ...Object.fromEntries(cluster.workers.map((w) => [`worker ${w.id}`, w.child.proc.pid])),
+        },
+        rounds: [],
+      },
+      { name: "BullMQ", chunk: bull.chunk, pids: bullPids(bull, redis.plain), rounds: [] },
+    ];
+    if (durable !== undefined && redis.durable !== undefined)
+      systems.push({
+        name: "BullMQ durable",
+        chunk: durable.chunk,
+        pids: bullPids(durable, redis.durable),
+        rounds: [],
+      });
+    if (warm > 0) for (const s of systems) await drive(warm, CHUNK, s.chunk);
+    const width = Math.max(...systems.map((s) => s.name.length));
     for (let r = 0; r < ROUNDS; r++) {
-      for (const which of r % 2 === 0 ? ["o", "b"] : ["b", "o"]) {
-        const [t, cpu] =
-          which === "o"
-            ? await withCpu(oPids, () => drive(n, CHUNK, o))
-            : await withCpu(bPids, () => drive(n, CHUNK, bull.chunk));
+      for (const s of r % 2 === 0 ? systems : [...systems].reverse()) {
+        const [t, cpu] = await withCpu(s.pids, () => drive(n, CHUNK, s.chunk));
         t.cpu = cpu;
-        (which === "o" ? oRounds : bRounds).push(t);
+        s.rounds.push(t);
         console.log(
-          `${shape} round ${r + 1} ${which === "o" ? "overseer" : "BullMQ  "}: ${fmt(t.perSec)} tasks/s (${fmt(t.ms)} ms, p50 ${fmt(t.p50)} ms, p99 ${fmt(t.p99)} ms)`,
+          `${shape} round ${r + 1} ${s.name.padEnd(width)}: ${fmt(t.perSec)} tasks/s (${fmt(t.ms)} ms, p50 ${fmt(t.p50)} ms, p99 ${fmt(t.p99)} ms)`,
         );
       }
     }
+    const [o, b, d] = systems.map((s) => s.rounds) as [Throughput[], Throughput[], Throughput[] | undefined];
     return {
       workers,
       concurrency,
-      ours: best(oRounds),
-      bull: best(bRounds),
-      oursMedian: median(oRounds),
-      bullMedian: median(bRounds),
+      ours: best(o),
+      bull: best(b),
+      oursMedian: median(o),
+      bullMedian: median(b),
+      ...(d === undefined ? {} : { durable: { best: best(d), median: median(d) } }),
     };
   } finally {
-    await bull.close();
+    await durable?.close();
+    await bull?.close();
     if (values.profile !== undefined) {
       for (const c of [...cluster.masters, ...cluster.workers.map((w) => w.child)]) await c.kill("SIGTERM");
     }
@@ -177,17 +232,85 @@ function record(out: ResultBuilder, s: ShapeResult): void {
     Object.entries(t.cpu ?? {})
       .map(([k, ms]) => `${k} ${((ms / t.n) * 1000).toFixed(0)}`)
       .join(", ");
+  if (s.durable !== undefined)
+    recordDurable(out, s, s.durable, { ...params, anchorPersistence: "appendfsync always" });
   out.note(`${shape}: CPU ms per 1,000 tasks (best round): overseer ${cpu(s.ours)}; BullMQ ${cpu(s.bull)}`);
+  if (s.durable !== undefined)
+    out.note(
+      `${shape}: CPU ms per 1,000 tasks (best round), BullMQ on Redis appendfsync always: ${cpu(s.durable.best)}`,
+    );
   console.log(
     `${shape}: overseer ${fmt(s.ours.perSec)} tasks/s vs BullMQ ${fmt(s.bull.perSec)} (${ratio(s.ours.perSec, s.bull.perSec)}); ` +
       `p50 ${fmt(s.ours.p50)} vs ${fmt(s.bull.p50)} ms; p99 ${fmt(s.ours.p99)} vs ${fmt(s.bull.p99)} ms`,
   );
+  if (s.durable !== undefined) {
+    const d = s.durable.best;
+    console.log(
+      `${shape}: overseer ${fmt(s.ours.perSec)} tasks/s vs BullMQ on Redis appendfsync always ${fmt(d.perSec)} (${ratio(s.ours.perSec, d.perSec)}); ` +
+        `p50 ${fmt(s.ours.p50)} vs ${fmt(d.p50)} ms; p99 ${fmt(s.ours.p99)} vs ${fmt(d.p99)} ms`,
+    );
+  }
+}
+
+/** The same overseer round against BullMQ on the durable Redis: tasks.<shape>.durable.*, after the shape's usual rows. */
+function recordDurable(
+  out: ResultBuilder,
+  s: ShapeResult,
+  d: { best: Throughput; median: number },
+  params: Record<string, number | string>,
+): void {
+  const shape = `${s.workers}×${s.concurrency}`;
+  const vs = "vs BullMQ with Redis appendfsync always";
+  const base = { anchorName: `BullMQ ${packageVersion("bullmq")} on Redis (appendfsync always)`, params };
+  const key = `tasks.${s.workers}x${s.concurrency}.durable`;
+  out.add({
+    ...base,
+    key: `${key}.perSec`,
+    label: `tasks/s, ${shape}, ${vs}`,
+    unit: "tasks/s",
+    value: s.ours.perSec,
+    anchor: d.best.perSec,
+    higherIsBetter: true,
+  });
+  out.add({
+    ...base,
+    key: `${key}.p50`,
+    label: `submit → result p50, ${shape}, ${vs}`,
+    unit: "ms",
+    value: s.ours.p50,
+    anchor: d.best.p50,
+    higherIsBetter: false,
+  });
+  out.add({
+    ...base,
+    key: `${key}.p99`,
+    label: `submit → result p99, ${shape}, ${vs}`,
+    unit: "ms",
+    value: s.ours.p99,
+    anchor: d.best.p99,
+    higherIsBetter: false,
+  });
+  out.add({
+    ...base,
+    key: `${key}.medianPerSec`,
+    label: `tasks/s, median round, ${shape}, ${vs}`,
+    unit: "tasks/s",
+    value: s.oursMedian,
+    anchor: d.median,
+    higherIsBetter: true,
+  });
 }
 
 async function main(): Promise<void> {
   ensureRedis();
   const out = new ResultBuilder("tasks");
   const redis = await startRedis();
+  const durable = [...DURABLE_SHAPES].some((d) => SHAPES.some((s) => `${s.workers}x${s.concurrency}` === d))
+    ? await startRedis("aof-always").catch(async (err: unknown) => {
+        await redis.stop();
+        throw err;
+      })
+    : undefined;
   Object.assign(out.versions, {
     overseer: overseerVersion(),
     bullmq: packageVersion("bullmq"),
@@ -213,6 +336,13 @@ async function main(): Promise<void> {
   out.note(
     `BullMQ: redis-server --save '' --appendonly no (NOT durable), addBulk + ${BULL_RESULTS === "wait" ? "job.waitUntilFinished per job" : "one QueueEvents 'completed' listener"}`,
   );
+  if (durable !== undefined)
+    out.note(
+      `BullMQ, durable (${[...DURABLE_SHAPES].map((s) => s.replace("x", "×")).join(", ")}): a second redis-server --save '' --appendonly yes --appendfsync always ` +
+        `(read back with CONFIG GET: appendonly ${durable.persistence.appendonly}, appendfsync ${durable.persistence.appendfsync}; ` +
+        `every write fsync'd before Redis replies, like overseer's forceSync), its own data dir on the filesystem of overseer's; ` +
+        `same driver, workers and concurrency, in the same rounds (order overseer, BullMQ, BullMQ durable, reversed every other round)`,
+    );
   out.note(howRun("BullMQ"));
   out.note(
     `load average at start: ${loadavg()
@@ -225,8 +355,8 @@ async function main(): Promise<void> {
       const s = await runShape(
         `127.0.0.1:${server.port}`,
         zk,
-        redis.port,
-        { server: server.proc.pid, redis: redis.pid },
+        { plain: redis, ...(durable === undefined ? {} : { durable }) },
+        server.proc.pid,
         workers,
         concurrency,
       );
@@ -238,6 +368,7 @@ async function main(): Promise<void> {
     await server.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
     await redis.stop();
+    await durable?.stop();
   }
   out.write(values.json);
 }

@@ -37,13 +37,22 @@ function bars(
   return [{ file, title, svg }];
 }
 
-/** overseer against several anchors (e.g. two other clients) per op. */
-function multiBars(r: BenchResult, file: string, title: string, figs: Figure[]): Chart[] {
+/**
+ * overseer against several anchors (e.g. two other clients) per op, or per `groupOf` (e.g. per task
+ * shape, BullMQ on Redis without and with appendfsync always); an anchor a group lacks is no bar.
+ */
+function multiBars(
+  r: BenchResult,
+  file: string,
+  title: string,
+  figs: Figure[],
+  groupOf: (f: Figure) => string = (f) => String(f.params?.["op"] ?? f.label),
+): Chart[] {
   if (figs.length === 0) return [];
   const anchors = [...new Set(figs.map((f) => f.anchorName ?? "anchor"))];
-  const ops = [...new Set(figs.map((f) => String(f.params?.["op"] ?? f.label)))];
+  const ops = [...new Set(figs.map(groupOf))];
   const groups: BarGroup[] = ops.map((op) => {
-    const mine = figs.filter((f) => String(f.params?.["op"] ?? f.label) === op);
+    const mine = figs.filter((f) => groupOf(f) === op);
     const first = mine[0];
     return {
       label: op,
@@ -142,16 +151,30 @@ export function chartsFor(r: BenchResult): Chart[] {
         ),
       ]);
     case "tasks":
+      // One group per shape: overseer, BullMQ on Redis without persistence, and where measured
+      // (tasks.<shape>.durable.*) BullMQ on Redis with appendfsync always.
       return [
-        ...bars(
+        ...multiBars(
           r,
           "tasks-throughput.svg",
           "Tasks/s end to end: overseer vs BullMQ",
-          f(/^tasks\..*\.perSec$/),
+          f(/^tasks\.\d+x\d+\.(durable\.)?perSec$/),
           shape,
         ),
-        ...bars(r, "tasks-p50.svg", "Submit → result latency p50", f(/^tasks\..*\.p50$/), shape),
-        ...bars(r, "tasks-p99.svg", "Submit → result latency p99", f(/^tasks\..*\.p99$/), shape),
+        ...multiBars(
+          r,
+          "tasks-p50.svg",
+          "Submit → result latency p50",
+          f(/^tasks\.\d+x\d+\.(durable\.)?p50$/),
+          shape,
+        ),
+        ...multiBars(
+          r,
+          "tasks-p99.svg",
+          "Submit → result latency p99",
+          f(/^tasks\.\d+x\d+\.(durable\.)?p99$/),
+          shape,
+        ),
       ];
     case "failover":
       return failoverChart(r);

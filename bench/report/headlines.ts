@@ -7,6 +7,9 @@ const PICKS: [string, RegExp][] = [
   ["server", /^server\.(create|getData|setData|delete)\.ops$/],
   ["client", /^client\.(nzk|native)\.sync-yes\.(create|getData)\.(ops|cpu)$/],
   ["tasks", /^tasks\.\d+x\d+\.(perSec|p99)$/],
+  // After every shape's usual (Redis without persistence) ratio: the same overseer round vs BullMQ on
+  // Redis with appendfsync always, where measured (--durable-shapes).
+  ["tasks", /^tasks\.\d+x\d+\.durable\.(perSec|p99)$/],
   ["failover", /^failover\.(master|reassign)\.\d+$/],
   ["memory", /^memory\.perZnode$/],
   ["cost", /^cost\.(txns\.(one-by-one|batched)|implied\.one-by-one)$/],
