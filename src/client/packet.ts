@@ -15,6 +15,8 @@ export interface Packet {
 /**
  * Fails `inner` with OperationTimeoutError after `ms`; `unqueue` drops it if it still waits for a
  * connection. One already sent stays in the FIFO, so its late reply is consumed in order, then ignored.
+ * The deadline is enforced from setImmediate, after one more I/O poll: a timer that fires late because
+ * the process was blocked must not fail a request whose reply is already waiting in the socket.
  */
 export function withDeadline(
   inner: Packet,
@@ -40,10 +42,11 @@ export function withDeadline(
       if (settle()) inner.fail(e);
     },
   };
-  const timer = setTimeout(() => {
+  const expire = (): void => {
     if (!settle()) return;
     unqueue(wrapped);
     inner.fail(new OperationTimeoutError({ message: `no reply within ${option} (${ms} ms)` }));
-  }, ms);
+  };
+  const timer = setTimeout(() => setImmediate(expire), ms);
   return wrapped;
 }
