@@ -8,9 +8,9 @@
 import { Cluster, lastWith } from "./cluster.js";
 
 /**
- * Master sessions of the pending curve (ms). With 1M pending tasks the master's first scheduling round
- * blocks its event loop long enough for a 2 s session to expire (then it loses its term and rebuilds
- * again, forever), so this curve uses the longest session tickTime 500 allows.
+ * Master sessions of the pending curve (ms). With 1M pending tasks the master blocks its event loop for
+ * 1–3 s at a time (applying 1M readings at the end of its load, full GCs of a 1.5 GB heap), which a 2 s
+ * session may not outlive on the server, so this curve uses the longest session tickTime 500 allows.
  */
 export const PENDING_SESSION = 10_000;
 import { sleep, type Child } from "../lib/children.js";
@@ -35,6 +35,9 @@ export interface Point {
   rss: number;
   heapUsed: number;
   peakRss: number;
+  /** The active master's longest event-loop stall over its life, forced GCs aside (ms; 0: none over
+   * 200 ms): long synchronous work, which can cost it its connection or its session. */
+  maxStallMs: number;
   /** The backup's memory after its first assignment (after a full GC). */
   backupRss: number;
   /** Error events and lost sessions the roles reported during the point (a busy machine's noise). */
@@ -97,8 +100,9 @@ async function failover(
   c: Cluster,
   backup: Child,
   active: Child,
-): Promise<Pick<Point, "leaderMs" | "failoverMs" | "recoveryMs" | "rebuilt" | "backupRss">> {
+): Promise<Pick<Point, "leaderMs" | "failoverMs" | "recoveryMs" | "rebuilt" | "backupRss" | "maxStallMs">> {
   const from = backup.lines.length;
+  const maxStallMs = Math.max(0, ...active.lines.map((l) => Number(l["stall"] ?? 0)));
   const killedAt = await active.kill("SIGKILL");
   // Work that only the backup can assign, even if the queue ran out during the window.
   await c.preload(100, 100, 1);
@@ -113,6 +117,7 @@ async function failover(
     recoveryMs: first.t - leader.t,
     rebuilt,
     backupRss: mem.rss,
+    maxStallMs,
   };
 }
 
