@@ -11,11 +11,11 @@
  *   memory holding them all, tasks/s once 100 workers start, failover, and the backup's recovery time
  *   (its term began → its first assignment: the whole picture rebuilt from ZooKeeper).
  * A pending size is skipped when the previous one projects it past `--max-point-s` (default 180 s of
- * wall time) or the whole run past `--budget-s` (default 300 s); `--force` runs it anyway; the notes
+ * wall time) or the whole run past `--budget-s` (default 540 s); `--force` runs it anyway; the notes
  * say so (on a busy machine 1M is skipped; it takes 1.5–2.5 minutes).
  *
  *   tsx bench/scaling.ts [--json bench/results/scaling.json] [--smoke] [--workers 10,100,500]
- *     [--pending 10000,100000,1000000] [--queue 30000] [--window 6000] [--max-point-s 180] [--budget-s 300] [--force]
+ *     [--pending 10000,100000,1000000] [--queue 30000] [--window 6000] [--max-point-s 180] [--budget-s 540] [--force]
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -41,7 +41,7 @@ const { values } = parseArgs({
     queue: { type: "string" },
     window: { type: "string" },
     "max-point-s": { type: "string", default: "180" },
-    "budget-s": { type: "string", default: "300" },
+    "budget-s": { type: "string", default: "540" },
     force: { type: "boolean", default: false },
   },
 });
@@ -52,11 +52,11 @@ const list = (v: string | undefined, dflt: string): number[] =>
     .map(Number)
     .filter((n) => n > 0);
 const WORKERS = list(values.workers, SMOKE ? "10" : "10,100,500");
-// 1M is not in the default run: on this 2-core machine it costs 15–45 s of pre-load, ~30 s of master
-// load and ~30 s of rebuild at failover (see ONE_MILLION).
-const PENDING = list(values.pending, SMOKE ? "1000" : "10000,100000");
+// 1M costs about 3 minutes on this 2-core machine: 15–45 s of pre-load, ~30 s of master load, ~30 s of
+// rebuild at failover (see ONE_MILLION).
+const PENDING = list(values.pending, SMOKE ? "1000" : "10000,100000,1000000");
 const ONE_MILLION =
-  "1M pending is not in the default run (pass --pending 10000,100000,1000000 --force to run it): on this 2-core machine pre-loading 1M tasks takes 15–45 s, the first master's load about 30 s and the backup's rebuild about 30 s. Before issue #10 was fixed no throughput or failover figure could be taken at 1M: ordering the pending tasks (a full sort of all of them, redone whenever one was added) blocked the master's event loop for 6–8 s at its first assignment round; its client's read-timeout timer then fired before the poll phase read the replies waiting in the socket, dropped the healthy connection, and the election ended the term on 'suspended' (with a 2 s or an 8 s session the server expired it as well). The order is now kept by a heap (the first round costs an O(n) heapify), and a late client timer lets pending socket data be read before it gives up on a connection or a request.";
+  "1M pending: on this 2-core machine pre-loading 1M tasks takes 15–45 s, the first master's load about 30 s and the backup's rebuild about 30 s. Before issue #10 was fixed no throughput or failover figure could be taken at 1M: ordering the pending tasks (a full sort of all of them, redone whenever one was added) blocked the master's event loop for 6–8 s at its first assignment round; its client's read-timeout timer then fired before the poll phase read the replies waiting in the socket, dropped the healthy connection, and the election ended the term on 'suspended' (with a 2 s or an 8 s session the server expired it as well). The order is now kept by a heap (the first round costs an O(n) heapify), and a late client timer lets pending socket data be read before it gives up on a connection or a request.";
 /** Tasks pre-loaded for each point of the workers curve. */
 const QUEUE = Number(values.queue ?? (SMOKE ? 1000 : 30_000));
 /** Workers of the pending curve. */
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     ONE_MILLION,
     `Every point runs on a fresh embedded server process (own data dir, forceSync: every write fsync'd), with two master candidates (${MASTER_SESSION} ms sessions; ${PENDING_SESSION} ms on the pending curve) and worker sessions (10 s) of the library's Worker class in ${settings.procs} processes.`,
     `Workers curve: ${fmt(QUEUE)} no-op tasks pre-loaded per point; ≈ ${settings.slots} worker slots in all (concurrency ⌈${settings.slots}/workers⌉), so the session count grows while capacity stays the same.`,
-    `Pending curve: master sessions of ${PENDING_SESSION} ms, because with 1M pending tasks the master still blocks its event loop for 1–3 s at a time (applying 1M task readings at the end of its load, full GCs of a 1.5 GB heap), which a ${MASTER_SESSION} ms session may not outlive on the server; failover includes that session's expiry, recovery does not. max stall: the active master's longest event-loop stall (forced GCs for the memory figures aside; 0 when none passed 200 ms). The tasks are pre-loaded with nothing running; the first master's load time and memory are taken holding all of them; then ${PENDING_WORKERS} workers (concurrency ${Math.ceil(settings.slots / PENDING_WORKERS)}) start.`,
+    `Pending curve: master sessions of ${PENDING_SESSION} ms, because with 1M pending tasks the master still blocks its event loop for 1–2 s at a time (full GCs of its 1.3 GB heap; the longest stall measured is the max stall figure), which a ${MASTER_SESSION} ms session may not outlive on the server; failover includes that session's expiry, recovery does not. max stall: the active master's longest event-loop stall (forced GCs for the memory figures aside; 0 when none passed 200 ms). The tasks are pre-loaded with nothing running; the first master's load time and memory are taken holding all of them; then ${PENDING_WORKERS} workers (concurrency ${Math.ceil(settings.slots / PENDING_WORKERS)}) start.`,
     `tasks/s: completions over a ${settings.windowMs} ms window after a ${settings.warmupMs} ms warm-up (or until the queue runs out); no submitter waits for results.`,
     "Failover: SIGKILL of the active master while workers drain → the backup's first assignment; it includes the session expiry. Recovery: the backup's term began → its first assignment, i.e. the rebuild of the whole picture (every task node, pending or finished) from ZooKeeper.",
     "incidents: error events and lost sessions the roles reported during a point (each is also printed); on a busy machine short sessions can expire and a master term can restart, which shows in that point's figures.",
