@@ -3,51 +3,24 @@
  * the master puts under <root>/assign/<id>. Handlers run under an AbortSignal; a handler that throws or
  * hangs fails its task, never the worker. Stale results (token no longer current) are dropped and counted.
  */
-import { hostname } from "node:os";
-import {
-  InvalidArgumentError,
-  NodeExistsError,
-  type StateEvent,
-  type ZooKeeperClient,
-} from "../client/index.js";
+import { InvalidArgumentError, type StateEvent, type ZooKeeperClient } from "../client/index.js";
 import { CommitBatcher } from "./commit-batch.js";
 import { ReadBatcher } from "./read-batch.js";
 import { TypedEvents } from "./events.js";
 import { Execution, type AnyHandler, type ExecutionEnv, type ExecutionResult } from "./execution.js";
-import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
 import { idOfKey, keyOfAssignName, Layout } from "./layout.js";
 import { shellHandler } from "./raw.js";
 import { AssignmentFeed } from "./worker-assignments.js";
+import type { WorkerEvents, WorkerStats } from "./worker-events.js";
+import { registerWorker, workerInfo } from "./worker-registration.js";
 import { parseWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
-import { ensurePath, errorText, watchPromise } from "./zk.js";
-
-export interface WorkerEvents {
-  completed: [id: string, result: unknown];
-  failed: [id: string, reason: string, willRetry: boolean];
-  /** A result was refused because its token was no longer current (cancel, reassignment). */
-  stale: [id: string, token: number];
-  /** A handler is about to run under this token. */
-  started: [e: StartedEvent];
-  /** An outcome (done, final failure, or retry state) was committed under its token. */
-  committed: [e: CommittedEvent];
-  /** A write of this execution was refused by the token check (the result is dropped). */
-  rejected: [e: RejectedEvent];
-  /** The session ended: running handlers were aborted, the worker is closed. */
-  lost: [];
-  error: [err: Error];
-}
+import { ensurePath, errorText } from "./zk.js";
 
 /** After an execution fails for a reason other than a stale token, its assignment is run again from
  * a listing this many ms later. */
 const RETRY_LISTING = 1000;
 
-export interface WorkerStats {
-  completed: number;
-  failed: number;
-  retried: number;
-  stale: number;
-  running: number;
-}
+export type { WorkerEvents, WorkerStats } from "./worker-events.js";
 
 export class Worker extends TypedEvents<WorkerEvents> {
   readonly id: string;
@@ -127,32 +100,16 @@ export class Worker extends TypedEvents<WorkerEvents> {
   }
 
   private info(capacity: number): string {
-    const raw = this.opts.raw !== null || this.opts.rawShell;
-    return JSON.stringify({
-      capacity,
-      labels: this.opts.labels,
-      types: [...this.handlers.keys()],
-      raw,
-      host: hostname(),
-      pid: process.pid,
-    });
+    return workerInfo(this.opts, [...this.handlers.keys()], capacity);
   }
 
-  private async register(capacity: number): Promise<void> {
-    const path = this.layout.worker(this.id);
-    for (;;) {
-      try {
-        await this.client.create(path, this.info(capacity), { mode: 1 /* EPHEMERAL */ });
-        return;
-      } catch (err) {
-        if (!(err instanceof NodeExistsError)) throw err;
-        // Our own (a retried create) or a previous incarnation's, still waiting for its session to expire.
-        const w = watchPromise(this.stopping.signal);
-        const stat = await this.client.exists(path, { watch: w.watch });
-        if (stat?.ephemeralOwner === this.client.sessionId) return;
-        if (stat !== null && (await w.fired) === "aborted") return;
-      }
-    }
+  private register(capacity: number): Promise<void> {
+    return registerWorker(
+      this.client,
+      this.layout.worker(this.id),
+      this.info(capacity),
+      this.stopping.signal,
+    );
   }
 
   private added(name: string): void {
