@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type Logger, type RunningServer, type ServerOptions } from "../../src/server/index.js";
+import { PREALLOC } from "../../src/server/storage/txnlog.js";
+import { startChildServer } from "./child-server.js";
 import { RawClient } from "./raw-client.js";
 
 interface Captured {
@@ -121,6 +123,42 @@ describe("txn log tail damage", () => {
       }
     });
   }
+});
+
+describe("txn log preallocation", () => {
+  test("after SIGKILL the log ends in preallocated zeros: every record is read back, twice, without warnings", async () => {
+    const dir = tempDir();
+    try {
+      const child = await startChildServer(dir, 0);
+      const paths = Array.from({ length: 50 }, (_, i) => `/z${i}`);
+      await (await createAll(child.port, paths)).close();
+      await child.kill("SIGKILL");
+      const file = logFiles(dir).at(-1);
+      assert.ok(file !== undefined);
+      const buf = readFileSync(file);
+      assert.equal(buf.length % PREALLOC, 0, "grown in PREALLOC steps");
+      assert.ok(
+        buf.subarray(buf.length - 1024).every((b) => b === 0),
+        "a zero tail",
+      );
+      // First restart: that file is the newest; second: an older one (new writes went to a new file).
+      for (const round of [1, 2]) {
+        const cap = capture();
+        const s = await start(dir, { logger: cap.logger });
+        const c = await RawClient.connect(s.port);
+        for (const p of paths) assert.equal((await c.exists(p)).err, 0, `${p} (restart ${round})`);
+        assert.equal((await c.create(`/after${round}`)).err, 0);
+        assert.deepEqual(cap.warnings, []);
+        await c.close();
+        await s.close();
+      }
+      // A graceful close cut its file's zeros off: the newest log ends with its last record.
+      const newest = logFiles(dir).at(-1) ?? "";
+      assert.ok(readFileSync(newest).length < PREALLOC);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("snapshots", () => {

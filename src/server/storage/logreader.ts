@@ -1,5 +1,7 @@
 /**
- * Reading txn log files back. A record that is torn (its length runs past the end of the file) or
+ * Reading txn log files back. The first record header of 8 zero bytes is the end of the records: the
+ * rest of the file is preallocated space (txnlog.ts), or writes of a batch that was never
+ * acknowledged. A record that is torn (its length runs past the end of the file) or
  * fails its CRC or does not decode ends the readable log. In the newest file that is the expected
  * result of a crash during a write, and nothing after it was acknowledged (a batch is acknowledged
  * only after the whole batch is synced), so the file is truncated there with a warning. In an
@@ -57,6 +59,7 @@ export async function readLogFile(
   }
   let off = LOG_HEADER_LENGTH;
   while (off < buf.length) {
+    if (buf.length - off >= 8 && buf.readInt32BE(off) === 0 && buf.readInt32BE(off + 4) === 0) break;
     const why = damage(buf, off);
     if (why !== null) return cut(off, why);
     const len = buf.readInt32BE(off);
