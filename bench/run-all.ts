@@ -77,8 +77,9 @@ function jobs(native: string | undefined): Job[] {
         [
           "client",
           [
+            // 20,000 per op: at 5,000 a phase lasts ~0.3 s and the ratios swung 0.7–1.9× between runs.
             "--count",
-            "5000",
+            "20000",
             "--rounds",
             "2",
             "--force-sync",
