@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TaskHandle } from "../../src/tasks/index.js";
+import { cpuMs, startChild, type Child } from "../lib/children.js";
 
 interface Node {
   id: number;
@@ -71,42 +72,38 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const SERVER = here("../lib/run-server.mjs");
 const ROLE = here("./overseer-role.ts");
 const prof = ["--cpu-prof", `--cpu-prof-dir=${out}`];
-const children: ChildProcess[] = [];
-
-function start(script: string, argv: string[], ready: RegExp): Promise<string> {
-  const tsx = script.endsWith(".ts") ? ["--import", "tsx"] : [];
-  const proc = spawn(process.execPath, [...prof, ...tsx, script, ...argv], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(proc);
+/** The embedded server (dist/, plain node) under --cpu-prof; resolves with its port once it listens. */
+function startServer(argv: string[]): Promise<{ proc: ChildProcess; port: string }> {
+  const proc = spawn(process.execPath, [...prof, SERVER, ...argv], { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve) => {
     let buf = "";
     proc.stdout?.on("data", (d: Buffer) => {
       buf += d.toString();
-      const m = ready.exec(buf);
-      if (m !== null) resolve(m[1] ?? "");
+      const m = /\{"port":(\d+)\}/.exec(buf);
+      if (m?.[1] !== undefined) resolve({ proc, port: m[1] });
     });
   });
 }
 
-function cpu(pid: number | undefined): number {
-  const f =
-    readFileSync(`/proc/${pid ?? 0}/stat`, "utf8")
-      .split(") ")[1]
-      ?.split(" ") ?? [];
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
-
 const dir = mkdtempSync(join(tmpdir(), "overseer-prof-"));
 const opts = JSON.stringify({ maxSessionTimeout: 60_000 });
-const port = await start(SERVER, [dir, "0", opts], /\{"port":(\d+)\}/);
+const { proc: server, port } = await startServer([dir, "0", opts]);
 const cs = `127.0.0.1:${port}`;
 const zk = new ZooKeeperClient({ connectString: cs, sessionTimeout: 10_000 });
 await zk.connect();
 const sub = new Submitter(zk);
-await start(ROLE, ["master", cs, "/", "m1", "5000", "1", "quiet"], /"ready"()/);
+const roles: Child[] = [
+  await startChild("master", ROLE, ["master", cs, "/", "m1", "5000", "1", "quiet"], prof),
+];
 for (let i = 0; i < workers; i++)
-  await start(ROLE, ["worker", cs, "/", `w${i}`, "5000", String(concurrency), "quiet"], /"ready"()/);
+  roles.push(
+    await startChild(
+      `worker${i}`,
+      ROLE,
+      ["worker", cs, "/", `w${i}`, "5000", String(concurrency), "quiet"],
+      prof,
+    ),
+  );
 const round = async (n: number): Promise<number> => {
   const t0 = performance.now();
   const all: Promise<unknown>[] = [];
@@ -120,14 +117,16 @@ const round = async (n: number): Promise<number> => {
   return n / ((performance.now() - t0) / 1000);
 };
 await round(1000);
-const pids = [...children.map((c) => c.pid), process.pid];
-const c0 = pids.map(cpu);
+const pids = [server.pid, ...roles.map((c) => c.pid), process.pid];
+const c0 = pids.map(cpuMs);
 const rate = await round(count);
 const names = ["server", "master", ...Array.from({ length: workers }, (_, i) => `worker${i}`), "submitter"];
-const per = pids.map((p, i) => `${names[i] ?? "?"} ${((cpu(p) - (c0[i] ?? 0)) / count).toFixed(3)}`);
+const per = pids.map((p, i) => `${names[i] ?? "?"} ${((cpuMs(p) - (c0[i] ?? 0)) / count).toFixed(3)}`);
 console.log(`${count} tasks: ${Math.round(rate)} tasks/s (profiled); CPU ms per task: ${per.join(", ")}`);
 await zk.close();
-for (const c of children) c.kill("SIGTERM");
-await Promise.all(children.map((c) => once(c, "exit")));
+// SIGTERM: each exits normally, so --cpu-prof writes its profile.
+await Promise.all(roles.map((c) => c.kill("SIGTERM")));
+server.kill("SIGTERM");
+await once(server, "exit");
 rmSync(dir, { recursive: true, force: true });
 console.log(`pids: ${pids.map((p, i) => `${names[i] ?? "?"}=${p ?? "?"}`).join(" ")}`);

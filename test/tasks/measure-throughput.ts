@@ -11,25 +11,21 @@
  *   node --import tsx test/tasks/measure-throughput.ts [count=5000] [workers=2] [concurrency=16] [chunk=500]
  * PROFILE=<dir>: the master and workers run with --cpu-prof into <dir>.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cpuMs, startChild, type Child } from "../../bench/lib/children.js";
 import { Submitter, ZooKeeperClient, startServerProcess } from "../../bench/lib/overseer.js";
 import type { TaskHandle } from "../../src/tasks/index.js";
 
 const [count = 5000, workers = 2, concurrency = 16, chunk = 500] = process.argv.slice(2).map(Number);
 const ROLE = fileURLToPath(new URL("../../bench/tasks/overseer-role.ts", import.meta.url));
-const children: ChildProcess[] = [];
+const children: Child[] = [];
 
 /** CPU seconds (user + system) a process has used so far. */
-function cpu(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
+const cpu = (pid: number | undefined): number => cpuMs(pid) / 1000;
 
 /** Requests received and the zxid (= transactions committed) from the server's `srvr`. */
 function srvr(port: number): Promise<{ received: number; zxid: number }> {
@@ -45,20 +41,10 @@ function srvr(port: number): Promise<{ received: number; zxid: number }> {
   });
 }
 
-function role(args: string[]): Promise<void> {
+async function role(args: string[]): Promise<void> {
   const prof = process.env["PROFILE"];
   const flags = prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
-  const proc = spawn(process.execPath, [...flags, "--import", "tsx", ROLE, ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(proc);
-  return new Promise((resolve) => {
-    let out = "";
-    proc.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('"ready"')) resolve();
-    });
-  });
+  children.push(await startChild(`${args[0] ?? "role"} ${args[3] ?? ""}`, ROLE, args, flags));
 }
 
 const dir = mkdtempSync(join(tmpdir(), "overseer-tput-"));
@@ -99,9 +85,8 @@ try {
   await run(count, `${workers} workers × ${concurrency}`);
   await zk.close();
 } finally {
-  for (const c of children) c.kill("SIGTERM");
-  await new Promise((r) => setTimeout(r, 1000));
-  for (const c of children) c.kill("SIGKILL");
+  // SIGTERM first: a role exits normally on it, so --cpu-prof (PROFILE) writes its profile.
+  await Promise.all(children.map((c) => c.kill("SIGTERM")));
   await server.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });
 }
