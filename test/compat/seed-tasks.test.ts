@@ -28,6 +28,8 @@ forEachBackend("zkCli seed walkthrough with a running master and worker", (backe
     try {
       await master.start();
       await worker.start();
+      // start() joins the election; the term creates /tasks a moment later (as a zkCli user would, wait).
+      await untilExists(mzk, "/tasks");
       assert.match(await cli.run("ls /"), /assign.*tasks.*workers/);
       assert.match(await cli.run("ls /workers"), /worker1\.example\.com/);
 
@@ -52,3 +54,13 @@ forEachBackend("zkCli seed walkthrough with a running master and worker", (backe
     }
   });
 });
+
+/** Resolves once `path` exists (an exist watch; no polling). */
+async function untilExists(zk: ZooKeeperClient, path: string): Promise<void> {
+  for (;;) {
+    let fired = (): void => undefined;
+    const changed = new Promise<void>((resolve) => (fired = resolve));
+    if ((await zk.exists(path, { watch: () => fired() })) !== null) return;
+    await changed;
+  }
+}
