@@ -73,6 +73,9 @@ export class LeaderElection implements AsyncDisposable {
   private candidate: string | null = null;
   private dirty = false;
   private running = false;
+  /** start() is laying out the path and entering: a reconnect meanwhile must not start the loop,
+   * whose step would enter a second candidate beside start()'s own. */
+  private starting = false;
   /** Counts suspensions, so a claim whose reply straddled one is not trusted under "relinquish". */
   private suspensions = 0;
   private closing: Promise<void> | null = null;
@@ -95,9 +98,17 @@ export class LeaderElection implements AsyncDisposable {
     if (this.lifecycle !== "latent") throw new RecipeError("LeaderElection.start() may be called once");
     this.lifecycle = "started";
     this.client.on("state", this.onState);
-    await ensurePath(this.client, this.candidatesPath);
-    await ensurePath(this.client, this.epochPath);
-    await this.enter();
+    this.starting = true;
+    try {
+      await ensurePath(this.client, this.candidatesPath);
+      await ensurePath(this.client, this.epochPath);
+      await this.enter();
+    } catch (err) {
+      this.finish("closed", err instanceof Error ? err : new RecipeError(String(err)));
+      throw err;
+    } finally {
+      this.starting = false;
+    }
     this.schedule();
   }
 
@@ -214,7 +225,7 @@ export class LeaderElection implements AsyncDisposable {
 
   /** Runs `step` until nothing changed; one at a time, so steps never interleave. */
   private schedule(): void {
-    if (this.lifecycle !== "started") return;
+    if (this.lifecycle !== "started" || this.starting) return;
     this.dirty = true;
     if (this.running) return;
     this.running = true;

@@ -41,9 +41,20 @@ export function basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-/** Creates `path` and its missing ancestors as persistent nodes; existing ones are fine. */
+/**
+ * Creates `path` and its missing ancestors as persistent nodes; existing ones are fine. Idempotent, so
+ * a retriable failure (a connection lost mid-way, as when the server restarts while a recipe starts)
+ * is retried with backoff for up to twice the session timeout instead of failing the caller's start.
+ */
 export async function ensurePath(client: ZooKeeperClient, path: string, data: Data = null): Promise<void> {
-  if (path === "/" || (await client.exists(path)) !== null) return;
+  if (path === "/") return;
+  await retry(() => ensurePathOnce(client, path, data), {
+    maxElapsedMs: Math.max(client.sessionTimeout, 1000) * 2,
+  });
+}
+
+async function ensurePathOnce(client: ZooKeeperClient, path: string, data: Data): Promise<void> {
+  if ((await client.exists(path)) !== null) return;
   const parts = path.split("/").filter((p) => p !== "");
   let current = "";
   for (const [i, part] of parts.entries()) {
