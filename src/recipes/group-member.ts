@@ -18,6 +18,7 @@
 import {
   CreateMode,
   NodeExistsError,
+  isRetriable,
   type Logger,
   type StateEvent,
   type ZooKeeperClient,
@@ -157,6 +158,11 @@ export class GroupMember implements AsyncDisposable {
         await client.create(this.ownPath, this.data, { mode: CreateMode.EPHEMERAL });
         return;
       } catch (err) {
+        // A lost reply: the next attempt finds the node (NodeExists, owned by this session) or makes it.
+        if (isRetriable(err)) {
+          await pause(backoff(failures), this.stopped.signal);
+          continue;
+        }
         if (!(err instanceof NodeExistsError)) throw err;
         const stat = await client.exists(this.ownPath);
         if (stat?.ephemeralOwner === client.sessionId) return;
