@@ -259,18 +259,24 @@ export class MasterTerm {
     // Each reading is applied as its reply arrives: collecting 1M readings and applying them in one
     // loop blocked the event loop for 1–2 s (and kept the whole array alive until the end).
     await mapLimit(todo, READ_WIDTH, async (key) => {
-      const [t, c] = await this.reads.read([
-        { type: "getData", path: this.layout.task(key) },
-        { type: "getChildren", path: this.layout.task(key) },
-      ]);
-      const r = readTask(key, t, c);
+      const path = this.layout.task(key);
+      let r = readTask(key, (await this.reads.read([{ type: "getData", path }]))[0]);
+      if (r.kind === "children") {
+        const [t, c] = await this.reads.read([
+          { type: "getData", path },
+          { type: "getChildren", path },
+        ]);
+        r = readTask(key, t, c);
+      }
       const at =
         r.kind !== "finished" ? 0 : await statusTime(this.client, this.layout, key, this.opts.retention);
       if (state.assigned.has(key) || (state.finished.has(key) && r.kind !== "gone")) return;
       if (r.kind === "gone") state.forget(key);
       else if (r.kind === "finished") state.finish(key, at);
       else if (r.kind === "pending") state.addPending(r.task);
-      else await failTask(this.ctx, key, r.version, r.reason).catch(() => this.refresh.add(key));
+      else if (r.kind === "bad")
+        await failTask(this.ctx, key, r.version, r.reason).catch(() => this.refresh.add(key));
+      else this.refresh.add(key); // no child list came back (cannot happen): read it again
     });
   }
 
