@@ -11,12 +11,12 @@ import { BUCKET_PREFIX, RAW_PREFIX, keyOfAssignName, type Layout } from "./layou
 import { applyTaskEvent } from "./master-events.js";
 import type { ResolvedMasterOptions } from "./master-options.js";
 import { pickTasks, toRetain } from "./master-round.js";
-import { ClusterState, readTask, statusTime } from "./master-state.js";
+import { ClusterState } from "./master-state.js";
+import { TaskReader } from "./master-reads.js";
 import {
   claimMasterNode,
   commitAssignments,
   ensureFenced,
-  failTask,
   recoverAssignment,
   removeFinished,
   type Pick,
@@ -27,12 +27,11 @@ import { decodeWorkerInfo } from "./worker-options.js";
 import { ReadBatcher } from "./read-batch.js";
 import { mapLimit, watchRecursive } from "./zk.js";
 
-const READ_WIDTH = 256;
 const COMMIT_WIDTH = 4;
 
 export class MasterTerm {
   readonly state = new ClusterState();
-  private readonly reads: ReadBatcher;
+  private readonly tasks: TaskReader;
   private readonly ctx: WriteContext;
   private readonly refresh = new Set<string>();
   private readonly dirtyWorkerData = new Set<string>();
@@ -58,7 +57,6 @@ export class MasterTerm {
     private readonly opts: ResolvedMasterOptions,
     hooks: TermHooks,
   ) {
-    this.reads = new ReadBatcher(client);
     this.ctx = {
       client,
       layout,
@@ -69,6 +67,14 @@ export class MasterTerm {
       hooks,
       unsafe: opts.unsafeDisableEpochFence,
     };
+    this.tasks = new TaskReader(
+      client,
+      layout,
+      new ReadBatcher(client),
+      this.state,
+      this.ctx,
+      opts.retention,
+    );
   }
 
   private get live(): boolean {
@@ -253,31 +259,8 @@ export class MasterTerm {
     if (keys.size > 0) this.ctx.hooks.recovered(id, keys.size);
   }
 
-  private async readTasks(keys: string[]): Promise<void> {
-    const { state } = this;
-    const todo = keys.filter((k) => !state.assigned.has(k) && !state.finished.has(k));
-    // Each reading is applied as its reply arrives: collecting 1M readings and applying them in one
-    // loop blocked the event loop for 1–2 s (and kept the whole array alive until the end).
-    await mapLimit(todo, READ_WIDTH, async (key) => {
-      const path = this.layout.task(key);
-      let r = readTask(key, (await this.reads.read([{ type: "getData", path }]))[0]);
-      if (r.kind === "children") {
-        const [t, c] = await this.reads.read([
-          { type: "getData", path },
-          { type: "getChildren", path },
-        ]);
-        r = readTask(key, t, c);
-      }
-      const at =
-        r.kind !== "finished" ? 0 : await statusTime(this.client, this.layout, key, this.opts.retention);
-      if (state.assigned.has(key) || (state.finished.has(key) && r.kind !== "gone")) return;
-      if (r.kind === "gone") state.forget(key);
-      else if (r.kind === "finished") state.finish(key, at);
-      else if (r.kind === "pending") state.addPending(r.task);
-      else if (r.kind === "bad")
-        await failTask(this.ctx, key, r.version, r.reason).catch(() => this.refresh.add(key));
-      else this.refresh.add(key); // no child list came back (cannot happen): read it again
-    });
+  private readTasks(keys: string[]): Promise<void> {
+    return this.tasks.read(keys);
   }
 
   private async assignRound(): Promise<number> {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ReadOpResult } from "../../src/client/index.js";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
-import { Layout, Master, Submitter, Worker } from "../../src/tasks/index.js";
+import { Layout, Master, Submitter, Worker, type TaskContext } from "../../src/tasks/index.js";
 import { encodeEnvelope } from "../../src/tasks/envelope.js";
 import { readTask } from "../../src/tasks/master-state.js";
 import { cleanup, client } from "./helpers.js";
@@ -114,5 +114,31 @@ forEachBackend("tasks: master reads", (backend) => {
     ]);
     assert.equal((await gone.status()).state, "cancelled");
     assert.equal((await later.status()).state, "cancelled");
+  });
+});
+
+forEachBackend("tasks: master reads of large tasks", (backend) => {
+  test("a backlog of tasks far larger than the first guess is read and run", async (t) => {
+    // Apache sends a reply larger than the client's frame limit, which drops the connection; with one
+    // client for every role here the session does not survive that (so before chunked reads too).
+    if (backend().name === "apache") return t.skip("the first batch's reply exceeds the frame limit");
+    const root = uniqueRoot("mbig");
+    const zk = await client(backend());
+    await zk.create(root, null);
+    const sub = new Submitter(zk, { root });
+    const big = "x".repeat(200_000);
+    const handles = [];
+    for (let i = 0; i < 12; i++) handles.push(await sub.submit("t", big, { id: `big-${i}` }));
+    const master = new Master(zk, { root, id: "m1" });
+    cleanup(() => master.close());
+    await master.start();
+    const worker = new Worker(
+      zk,
+      { t: (ctx: TaskContext<string>) => ctx.payload.length },
+      { root, id: "w1" },
+    );
+    cleanup(() => worker.close());
+    await worker.start();
+    for (const h of handles) assert.equal(await h.result(), big.length);
   });
 });
