@@ -25,7 +25,7 @@ const OVERHEAD = 128;
 
 export class TaskReader {
   /** Largest data length seen in a task read so far (bytes). */
-  private largest = FIRST_GUESS;
+  private largest: number | null = null;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -60,7 +60,7 @@ export class TaskReader {
         for (let i = 0; i < chunk.length; i++) {
           const key = chunk[i] as string;
           const t = results[i];
-          if (t?.type === "getData" && t.stat.dataLength > this.largest) this.largest = t.stat.dataLength;
+          if (t?.type === "getData") this.learn(t.stat.dataLength);
           const r = readTask(key, t);
           if (!this.applyNow(key, r)) (slow ??= []).push([key, r]);
         }
@@ -72,13 +72,18 @@ export class TaskReader {
 
   private async readAlone(key: string): Promise<void> {
     const [t] = await this.reads.read([{ type: "getData", path: this.layout.task(key) }]);
-    if (t?.type === "getData" && t.stat.dataLength > this.largest) this.largest = t.stat.dataLength;
+    if (t?.type === "getData") this.learn(t.stat.dataLength);
     const r = readTask(key, t);
     if (!this.applyNow(key, r)) await this.finishReading(key, r);
   }
 
   private chunkSize(): number {
-    return Math.max(1, Math.min(MAX_CHUNK, Math.floor(BUDGET / (this.largest + OVERHEAD))));
+    const perOp = (this.largest ?? FIRST_GUESS) + OVERHEAD;
+    return Math.max(1, Math.min(MAX_CHUNK, Math.floor(BUDGET / perOp)));
+  }
+
+  private learn(bytes: number): void {
+    if (this.largest === null || bytes > this.largest) this.largest = bytes;
   }
 
   /** Applies a pending or gone reading at once (true); anything else needs readOne (false). */
