@@ -19,28 +19,33 @@ export type TaskChange =
   | { kind: "finished"; key: string }
   | null;
 
-/** Classifies an event under `<root>/tasks` (`base` is that path). */
+/** Classifies an event under `<root>/tasks` (`base` is that path). Index arithmetic on the path, no
+ * split: this runs twice per task (its creation, its status). */
 export function taskChange(base: string, e: WatchEvent): TaskChange {
-  if (!e.path.startsWith(`${base}/`)) return null;
-  const parts = e.path.slice(base.length + 1).split("/");
-  let key: string;
-  let rest: string[];
-  const [first = "", second = ""] = parts;
-  if (first.startsWith(BUCKET_PREFIX) && second.startsWith(TASK_PREFIX)) {
-    key = `${first}/${second}`;
-    rest = parts.slice(2);
-  } else if (first.startsWith(RAW_PREFIX)) {
-    key = first;
-    rest = parts.slice(1);
-  } else return null;
-  if (rest.length === 0) {
+  const path = e.path;
+  const from = base.length + 1;
+  if (path.length <= from || path.charCodeAt(base.length) !== SLASH || !path.startsWith(base)) return null;
+  const slash = path.indexOf("/", from);
+  let end: number;
+  if (path.startsWith(BUCKET_PREFIX, from)) {
+    if (slash < 0 || !path.startsWith(TASK_PREFIX, slash + 1)) return null;
+    end = path.indexOf("/", slash + 1);
+  } else if (path.startsWith(RAW_PREFIX, from)) end = slash;
+  else return null;
+  if (end < 0) {
+    const key = path.slice(from);
     if (e.type === "NodeDeleted") return { kind: "gone", key };
     if (e.type === "NodeCreated" || e.type === "NodeDataChanged") return { kind: "task", key };
     return null;
   }
-  if (rest.length === 1 && rest[0] === "status" && e.type === "NodeCreated") return { kind: "finished", key };
+  // Exactly <key>/status (not a grandchild, not another child).
+  if (e.type === "NodeCreated" && path.length === end + STATUS.length && path.endsWith(STATUS))
+    return { kind: "finished", key: path.slice(from, end) };
   return null;
 }
+
+const SLASH = 0x2f;
+const STATUS = "/status";
 
 /** Applies a `<root>/tasks` event to the picture; true if the master loop has something to do. */
 export function applyTaskEvent(

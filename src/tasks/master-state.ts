@@ -4,7 +4,7 @@
  * version checks of the multi that carries it out.
  */
 import type { ReadOpResult, ZooKeeperClient } from "../client/index.js";
-import { decodeEnvelope, type Delivery } from "./envelope.js";
+import { decodeEnvelope, type Delivery, type Envelope } from "./envelope.js";
 import { isRawKey, type Layout } from "./layout.js";
 import type { TaskView, WorkerView } from "./scheduler.js";
 import type { WorkerInfo } from "./worker-options.js";
@@ -127,48 +127,70 @@ export type TaskReading =
   | { kind: "gone" }
   /** `at` unknown until the status is read (only retention by age needs it). */
   | { kind: "finished"; at: null }
+  /** The node has children, one of which may be `status`: read again with its child list. */
+  | { kind: "children" }
   | { kind: "pending"; task: PendingTask }
   | { kind: "bad"; reason: string; version: number };
 
-/** Interprets multiRead [getData(task), getChildren(task)] for `key` (a child list never fails on a
- * missing status, which a getData of it would, at the cost of an error object per pending task). */
-export function readTask(
-  key: string,
-  task: ReadOpResult | undefined,
-  children: ReadOpResult | undefined,
-): TaskReading {
-  if (task?.type !== "getData") return { kind: "gone" };
-  if (children?.type === "getChildren" && children.children.includes("status"))
-    return { kind: "finished", at: null };
-  const base = { key, seq: task.stat.czxid, version: task.stat.version, n: 0 };
-  if (isRawKey(key)) {
-    return {
-      kind: "pending",
-      task: {
-        ...base,
-        type: null,
-        priority: 0,
-        labels: [],
-        notBefore: 0,
-        delivery: "at-least-once",
-        attempt: 1,
-      },
-    };
+const GONE: TaskReading = { kind: "gone" };
+const FINISHED: TaskReading = { kind: "finished", at: null };
+const CHILDREN: TaskReading = { kind: "children" };
+const NO_LABELS: readonly string[] = [];
+
+/**
+ * Interprets a task's getData, and when its node has children, the getChildren read with it (multiRead
+ * [getData(task), getChildren(task)]; a child list never fails on a missing status, which a getData of
+ * it would, at the cost of an error object per pending task). The node's stat says how many children it
+ * has, at the same point as its data: with none there is no `status`, so a pending task, the common
+ * case, costs one read op.
+ */
+export function readTask(key: string, task: ReadOpResult | undefined, children?: ReadOpResult): TaskReading {
+  if (task?.type !== "getData") return GONE;
+  const stat = task.stat;
+  if (stat.numChildren > 0) {
+    if (children === undefined) return CHILDREN;
+    if (children.type === "getChildren" && children.children.includes("status")) return FINISHED;
   }
+  if (isRawKey(key)) return { kind: "pending", task: pendingTask(key, stat.czxid, 0, stat.version, null) };
   const env = decodeEnvelope(task.data);
-  if (env === null) return { kind: "bad", reason: "undecodable task envelope", version: task.stat.version };
+  if (env === null) return { kind: "bad", reason: "undecodable task envelope", version: stat.version };
+  const n = typeof env.n === "number" ? env.n : 0;
+  return { kind: "pending", task: pendingTask(key, stat.czxid, n, stat.version, env) };
+}
+
+/** One shape for every pending task (raw ones have no envelope): property order fixed, no spreads. */
+function pendingTask(
+  key: string,
+  seq: bigint,
+  n: number,
+  version: number,
+  env: Envelope | null,
+): PendingTask {
+  if (env === null)
+    return {
+      key,
+      seq,
+      n,
+      version,
+      type: null,
+      priority: 0,
+      labels: NO_LABELS,
+      notBefore: 0,
+      delivery: "at-least-once",
+      attempt: 1,
+    };
+  const { options, run } = env;
   return {
-    kind: "pending",
-    task: {
-      ...base,
-      n: typeof env.n === "number" ? env.n : 0,
-      type: env.type,
-      priority: env.options.priority,
-      labels: env.options.labels,
-      notBefore: env.run.notBefore,
-      delivery: env.options.delivery,
-      attempt: env.run.failures + 1,
-    },
+    key,
+    seq,
+    n,
+    version,
+    type: env.type,
+    priority: options.priority,
+    labels: options.labels,
+    notBefore: run.notBefore,
+    delivery: options.delivery,
+    attempt: run.failures + 1,
   };
 }
 

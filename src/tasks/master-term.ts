@@ -5,40 +5,37 @@
  * twice; workers and the pause flag through one-shot watches. One loop reads and writes, so no two
  * steps of a term interleave; watch events only update the picture and wake the loop.
  */
-import { NoNodeError, type PersistentWatch, type ZooKeeperClient } from "../client/index.js";
+import type { PersistentWatch, ZooKeeperClient } from "../client/index.js";
 import type { LeaderElection, LeadershipTerm } from "../recipes/index.js";
-import { BUCKET_PREFIX, RAW_PREFIX, keyOfAssignName, type Layout } from "./layout.js";
+import { BUCKET_PREFIX, RAW_PREFIX, type Layout } from "./layout.js";
 import { applyTaskEvent } from "./master-events.js";
 import type { ResolvedMasterOptions } from "./master-options.js";
 import { pickTasks, toRetain } from "./master-round.js";
-import { ClusterState, readTask, statusTime } from "./master-state.js";
+import { ClusterState } from "./master-state.js";
+import { TaskReader } from "./master-reads.js";
 import {
   claimMasterNode,
   commitAssignments,
   ensureFenced,
-  failTask,
-  recoverAssignment,
   removeFinished,
   type Pick,
   type TermHooks,
   type WriteContext,
 } from "./master-writes.js";
-import { decodeWorkerInfo } from "./worker-options.js";
+import { TermWorkers, take } from "./master-workers.js";
 import { ReadBatcher } from "./read-batch.js";
 import { mapLimit, watchRecursive } from "./zk.js";
 
-const READ_WIDTH = 256;
 const COMMIT_WIDTH = 4;
+const NO_PICKS: Pick[] = [];
 
 export class MasterTerm {
   readonly state = new ClusterState();
-  private readonly reads: ReadBatcher;
+  private readonly tasks: TaskReader;
+  private readonly workers: TermWorkers;
   private readonly ctx: WriteContext;
   private readonly refresh = new Set<string>();
-  private readonly dirtyWorkerData = new Set<string>();
-  private readonly dead = new Set<string>();
   private readonly watches: PersistentWatch[] = [];
-  private dirtyWorkers = true;
   private dirtyPaused = true;
   private paused = false;
   private wake: (() => void) | null = null;
@@ -49,6 +46,8 @@ export class MasterTerm {
   /** Background task reads in flight (see readInBackground). */
   private readonly reading = new Set<Promise<void>>();
   private failure: Error | null = null;
+  /** Whether retention removes anything at all (else no pass looks at finished tasks). */
+  private readonly retaining: boolean;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -58,7 +57,6 @@ export class MasterTerm {
     private readonly opts: ResolvedMasterOptions,
     hooks: TermHooks,
   ) {
-    this.reads = new ReadBatcher(client);
     this.ctx = {
       client,
       layout,
@@ -69,6 +67,16 @@ export class MasterTerm {
       hooks,
       unsafe: opts.unsafeDisableEpochFence,
     };
+    this.workers = new TermWorkers(this.ctx, this.kick);
+    this.retaining = opts.retention.maxAge !== Infinity || opts.retention.maxCount !== Infinity;
+    this.tasks = new TaskReader(
+      client,
+      layout,
+      new ReadBatcher(client),
+      this.state,
+      this.ctx,
+      opts.retention,
+    );
   }
 
   private get live(): boolean {
@@ -104,11 +112,14 @@ export class MasterTerm {
         // Coalesce: let every event already received be applied before this pass reads and assigns.
         await new Promise((r) => setImmediate(r));
         if (this.failure !== null) throw this.failure;
-        await this.readChanges();
+        // Most passes have nothing but tasks to read (in the background) and assign: no await for the rest.
+        if (this.dirtyPaused || this.workers.dirty) await this.readChanges();
+        else this.readInBackground();
         if (!this.live) break;
-        const n = await this.assignRound();
-        await this.retain();
-        if (n === 0 && !this.hasWork()) await this.sleep();
+        const picks = this.pick();
+        if (picks.length > 0) await this.sendAll(picks);
+        if (this.retaining) await this.retain();
+        if (picks.length === 0 && !this.hasWork()) await this.sleep();
       }
       await Promise.all([...this.commits, ...this.reading]);
     } finally {
@@ -119,12 +130,7 @@ export class MasterTerm {
   }
 
   private hasWork(): boolean {
-    return (
-      this.poked ||
-      this.dirtyWorkers ||
-      this.dirtyPaused ||
-      this.refresh.size + this.dirtyWorkerData.size + this.dead.size > 0
-    );
+    return this.poked || this.dirtyPaused || this.workers.dirty || this.refresh.size > 0;
   }
 
   private sleep(): Promise<void> {
@@ -137,12 +143,7 @@ export class MasterTerm {
   /** The initial picture, in order: workers, their assignments (and dead ones'), then every task. */
   private async load(): Promise<void> {
     const { client, layout } = this;
-    await this.readWorkers();
-    const dirs = await client.getChildren(layout.assign);
-    await mapLimit(dirs, 16, async (dir) => {
-      if (!this.state.workers.has(dir)) return void this.dead.add(dir);
-      await this.listAssignments(dir);
-    });
+    await this.workers.load();
     const raw: string[] = [];
     const buckets: string[] = [];
     for (const name of await client.getChildren(layout.tasks)) {
@@ -156,16 +157,6 @@ export class MasterTerm {
     });
   }
 
-  private async listAssignments(id: string): Promise<void> {
-    try {
-      for (const name of await this.client.getChildren(this.layout.assignDir(id)))
-        this.state.assign(keyOfAssignName(name), id);
-    } catch (err) {
-      if (!(err instanceof NoNodeError)) throw err;
-      await ensureFenced(this.ctx, this.layout.assignDir(id));
-    }
-  }
-
   private async readChanges(waitForTasks = false): Promise<void> {
     const { client, layout } = this;
     if (this.dirtyPaused) {
@@ -174,9 +165,7 @@ export class MasterTerm {
         (await client.exists(layout.paused, { watch: () => ((this.dirtyPaused = true), this.kick()) })) !==
         null;
     }
-    if (this.dirtyWorkers) await this.readWorkers();
-    await mapLimit(take(this.dirtyWorkerData), 16, (w) => this.readWorkerInfo(w));
-    await mapLimit(take(this.dead), 8, (w) => this.recoverWorker(w));
+    await this.workers.refresh();
     if (waitForTasks) await this.readTasks(take(this.refresh));
     else this.readInBackground();
   }
@@ -202,92 +191,29 @@ export class MasterTerm {
     this.reading.add(p);
   }
 
-  private async readWorkers(): Promise<void> {
-    this.dirtyWorkers = false;
-    const names = new Set(
-      await this.client.getChildren(this.layout.workers, {
-        watch: () => ((this.dirtyWorkers = true), this.kick()),
-      }),
-    );
-    for (const id of this.state.workers.keys()) if (!names.has(id)) this.dead.add(id);
-    const fresh = [...names].filter((id) => !this.state.workers.has(id));
-    await mapLimit(fresh, 16, (id) => this.readWorkerInfo(id));
+  private readTasks(keys: string[]): Promise<void> {
+    return this.tasks.read(keys);
   }
 
-  private async readWorkerInfo(id: string): Promise<void> {
-    try {
-      const { data } = await this.client.getData(this.layout.worker(id), {
-        watch: () => (this.dirtyWorkerData.add(id), this.kick()),
-      });
-      const entry = this.state.workers.get(id);
-      if (entry !== undefined) entry.info = decodeWorkerInfo(data);
-      else {
-        this.state.workers.set(id, { id, info: decodeWorkerInfo(data), assigned: new Set() });
-        // The seed's master makes /assign/<worker> when a worker appears; whatever is in it is its load.
-        await ensureFenced(this.ctx, this.layout.assignDir(id));
-        await this.listAssignments(id);
-      }
-    } catch (err) {
-      if (!(err instanceof NoNodeError)) throw err;
-      if (this.state.workers.has(id)) this.dead.add(id);
-    }
-  }
-
-  private async recoverWorker(id: string): Promise<void> {
-    // An /assign folder seen before its worker's /workers node (a worker registering during the load),
-    // or a worker back under the same id: alive, so nothing to take back.
-    if ((await this.client.exists(this.layout.worker(id))) !== null) {
-      if (!this.state.workers.has(id)) this.dirtyWorkers = true;
-      return;
-    }
-    let names: string[];
-    try {
-      names = await this.client.getChildren(this.layout.assignDir(id));
-    } catch (err) {
-      if (!(err instanceof NoNodeError)) throw err;
-      names = [];
-    }
-    const keys = new Set([...names.map(keyOfAssignName), ...(this.state.workers.get(id)?.assigned ?? [])]);
-    this.state.workers.delete(id);
-    await mapLimit([...keys], 32, (key) => recoverAssignment(this.ctx, id, key));
-    if (keys.size > 0) this.ctx.hooks.recovered(id, keys.size);
-  }
-
-  private async readTasks(keys: string[]): Promise<void> {
+  /** What this pass assigns (nothing while paused). */
+  private pick(): Pick[] {
     const { state } = this;
-    const todo = keys.filter((k) => !state.assigned.has(k) && !state.finished.has(k));
-    // Each reading is applied as its reply arrives: collecting 1M readings and applying them in one
-    // loop blocked the event loop for 1–2 s (and kept the whole array alive until the end).
-    await mapLimit(todo, READ_WIDTH, async (key) => {
-      const [t, c] = await this.reads.read([
-        { type: "getData", path: this.layout.task(key) },
-        { type: "getChildren", path: this.layout.task(key) },
-      ]);
-      const r = readTask(key, t, c);
-      const at =
-        r.kind !== "finished" ? 0 : await statusTime(this.client, this.layout, key, this.opts.retention);
-      if (state.assigned.has(key) || (state.finished.has(key) && r.kind !== "gone")) return;
-      if (r.kind === "gone") state.forget(key);
-      else if (r.kind === "finished") state.finish(key, at);
-      else if (r.kind === "pending") state.addPending(r.task);
-      else await failTask(this.ctx, key, r.version, r.reason).catch(() => this.refresh.add(key));
-    });
-  }
-
-  private async assignRound(): Promise<number> {
-    const { state } = this;
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     // A pause made after this pass read the flag has already been notified (ZooKeeper delivers the watch
     // event before any later read's reply), so a pending re-read means: do not assign on stale knowledge.
-    if (this.paused || this.dirtyPaused || state.pending.size === 0) return 0;
+    if (this.paused || this.dirtyPaused || state.pending.size === 0) return NO_PICKS;
     const { picks, nextWake } = pickTasks(state, this.opts.scheduler, Date.now());
     if (nextWake !== Infinity) this.timer = setTimeout(this.kick, Math.max(1, nextWake - Date.now()));
+    return picks;
+  }
+
+  private async sendAll(picks: Pick[]): Promise<void> {
     const size = this.opts.batchSize;
     for (let i = 0; i < picks.length; i += size) {
       while (this.commits.size >= COMMIT_WIDTH) await Promise.race(this.commits);
-      this.send(picks.slice(i, i + size));
+      this.send(picks.length <= size ? picks : picks.slice(i, i + size));
     }
-    return picks.length;
   }
 
   /** Sends one assignment multi; its picks count as assigned at once, and are taken back if it fails. */
@@ -312,10 +238,4 @@ export class MasterTerm {
     clearTimeout(this.retainTimer);
     if (nextAt !== Infinity) this.retainTimer = setTimeout(this.kick, Math.max(1, nextAt - Date.now()));
   }
-}
-
-function take<T>(set: Set<T>): T[] {
-  const items = [...set];
-  set.clear();
-  return items;
 }

@@ -53,19 +53,11 @@ export async function commitAssignments(ctx: WriteContext, picks: Pick[]): Promi
   while (todo.length > 0) {
     const tx = fencedTx(ctx);
     const at = Date.now();
-    for (const { task, worker } of todo) {
-      const info = {
-        task: task.key,
-        token: task.version,
-        attempt: task.attempt,
-        delivery: task.delivery,
-        at,
-      };
+    for (const { task, worker } of todo)
       tx.check(ctx.layout.task(task.key), task.version).create(
         ctx.layout.assignment(worker, task.key),
-        JSON.stringify(info),
+        assignmentData(task, at),
       );
-    }
     try {
       await tx.commit();
       for (const { task, worker } of todo) {
@@ -90,6 +82,16 @@ export async function commitAssignments(ctx: WriteContext, picks: Pick[]): Promi
     }
   }
   return 0;
+}
+
+/** An assignment's JSON, byte for byte what JSON.stringify({ task, token, attempt, delivery, at }) gives,
+ * without the object (the key is the only part that may need escaping). */
+export function assignmentData(task: PendingTask, at: number): string {
+  const { key, version, attempt, delivery } = task;
+  // The fields come from a decoded envelope: anything but plain integers and a string takes the slow road.
+  if (!Number.isSafeInteger(attempt) || !Number.isSafeInteger(at) || typeof delivery !== "string")
+    return JSON.stringify({ task: key, token: version, attempt, delivery, at });
+  return `{"task":${JSON.stringify(key)},"token":${version},"attempt":${attempt},"delivery":${JSON.stringify(delivery)},"at":${at}}`;
 }
 
 /**

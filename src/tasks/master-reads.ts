@@ -1,0 +1,125 @@
+/**
+ * The master's reads of tasks: a chunk of keys per read request (getData of each), applied as its reply
+ * arrives, so a task costs one read op and no promise of its own. A task whose node has children (a
+ * `status`, or only a `progress`) or that cannot be decoded goes on by itself (finishReading). Chunks go through the term's ReadBatcher, which shares requests between the
+ * chunks of one event-loop turn.
+ */
+import type { ReadOpResult, ZooKeeperClient } from "../client/index.js";
+import type { Layout } from "./layout.js";
+import type { ResolvedMasterOptions } from "./master-options.js";
+import { readTask, statusTime, type ClusterState, type TaskReading } from "./master-state.js";
+import { failTask, type WriteContext } from "./master-writes.js";
+import type { ReadBatcher } from "./read-batch.js";
+
+/** Chunks read at once (each up to MAX_CHUNK keys): up to 256 task reads in flight. */
+const LANES = 16;
+const MAX_CHUNK = 16;
+/**
+ * A chunk's reply is sized like a ReadBatcher batch (read-batch.ts): a quarter of the 1 MB frame at the
+ * largest answer seen so far, starting from a guess of 16 KB, plus 128 bytes per op. The batcher sees
+ * every answer this reader sees, so a chunk is never larger than the batches it would make itself.
+ */
+const BUDGET = 256 * 1024;
+const FIRST_GUESS = 16 * 1024;
+const OVERHEAD = 128;
+
+export class TaskReader {
+  /** Largest data length seen in a task read so far (bytes). */
+  private largest: number | null = null;
+
+  constructor(
+    private readonly client: ZooKeeperClient,
+    private readonly layout: Layout,
+    private readonly reads: ReadBatcher,
+    private readonly state: ClusterState,
+    private readonly ctx: WriteContext,
+    private readonly retention: ResolvedMasterOptions["retention"],
+  ) {}
+
+  /** Reads `keys` (those not assigned or finished by now) and applies each reading as it arrives. */
+  async read(keys: readonly string[]): Promise<void> {
+    const { state } = this;
+    const todo = keys.filter((k) => !state.assigned.has(k) && !state.finished.has(k));
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < todo.length) {
+        const chunk = todo.slice(next, (next += this.chunkSize()));
+        let results: ReadOpResult[];
+        try {
+          results = await this.reads.read(
+            chunk.map((key) => ({ type: "getData", path: this.layout.task(key) })),
+          );
+        } catch (err) {
+          // A reply too large for one frame (payloads far larger than any seen before): each key by
+          // itself, which the batcher sends again op by op if their batch fails too.
+          if (chunk.length === 1) throw err;
+          await Promise.all(chunk.map((key) => this.readAlone(key)));
+          continue;
+        }
+        let slow: [string, TaskReading][] | null = null;
+        for (let i = 0; i < chunk.length; i++) {
+          const key = chunk[i] as string;
+          const t = results[i];
+          if (t?.type === "getData") this.learn(t.stat.dataLength);
+          const r = readTask(key, t);
+          if (!this.applyNow(key, r)) (slow ??= []).push([key, r]);
+        }
+        if (slow !== null) for (const [key, r] of slow) await this.finishReading(key, r);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LANES, Math.ceil(todo.length / MAX_CHUNK)) }, lane));
+  }
+
+  private async readAlone(key: string): Promise<void> {
+    const [t] = await this.reads.read([{ type: "getData", path: this.layout.task(key) }]);
+    if (t?.type === "getData") this.learn(t.stat.dataLength);
+    const r = readTask(key, t);
+    if (!this.applyNow(key, r)) await this.finishReading(key, r);
+  }
+
+  private chunkSize(): number {
+    const perOp = (this.largest ?? FIRST_GUESS) + OVERHEAD;
+    return Math.max(1, Math.min(MAX_CHUNK, Math.floor(BUDGET / perOp)));
+  }
+
+  private learn(bytes: number): void {
+    if (this.largest === null || bytes > this.largest) this.largest = bytes;
+  }
+
+  /** Applies a pending or gone reading at once (true); anything else needs readOne (false). */
+  private applyNow(key: string, r: TaskReading): boolean {
+    const { state } = this;
+    if (r.kind === "pending") {
+      if (!state.assigned.has(key) && !state.finished.has(key)) state.addPending(r.task);
+      return true;
+    }
+    if (r.kind === "gone") {
+      if (!state.assigned.has(key)) state.forget(key);
+      return true;
+    }
+    return false;
+  }
+
+  /** A reading that needs more by itself: [getData, getChildren] when the node has children, the
+   * status time, the failure of an undecodable task. */
+  private async finishReading(key: string, first: TaskReading): Promise<void> {
+    const { state } = this;
+    const path = this.layout.task(key);
+    let r = first;
+    if (r.kind === "children") {
+      const [t, c] = await this.reads.read([
+        { type: "getData", path },
+        { type: "getChildren", path },
+      ]);
+      r = readTask(key, t, c);
+    }
+    const at = r.kind !== "finished" ? 0 : await statusTime(this.client, this.layout, key, this.retention);
+    if (state.assigned.has(key) || (state.finished.has(key) && r.kind !== "gone")) return;
+    if (r.kind === "gone") state.forget(key);
+    else if (r.kind === "finished") state.finish(key, at);
+    else if (r.kind === "pending") state.addPending(r.task);
+    else if (r.kind === "bad")
+      await failTask(this.ctx, key, r.version, r.reason).catch(() => this.ctx.refresh.add(key));
+    else this.ctx.refresh.add(key); // no child list came back (cannot happen): read it again
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The master reads a task with one getData and asks for its child list only when the node's stat says
+ * it has children (a `status`, or just a `progress`): a finished or cancelled task is never run, a task
+ * with only a progress node still is — whether the master finds it at a rebuild or through its watch.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { ReadOpResult } from "../../src/client/index.js";
+import { forEachBackend, uniqueRoot } from "../harness/backends.js";
+import { Layout, Master, Submitter, Worker, type TaskContext } from "../../src/tasks/index.js";
+import { encodeEnvelope } from "../../src/tasks/envelope.js";
+import { readTask } from "../../src/tasks/master-state.js";
+import { cleanup, client } from "./helpers.js";
+
+type Stat = Extract<ReadOpResult, { type: "getData" }>["stat"];
+
+function stat(numChildren: number, version = 3): Stat {
+  return {
+    czxid: 7n,
+    mzxid: 8n,
+    ctime: 0,
+    mtime: 0,
+    version,
+    cversion: 0,
+    aversion: 0,
+    ephemeralOwner: 0n,
+    dataLength: 0,
+    numChildren,
+    pzxid: 7n,
+  };
+}
+
+const envelope = encodeEnvelope({
+  v: 1,
+  type: "t",
+  payload: null,
+  options: { priority: 5, attempts: 2, backoff: null, timeout: null, labels: ["x"], delivery: "fenced" },
+  run: { failures: 1, notBefore: 42, requeues: 0 },
+  submittedAt: 0,
+  n: 3,
+});
+const data = (numChildren: number): ReadOpResult => ({
+  type: "getData",
+  data: envelope,
+  stat: stat(numChildren),
+});
+const list = (...children: string[]): ReadOpResult => ({ type: "getChildren", children });
+
+test("readTask: no children → pending from the data alone; children → the list decides", () => {
+  const r = readTask("b-01/t-a", data(0));
+  assert.equal(r.kind, "pending");
+  if (r.kind === "pending")
+    assert.deepEqual(r.task, {
+      key: "b-01/t-a",
+      seq: 7n,
+      n: 3,
+      version: 3,
+      type: "t",
+      priority: 5,
+      labels: ["x"],
+      notBefore: 42,
+      delivery: "fenced",
+      attempt: 2,
+    });
+  assert.equal(readTask("b-01/t-a", data(1)).kind, "children");
+  assert.equal(readTask("b-01/t-a", data(1), list("status")).kind, "finished");
+  assert.equal(readTask("b-01/t-a", data(2), list("progress", "status")).kind, "finished");
+  assert.equal(readTask("b-01/t-a", data(1), list("progress")).kind, "pending");
+  assert.equal(readTask("b-01/t-a", undefined).kind, "gone");
+  const raw = readTask("task-0000000001", { type: "getData", data: Buffer.from("cmd"), stat: stat(0) });
+  assert.equal(raw.kind === "pending" ? raw.task.type : "not pending", null);
+  const bad = readTask("b-01/t-a", { type: "getData", data: Buffer.from("{oops"), stat: stat(0) });
+  assert.equal(bad.kind, "bad");
+});
+
+forEachBackend("tasks: master reads", (backend) => {
+  test("cancelled tasks never run; tasks with only a progress node do (rebuild and watch)", async () => {
+    const root = uniqueRoot("mread");
+    const zk = await client(backend());
+    await zk.create(root, null);
+    const layout = new Layout(root);
+    const sub = new Submitter(zk, { root });
+    const runs = new Map<string, number>();
+    const note = (id: string): void => void runs.set(id, (runs.get(id) ?? 0) + 1);
+
+    // Before any master: one plain, one with a progress node, one cancelled.
+    const plain = await sub.submit("t", null, { id: "plain" });
+    const prog = await sub.submit("t", null, { id: "prog" });
+    await zk.create(layout.progress(prog.key), Buffer.from("1"));
+    const gone = await sub.submit("t", null, { id: "cancelled" });
+    assert.equal(await gone.cancel(), true);
+
+    const master = new Master(zk, { root, id: "m1" });
+    cleanup(() => master.close());
+    await master.start();
+    await master.waitForLeadership();
+    // Paused: tasks submitted now are read through the watch and can be cancelled before any assignment.
+    const later = await sub.submit("t", null, { id: "later-cancelled", delay: 300 });
+    assert.equal(await later.cancel(), true);
+    const later2 = await sub.submit("t", null, { id: "later-prog", delay: 300 });
+    await zk.create(layout.progress(later2.key), Buffer.from("1"));
+
+    const worker = new Worker(zk, { t: (ctx) => note(ctx.id) }, { root, id: "w1", concurrency: 4 });
+    cleanup(() => worker.close());
+    await worker.start();
+    await Promise.all([plain.result(), prog.result(), later2.result()]);
+    const last = await sub.submit("t", null, { id: "last" });
+    await last.result();
+    assert.deepEqual([...runs.entries()].sort(), [
+      ["last", 1],
+      ["later-prog", 1],
+      ["plain", 1],
+      ["prog", 1],
+    ]);
+    assert.equal((await gone.status()).state, "cancelled");
+    assert.equal((await later.status()).state, "cancelled");
+  });
+});
+
+forEachBackend("tasks: master reads of large tasks", (backend) => {
+  test("a backlog of tasks far larger than the first guess is read and run", async (t) => {
+    // Apache sends a reply larger than the client's frame limit, which drops the connection; with one
+    // client for every role here the session does not survive that (so before chunked reads too).
+    if (backend().name === "apache") return t.skip("the first batch's reply exceeds the frame limit");
+    const root = uniqueRoot("mbig");
+    const zk = await client(backend());
+    await zk.create(root, null);
+    const sub = new Submitter(zk, { root });
+    const big = "x".repeat(200_000);
+    const handles = [];
+    for (let i = 0; i < 12; i++) handles.push(await sub.submit("t", big, { id: `big-${i}` }));
+    const master = new Master(zk, { root, id: "m1" });
+    cleanup(() => master.close());
+    await master.start();
+    const worker = new Worker(
+      zk,
+      { t: (ctx: TaskContext<string>) => ctx.payload.length },
+      { root, id: "w1" },
+    );
+    cleanup(() => worker.close());
+    await worker.start();
+    for (const h of handles) assert.equal(await h.result(), big.length);
+  });
+});
