@@ -41,9 +41,11 @@ export class TaskHandle {
     /** False when a task with this id already existed (the submit was deduplicated). */
     readonly created: boolean,
     /** Told every outcome this handle observes (the submitter's 'result' event). */
-    private readonly observe?: (outcome: TaskOutcome) => void,
+    private readonly observe?: (outcome: TaskOutcome, handle: TaskHandle) => void,
     /** Batches outcome reads with other handles' (the submitter's); default: one request each. */
     private readonly reader?: ReadBatcher,
+    /** Ends waits when the session does, with one state listener for all (the submitter's); default: one each. */
+    private readonly waits?: SessionWaits,
   ) {
     this.path = layout.task(key);
     this.statusPath = layout.status(key);
@@ -92,28 +94,20 @@ export class TaskHandle {
 
   /** Waits for the stored outcome, whatever it is. */
   async outcome(signal?: AbortSignal): Promise<TaskOutcome> {
-    // Plain callbacks rather than an AbortController (+ AbortSignal.any) per wait: a signal and its
+    // A plain object rather than an AbortController (+ AbortSignal.any) per wait: a signal and its
     // listeners cost more than the rest of a no-op task's wait. `wake` ends the current wait early.
-    const halt: { reason?: unknown; set: boolean } = { set: false };
-    let wake = (): void => undefined;
-    const stop = (reason: unknown): void => {
-      if (!halt.set) {
-        halt.reason = reason;
-        halt.set = true;
-      }
-      wake();
-    };
-    const onState = (e: StateEvent): void => {
-      if (e.type === "lost" || e.type === "closed") stop(new SessionExpiredError());
-    };
-    const onAbort = (): void => stop(signal?.reason);
-    this.client.on("state", onState);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    if (signal?.aborted === true) stop(signal.reason);
+    const halt = new Halt();
+    const waits = this.waits ?? new SessionWaits(this.client);
+    waits.add(halt);
+    const onAbort = signal === undefined ? undefined : (): void => halt.stop(signal.reason);
+    if (signal !== undefined && onAbort !== undefined) {
+      signal.addEventListener("abort", onAbort, { once: true });
+      if (signal.aborted) halt.stop(signal.reason);
+    }
     try {
       let probe = false;
       for (;;) {
-        if (halt.set) throw halt.reason;
+        if (halt.stopped) throw halt.reason;
         try {
           // The watch fired: nearly always because `status` appeared, so read it at once (when it was
           // `progress`, the miss costs one NoNode and the listing below sets the watch again).
@@ -123,7 +117,7 @@ export class TaskHandle {
           // listing fails with NoNode if the task itself is gone.
           let fire = (): void => undefined;
           const fired = new Promise<void>((resolve) => (fire = resolve));
-          wake = fire;
+          halt.wake = fire;
           const children = await this.client.getChildren(this.path, { watch: fire });
           if (children.includes("status")) {
             const outcome = await this.readOutcome();
@@ -139,13 +133,13 @@ export class TaskHandle {
           if (!isRetriable(err)) throw err;
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, 50);
-            wake = () => (clearTimeout(t), resolve());
+            halt.wake = () => (clearTimeout(t), resolve());
           });
         }
       }
     } finally {
-      this.client.off("state", onState);
-      signal?.removeEventListener("abort", onAbort);
+      waits.delete(halt);
+      if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
     }
   }
 
@@ -158,7 +152,7 @@ export class TaskHandle {
       throw r.error;
     }
     const outcome = decodeOutcome(r?.type === "getData" ? r.data : null);
-    this.observe?.(outcome);
+    this.observe?.(outcome, this);
     return outcome;
   }
 
@@ -192,6 +186,47 @@ export class TaskHandle {
         throw err;
       }
     }
+  }
+}
+
+/** One wait for an outcome: why it was stopped (session end, abort), and how to end its current sleep. */
+class Halt {
+  reason: unknown = undefined;
+  stopped = false;
+  wake: () => void = noop;
+
+  stop(reason: unknown): void {
+    if (!this.stopped) {
+      this.reason = reason;
+      this.stopped = true;
+    }
+    this.wake();
+  }
+}
+
+function noop(): void {}
+
+/**
+ * The waits of many handles that end when the client's session does: one state listener for all of
+ * them (registered while any wait is on), instead of one listener added and removed per wait.
+ */
+export class SessionWaits {
+  private readonly waits = new Set<Halt>();
+
+  constructor(private readonly client: ZooKeeperClient) {}
+
+  private readonly onState = (e: StateEvent): void => {
+    if (e.type !== "lost" && e.type !== "closed") return;
+    for (const w of [...this.waits]) w.stop(new SessionExpiredError());
+  };
+
+  add(w: Halt): void {
+    if (this.waits.size === 0) this.client.on("state", this.onState);
+    this.waits.add(w);
+  }
+
+  delete(w: Halt): void {
+    if (this.waits.delete(w) && this.waits.size === 0) this.client.off("state", this.onState);
   }
 }
 
