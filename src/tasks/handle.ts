@@ -31,7 +31,6 @@ export interface TaskStatus {
 
 export class TaskHandle {
   readonly path: string;
-  readonly statusPath: string;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -48,7 +47,11 @@ export class TaskHandle {
     private readonly waits?: SessionWaits,
   ) {
     this.path = layout.task(key);
-    this.statusPath = layout.status(key);
+  }
+
+  /** The status node's path (made when asked: a waiting handle keeps one string less). */
+  get statusPath(): string {
+    return `${this.path}/status`;
   }
 
   async status(): Promise<TaskStatus> {
@@ -85,8 +88,12 @@ export class TaskHandle {
    * Resolves with the handler's result; rejects with TaskFailedError, TaskCancelledError,
    * TaskNotFoundError, or SessionExpiredError if the client's session ends while waiting.
    */
-  async result<R = unknown>(opts: { signal?: AbortSignal } = {}): Promise<R> {
-    const outcome = await this.outcome(opts.signal);
+  result<R = unknown>(opts: { signal?: AbortSignal } = {}): Promise<R> {
+    // Not an async function: a waiting handle holds one generator and one promise less.
+    return this.outcome(opts.signal).then((outcome) => this.unwrap<R>(outcome));
+  }
+
+  private unwrap<R>(outcome: TaskOutcome): R {
     if (outcome.state === "done") return outcome.result as R;
     if (outcome.state === "cancelled") throw new TaskCancelledError(this.id);
     throw new TaskFailedError(this.id, outcome.reason, outcome.attempt);
@@ -194,6 +201,9 @@ class Halt {
   reason: unknown = undefined;
   stopped = false;
   wake: () => void = noop;
+  /** Neighbours in its SessionWaits list. */
+  prev: Halt | null = null;
+  next: Halt | null = null;
 
   stop(reason: unknown): void {
     if (!this.stopped) {
@@ -208,25 +218,36 @@ function noop(): void {}
 
 /**
  * The waits of many handles that end when the client's session does: one state listener for all of
- * them (registered while any wait is on), instead of one listener added and removed per wait.
+ * them (registered while any wait is on), instead of one listener added and removed per wait. The waits
+ * form a linked list through their own fields: adding and removing one allocates and hashes nothing.
  */
 export class SessionWaits {
-  private readonly waits = new Set<Halt>();
+  private head: Halt | null = null;
 
   constructor(private readonly client: ZooKeeperClient) {}
 
   private readonly onState = (e: StateEvent): void => {
     if (e.type !== "lost" && e.type !== "closed") return;
-    for (const w of [...this.waits]) w.stop(new SessionExpiredError());
+    const all: Halt[] = [];
+    for (let w = this.head; w !== null; w = w.next) all.push(w);
+    for (const w of all) w.stop(new SessionExpiredError());
   };
 
   add(w: Halt): void {
-    if (this.waits.size === 0) this.client.on("state", this.onState);
-    this.waits.add(w);
+    if (this.head === null) this.client.on("state", this.onState);
+    else this.head.prev = w;
+    w.next = this.head;
+    w.prev = null;
+    this.head = w;
   }
 
   delete(w: Halt): void {
-    if (this.waits.delete(w) && this.waits.size === 0) this.client.off("state", this.onState);
+    if (w.prev !== null) w.prev.next = w.next;
+    else if (this.head === w) this.head = w.next;
+    else return; // not in the list
+    if (w.next !== null) w.next.prev = w.prev;
+    w.prev = w.next = null;
+    if (this.head === null) this.client.off("state", this.onState);
   }
 }
 
