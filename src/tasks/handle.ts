@@ -3,19 +3,14 @@
  * the task's status node (never polling); cancel is a version-checked multi, so it races cleanly with
  * the worker's commit: exactly one of them wins.
  */
-import {
-  BadVersionError,
-  isRetriable,
-  NodeExistsError,
-  NoNodeError,
-  SessionExpiredError,
-  type StateEvent,
-  type ZooKeeperClient,
-} from "../client/index.js";
+import { BadVersionError, NodeExistsError, NoNodeError, type ZooKeeperClient } from "../client/index.js";
 import { decodeEnvelope, decodeOutcome, encodeOutcome, type TaskOutcome } from "./envelope.js";
 import { TaskCancelledError, TaskFailedError, TaskNotFoundError } from "./errors.js";
 import type { Layout } from "./layout.js";
 import type { ReadBatcher } from "./read-batch.js";
+import { OutcomeWait, SessionWaits } from "./handle-wait.js";
+
+export { SessionWaits } from "./handle-wait.js";
 
 export type TaskState = "waiting" | "delayed" | "active" | "done" | "failed" | "cancelled";
 
@@ -100,58 +95,23 @@ export class TaskHandle {
   }
 
   /** Waits for the stored outcome, whatever it is. */
-  async outcome(signal?: AbortSignal): Promise<TaskOutcome> {
-    // A plain object rather than an AbortController (+ AbortSignal.any) per wait: a signal and its
-    // listeners cost more than the rest of a no-op task's wait. `wake` ends the current wait early.
-    const halt = new Halt();
-    const waits = this.waits ?? new SessionWaits(this.client);
-    waits.add(halt);
-    const onAbort = signal === undefined ? undefined : (): void => halt.stop(signal.reason);
-    if (signal !== undefined && onAbort !== undefined) {
-      signal.addEventListener("abort", onAbort, { once: true });
-      if (signal.aborted) halt.stop(signal.reason);
-    }
-    try {
-      let probe = false;
-      for (;;) {
-        if (halt.stopped) throw halt.reason;
-        try {
-          // The watch fired: nearly always because `status` appeared, so read it at once (when it was
-          // `progress`, the miss costs one NoNode and the listing below sets the watch again).
-          const early = probe ? await this.readOutcome() : null;
-          if (early !== null) return early;
-          // One child watch on the task node: it fires when `status` (or `progress`) appears, and the
-          // listing fails with NoNode if the task itself is gone.
-          let fire = (): void => undefined;
-          const fired = new Promise<void>((resolve) => (fire = resolve));
-          halt.wake = fire;
-          const children = await this.client.getChildren(this.path, { watch: fire });
-          if (children.includes("status")) {
-            const outcome = await this.readOutcome();
-            if (outcome === null) throw new TaskNotFoundError(this.id);
-            return outcome;
-          }
-          await fired;
-          probe = true;
-        } catch (err) {
-          if (err instanceof NoNodeError) throw new TaskNotFoundError(this.id);
-          // A lost connection is not a lost result: ask again once the client reconnects (after a
-          // short pause; requests made meanwhile wait for the reconnect anyway).
-          if (!isRetriable(err)) throw err;
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, 50);
-            halt.wake = () => (clearTimeout(t), resolve());
-          });
-        }
-      }
-    } finally {
-      waits.delete(halt);
-      if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
-    }
+  outcome(signal?: AbortSignal): Promise<TaskOutcome> {
+    // A small state machine rather than an async loop: a waiting handle holds one object and the
+    // watch's callback, not a suspended generator with its promises (many handles wait at once).
+    return new Promise((resolve, reject) => {
+      const w = new OutcomeWait(this, this.waits ?? new SessionWaits(this.client), resolve, reject);
+      w.begin(signal);
+    });
   }
 
-  /** The stored outcome (told to the observer), or null when there is none. */
-  private async readOutcome(): Promise<TaskOutcome | null> {
+  /** @internal For OutcomeWait: lists the task's children with a one-shot watch (fires when `status`
+   * or `progress` appears); fails with NoNode if the task is gone. */
+  listChildren(watch: () => void): Promise<string[]> {
+    return this.client.getChildren(this.path, { watch });
+  }
+
+  /** @internal For OutcomeWait: the stored outcome (told to the observer), or null when there is none. */
+  async readOutcome(): Promise<TaskOutcome | null> {
     const ops = [{ type: "getData", path: this.statusPath }] as const;
     const [r] = await (this.reader?.read(ops) ?? this.client.multiRead(ops));
     if (r?.type === "error") {
@@ -193,61 +153,6 @@ export class TaskHandle {
         throw err;
       }
     }
-  }
-}
-
-/** One wait for an outcome: why it was stopped (session end, abort), and how to end its current sleep. */
-class Halt {
-  reason: unknown = undefined;
-  stopped = false;
-  wake: () => void = noop;
-  /** Neighbours in its SessionWaits list. */
-  prev: Halt | null = null;
-  next: Halt | null = null;
-
-  stop(reason: unknown): void {
-    if (!this.stopped) {
-      this.reason = reason;
-      this.stopped = true;
-    }
-    this.wake();
-  }
-}
-
-function noop(): void {}
-
-/**
- * The waits of many handles that end when the client's session does: one state listener for all of
- * them (registered while any wait is on), instead of one listener added and removed per wait. The waits
- * form a linked list through their own fields: adding and removing one allocates and hashes nothing.
- */
-export class SessionWaits {
-  private head: Halt | null = null;
-
-  constructor(private readonly client: ZooKeeperClient) {}
-
-  private readonly onState = (e: StateEvent): void => {
-    if (e.type !== "lost" && e.type !== "closed") return;
-    const all: Halt[] = [];
-    for (let w = this.head; w !== null; w = w.next) all.push(w);
-    for (const w of all) w.stop(new SessionExpiredError());
-  };
-
-  add(w: Halt): void {
-    if (this.head === null) this.client.on("state", this.onState);
-    else this.head.prev = w;
-    w.next = this.head;
-    w.prev = null;
-    this.head = w;
-  }
-
-  delete(w: Halt): void {
-    if (w.prev !== null) w.prev.next = w.next;
-    else if (this.head === w) this.head = w.next;
-    else return; // not in the list
-    if (w.next !== null) w.next.prev = w.prev;
-    w.prev = w.next = null;
-    if (this.head === null) this.client.off("state", this.onState);
   }
 }
 
