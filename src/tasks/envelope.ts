@@ -59,6 +59,36 @@ export function encodeEnvelope(env: Envelope): Buffer {
   return Buffer.from(JSON.stringify(env), "utf8");
 }
 
+/**
+ * The JSON of a new task's envelope, byte for byte what encodeEnvelope writes for
+ * `{ v: 1, type, payload, options, run: { failures: 0, notBefore, requeues: 0 }, submittedAt, n }`, but
+ * built around the parts that need encoding: `optionsJson` is JSON.stringify(options) (one constant for
+ * the default options). Undefined when the payload's JSON would drop its key (a function, a symbol, a
+ * toJSON returning undefined): then encodeEnvelope says what to write.
+ */
+export function encodeNewEnvelope(
+  type: string,
+  payload: unknown,
+  optionsJson: string,
+  notBefore: number,
+  submittedAt: number,
+  n: number,
+): string | undefined {
+  const p = propertyJson(payload);
+  if (p === undefined) return undefined;
+  return `{"v":1,"type":${JSON.stringify(type)},"payload":${p},"options":${optionsJson},"run":{"failures":0,"notBefore":${notBefore},"requeues":0},"submittedAt":${submittedAt},"n":${n}}`;
+}
+
+/** JSON of `value` as an object property named "payload" (undefined: the property would be left out). */
+function propertyJson(value: unknown): string | undefined {
+  if (value === null || value === undefined) return "null";
+  const t = typeof value;
+  if (t === "string" || t === "number" || t === "boolean") return JSON.stringify(value);
+  // Wrapped, so toJSON(key) gets the key it gets inside the envelope: `{"payload":` … `}`.
+  const wrapped = JSON.stringify({ payload: value });
+  return wrapped.length > 2 ? wrapped.slice(11, -1) : undefined;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

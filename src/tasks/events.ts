@@ -28,6 +28,12 @@ export class TypedEvents<M extends { [K in keyof M]: unknown[] }> {
     return this;
   }
 
+  /** Whether anyone listens to `event` (so a caller can skip building a payload nobody gets). */
+  protected listens(event: keyof M): boolean {
+    const set = this.listeners.get(event);
+    return set !== undefined && set.size > 0;
+  }
+
   /** A listener that throws is logged; it never breaks the emitter's caller. */
   protected emit<K extends keyof M>(event: K, ...args: M[K]): void {
     const set = this.listeners.get(event);

@@ -44,3 +44,50 @@ export class StopSwitch {
     return p;
   }
 }
+
+/**
+ * Calls `fire(item)` `delay` ms after `add(item)`, for many items with one timer: items come due in the
+ * order they were added (the delay is the same for all), so a queue and a timer for its head do what a
+ * timer per item would, without making and clearing one per execution. Items are not removed: `fire`
+ * decides whether the item still wants it.
+ */
+export class DelayedCalls<T> {
+  private items: (T | undefined)[] = [];
+  private dues: number[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly delay: number,
+    private readonly fire: (item: T) => void,
+  ) {}
+
+  add(item: T): void {
+    this.items.push(item);
+    this.dues.push(Date.now() + this.delay);
+    this.timer ??= setTimeout(this.tick, this.delay);
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    const now = Date.now();
+    const { items, dues } = this;
+    while (this.head < items.length && (dues[this.head] ?? 0) <= now) {
+      const item = items[this.head] as T;
+      items[this.head++] = undefined;
+      this.fire(item);
+    }
+    if (this.head >= items.length) {
+      this.items = [];
+      this.dues = [];
+      this.head = 0;
+      return;
+    }
+    if (this.head >= 1024) {
+      this.items = items.slice(this.head);
+      this.dues = dues.slice(this.head);
+      this.head = 0;
+    }
+    this.timer ??= setTimeout(this.tick, Math.max(1, (this.dues[this.head] ?? now) - now));
+  };
+}

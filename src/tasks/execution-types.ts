@@ -49,9 +49,15 @@ export interface ExecutionEnv {
   committer?: { commit(t: CommitTarget, plan: CommitPlan): Promise<CommitResult> };
   /** Reads assignment + task (the worker's read batcher); default: one multiRead per execution. */
   reader?: { read(ops: readonly ReadOp[]): Promise<ReadOpResult[]> };
+  /** Calls watchCancel() CANCEL_WATCH_DELAY ms after add (the worker's one timer); default: a timer each. */
+  cancelWatches?: { add(ex: { watchCancel(): void }): void };
+  /** JSON.stringify(workerId), computed once. */
+  workerJson?: string;
 }
 
 export interface ExecutionHooks {
+  /** False when nobody listens to `event`: its payload is then not even built. Default: always build. */
+  wants?(event: "started" | "committed" | "rejected"): boolean;
   started(e: StartedEvent): void;
   committed(e: CommittedEvent): void;
   rejected(e: RejectedEvent): void;
@@ -83,10 +89,11 @@ export function parseRecord(data: Buffer | null): Record<string, unknown> {
 
 export function parseInfo(data: Buffer | null): AssignInfo {
   const r = parseRecord(data);
-  return {
-    ...(typeof r["token"] === "number" ? { token: r["token"] } : {}),
-    ...(r["started"] === true ? { started: true } : {}),
-  };
+  const info: AssignInfo = {};
+  const token = r["token"];
+  if (typeof token === "number") info.token = token;
+  if (r["started"] === true) info.started = true;
+  return info;
 }
 
 /** The deliberately broken path of `unsafeDisableFencing`: replace whatever outcome is stored. */

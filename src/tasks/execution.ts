@@ -4,10 +4,11 @@
  * multi whose first op checks the token. A failed check means someone moved the task on (cancel,
  * reassignment): the result is stale and dropped.
  */
-import { NoNodeError } from "../client/index.js";
-import { commitFenced, commitUnfenced, resend, type CommitPlan } from "./commit.js";
-import { backoffDelay, decodeEnvelope, encodeEnvelope, encodeOutcome, type Envelope } from "./envelope.js";
+import { commitFenced, commitUnfenced, resend } from "./commit.js";
+import { decodeEnvelope, type Envelope } from "./envelope.js";
 import { StaleTokenError, type TaskAbortError } from "./errors.js";
+import { HandlerContext, writeProgress, type ProgressSink } from "./execution-context.js";
+import { planOutcome, type HandlerOutcome } from "./execution-plan.js";
 import { StopSwitch } from "./execution-stop.js";
 import { idOfKey, isRawKey } from "./layout.js";
 import {
@@ -17,15 +18,21 @@ import {
   staleReason,
   type ExecutionEnv,
   type ExecutionResult,
-  type TaskContext,
 } from "./execution-types.js";
 import type { RejectedEvent } from "./history.js";
 import { errorText } from "./zk.js";
 
+/** What an execution ended with (`value`/`error`: the handler's). */
+export interface ExecutionReport {
+  result: ExecutionResult;
+  value?: unknown;
+  error?: string | undefined;
+}
+
 /** How long a handler runs before the worker watches its task's status for a cancel (ms). */
 export const CANCEL_WATCH_DELAY = 20;
 
-export class Execution {
+export class Execution implements ProgressSink {
   private readonly halt = new StopSwitch();
   private timer: NodeJS.Timeout | undefined;
   token = -1;
@@ -45,7 +52,7 @@ export class Execution {
     this.halt.stop(reason);
   }
 
-  async run(): Promise<{ result: ExecutionResult; value?: unknown; error?: string }> {
+  async run(): Promise<ExecutionReport> {
     const { client, layout } = this.env;
     const taskPath = layout.task(this.key);
     const ops = [
@@ -78,19 +85,25 @@ export class Execution {
     if (this.delivery === "at-most-once" && !(await this.markStarted(a.data))) return { result: "stale" };
     // Most handlers finish before a cancel could matter: the status watch is set only once one runs
     // for CANCEL_WATCH_DELAY ms (a cancel meanwhile still wins: it bumps the token, the commit fails).
-    const cancelWatch = setTimeout(() => this.watchCancel(), CANCEL_WATCH_DELAY);
-    const attempt = env === null ? 1 : env.run.failures + 1;
-    this.env.hooks.started({
-      id: this.id,
-      key: this.key,
-      token: this.token,
-      attempt,
-      delivery: this.delivery,
-    });
+    // (One timer for all executions of the worker when it gives a queue; the entry checks `settled`.)
+    const watches = this.env.cancelWatches;
+    const cancelWatch =
+      watches === undefined ? setTimeout(() => this.watchCancel(), CANCEL_WATCH_DELAY) : undefined;
+    watches?.add(this);
+    const { hooks } = this.env;
+    if (hooks.wants?.("started") !== false)
+      hooks.started({
+        id: this.id,
+        key: this.key,
+        token: this.token,
+        attempt: env === null ? 1 : env.run.failures + 1,
+        delivery: this.delivery,
+      });
     const timeout = env?.options.timeout ?? null;
     if (timeout !== null) this.timer = setTimeout(() => this.stop("timeout"), timeout);
     try {
-      const outcome = await this.invoke(t.data, env);
+      const invoked = this.invoke(t.data, env);
+      const outcome = invoked instanceof Promise ? await invoked : invoked;
       this.handlerDone?.();
       // Our own commit deletes the assignment, and its watch event would stop() us: a no-op from here.
       this.halt.settled = true;
@@ -109,21 +122,27 @@ export class Execution {
     }
   }
 
-  private async invoke(
-    data: Buffer | null,
-    env: Envelope | null,
-  ): Promise<{ ok: boolean; value?: unknown; error?: string }> {
-    const aborted = this.halt.race();
+  /**
+   * Runs the handler. A handler that returns (or throws) synchronously is answered at once: nothing can
+   * stop it meanwhile, so the race against the stop signal (and its promises) is made only for a
+   * handler that returns a promise.
+   */
+  private invoke(data: Buffer | null, env: Envelope | null): HandlerOutcome | Promise<HandlerOutcome> {
+    let value: unknown;
     try {
-      // A hung handler is abandoned when the signal fires: the race frees this slot either way.
-      const value = await Promise.race([this.call(data, env), aborted]);
-      return { ok: true, value };
+      value = this.call(data, env);
     } catch (err) {
       return { ok: false, error: errorText(err) };
     }
+    if (!isThenable(value)) return { ok: true, value };
+    // A hung handler is abandoned when the signal fires: the race frees this slot either way.
+    return Promise.race([value, this.halt.race()]).then(
+      (v: unknown): HandlerOutcome => ({ ok: true, value: v }),
+      (err: unknown): HandlerOutcome => ({ ok: false, error: errorText(err) }),
+    );
   }
 
-  private async call(data: Buffer | null, env: Envelope | null): Promise<unknown> {
+  private call(data: Buffer | null, env: Envelope | null): unknown {
     if (env === null) {
       if (this.env.raw === null) throw new Error("this worker has no raw task handler");
       const command = data === null ? "" : data.toString("utf8");
@@ -131,60 +150,40 @@ export class Execution {
     }
     const handler = this.env.handlers.get(env.type);
     if (handler === undefined) throw new Error(`no handler for task type "${env.type}"`);
-    const halt = this.halt;
-    // The payload is whatever the submitter sent; the handler's declared type is its own claim.
-    return handler({
-      id: idOfKey(this.key),
-      type: env.type,
-      payload: env.payload,
-      attempt: env.run.failures + 1,
-      token: this.token,
-      delivery: env.options.delivery,
-      workerId: this.env.workerId,
-      get signal(): AbortSignal {
-        return halt.signal;
-      },
-      progress: (value) => this.progress(value),
-    } as TaskContext<never>);
+    const { failures } = env.run;
+    const { workerId } = this.env;
+    const { delivery } = env.options;
+    return handler(
+      new HandlerContext(
+        this.id,
+        env.type,
+        env.payload,
+        failures + 1,
+        this.token,
+        delivery,
+        workerId,
+        this.halt,
+        this,
+      ),
+    );
   }
 
   private async finish(
-    outcome: { ok: boolean; value?: unknown; error?: string },
+    outcome: HandlerOutcome,
     env: Envelope | null,
     final: boolean,
-  ): Promise<{ result: ExecutionResult; value?: unknown; error?: string }> {
+  ): Promise<ExecutionReport> {
     const { workerId } = this.env;
-    const fence = !this.env.unsafeDisableFencing;
-    let plan: CommitPlan;
-    let result: "done" | "failed" | "retry";
-    const attempt = (env?.run.failures ?? 0) + 1;
-    if (env === null && isRawKey(this.key)) {
-      const text = typeof outcome.value === "string" ? outcome.value : "done";
-      plan = { kind: "outcome", status: outcome.ok ? text : `failed: ${outcome.error ?? ""}` };
-      result = outcome.ok ? "done" : "failed";
-    } else if (outcome.ok) {
-      const o = { state: "done" as const, result: outcome.value ?? null, attempt, worker: workerId };
-      plan = { kind: "outcome", status: encodeOutcome({ ...o, at: Date.now() }) };
-      result = "done";
-    } else if (!final && env !== null && attempt < env.options.attempts) {
-      const failures = env.run.failures + 1;
-      const run = {
-        ...env.run,
-        failures,
-        notBefore: Date.now() + backoffDelay(env.options.backoff, failures),
-        error: outcome.error ?? "",
-      };
-      // Writing the run state with the token as expected version is itself the fence.
-      plan = { kind: "retry", data: encodeEnvelope({ ...env, run }), failures };
-      result = "retry";
-    } else {
-      const reason = outcome.error ?? "failed";
-      const o = { state: "failed" as const, reason, attempt, worker: workerId, at: Date.now() };
-      plan = { kind: "outcome", status: encodeOutcome(o) };
-      result = "failed";
-    }
+    const { plan, result } = planOutcome(
+      this.key,
+      outcome,
+      env,
+      final,
+      workerId,
+      this.env.workerJson ?? JSON.stringify(workerId),
+    );
     const target = { key: this.key, assignPath: this.assignPath, token: this.token };
-    if (!fence) await commitUnfenced(this.env, target, plan);
+    if (this.env.unsafeDisableFencing) await commitUnfenced(this.env, target, plan);
     else {
       const c = await (this.env.committer?.commit(target, plan) ?? commitFenced(this.env, target, plan));
       if (c.kind === "stale") {
@@ -195,8 +194,10 @@ export class Execution {
         };
       }
     }
-    this.env.hooks.committed({ id: this.id, key: this.key, token: this.token, outcome: result });
-    return { result, value: outcome.value, ...(outcome.error === undefined ? {} : { error: outcome.error }) };
+    const { hooks } = this.env;
+    if (hooks.wants?.("committed") !== false)
+      hooks.committed({ id: this.id, key: this.key, token: this.token, outcome: result });
+    return { result, value: outcome.value, error: outcome.error };
   }
 
   private get id(): string {
@@ -209,7 +210,7 @@ export class Execution {
 
   /** Gives the assignment back unrun (shutdown): the master requeues it. A started at-most-once task
    * cannot be given back — its outcome is unknown — so it ends failed. */
-  private async handBack(): Promise<{ result: ExecutionResult }> {
+  private async handBack(): Promise<ExecutionReport> {
     if (this.started) {
       await this.finish(
         { ok: false, error: "outcome unknown: worker shut down while running" },
@@ -255,36 +256,29 @@ export class Execution {
   }
 
   /** A status appearing while we run means cancel (or a master decision): stop the handler. */
-  private watchCancel(): void {
-    if (this.halt.stopped() !== null) return;
+  watchCancel(): void {
+    if (this.halt.settled || this.halt.stopped() !== null) return;
     void this.env.client
       .exists(this.env.layout.status(this.key), { watch: () => this.stop("cancelled") })
       .then((s) => (s === null ? undefined : this.stop("cancelled")))
       .catch(() => undefined);
   }
 
-  private async progress(value: unknown): Promise<void> {
-    if (this.halt.stopped() !== null) return;
-    const { client, layout } = this.env;
-    const data = JSON.stringify(value === undefined ? null : value);
-    const path = layout.progress(this.key);
-    const taskPath = layout.task(this.key);
-    try {
-      await client.transaction().check(taskPath, this.token).setData(path, data).commit();
-    } catch (err) {
-      if (!(err instanceof NoNodeError) || err.opIndex !== 1) return;
-      await client
-        .transaction()
-        .check(taskPath, this.token)
-        .create(path, data)
-        .commit()
-        .catch(() => undefined);
-    }
+  async reportProgress(value: unknown): Promise<void> {
+    if (this.halt.stopped() === null) await writeProgress(this.env, this.key, this.token, value);
   }
 
   private async dropAssignment(): Promise<void> {
     await this.env.client.delete(this.assignPath).catch(() => undefined);
   }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    (typeof v === "object" || typeof v === "function") &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === "function"
+  );
 }
 
 export type {

@@ -3,19 +3,14 @@
  * the task's status node (never polling); cancel is a version-checked multi, so it races cleanly with
  * the worker's commit: exactly one of them wins.
  */
-import {
-  BadVersionError,
-  isRetriable,
-  NodeExistsError,
-  NoNodeError,
-  SessionExpiredError,
-  type StateEvent,
-  type ZooKeeperClient,
-} from "../client/index.js";
+import { BadVersionError, NodeExistsError, NoNodeError, type ZooKeeperClient } from "../client/index.js";
 import { decodeEnvelope, decodeOutcome, encodeOutcome, type TaskOutcome } from "./envelope.js";
 import { TaskCancelledError, TaskFailedError, TaskNotFoundError } from "./errors.js";
 import type { Layout } from "./layout.js";
 import type { ReadBatcher } from "./read-batch.js";
+import { OutcomeWait, SessionWaits } from "./handle-wait.js";
+
+export { SessionWaits } from "./handle-wait.js";
 
 export type TaskState = "waiting" | "delayed" | "active" | "done" | "failed" | "cancelled";
 
@@ -31,7 +26,6 @@ export interface TaskStatus {
 
 export class TaskHandle {
   readonly path: string;
-  readonly statusPath: string;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -41,12 +35,18 @@ export class TaskHandle {
     /** False when a task with this id already existed (the submit was deduplicated). */
     readonly created: boolean,
     /** Told every outcome this handle observes (the submitter's 'result' event). */
-    private readonly observe?: (outcome: TaskOutcome) => void,
+    private readonly observe?: (outcome: TaskOutcome, handle: TaskHandle) => void,
     /** Batches outcome reads with other handles' (the submitter's); default: one request each. */
     private readonly reader?: ReadBatcher,
+    /** Ends waits when the session does, with one state listener for all (the submitter's); default: one each. */
+    private readonly waits?: SessionWaits,
   ) {
     this.path = layout.task(key);
-    this.statusPath = layout.status(key);
+  }
+
+  /** The status node's path (made when asked: a waiting handle keeps one string less). */
+  get statusPath(): string {
+    return `${this.path}/status`;
   }
 
   async status(): Promise<TaskStatus> {
@@ -83,74 +83,35 @@ export class TaskHandle {
    * Resolves with the handler's result; rejects with TaskFailedError, TaskCancelledError,
    * TaskNotFoundError, or SessionExpiredError if the client's session ends while waiting.
    */
-  async result<R = unknown>(opts: { signal?: AbortSignal } = {}): Promise<R> {
-    const outcome = await this.outcome(opts.signal);
+  result<R = unknown>(opts: { signal?: AbortSignal } = {}): Promise<R> {
+    // Not an async function: a waiting handle holds one generator and one promise less.
+    return this.outcome(opts.signal).then((outcome) => this.unwrap<R>(outcome));
+  }
+
+  private unwrap<R>(outcome: TaskOutcome): R {
     if (outcome.state === "done") return outcome.result as R;
     if (outcome.state === "cancelled") throw new TaskCancelledError(this.id);
     throw new TaskFailedError(this.id, outcome.reason, outcome.attempt);
   }
 
   /** Waits for the stored outcome, whatever it is. */
-  async outcome(signal?: AbortSignal): Promise<TaskOutcome> {
-    // Plain callbacks rather than an AbortController (+ AbortSignal.any) per wait: a signal and its
-    // listeners cost more than the rest of a no-op task's wait. `wake` ends the current wait early.
-    const halt: { reason?: unknown; set: boolean } = { set: false };
-    let wake = (): void => undefined;
-    const stop = (reason: unknown): void => {
-      if (!halt.set) {
-        halt.reason = reason;
-        halt.set = true;
-      }
-      wake();
-    };
-    const onState = (e: StateEvent): void => {
-      if (e.type === "lost" || e.type === "closed") stop(new SessionExpiredError());
-    };
-    const onAbort = (): void => stop(signal?.reason);
-    this.client.on("state", onState);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    if (signal?.aborted === true) stop(signal.reason);
-    try {
-      let probe = false;
-      for (;;) {
-        if (halt.set) throw halt.reason;
-        try {
-          // The watch fired: nearly always because `status` appeared, so read it at once (when it was
-          // `progress`, the miss costs one NoNode and the listing below sets the watch again).
-          const early = probe ? await this.readOutcome() : null;
-          if (early !== null) return early;
-          // One child watch on the task node: it fires when `status` (or `progress`) appears, and the
-          // listing fails with NoNode if the task itself is gone.
-          let fire = (): void => undefined;
-          const fired = new Promise<void>((resolve) => (fire = resolve));
-          wake = fire;
-          const children = await this.client.getChildren(this.path, { watch: fire });
-          if (children.includes("status")) {
-            const outcome = await this.readOutcome();
-            if (outcome === null) throw new TaskNotFoundError(this.id);
-            return outcome;
-          }
-          await fired;
-          probe = true;
-        } catch (err) {
-          if (err instanceof NoNodeError) throw new TaskNotFoundError(this.id);
-          // A lost connection is not a lost result: ask again once the client reconnects (after a
-          // short pause; requests made meanwhile wait for the reconnect anyway).
-          if (!isRetriable(err)) throw err;
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, 50);
-            wake = () => (clearTimeout(t), resolve());
-          });
-        }
-      }
-    } finally {
-      this.client.off("state", onState);
-      signal?.removeEventListener("abort", onAbort);
-    }
+  outcome(signal?: AbortSignal): Promise<TaskOutcome> {
+    // A small state machine rather than an async loop: a waiting handle holds one object and the
+    // watch's callback, not a suspended generator with its promises (many handles wait at once).
+    return new Promise((resolve, reject) => {
+      const w = new OutcomeWait(this, this.waits ?? new SessionWaits(this.client), resolve, reject);
+      w.begin(signal);
+    });
   }
 
-  /** The stored outcome (told to the observer), or null when there is none. */
-  private async readOutcome(): Promise<TaskOutcome | null> {
+  /** @internal For OutcomeWait: lists the task's children with a one-shot watch (fires when `status`
+   * or `progress` appears); fails with NoNode if the task is gone. */
+  listChildren(watch: () => void): Promise<string[]> {
+    return this.client.getChildren(this.path, { watch });
+  }
+
+  /** @internal For OutcomeWait: the stored outcome (told to the observer), or null when there is none. */
+  async readOutcome(): Promise<TaskOutcome | null> {
     const ops = [{ type: "getData", path: this.statusPath }] as const;
     const [r] = await (this.reader?.read(ops) ?? this.client.multiRead(ops));
     if (r?.type === "error") {
@@ -158,7 +119,7 @@ export class TaskHandle {
       throw r.error;
     }
     const outcome = decodeOutcome(r?.type === "getData" ? r.data : null);
-    this.observe?.(outcome);
+    this.observe?.(outcome, this);
     return outcome;
   }
 

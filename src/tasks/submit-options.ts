@@ -93,3 +93,18 @@ export function parseSubmitOptions(opts: SubmitOptions | undefined): ParsedSubmi
     },
   };
 }
+
+/** What parseSubmitOptions stores when no option is given. */
+export function defaultStoredOptions(): StoredOptions {
+  return {
+    priority: 0,
+    attempts: 1,
+    backoff: null,
+    timeout: null,
+    labels: [],
+    delivery: "at-least-once",
+  };
+}
+
+/** defaultStoredOptions() as JSON (computed once: most submits give no options). */
+export const DEFAULT_OPTIONS_JSON = JSON.stringify(defaultStoredOptions());

@@ -10,15 +10,22 @@ import {
   retry,
   type ZooKeeperClient,
 } from "../client/index.js";
-import { encodeEnvelope, type Envelope } from "./envelope.js";
+import { encodeEnvelope, encodeNewEnvelope, type TaskOutcome } from "./envelope.js";
 import { TypedEvents } from "./events.js";
 import type { ResultEvent, SubmittedEvent } from "./history.js";
 import { PayloadTooLargeError } from "./errors.js";
-import { TaskHandle } from "./handle.js";
+import { SessionWaits, TaskHandle } from "./handle.js";
 import { ReadBatcher } from "./read-batch.js";
 import { Layout, bucketOf, keyOfId, checkTaskId } from "./layout.js";
 import { SILENT, type Logger } from "./logger.js";
-import { parseSubmitOptions, type SubmitOptions } from "./submit-options.js";
+import {
+  DEFAULT_OPTIONS_JSON,
+  defaultStoredOptions,
+  generateId,
+  parseSubmitOptions,
+  type ParsedSubmit,
+  type SubmitOptions,
+} from "./submit-options.js";
 import { ensurePath, mapLimit } from "./zk.js";
 
 /** jute.maxbuffer default (0xfffff) minus room for the request header, path and ACL. */
@@ -51,7 +58,12 @@ export interface SubmitterEvents {
 interface Prepared {
   id: string;
   key: string;
-  data: Buffer;
+  /** The task node's path. */
+  path: string;
+  /** The envelope (a string goes into the request as it is, without an intermediate Buffer). */
+  data: string | Buffer;
+  /** Its size in bytes. */
+  bytes: number;
 }
 
 export class Submitter extends TypedEvents<SubmitterEvents> {
@@ -61,6 +73,8 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
   private readonly buckets = new Set<string>();
   /** Outcome reads of all this submitter's handles, batched per event-loop turn. */
   private readonly reader: ReadBatcher;
+  /** Outcome waits of all this submitter's handles, ended together if the session is. */
+  private readonly waits: SessionWaits;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -74,6 +88,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     this.maxBytes = opts.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES;
     this.logger = opts.logger ?? SILENT;
     this.reader = new ReadBatcher(client);
+    this.waits = new SessionWaits(client);
   }
 
   /** A handle to an existing task by id (nothing is read until you ask). */
@@ -81,20 +96,18 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     return this.makeHandle(checkTaskId(id), keyOfId(id), false);
   }
 
+  /** The 'result' event of every handle of this submitter (one function, not a closure per handle). */
+  private readonly observe = (outcome: TaskOutcome, h: TaskHandle): void => {
+    if (this.listens("result")) this.emit("result", { id: h.id, key: h.key, outcome });
+  };
+
   private makeHandle(id: string, key: string, created: boolean): TaskHandle {
-    return new TaskHandle(
-      this.client,
-      this.layout,
-      id,
-      key,
-      created,
-      (outcome) => this.emit("result", { id, key, outcome }),
-      this.reader,
-    );
+    const { client, layout, observe, reader, waits } = this;
+    return new TaskHandle(client, layout, id, key, created, observe, reader, waits);
   }
 
   private submitted(id: string, key: string, created: boolean): TaskHandle {
-    this.emit("submitted", { id, key, created });
+    if (this.listens("submitted")) this.emit("submitted", { id, key, created });
     return this.makeHandle(id, key, created);
   }
 
@@ -103,7 +116,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     await this.ensureBucket(p.key);
     const created = await retry(async (attempt) => {
       try {
-        await this.client.create(this.layout.task(p.key), p.data);
+        await this.client.create(p.path, p.data);
         return true;
       } catch (err) {
         if (err instanceof NodeExistsError) {
@@ -132,7 +145,12 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
       if (seen.has(p.id)) throw new InvalidArgumentError("specs", `id ${p.id} appears twice`);
       seen.add(p.id);
     }
-    await mapLimit([...new Set(prepared.map((p) => bucketOf(p.id)))], 16, (b) => this.ensureBucketName(b));
+    const buckets = new Set<string>();
+    for (const p of prepared) {
+      const b = bucketOf(p.id);
+      if (!this.buckets.has(b)) buckets.add(b);
+    }
+    if (buckets.size > 0) await mapLimit([...buckets], 16, (b) => this.ensureBucketName(b));
     const created = new Map<string, boolean>();
     for (const batch of batches(prepared)) await this.commitBatch(batch, created);
     return prepared.map((p) => this.submitted(p.id, p.key, created.get(p.id) ?? false));
@@ -143,7 +161,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     let uncertain = false;
     while (todo.length > 0) {
       const tx = this.client.transaction();
-      for (const p of todo) tx.create(this.layout.task(p.key), p.data);
+      for (const p of todo) tx.create(p.path, p.data);
       try {
         await tx.commit();
         for (const p of todo) created.set(p.id, true);
@@ -157,7 +175,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
         }
         if (!(err instanceof NodeExistsError)) throw err;
         // Some ids exist already (dedup, or our own earlier multi): drop every existing one at once.
-        const exists = await mapLimit(todo, 64, (p) => this.client.exists(this.layout.task(p.key)));
+        const exists = await mapLimit(todo, 64, (p) => this.client.exists(p.path));
         const rest: Prepared[] = [];
         todo.forEach((p, i) => {
           if (exists[i] === null) rest.push(p);
@@ -175,28 +193,36 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     const { type, payload, options } = spec;
     if (typeof type !== "string" || type.length === 0 || type.length > 128)
       throw new InvalidArgumentError("type", "expected a string of 1–128 characters");
-    const parsed = parseSubmitOptions(options);
+    // No options (the common case): the defaults, whose JSON is a constant.
+    const parsed: ParsedSubmit | null = options === undefined ? null : parseSubmitOptions(options);
+    const id = parsed === null ? generateId() : parsed.id;
+    const delay = parsed === null ? 0 : parsed.delay;
     const now = Date.now();
-    const env: Envelope = {
-      v: 1,
-      type,
-      payload: payload === undefined ? null : payload,
-      options: parsed.options,
-      run: { failures: 0, notBefore: parsed.delay > 0 ? now + parsed.delay : 0, requeues: 0 },
-      submittedAt: now,
-      n,
-    };
-    let data: Buffer;
+    const notBefore = delay > 0 ? now + delay : 0;
+    let data: string | Buffer;
     try {
-      data = encodeEnvelope(env);
+      const optionsJson = parsed === null ? DEFAULT_OPTIONS_JSON : JSON.stringify(parsed.options);
+      data =
+        encodeNewEnvelope(type, payload, optionsJson, notBefore, now, n) ??
+        encodeEnvelope({
+          v: 1,
+          type,
+          payload: payload === undefined ? null : payload,
+          options: parsed === null ? defaultStoredOptions() : parsed.options,
+          run: { failures: 0, notBefore, requeues: 0 },
+          submittedAt: now,
+          n,
+        });
     } catch (err) {
       throw new InvalidArgumentError(
         "payload",
         `not JSON-serializable: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    if (data.length > this.maxBytes) throw new PayloadTooLargeError(data.length, this.maxBytes);
-    return { id: parsed.id, key: keyOfId(parsed.id), data };
+    const bytes = typeof data === "string" ? Buffer.byteLength(data, "utf8") : data.length;
+    if (bytes > this.maxBytes) throw new PayloadTooLargeError(bytes, this.maxBytes);
+    const key = keyOfId(id);
+    return { id, key, path: this.layout.task(key), data, bytes };
   }
 
   private ensureBucket(key: string): Promise<void> {
@@ -214,13 +240,13 @@ function* batches(items: readonly Prepared[]): Generator<Prepared[]> {
   let cur: Prepared[] = [];
   let bytes = 0;
   for (const p of items) {
-    if (cur.length > 0 && (cur.length >= BATCH_OPS || bytes + p.data.length > BATCH_BYTES)) {
+    if (cur.length > 0 && (cur.length >= BATCH_OPS || bytes + p.bytes > BATCH_BYTES)) {
       yield cur;
       cur = [];
       bytes = 0;
     }
     cur.push(p);
-    bytes += p.data.length;
+    bytes += p.bytes;
   }
   if (cur.length > 0) yield cur;
 }

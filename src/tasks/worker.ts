@@ -7,7 +7,14 @@ import { InvalidArgumentError, type StateEvent, type ZooKeeperClient } from "../
 import { CommitBatcher } from "./commit-batch.js";
 import { ReadBatcher } from "./read-batch.js";
 import { TypedEvents } from "./events.js";
-import { Execution, type AnyHandler, type ExecutionEnv, type ExecutionResult } from "./execution.js";
+import {
+  CANCEL_WATCH_DELAY,
+  Execution,
+  type AnyHandler,
+  type ExecutionEnv,
+  type ExecutionReport,
+} from "./execution.js";
+import { DelayedCalls } from "./execution-stop.js";
 import { idOfKey, keyOfAssignName, Layout } from "./layout.js";
 import { shellHandler } from "./raw.js";
 import { AssignmentFeed } from "./worker-assignments.js";
@@ -67,12 +74,15 @@ export class Worker extends TypedEvents<WorkerEvents> {
       handlers: this.handlers,
       raw: opts.raw ?? (opts.rawShell ? shellHandler : null),
       hooks: {
+        wants: (event) => this.listens(event),
         started: (e) => this.emit("started", e),
         committed: (e) => this.emit("committed", e),
         rejected: (e) => this.emit("rejected", e),
       },
       unsafeDisableFencing: opts.unsafeDisableFencing,
+      workerJson: JSON.stringify(this.id),
     };
+    this.env.cancelWatches = new DelayedCalls(CANCEL_WATCH_DELAY, (ex) => ex.watchCancel());
     this.env.committer = new CommitBatcher(this.env);
     this.env.reader = new ReadBatcher(client);
     this.feed = new AssignmentFeed(client, this.layout.assignDir(this.id), {
@@ -170,14 +180,12 @@ export class Worker extends TypedEvents<WorkerEvents> {
   }
 
   private async execute(name: string, ex: Execution, free?: () => void): Promise<void> {
-    const id = idOfKey(ex.key);
     try {
-      const r = await ex.run();
-      this.account(id, ex, r);
+      this.account(ex, await ex.run());
     } catch (err) {
       // The assignment is still ours (the master takes back only a dead worker's): it is run again when
       // the folder is next listed — after a reconnect, or RETRY_LISTING ms from now.
-      this.opts.logger.warn({ err, task: id }, "tasks: worker could not finish an execution");
+      this.opts.logger.warn({ err, task: idOfKey(ex.key) }, "tasks: worker could not finish an execution");
       if (!this.closed) {
         this.relistSoon();
         this.emit("error", err instanceof Error ? err : new Error(errorText(err)));
@@ -191,25 +199,21 @@ export class Worker extends TypedEvents<WorkerEvents> {
     }
   }
 
-  private account(
-    id: string,
-    ex: Execution,
-    r: { result: ExecutionResult; value?: unknown; error?: string },
-  ): void {
+  private account(ex: Execution, r: ExecutionReport): void {
     switch (r.result) {
       case "done":
         this.counts.completed++;
-        this.emit("completed", id, r.value);
+        if (this.listens("completed")) this.emit("completed", idOfKey(ex.key), r.value);
         break;
       case "failed":
       case "retry":
         if (r.result === "retry") this.counts.retried++;
         else this.counts.failed++;
-        this.emit("failed", id, r.error ?? "", r.result === "retry");
+        this.emit("failed", idOfKey(ex.key), r.error ?? "", r.result === "retry");
         break;
       case "stale":
         this.counts.stale++;
-        this.emit("stale", id, ex.token);
+        this.emit("stale", idOfKey(ex.key), ex.token);
         break;
       default:
         break;
