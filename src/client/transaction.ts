@@ -4,13 +4,14 @@
  * per-op `results` (0 before it, its code, RUNTIMEINCONSISTENCY after).
  */
 import {
-  JuteReader,
   OpCode,
-  readMultiResponse,
+  readMultiResult,
+  readStat,
+  type JuteReader,
   type JuteWriter,
   type MultiResult,
 } from "../protocol/index.js";
-import { createError, InvalidArgumentError, type ZooKeeperError } from "./errors.js";
+import { createError, InvalidArgumentError } from "./errors.js";
 import { stripPath } from "./connect-string.js";
 import {
   call,
@@ -102,42 +103,64 @@ export class Transaction {
         }
         w.writeInt(-1).writeBool(true).writeInt(-1);
       },
-      (r: JuteReader) => readMultiResponse(r),
+      (r: JuteReader) => this.readResults(r, ops),
       { timeout },
     );
-    return this.toResults(results, ops);
-  }
-
-  private toResults(raw: MultiResult[], ops: readonly TxOp[]): OpResult[] {
-    let failed = -1;
-    const results = raw.map((res, i): OpResult => {
-      switch (res.type) {
-        case OpCode.create:
-          return { type: "create", path: stripPath(this.ctx.chroot, res.path), stat: null };
-        case OpCode.create2:
-          return { type: "create", path: stripPath(this.ctx.chroot, res.path), stat: res.stat };
-        case OpCode.delete:
-          return { type: "delete" };
-        case OpCode.check:
-          return { type: "check" };
-        case OpCode.setData:
-          return { type: "setData", stat: res.stat };
-        case OpCode.error: {
-          const error: ZooKeeperError | null = res.err === 0 ? null : createError(res.err, ops[i]?.path);
-          if (res.err !== 0 && failed < 0) failed = i;
-          return { type: "error", code: res.err, error };
-        }
-        default:
-          return { type: "error", code: -1, error: createError(-1) };
+    for (let i = 0; i < results.length; i++) {
+      const res = results[i];
+      if (res?.type === "error" && res.error !== null) {
+        res.error.opIndex = i;
+        res.error.results = results;
+        throw res.error;
       }
-    });
-    if (failed >= 0) {
-      const first = results[failed] as { error: ZooKeeperError };
-      first.error.opIndex = failed;
-      first.error.results = results;
-      throw first.error;
     }
     return results;
+  }
+
+  /** The reply, decoded straight into results (no intermediate records for the common op types). */
+  private readResults(r: JuteReader, ops: readonly TxOp[]): OpResult[] {
+    const out: OpResult[] = [];
+    for (;;) {
+      const type = r.readInt();
+      const done = r.readBool();
+      const err = r.readInt();
+      if (done) return out;
+      switch (type) {
+        case OpCode.check:
+          out.push({ type: "check" });
+          break;
+        case OpCode.delete:
+          out.push({ type: "delete" });
+          break;
+        case OpCode.setData:
+          out.push({ type: "setData", stat: readStat(r) });
+          break;
+        case OpCode.create:
+          out.push({ type: "create", path: stripPath(this.ctx.chroot, r.readString() ?? ""), stat: null });
+          break;
+        default:
+          out.push(this.otherResult(readMultiResult(r, type, err), ops[out.length]?.path));
+      }
+    }
+  }
+
+  private otherResult(res: MultiResult, path: string | undefined): OpResult {
+    switch (res.type) {
+      case OpCode.create:
+        return { type: "create", path: stripPath(this.ctx.chroot, res.path), stat: null };
+      case OpCode.create2:
+        return { type: "create", path: stripPath(this.ctx.chroot, res.path), stat: res.stat };
+      case OpCode.delete:
+        return { type: "delete" };
+      case OpCode.check:
+        return { type: "check" };
+      case OpCode.setData:
+        return { type: "setData", stat: res.stat };
+      case OpCode.error:
+        return { type: "error", code: res.err, error: res.err === 0 ? null : createError(res.err, path) };
+      default:
+        return { type: "error", code: -1, error: createError(-1) };
+    }
   }
 
   private pathVersion(type: number, path: string, version: number): TxOp {
