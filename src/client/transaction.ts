@@ -22,14 +22,31 @@ import {
   createSpec,
   writeCreate,
   writeData,
+  type CreateSpec,
 } from "./requests.js";
 import type { Session } from "./session.js";
 import type { CallOptions, CreateOptions, Data, OpResult } from "./types.js";
 
-interface TxOp {
-  type: number;
-  path: string;
-  encode(w: JuteWriter): void;
+/** One op, kept as data and encoded when the transaction is sent (no closure per op). */
+class TxOp {
+  constructor(
+    readonly type: number,
+    /** Client-visible, for errors. */
+    readonly path: string,
+    private readonly serverPath: string,
+    private readonly data: Data,
+    /** delete, check, setData */
+    private readonly version: number,
+    /** create */
+    private readonly spec: CreateSpec | null,
+  ) {}
+
+  encode(w: JuteWriter): void {
+    if (this.spec !== null) return writeCreate(w, this.spec, this.serverPath, this.data);
+    w.writeString(this.serverPath);
+    if (this.type === OpCode.setData) writeData(w, this.data);
+    w.writeInt(this.version);
+  }
 }
 
 /** What a Transaction needs from its client. */
@@ -51,7 +68,8 @@ export class Transaction {
   }
 
   create(path: string, data?: Data, opts?: CreateOptions): this {
-    return this.add(() => {
+    if (this.problem !== null) return this;
+    try {
       if (opts?.protected === true)
         throw new InvalidArgumentError(
           "protected",
@@ -59,31 +77,24 @@ export class Transaction {
         );
       const spec = createSpec(path, opts, false, this.ctx.checkArguments);
       const d = checkData(data);
-      const serverPath = this.ctx.toServer(path);
-      return { type: spec.op, path, encode: (w) => writeCreate(w, spec, serverPath, d) };
-    });
+      this.ops.push(new TxOp(spec.op, path, this.ctx.toServer(path), d, -1, spec));
+    } catch (err) {
+      this.setProblem(err);
+    }
+    return this;
   }
 
   delete(path: string, version = -1): this {
-    return this.add(() => this.pathVersion(OpCode.delete, path, version));
+    return this.pathVersion(OpCode.delete, path, version, null);
   }
 
   /** Fails the transaction unless `path` exists at data `version` (-1: any). */
   check(path: string, version = -1): this {
-    return this.add(() => this.pathVersion(OpCode.check, path, version));
+    return this.pathVersion(OpCode.check, path, version, null);
   }
 
   setData(path: string, data: Data, version = -1): this {
-    return this.add(() => {
-      const v = checkVersion(version);
-      const d = checkData(data);
-      const serverPath = this.path(path);
-      return {
-        type: OpCode.setData,
-        path,
-        encode: (w) => (w.writeString(serverPath), writeData(w, d), w.writeInt(v)),
-      };
-    });
+    return this.pathVersion(OpCode.setData, path, version, data);
   }
 
   /** Applies every op atomically; resolves with one result per op, in order. */
@@ -163,10 +174,17 @@ export class Transaction {
     }
   }
 
-  private pathVersion(type: number, path: string, version: number): TxOp {
-    const v = checkVersion(version);
-    const serverPath = this.path(path);
-    return { type, path, encode: (w) => (w.writeString(serverPath), w.writeInt(v)) };
+  /** delete, check, setData (`data` only for setData); argument errors surface from commit(). */
+  private pathVersion(type: number, path: string, version: number, data: Data): this {
+    if (this.problem !== null) return this;
+    try {
+      const v = checkVersion(version);
+      const d = type === OpCode.setData ? checkData(data) : null;
+      this.ops.push(new TxOp(type, path, this.path(path), d, v, null));
+    } catch (err) {
+      this.setProblem(err);
+    }
+    return this;
   }
 
   private path(path: string): string {
@@ -175,13 +193,7 @@ export class Transaction {
   }
 
   /** Argument errors surface from commit(), so a builder chain never throws midway. */
-  private add(build: () => TxOp): this {
-    if (this.problem !== null) return this;
-    try {
-      this.ops.push(build());
-    } catch (err) {
-      this.problem = err instanceof Error ? err : new Error(String(err));
-    }
-    return this;
+  private setProblem(err: unknown): void {
+    this.problem = err instanceof Error ? err : new Error(String(err));
   }
 }
