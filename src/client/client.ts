@@ -4,16 +4,10 @@
  * Node operations live in NodeClient, the lifecycle in ClientBase; this adds transactions,
  * multiRead, persistent watches, watch checks/removal, session queries and auth.
  */
-import {
-  AddWatchMode,
-  ErrorCode,
-  OpCode,
-  WatcherType,
-  readMultiResponse,
-  type JuteReader,
-} from "../protocol/index.js";
+import { AddWatchMode, OpCode, WatcherType, type JuteReader } from "../protocol/index.js";
 import { prefixPath } from "./connect-string.js";
-import { createError, InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError } from "./errors.js";
+import { readReadResults, writeReadOps } from "./multi-read.js";
 import { readStrings } from "./decode.js";
 import type { ClientOptions } from "./options.js";
 import { NodeClient } from "./node-client.js";
@@ -42,26 +36,14 @@ export class ZooKeeperClient extends NodeClient {
   multiRead(ops: readonly ReadOp[], opts?: CallOptions): Promise<ReadOpResult[]> {
     return this.run(() => {
       const timeout = checkTimeout(opts?.timeout);
-      const encoded = ops.map((op) => ({
-        type: op.type === "getData" ? OpCode.getData : OpCode.getChildren,
-        path: this.toServer(op.path),
-      }));
+      const list = ops.slice();
+      const serverPaths = list.map((op) => this.toServer(op.path));
       return call(
         this.session,
         OpCode.multiRead,
         undefined,
-        (w) => {
-          for (const op of encoded)
-            w.writeInt(op.type).writeBool(false).writeInt(-1).writeString(op.path).writeBool(false);
-          w.writeInt(-1).writeBool(true).writeInt(-1);
-        },
-        (r: JuteReader) =>
-          readMultiResponse(r).map((res, i): ReadOpResult => {
-            if (res.type === OpCode.getData) return { type: "getData", data: res.data, stat: res.stat };
-            if (res.type === OpCode.getChildren) return { type: "getChildren", children: res.children };
-            const code = res.type === OpCode.error ? res.err : ErrorCode.MARSHALLINGERROR;
-            return { type: "error", error: createError(code, ops[i]?.path) };
-          }),
+        (w) => writeReadOps(w, list, serverPaths),
+        (r: JuteReader) => readReadResults(r, list),
         { timeout },
       );
     });

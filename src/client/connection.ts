@@ -175,9 +175,11 @@ export class Connection {
     this.flushScheduled = false;
     if (this.writer.length === 0 || this.closed) return;
     const bytes = this.writer.view();
-    // The socket keeps a reference until written, so hand it this buffer and start a new one.
-    this.writer = new JuteWriter(Math.max(INITIAL_WRITE_BUFFER, bytes.length));
     this.socket.write(bytes);
+    // Usually the kernel takes every byte at once (nothing left queued): the buffer is free to be
+    // reused. Otherwise the socket keeps a reference until written, so start a new one.
+    if (this.socket.writableLength === 0) this.writer.reset();
+    else this.writer = new JuteWriter(Math.max(INITIAL_WRITE_BUFFER, bytes.length));
     this.lastSend = performance.now();
   }
 

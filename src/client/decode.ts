@@ -2,23 +2,9 @@
  * Hand-written readers for hot reply bodies: straight-line reads, no per-field closures (the
  * protocol layer's `record()` combinators iterate field tables, which is fine off the hot path).
  */
-import type { JuteReader, Stat } from "../protocol/index.js";
+import type { JuteReader } from "../protocol/index.js";
 
-export function readStat(r: JuteReader): Stat {
-  return {
-    czxid: r.readLong(),
-    mzxid: r.readLong(),
-    ctime: r.readLongNumber(),
-    mtime: r.readLongNumber(),
-    version: r.readInt(),
-    cversion: r.readInt(),
-    aversion: r.readInt(),
-    ephemeralOwner: r.readLong(),
-    dataLength: r.readInt(),
-    numChildren: r.readInt(),
-    pzxid: r.readLong(),
-  };
-}
+export { readStat } from "../protocol/index.js";
 
 export function readStrings(r: JuteReader): string[] {
   const n = r.readVectorLength();

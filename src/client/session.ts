@@ -4,7 +4,7 @@
  * requests and matches replies FIFO by xid (§3.1), pings on send idleness and drops a silent
  * server after the read timeout (§7.7), and turns expiry into the terminal "lost" state.
  */
-import { JuteReader, OpCode, PASSWORD_LENGTH, Xid, records } from "../protocol/index.js";
+import { JuteReader, OpCode, PASSWORD_LENGTH, Xid } from "../protocol/index.js";
 import { Connection } from "./connection.js";
 import { formatHost, stripPath } from "./connect-string.js";
 import { HostRotation, sleep } from "./hosts.js";
@@ -229,8 +229,11 @@ export class Session {
     if (end - start < 16) throw new Error(`reply of ${end - start} bytes is shorter than its header`);
     const xid = buf.readInt32BE(start);
     if (xid === Xid.notification) {
-      const ev = records.WatcherEvent.read(new JuteReader(buf, start + 16, end));
-      this.watches.dispatch(ev.type, stripPath(this.opts.connect.chroot, ev.path));
+      // WatcherEvent { int type; int state; ustring path }: only type and path matter here.
+      const r = new JuteReader(buf, start + 16, end);
+      const type = r.readInt();
+      r.readInt();
+      this.watches.dispatch(type, stripPath(this.opts.connect.chroot, r.readString() ?? ""));
       return;
     }
     if (xid === Xid.ping) return;

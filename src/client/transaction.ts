@@ -4,13 +4,14 @@
  * per-op `results` (0 before it, its code, RUNTIMEINCONSISTENCY after).
  */
 import {
-  JuteReader,
   OpCode,
-  readMultiResponse,
+  readMultiResult,
+  readStat,
+  type JuteReader,
   type JuteWriter,
   type MultiResult,
 } from "../protocol/index.js";
-import { createError, InvalidArgumentError, type ZooKeeperError } from "./errors.js";
+import { createError, InvalidArgumentError } from "./errors.js";
 import { stripPath } from "./connect-string.js";
 import {
   call,
@@ -21,14 +22,31 @@ import {
   createSpec,
   writeCreate,
   writeData,
+  type CreateSpec,
 } from "./requests.js";
 import type { Session } from "./session.js";
 import type { CallOptions, CreateOptions, Data, OpResult } from "./types.js";
 
-interface TxOp {
-  type: number;
-  path: string;
-  encode(w: JuteWriter): void;
+/** One op, kept as data and encoded when the transaction is sent (no closure per op). */
+class TxOp {
+  constructor(
+    readonly type: number,
+    /** Client-visible, for errors. */
+    readonly path: string,
+    private readonly serverPath: string,
+    private readonly data: Data,
+    /** delete, check, setData */
+    private readonly version: number,
+    /** create */
+    private readonly spec: CreateSpec | null,
+  ) {}
+
+  encode(w: JuteWriter): void {
+    if (this.spec !== null) return writeCreate(w, this.spec, this.serverPath, this.data);
+    w.writeString(this.serverPath);
+    if (this.type === OpCode.setData) writeData(w, this.data);
+    w.writeInt(this.version);
+  }
 }
 
 /** What a Transaction needs from its client. */
@@ -50,7 +68,8 @@ export class Transaction {
   }
 
   create(path: string, data?: Data, opts?: CreateOptions): this {
-    return this.add(() => {
+    if (this.problem !== null) return this;
+    try {
       if (opts?.protected === true)
         throw new InvalidArgumentError(
           "protected",
@@ -58,31 +77,24 @@ export class Transaction {
         );
       const spec = createSpec(path, opts, false, this.ctx.checkArguments);
       const d = checkData(data);
-      const serverPath = this.ctx.toServer(path);
-      return { type: spec.op, path, encode: (w) => writeCreate(w, spec, serverPath, d) };
-    });
+      this.ops.push(new TxOp(spec.op, path, this.ctx.toServer(path), d, -1, spec));
+    } catch (err) {
+      this.setProblem(err);
+    }
+    return this;
   }
 
   delete(path: string, version = -1): this {
-    return this.add(() => this.pathVersion(OpCode.delete, path, version));
+    return this.pathVersion(OpCode.delete, path, version, null);
   }
 
   /** Fails the transaction unless `path` exists at data `version` (-1: any). */
   check(path: string, version = -1): this {
-    return this.add(() => this.pathVersion(OpCode.check, path, version));
+    return this.pathVersion(OpCode.check, path, version, null);
   }
 
   setData(path: string, data: Data, version = -1): this {
-    return this.add(() => {
-      const v = checkVersion(version);
-      const d = checkData(data);
-      const serverPath = this.path(path);
-      return {
-        type: OpCode.setData,
-        path,
-        encode: (w) => (w.writeString(serverPath), writeData(w, d), w.writeInt(v)),
-      };
-    });
+    return this.pathVersion(OpCode.setData, path, version, data);
   }
 
   /** Applies every op atomically; resolves with one result per op, in order. */
@@ -102,48 +114,77 @@ export class Transaction {
         }
         w.writeInt(-1).writeBool(true).writeInt(-1);
       },
-      (r: JuteReader) => readMultiResponse(r),
+      (r: JuteReader) => this.readResults(r, ops),
       { timeout },
     );
-    return this.toResults(results, ops);
-  }
-
-  private toResults(raw: MultiResult[], ops: readonly TxOp[]): OpResult[] {
-    let failed = -1;
-    const results = raw.map((res, i): OpResult => {
-      switch (res.type) {
-        case OpCode.create:
-          return { type: "create", path: stripPath(this.ctx.chroot, res.path), stat: null };
-        case OpCode.create2:
-          return { type: "create", path: stripPath(this.ctx.chroot, res.path), stat: res.stat };
-        case OpCode.delete:
-          return { type: "delete" };
-        case OpCode.check:
-          return { type: "check" };
-        case OpCode.setData:
-          return { type: "setData", stat: res.stat };
-        case OpCode.error: {
-          const error: ZooKeeperError | null = res.err === 0 ? null : createError(res.err, ops[i]?.path);
-          if (res.err !== 0 && failed < 0) failed = i;
-          return { type: "error", code: res.err, error };
-        }
-        default:
-          return { type: "error", code: -1, error: createError(-1) };
+    for (let i = 0; i < results.length; i++) {
+      const res = results[i];
+      if (res?.type === "error" && res.error !== null) {
+        res.error.opIndex = i;
+        res.error.results = results;
+        throw res.error;
       }
-    });
-    if (failed >= 0) {
-      const first = results[failed] as { error: ZooKeeperError };
-      first.error.opIndex = failed;
-      first.error.results = results;
-      throw first.error;
     }
     return results;
   }
 
-  private pathVersion(type: number, path: string, version: number): TxOp {
-    const v = checkVersion(version);
-    const serverPath = this.path(path);
-    return { type, path, encode: (w) => (w.writeString(serverPath), w.writeInt(v)) };
+  /** The reply, decoded straight into results (no intermediate records for the common op types). */
+  private readResults(r: JuteReader, ops: readonly TxOp[]): OpResult[] {
+    const out: OpResult[] = [];
+    for (;;) {
+      const type = r.readInt();
+      const done = r.readBool();
+      const err = r.readInt();
+      if (done) return out;
+      switch (type) {
+        case OpCode.check:
+          out.push({ type: "check" });
+          break;
+        case OpCode.delete:
+          out.push({ type: "delete" });
+          break;
+        case OpCode.setData:
+          out.push({ type: "setData", stat: readStat(r) });
+          break;
+        case OpCode.create:
+          out.push({ type: "create", path: stripPath(this.ctx.chroot, r.readString() ?? ""), stat: null });
+          break;
+        default:
+          out.push(this.otherResult(readMultiResult(r, type, err), ops[out.length]?.path));
+      }
+    }
+  }
+
+  private otherResult(res: MultiResult, path: string | undefined): OpResult {
+    switch (res.type) {
+      case OpCode.create:
+        return { type: "create", path: stripPath(this.ctx.chroot, res.path), stat: null };
+      case OpCode.create2:
+        return { type: "create", path: stripPath(this.ctx.chroot, res.path), stat: res.stat };
+      case OpCode.delete:
+        return { type: "delete" };
+      case OpCode.check:
+        return { type: "check" };
+      case OpCode.setData:
+        return { type: "setData", stat: res.stat };
+      case OpCode.error:
+        return { type: "error", code: res.err, error: res.err === 0 ? null : createError(res.err, path) };
+      default:
+        return { type: "error", code: -1, error: createError(-1) };
+    }
+  }
+
+  /** delete, check, setData (`data` only for setData); argument errors surface from commit(). */
+  private pathVersion(type: number, path: string, version: number, data: Data): this {
+    if (this.problem !== null) return this;
+    try {
+      const v = checkVersion(version);
+      const d = type === OpCode.setData ? checkData(data) : null;
+      this.ops.push(new TxOp(type, path, this.path(path), d, v, null));
+    } catch (err) {
+      this.setProblem(err);
+    }
+    return this;
   }
 
   private path(path: string): string {
@@ -152,13 +193,7 @@ export class Transaction {
   }
 
   /** Argument errors surface from commit(), so a builder chain never throws midway. */
-  private add(build: () => TxOp): this {
-    if (this.problem !== null) return this;
-    try {
-      this.ops.push(build());
-    } catch (err) {
-      this.problem = err instanceof Error ? err : new Error(String(err));
-    }
-    return this;
+  private setProblem(err: unknown): void {
+    this.problem = err instanceof Error ? err : new Error(String(err));
   }
 }

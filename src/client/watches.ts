@@ -27,11 +27,23 @@ function add<T>(t: Table<T>, path: string, v: T): void {
   s.add(v);
 }
 
-function take<T>(t: Table<T>, path: string, into: Set<T>): void {
+/** Removes `path`'s set from `t` and merges it into `into` (the removed set itself when `into` is null). */
+function take<T>(t: Table<T>, path: string, into: Set<T> | null): Set<T> | null {
   const s = t.get(path);
-  if (s === undefined) return;
+  if (s === undefined) return into;
   t.delete(path);
+  if (into === null) return s;
   for (const v of s) into.add(v);
+  return into;
+}
+
+/** Up to this many recursive watches, each is matched against an event's path (no parent strings made). */
+const SCAN_RECURSIVE = 8;
+
+/** `path` is `root` or lies below it. */
+function within(root: string, path: string): boolean {
+  if (root === "/" || root === path) return true;
+  return path.length > root.length && path.charCodeAt(root.length) === 0x2f && path.startsWith(root);
 }
 
 /** A persistent (optionally recursive) watch: an async iterable of events until closed. */
@@ -148,30 +160,42 @@ export class WatchManager {
       return;
     }
     const event: WatchEvent = { type: name, path };
-    const fire = new Set<WatchCallback>();
+    // The removed sets are reused as the set to fire (a callback on several lists fires once).
+    let fire: Set<WatchCallback> | null = null;
     if (type === EventType.NodeDataChanged || type === EventType.NodeCreated) {
-      take(this.data, path, fire);
-      take(this.exist, path, fire);
+      fire = take(this.data, path, fire);
+      fire = take(this.exist, path, fire);
     } else if (type === EventType.NodeChildrenChanged) {
-      take(this.child, path, fire);
+      fire = take(this.child, path, fire);
     } else {
-      take(this.data, path, fire);
-      take(this.exist, path, fire);
-      take(this.child, path, fire);
+      fire = take(this.data, path, fire);
+      fire = take(this.exist, path, fire);
+      fire = take(this.child, path, fire);
     }
-    for (const w of this.persistent.get(path) ?? []) w.channel.push(event);
-    if (this.recursive.size > 0 && type !== EventType.NodeChildrenChanged) {
-      for (let p = path; ; p = parentOf(p)) {
-        for (const w of this.recursive.get(p) ?? []) w.channel.push(event);
-        if (p === "/") break;
-      }
-    }
+    const persistent = this.persistent.size > 0 ? this.persistent.get(path) : undefined;
+    if (persistent !== undefined) for (const w of persistent) w.channel.push(event);
+    if (this.recursive.size > 0 && type !== EventType.NodeChildrenChanged) this.pushRecursive(path, event);
+    if (fire === null) return;
     for (const cb of fire) {
       try {
         cb(event);
       } catch (err) {
         this.log.error({ err, event }, "zookeeper watch callback threw");
       }
+    }
+  }
+
+  /** Delivers `event` to every recursive watch on `path` or an ancestor of it. */
+  private pushRecursive(path: string, event: WatchEvent): void {
+    if (this.recursive.size <= SCAN_RECURSIVE) {
+      for (const [root, set] of this.recursive)
+        if (within(root, path)) for (const w of set) w.channel.push(event);
+      return;
+    }
+    for (let p = path; ; p = parentOf(p)) {
+      const set = this.recursive.get(p);
+      if (set !== undefined) for (const w of set) w.channel.push(event);
+      if (p === "/") break;
     }
   }
 

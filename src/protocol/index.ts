@@ -14,6 +14,7 @@ export {
   ustring,
 } from "./codec.js";
 export * as records from "./records.js";
+export { readStat, writeStat } from "./stat.js";
 export type {
   ACL,
   Id,
@@ -51,6 +52,8 @@ export {
   readMultiRequest,
   writeMultiRequest,
   readMultiResponse,
+  readMultiResult,
+  readStringVector,
   writeMultiResponse,
 } from "./multi.js";
 export { pathProblem, isValidPath, parentOf, baseName, joinPath } from "./paths.js";

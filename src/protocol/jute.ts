@@ -24,7 +24,11 @@ const SAFE_HIGH = 0x200000;
  */
 export function longAt(buf: Buffer, at: number): bigint {
   const hi = buf.readInt32BE(at);
-  if (hi >= -SAFE_HIGH && hi < SAFE_HIGH) return BigInt(hi * TWO_32 + buf.readUInt32BE(at + 4));
+  if (hi >= -SAFE_HIGH && hi < SAFE_HIGH) {
+    const v = hi * TWO_32 + buf.readUInt32BE(at + 4);
+    // 0 (ephemeralOwner of every persistent node) is a literal: no BigInt allocated.
+    return v === 0 ? 0n : BigInt(v);
+  }
   return buf.readBigInt64BE(at);
 }
 
@@ -72,7 +76,15 @@ export class JuteWriter {
 
   writeLong(v: bigint): this {
     this.ensure(8);
-    this.buf.writeBigInt64BE(v, this.pos);
+    // Zxids and the like fit in 53 bits: one conversion instead of writeBigInt64BE's BigInt arithmetic.
+    const n = Number(v);
+    if (Number.isSafeInteger(n)) {
+      const hi = Math.floor(n / TWO_32);
+      this.buf.writeInt32BE(hi, this.pos);
+      this.buf.writeUInt32BE(n - hi * TWO_32, this.pos + 4);
+    } else {
+      this.buf.writeBigInt64BE(v, this.pos);
+    }
     this.pos += 8;
     return this;
   }

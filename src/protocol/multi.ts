@@ -18,8 +18,8 @@ import {
   SetDataRequest,
   StatResponse,
   type PathVersionRequest,
-  type Stat,
 } from "./records.js";
+import { readStat, type Stat } from "./stat.js";
 
 export type MultiOp =
   | { type: typeof OpCode.create | typeof OpCode.create2 | typeof OpCode.createContainer; req: CreateRequest }
@@ -146,33 +146,39 @@ export function readMultiResponse(r: JuteReader): MultiResult[] {
     const done = r.readBool();
     const err = r.readInt();
     if (done) return results;
-    switch (type) {
-      case OpCode.create:
-        results.push({ type, ...CreateResponse.read(r) });
-        break;
-      case OpCode.create2:
-        results.push({ type, ...Create2Response.read(r) });
-        break;
-      case OpCode.setData:
-        results.push({ type, ...StatResponse.read(r) });
-        break;
-      case OpCode.getChildren:
-        results.push({ type, ...GetChildrenResponse.read(r) });
-        break;
-      case OpCode.getData:
-        results.push({ type, ...GetDataResponse.read(r) });
-        break;
-      case OpCode.delete:
-      case OpCode.check:
-        results.push({ type });
-        break;
-      case OpCode.error:
-        // The code is in the header and repeated in the body.
-        ErrorResponse.read(r);
-        results.push({ type, err });
-        break;
-      default:
-        throw new JuteDecodeError(`unknown multi result type ${type}`);
-    }
+    results.push(readMultiResult(r, type, err));
   }
+}
+
+/** One op's result body, after its MultiHeader {type, done=false, err}. */
+export function readMultiResult(r: JuteReader, type: number, err: number): MultiResult {
+  switch (type) {
+    case OpCode.create:
+      return { type, path: r.readString() ?? "" };
+    case OpCode.create2:
+      return { type, path: r.readString() ?? "", stat: readStat(r) };
+    case OpCode.setData:
+      return { type, stat: readStat(r) };
+    case OpCode.getChildren:
+      return { type, children: readStringVector(r) };
+    case OpCode.getData:
+      return { type, data: r.readBuffer(), stat: readStat(r) };
+    case OpCode.delete:
+    case OpCode.check:
+      return { type };
+    case OpCode.error:
+      // The code is in the header and repeated in the body.
+      r.readInt();
+      return { type, err };
+    default:
+      throw new JuteDecodeError(`unknown multi result type ${type}`);
+  }
+}
+
+/** vector<ustring>, null read as empty (children lists). */
+export function readStringVector(r: JuteReader): string[] {
+  const n = r.readVectorLength();
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = r.readString() ?? "";
+  return out;
 }

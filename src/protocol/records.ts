@@ -3,6 +3,7 @@
  * Grammar comments use jute's names.
  */
 import { bool, buffer, empty, int, long, longNum, record, ustring, vector, type Codec } from "./codec.js";
+import { Stat } from "./stat.js";
 
 /** Id { ustring scheme; ustring id } */
 export interface Id {
@@ -19,33 +20,7 @@ export interface ACL {
 export const ACL: Codec<ACL> = record<ACL>({ perms: int, id: Id });
 export const ACLList: Codec<ACL[]> = vector(ACL);
 
-/** Stat: 68 bytes (reference §4.1). Times are ms since the epoch. */
-export interface Stat {
-  czxid: bigint;
-  mzxid: bigint;
-  ctime: number;
-  mtime: number;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: bigint;
-  dataLength: number;
-  numChildren: number;
-  pzxid: bigint;
-}
-export const Stat: Codec<Stat> = record<Stat>({
-  czxid: long,
-  mzxid: long,
-  ctime: longNum,
-  mtime: longNum,
-  version: int,
-  cversion: int,
-  aversion: int,
-  ephemeralOwner: long,
-  dataLength: int,
-  numChildren: int,
-  pzxid: long,
-});
+export { Stat, readStat, writeStat } from "./stat.js";
 
 // ---- handshake (§2) ----
 
