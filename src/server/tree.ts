@@ -161,8 +161,7 @@ export class DataTree {
     add("/zookeeper/config", READ_ACL_UNSAFE).aversion = -1;
   }
 
-  private linkChild(path: string): DataNode {
-    const parentPath = parentOf(path);
+  private linkChild(path: string, parentPath = parentOf(path)): DataNode {
     const parent = this.nodes.get(parentPath);
     if (parent === undefined) throw new Error(`internal: parent of ${path} missing`);
     this.beforeChange(parentPath, parent);
@@ -269,14 +268,15 @@ export class DataTree {
   ): DataNode {
     const node = new DataNode(data, this.internAcl(acl), kind, owner, ttl, zxid, time);
     if (this.cow !== null) node.snapMark = this.cow.id; // born after the snapshot's zxid: not in it
-    const parent = this.linkChild(path);
+    const parentPath = parentOf(path);
+    const parent = this.linkChild(path, parentPath);
     parent.cversion = parentCversion;
     parent.pzxid = zxid;
     this.nodes.set(path, node);
     this.dataBytes += path.length + node.dataLength;
     this.track(path, node);
     this.events.nodeEvent(EventType.NodeCreated, path, acl);
-    this.events.childEvent(parentOf(path), parent.acl);
+    this.events.childEvent(parentPath, parent.acl);
     return node;
   }
 

@@ -34,6 +34,10 @@ export interface Watcher {
 
 type Table = Map<string, Set<Watcher>>;
 
+/** Up to this many recursively watched paths, an event tests each of them instead of its ancestors. */
+const RECURSIVE_SCAN_LIMIT = 8;
+const SLASH = 0x2f;
+
 function add(table: Table, path: string, w: Watcher): void {
   let set = table.get(path);
   if (set === undefined) table.set(path, (set = new Set()));
@@ -144,13 +148,7 @@ export class WatchManager implements TreeEvents {
       }
     }
     if (persistent !== undefined) for (const w of persistent) targets.add(w);
-    if (this.recursive.size > 0) {
-      for (let p = path; ; p = parentOf(p)) {
-        const set = this.recursive.get(p);
-        if (set !== undefined) for (const w of set) targets.add(w);
-        if (p === "/") break;
-      }
-    }
+    if (this.recursive.size > 0) this.addRecursive(path, targets);
     // A deleted node's child watchers also hear NodeDeleted; the Set dedups connections (§6.3).
     if (deletedChildWatch !== undefined) {
       this.child.delete(path);
@@ -160,6 +158,24 @@ export class WatchManager implements TreeEvents {
       }
     }
     this.deliver(targets, type, path, acl);
+  }
+
+  /** Recursive watchers on `path` or an ancestor. Few watched paths: test each one against `path`
+   * (no ancestor strings to slice and hash); many: look each ancestor up. */
+  private addRecursive(path: string, targets: Set<Watcher>): void {
+    if (this.recursive.size <= RECURSIVE_SCAN_LIMIT) {
+      for (const [p, set] of this.recursive) {
+        if (p === "/" || p === path || (path.startsWith(p) && path.charCodeAt(p.length) === SLASH)) {
+          for (const w of set) targets.add(w);
+        }
+      }
+      return;
+    }
+    for (let p = path; ; p = parentOf(p)) {
+      const set = this.recursive.get(p);
+      if (set !== undefined) for (const w of set) targets.add(w);
+      if (p === "/") break;
+    }
   }
 
   childEvent(parentPath: string, acl: readonly ACL[]): void {
