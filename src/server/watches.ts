@@ -54,7 +54,7 @@ function remove(table: Table, path: string, w: Watcher): boolean {
 /** ReplyHeader(−1, −1, 0) + WatcherEvent(type, SyncConnected, path): 3.8 sends zxid −1 (§3.1). */
 export function notificationFrame(type: number, path: string): Buffer {
   const w = new JuteWriter(32 + path.length * 3);
-  w.writeInt(0).writeInt(-1).writeLong(-1n).writeInt(0);
+  w.writeInt(0).writeInt(-1).writeInt(-1).writeInt(-1).writeInt(0); // zxid −1 as two ints
   w.writeInt(type).writeInt(KeeperState.SyncConnected).writeString(path);
   w.patchInt(0, w.length - 4);
   return w.toBuffer();
@@ -179,6 +179,7 @@ export class WatchManager implements TreeEvents {
   }
 
   childEvent(parentPath: string, acl: readonly ACL[]): void {
+    if (this.child.size === 0 && this.persistent.size === 0) return;
     const oneShot = this.child.get(parentPath);
     const persistent = this.persistent.get(parentPath);
     if (oneShot === undefined && persistent === undefined) return;

@@ -81,7 +81,11 @@ export function writeTxn(w: JuteWriter, txn: Txn): void {
     case "create":
       w.writeByte(Tag.create).writeString(txn.path).writeBuffer(txn.data);
       writeAcl(w, txn.acl);
-      w.writeByte(txn.kind).writeLong(txn.owner).writeLongNumber(txn.ttl).writeInt(txn.parentCversion);
+      w.writeByte(txn.kind);
+      // Most creates have no owner: two zero ints, without BigInt → bytes conversion.
+      if (txn.owner === 0n) w.writeInt(0).writeInt(0);
+      else w.writeLong(txn.owner);
+      w.writeLongNumber(txn.ttl).writeInt(txn.parentCversion);
       return;
     case "delete":
       w.writeByte(Tag.delete).writeString(txn.path);
