@@ -4,15 +4,7 @@
  * separate tables: unlike Apache 3.8 (one mode per connection and path), a standard watch never
  * overwrites a persistent one. Every event reaches a connection at most once.
  */
-import {
-  EventType,
-  JuteWriter,
-  KeeperState,
-  Perms,
-  WatcherType,
-  parentOf,
-  type ACL,
-} from "../protocol/index.js";
+import { EventType, KeeperState, Perms, WatcherType, parentOf, type ACL } from "../protocol/index.js";
 import { checkAcl } from "./acl.js";
 import type { TreeEvents } from "./tree.js";
 import type { Id } from "../protocol/index.js";
@@ -53,11 +45,19 @@ function remove(table: Table, path: string, w: Watcher): boolean {
 
 /** ReplyHeader(−1, −1, 0) + WatcherEvent(type, SyncConnected, path): 3.8 sends zxid −1 (§3.1). */
 export function notificationFrame(type: number, path: string): Buffer {
-  const w = new JuteWriter(32 + path.length * 3);
-  w.writeInt(0).writeInt(-1).writeInt(-1).writeInt(-1).writeInt(0); // zxid −1 as two ints
-  w.writeInt(type).writeInt(KeeperState.SyncConnected).writeString(path);
-  w.patchInt(0, w.length - 4);
-  return w.toBuffer();
+  // One allocation, written in place: 28 fixed bytes after the length prefix, then the path.
+  const n = Buffer.byteLength(path, "utf8");
+  const b = Buffer.allocUnsafe(32 + n);
+  b.writeInt32BE(28 + n, 0);
+  b.writeInt32BE(-1, 4); // xid
+  b.writeInt32BE(-1, 8); // zxid −1, high and low words
+  b.writeInt32BE(-1, 12);
+  b.writeInt32BE(0, 16); // err
+  b.writeInt32BE(type, 20);
+  b.writeInt32BE(KeeperState.SyncConnected, 24);
+  b.writeInt32BE(n, 28);
+  b.write(path, 32, n, "utf8");
+  return b;
 }
 
 export class WatchManager implements TreeEvents {
