@@ -4,7 +4,7 @@
  * separate tables: unlike Apache 3.8 (one mode per connection and path), a standard watch never
  * overwrites a persistent one. Every event reaches a connection at most once.
  */
-import { EventType, KeeperState, Perms, WatcherType, parentOf, type ACL } from "../protocol/index.js";
+import { EventType, Perms, WatcherType, parentOf, type ACL } from "../protocol/index.js";
 import { checkAcl } from "./acl.js";
 import type { TreeEvents } from "./tree.js";
 import type { Id } from "../protocol/index.js";
@@ -20,8 +20,8 @@ export class WatchSet {
 export interface Watcher {
   readonly watches: WatchSet;
   readonly authIds: readonly Id[];
-  /** Queue an encoded notification frame (shared by every recipient; do not modify). */
-  sendNotification(frame: Buffer): void;
+  /** Queue the notification frame for a WatcherEvent(type, SyncConnected, path). */
+  notify(type: number, path: string): void;
 }
 
 type Table = Map<string, Set<Watcher>>;
@@ -41,23 +41,6 @@ function remove(table: Table, path: string, w: Watcher): boolean {
   if (set === undefined || !set.delete(w)) return false;
   if (set.size === 0) table.delete(path);
   return true;
-}
-
-/** ReplyHeader(−1, −1, 0) + WatcherEvent(type, SyncConnected, path): 3.8 sends zxid −1 (§3.1). */
-export function notificationFrame(type: number, path: string): Buffer {
-  // One allocation, written in place: 28 fixed bytes after the length prefix, then the path.
-  const n = Buffer.byteLength(path, "utf8");
-  const b = Buffer.allocUnsafe(32 + n);
-  b.writeInt32BE(28 + n, 0);
-  b.writeInt32BE(-1, 4); // xid
-  b.writeInt32BE(-1, 8); // zxid −1, high and low words
-  b.writeInt32BE(-1, 12);
-  b.writeInt32BE(0, 16); // err
-  b.writeInt32BE(type, 20);
-  b.writeInt32BE(KeeperState.SyncConnected, 24);
-  b.writeInt32BE(n, 28);
-  b.write(path, 32, n, "utf8");
-  return b;
 }
 
 export class WatchManager implements TreeEvents {
@@ -197,17 +180,15 @@ export class WatchManager implements TreeEvents {
 
   /** An event for one connection only (SetWatches catch-up). */
   notifyOne(w: Watcher, type: number, path: string): void {
-    w.sendNotification(notificationFrame(type, path));
+    w.notify(type, path);
   }
 
   private deliver(targets: Set<Watcher>, type: number, path: string, acl: readonly ACL[]): void {
     if (targets.size === 0) return;
-    let frame: Buffer | null = null;
     for (const w of targets) {
       // Since 3.8.4 (CVE-2024-23944) a watcher without READ on the node does not hear about it.
       if (!checkAcl(acl, Perms.READ, w.authIds)) continue;
-      frame ??= notificationFrame(type, path);
-      w.sendNotification(frame);
+      w.notify(type, path);
     }
   }
 }

@@ -2,7 +2,7 @@
  * scans its few watched paths or walks the event path's ancestors (many watched paths). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EventType, JuteReader, OPEN_ACL_UNSAFE, type Id } from "../../src/protocol/index.js";
+import { EventType, OPEN_ACL_UNSAFE, type Id } from "../../src/protocol/index.js";
 import { WatchManager, WatchSet, type Watcher } from "../../src/server/watches.js";
 
 class FakeWatcher implements Watcher {
@@ -10,15 +10,8 @@ class FakeWatcher implements Watcher {
   readonly authIds: Id[] = [{ scheme: "ip", id: "127.0.0.1" }];
   readonly events: string[] = [];
   constructor(readonly name: string) {}
-  sendNotification(frame: Buffer): void {
-    const r = new JuteReader(frame, 0, frame.length, frame.length);
-    r.readInt(); // length
-    r.readInt(); // xid
-    r.readLong(); // zxid
-    r.readInt(); // err
-    const type = r.readInt();
-    r.readInt(); // state
-    this.events.push(`${type} ${r.readString() ?? ""}`);
+  notify(type: number, path: string): void {
+    this.events.push(`${type} ${path}`);
   }
 }
 
