@@ -17,6 +17,7 @@ import {
   PathWatchRequest,
   SetDataRequest,
   StatResponse,
+  type ACL,
   type PathVersionRequest,
 } from "./records.js";
 import { readStat, type Stat } from "./stat.js";
@@ -75,6 +76,27 @@ export function writeMultiRequest(w: JuteWriter, ops: readonly MultiOp[]): void 
   writeHeader(w, -1, true, -1);
 }
 
+const str = (r: JuteReader): string => r.readString() ?? "";
+
+/** ACL vector, decoded field by field (the generic record codec is a hot spot on the server). */
+function readAcls(r: JuteReader): ACL[] {
+  const n = r.readVectorLength();
+  const out = new Array<ACL>(n);
+  for (let i = 0; i < n; i++) {
+    const perms = r.readInt();
+    const scheme = str(r);
+    out[i] = { perms, id: { scheme, id: str(r) } };
+  }
+  return out;
+}
+
+function readCreate(r: JuteReader): CreateRequest {
+  const path = str(r);
+  const data = r.readBuffer();
+  const acl = readAcls(r);
+  return { path, data, acl, flags: r.readInt() };
+}
+
 /** Throws JuteDecodeError for an op type not allowed in this kind of multi (the server answers MARSHALLINGERROR). */
 export function readMultiRequest(r: JuteReader, kind: MultiKind): MultiOp[] {
   const allowed = kind === "write" ? WRITE_OPS : READ_OPS;
@@ -89,18 +111,28 @@ export function readMultiRequest(r: JuteReader, kind: MultiKind): MultiOp[] {
       case OpCode.create:
       case OpCode.create2:
       case OpCode.createContainer:
-        ops.push({ type, req: CreateRequest.read(r) });
+        ops.push({ type, req: readCreate(r) });
         break;
-      case OpCode.createTTL:
-        ops.push({ type, req: CreateTTLRequest.read(r) });
+      case OpCode.createTTL: {
+        const c = readCreate(r);
+        ops.push({
+          type,
+          req: { path: c.path, data: c.data, acl: c.acl, flags: c.flags, ttl: r.readLongNumber() },
+        });
         break;
+      }
       case OpCode.delete:
-      case OpCode.check:
-        ops.push({ type, req: DeleteRequest.read(r) });
+      case OpCode.check: {
+        const path = str(r);
+        ops.push({ type, req: { path, version: r.readInt() } });
         break;
-      case OpCode.setData:
-        ops.push({ type, req: SetDataRequest.read(r) });
+      }
+      case OpCode.setData: {
+        const path = str(r);
+        const data = r.readBuffer();
+        ops.push({ type, req: { path, data, version: r.readInt() } });
         break;
+      }
       case OpCode.getChildren:
       case OpCode.getData:
         ops.push({ type, req: PathWatchRequest.read(r) });
@@ -114,7 +146,7 @@ export function writeMultiResponse(w: JuteWriter, results: readonly MultiResult[
     writeHeader(w, res.type, false, res.type === OpCode.error ? res.err : 0);
     switch (res.type) {
       case OpCode.create:
-        CreateResponse.write(w, res);
+        w.writeString(res.path);
         break;
       case OpCode.create2:
         Create2Response.write(w, res);
@@ -129,7 +161,7 @@ export function writeMultiResponse(w: JuteWriter, results: readonly MultiResult[
         GetDataResponse.write(w, res);
         break;
       case OpCode.error:
-        ErrorResponse.write(w, res);
+        w.writeInt(res.err);
         break;
       case OpCode.delete:
       case OpCode.check:

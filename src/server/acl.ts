@@ -78,6 +78,10 @@ export function checkAcl(acl: readonly ACL[], perm: number, ids: readonly Id[]):
  */
 export function fixupAcl(acl: readonly ACL[], ids: readonly Id[]): ACL[] | null {
   if (acl.length === 0) return null;
+  const first = acl[0];
+  // The usual list, world:anyone alone, is valid as it is (what the general loop below returns too).
+  if (acl.length === 1 && first !== undefined && first.id.scheme === "world" && first.id.id === "anyone")
+    return [first];
   const out: ACL[] = [];
   const seen = new Set<string>();
   const push = (a: ACL): void => {

@@ -13,7 +13,7 @@
  * already received wait in `backlog`. Reading resumes when the replies drain.
  */
 import type { Socket } from "node:net";
-import { ErrorCode, FrameDecoder, JuteWriter, type Id } from "../protocol/index.js";
+import { ErrorCode, FrameDecoder, JuteWriter, KeeperState, type Id } from "../protocol/index.js";
 import { normalizeAddress } from "./acl.js";
 import { fourLetterCode } from "./fourletter.js";
 import { HeldOutput } from "./held-output.js";
@@ -263,9 +263,15 @@ export class Connection implements Watcher, SessionOwner {
     this.markQueued();
   }
 
-  sendNotification(frame: Buffer): void {
+  /** ReplyHeader(−1, −1, 0) + WatcherEvent(type, SyncConnected, path), written straight into the
+   * output batch: 3.8 sends zxid −1 (§3.1). */
+  notify(type: number, path: string): void {
     if (this.socket.destroyed) return;
-    this.out.writeRaw(frame);
+    const w = this.out;
+    const start = w.length;
+    w.writeInt(0).writeInt(-1).writeInt(-1).writeInt(-1).writeInt(0); // length, xid, zxid −1 (two ints), err
+    w.writeInt(type).writeInt(KeeperState.SyncConnected).writeString(path);
+    w.patchInt(start, w.length - start - 4);
     this.sent++;
     this.markQueued();
   }

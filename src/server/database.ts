@@ -19,11 +19,16 @@ export class ZkDatabase {
   lastZxid = 0;
   sink: TxnSink | null = null;
 
-  commit(sessionId: bigint, txn: Txn, multiStats?: (Stat | null)[]): DataNode | null {
+  commit(
+    sessionId: bigint,
+    txn: Txn,
+    multiStats?: (Stat | null)[],
+    wantStat?: readonly boolean[],
+  ): DataNode | null {
     const hdr: TxnHeader = { sessionId, zxid: this.lastZxid + 1, time: Date.now() };
     // Logged before it is applied: if encoding throws, nothing changed and the zxid is not used.
     this.sink?.append(hdr, txn);
     this.lastZxid = hdr.zxid;
-    return applyTxn(this.tree, hdr, txn, multiStats);
+    return applyTxn(this.tree, hdr, txn, multiStats, wantStat);
   }
 }

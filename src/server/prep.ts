@@ -134,7 +134,17 @@ export function prepCheck(view: PrepView, ctx: PrepContext, req: records.PathVer
   return { type: "check", path: req.path };
 }
 
-function copyView(v: NodeView, change: Partial<NodeView>): NodeView {
+/** A multi's private, mutable copy of a node's view: later ops of the same multi change it in place. */
+interface OverlayView {
+  version: number;
+  aversion: number;
+  cversion: number;
+  childCount: number;
+  kind: NodeView["kind"];
+  acl: NodeView["acl"];
+}
+
+function copyView(v: NodeView): OverlayView {
   return {
     version: v.version,
     aversion: v.aversion,
@@ -142,13 +152,12 @@ function copyView(v: NodeView, change: Partial<NodeView>): NodeView {
     childCount: v.childCount,
     kind: v.kind,
     acl: v.acl,
-    ...change,
   };
 }
 
 /** The tree plus the effects of a multi's earlier ops, so later ops are checked against them. */
 class MultiView implements PrepView {
-  private readonly changes = new Map<string, NodeView | null>();
+  private readonly changes = new Map<string, OverlayView | null>();
   constructor(private readonly tree: DataTree) {}
 
   get(path: string): NodeView | undefined {
@@ -157,16 +166,25 @@ class MultiView implements PrepView {
     return c ?? this.tree.get(path);
   }
 
+  /** The overlay copy of an existing node (made on first change), undefined if it does not exist. */
+  private mutable(path: string): OverlayView | undefined {
+    const c = this.changes.get(path);
+    if (c === null) return undefined;
+    if (c !== undefined) return c;
+    const node = this.tree.get(path);
+    if (node === undefined) return undefined;
+    const copy = copyView(node);
+    this.changes.set(path, copy);
+    return copy;
+  }
+
   record(txn: Txn): void {
     switch (txn.type) {
       case "create": {
-        const parentPath = parentPathOf(txn.path, txn.path.lastIndexOf("/"));
-        const parent = this.get(parentPath);
+        const parent = this.mutable(parentPathOf(txn.path, txn.path.lastIndexOf("/")));
         if (parent !== undefined) {
-          this.changes.set(
-            parentPath,
-            copyView(parent, { cversion: txn.parentCversion, childCount: parent.childCount + 1 }),
-          );
+          parent.cversion = txn.parentCversion;
+          parent.childCount++;
         }
         this.changes.set(txn.path, {
           version: 0,
@@ -179,16 +197,14 @@ class MultiView implements PrepView {
         break;
       }
       case "delete": {
-        const parentPath = parentPathOf(txn.path, txn.path.lastIndexOf("/"));
-        const parent = this.get(parentPath);
-        if (parent !== undefined)
-          this.changes.set(parentPath, copyView(parent, { childCount: parent.childCount - 1 }));
+        const parent = this.mutable(parentPathOf(txn.path, txn.path.lastIndexOf("/")));
+        if (parent !== undefined) parent.childCount--;
         this.changes.set(txn.path, null);
         break;
       }
       case "setData": {
-        const node = this.get(txn.path);
-        if (node !== undefined) this.changes.set(txn.path, copyView(node, { version: txn.version }));
+        const node = this.mutable(txn.path);
+        if (node !== undefined) node.version = txn.version;
         break;
       }
       default:

@@ -132,7 +132,12 @@ function multi(srv: ZkServer, conn: Connection, session: Session, xid: number, r
     results = prepared.map((err) => ({ type: OpCode.error, err }));
   } else {
     const stats: (Stat | null)[] = [];
-    srv.db.commit(session.id, prepared, stats);
+    // Only these results carry a Stat (multiResults); the others skip the snapshot.
+    const wanted = ops.map(
+      (op) =>
+        op.type === OpCode.setData || op.type === OpCode.createContainer || op.type === OpCode.createTTL,
+    );
+    srv.db.commit(session.id, prepared, stats, wanted);
     results = multiResults(ops, prepared as Extract<Txn, { type: "multi" }>, stats);
   }
   const w = conn.beginReply(xid, srv.db.lastZxid, 0);

@@ -3,18 +3,10 @@
  * mutators live here; the checks that decide whether a mutation is allowed are in prep.ts, and the
  * mutations are driven by applyTxn (txn.ts) so a txn log can replay them later.
  */
-import {
-  EventType,
-  OPEN_ACL_UNSAFE,
-  READ_ACL_UNSAFE,
-  parentOf,
-  type ACL,
-  type JuteWriter,
-  type Stat,
-} from "../protocol/index.js";
+import { EventType, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, parentOf, type ACL } from "../protocol/index.js";
+import { DataNode, NO_OWNER, NodeKind } from "./node.js";
 
-export const NodeKind = { normal: 0, ephemeral: 1, container: 2, ttl: 3 } as const;
-export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind];
+export { DataNode, NodeKind, type NodeView } from "./node.js";
 
 /** What the tree tells the watch manager; fired synchronously inside each mutation (§6.4). */
 export interface TreeEvents {
@@ -23,19 +15,6 @@ export interface TreeEvents {
   /** NodeChildrenChanged on `parentPath`; `acl` is the parent's. */
   childEvent(parentPath: string, acl: readonly ACL[]): void;
 }
-
-/** Node fields the prep checks read; DataNode satisfies it, and multi overlays copy it. */
-export interface NodeView {
-  readonly version: number;
-  readonly aversion: number;
-  /** Stored cversion: the count of child creations (§7.4), not the visible value. */
-  readonly cversion: number;
-  readonly childCount: number;
-  readonly kind: NodeKind;
-  readonly acl: readonly ACL[];
-}
-
-const NO_OWNER = 0n;
 
 /**
  * A running snapshot's copy-on-write hook (storage/snapshot.ts): before a node that existed when
@@ -50,78 +29,6 @@ export interface SnapshotCow {
 /** Identical ACL lists share one array (most trees use a handful): ~100 bytes saved per node. */
 const ACL_CACHE_LIMIT = 10_000;
 
-export class DataNode implements NodeView {
-  children: Set<string> | null = null;
-  mzxid: number;
-  mtime: number;
-  pzxid: number;
-  version = 0;
-  cversion = 0;
-  aversion = 0;
-  /** Id of the snapshot that already holds this node (see SnapshotCow); 0 = none. */
-  snapMark = 0;
-
-  constructor(
-    public data: Buffer | null,
-    public acl: readonly ACL[],
-    readonly kind: NodeKind,
-    /** Session id for ephemerals; 0 for every other kind (containers and TTL nodes show 0 too). */
-    readonly owner: bigint,
-    /** TTL in ms for TTL nodes, else 0. */
-    readonly ttl: number,
-    readonly czxid: number,
-    readonly ctime: number,
-  ) {
-    this.mzxid = czxid;
-    this.mtime = ctime;
-    this.pzxid = czxid;
-  }
-
-  get childCount(): number {
-    return this.children === null ? 0 : this.children.size;
-  }
-
-  /** Visible cversion = creations + deletions = 2 × stored − numChildren, as a signed int32. */
-  get visibleCversion(): number {
-    return (2 * this.cversion - this.childCount) | 0;
-  }
-
-  get dataLength(): number {
-    return this.data === null ? 0 : this.data.length;
-  }
-
-  stat(): Stat {
-    return {
-      czxid: BigInt(this.czxid),
-      mzxid: BigInt(this.mzxid),
-      ctime: this.ctime,
-      mtime: this.mtime,
-      version: this.version,
-      cversion: this.visibleCversion,
-      aversion: this.aversion,
-      ephemeralOwner: this.owner,
-      dataLength: this.dataLength,
-      numChildren: this.childCount,
-      pzxid: BigInt(this.pzxid),
-    };
-  }
-
-  /** Hot path: the 68-byte Stat written straight from the node, no intermediate object. */
-  writeStat(w: JuteWriter): void {
-    w.writeLongNumber(this.czxid)
-      .writeLongNumber(this.mzxid)
-      .writeLongNumber(this.ctime)
-      .writeLongNumber(this.mtime)
-      .writeInt(this.version)
-      .writeInt(this.visibleCversion)
-      .writeInt(this.aversion)
-      .writeLong(this.owner)
-      .writeInt(this.dataLength)
-      .writeInt(this.childCount)
-      .writeLongNumber(this.pzxid);
-  }
-}
-
 /** Paths that can never be deleted (§7.3). */
 export const SPECIAL_PATHS: ReadonlySet<string> = new Set([
   "/",
@@ -129,6 +36,18 @@ export const SPECIAL_PATHS: ReadonlySet<string> = new Set([
   "/zookeeper/quota",
   "/zookeeper/config",
 ]);
+
+function sameAcl(a: readonly ACL[], b: readonly ACL[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === undefined || y === undefined) return false;
+    if (x.perms !== y.perms || x.id.scheme !== y.id.scheme || x.id.id !== y.id.id) return false;
+  }
+  return true;
+}
 
 function childName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
@@ -143,6 +62,8 @@ export class DataTree {
   readonly ttls = new Set<string>();
   private dataBytes = 0;
   private readonly aclCache = new Map<string, readonly ACL[]>();
+  /** The list internAcl returned last. */
+  private lastAcl: readonly ACL[] | null = null;
   /** Set while a snapshot is being written. */
   cow: SnapshotCow | null = null;
 
@@ -161,8 +82,7 @@ export class DataTree {
     add("/zookeeper/config", READ_ACL_UNSAFE).aversion = -1;
   }
 
-  private linkChild(path: string): DataNode {
-    const parentPath = parentOf(path);
+  private linkChild(path: string, parentPath = parentOf(path)): DataNode {
     const parent = this.nodes.get(parentPath);
     if (parent === undefined) throw new Error(`internal: parent of ${path} missing`);
     this.beforeChange(parentPath, parent);
@@ -179,6 +99,15 @@ export class DataTree {
   }
 
   internAcl(acl: readonly ACL[]): readonly ACL[] {
+    // Consecutive creates nearly always carry the same list: compare with the last one first.
+    const last = this.lastAcl;
+    if (last !== null && sameAcl(acl, last)) return last;
+    const interned = this.internAclByKey(acl);
+    this.lastAcl = interned;
+    return interned;
+  }
+
+  private internAclByKey(acl: readonly ACL[]): readonly ACL[] {
     let key = "";
     for (const a of acl) key += `${a.perms}\u0000${a.id.scheme}\u0000${a.id.id}\u0001`;
     const hit = this.aclCache.get(key);
@@ -269,14 +198,15 @@ export class DataTree {
   ): DataNode {
     const node = new DataNode(data, this.internAcl(acl), kind, owner, ttl, zxid, time);
     if (this.cow !== null) node.snapMark = this.cow.id; // born after the snapshot's zxid: not in it
-    const parent = this.linkChild(path);
+    const parentPath = parentOf(path);
+    const parent = this.linkChild(path, parentPath);
     parent.cversion = parentCversion;
     parent.pzxid = zxid;
     this.nodes.set(path, node);
     this.dataBytes += path.length + node.dataLength;
     this.track(path, node);
     this.events.nodeEvent(EventType.NodeCreated, path, acl);
-    this.events.childEvent(parentOf(path), parent.acl);
+    this.events.childEvent(parentPath, parent.acl);
     return node;
   }
 

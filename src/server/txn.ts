@@ -47,6 +47,8 @@ export function applyTxn(
   hdr: TxnHeader,
   txn: Txn,
   multiStats?: (Stat | null)[],
+  /** Which sub-ops' Stats the caller uses (the rest are pushed as null); all when omitted. */
+  wantStat?: readonly boolean[],
 ): DataNode | null {
   switch (txn.type) {
     case "create":
@@ -73,9 +75,11 @@ export function applyTxn(
       for (const path of [...tree.ephemeralsOf(hdr.sessionId)].sort()) tree.deleteNode(path, hdr.zxid);
       return null;
     case "multi":
-      for (const t of txn.txns) {
+      for (let i = 0; i < txn.txns.length; i++) {
+        const t = txn.txns[i];
+        if (t === undefined) continue;
         const node = applyTxn(tree, hdr, t);
-        multiStats?.push(node === null ? null : node.stat());
+        multiStats?.push(node === null || wantStat?.[i] === false ? null : node.stat());
       }
       return null;
     case "check":

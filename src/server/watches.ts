@@ -4,15 +4,7 @@
  * separate tables: unlike Apache 3.8 (one mode per connection and path), a standard watch never
  * overwrites a persistent one. Every event reaches a connection at most once.
  */
-import {
-  EventType,
-  JuteWriter,
-  KeeperState,
-  Perms,
-  WatcherType,
-  parentOf,
-  type ACL,
-} from "../protocol/index.js";
+import { EventType, Perms, WatcherType, parentOf, type ACL } from "../protocol/index.js";
 import { checkAcl } from "./acl.js";
 import type { TreeEvents } from "./tree.js";
 import type { Id } from "../protocol/index.js";
@@ -28,11 +20,15 @@ export class WatchSet {
 export interface Watcher {
   readonly watches: WatchSet;
   readonly authIds: readonly Id[];
-  /** Queue an encoded notification frame (shared by every recipient; do not modify). */
-  sendNotification(frame: Buffer): void;
+  /** Queue the notification frame for a WatcherEvent(type, SyncConnected, path). */
+  notify(type: number, path: string): void;
 }
 
 type Table = Map<string, Set<Watcher>>;
+
+/** Up to this many recursively watched paths, an event tests each of them instead of its ancestors. */
+const RECURSIVE_SCAN_LIMIT = 8;
+const SLASH = 0x2f;
 
 function add(table: Table, path: string, w: Watcher): void {
   let set = table.get(path);
@@ -45,15 +41,6 @@ function remove(table: Table, path: string, w: Watcher): boolean {
   if (set === undefined || !set.delete(w)) return false;
   if (set.size === 0) table.delete(path);
   return true;
-}
-
-/** ReplyHeader(−1, −1, 0) + WatcherEvent(type, SyncConnected, path): 3.8 sends zxid −1 (§3.1). */
-export function notificationFrame(type: number, path: string): Buffer {
-  const w = new JuteWriter(32 + path.length * 3);
-  w.writeInt(0).writeInt(-1).writeLong(-1n).writeInt(0);
-  w.writeInt(type).writeInt(KeeperState.SyncConnected).writeString(path);
-  w.patchInt(0, w.length - 4);
-  return w.toBuffer();
 }
 
 export class WatchManager implements TreeEvents {
@@ -144,13 +131,7 @@ export class WatchManager implements TreeEvents {
       }
     }
     if (persistent !== undefined) for (const w of persistent) targets.add(w);
-    if (this.recursive.size > 0) {
-      for (let p = path; ; p = parentOf(p)) {
-        const set = this.recursive.get(p);
-        if (set !== undefined) for (const w of set) targets.add(w);
-        if (p === "/") break;
-      }
-    }
+    if (this.recursive.size > 0) this.addRecursive(path, targets);
     // A deleted node's child watchers also hear NodeDeleted; the Set dedups connections (§6.3).
     if (deletedChildWatch !== undefined) {
       this.child.delete(path);
@@ -162,7 +143,26 @@ export class WatchManager implements TreeEvents {
     this.deliver(targets, type, path, acl);
   }
 
+  /** Recursive watchers on `path` or an ancestor. Few watched paths: test each one against `path`
+   * (no ancestor strings to slice and hash); many: look each ancestor up. */
+  private addRecursive(path: string, targets: Set<Watcher>): void {
+    if (this.recursive.size <= RECURSIVE_SCAN_LIMIT) {
+      for (const [p, set] of this.recursive) {
+        if (p === "/" || p === path || (path.startsWith(p) && path.charCodeAt(p.length) === SLASH)) {
+          for (const w of set) targets.add(w);
+        }
+      }
+      return;
+    }
+    for (let p = path; ; p = parentOf(p)) {
+      const set = this.recursive.get(p);
+      if (set !== undefined) for (const w of set) targets.add(w);
+      if (p === "/") break;
+    }
+  }
+
   childEvent(parentPath: string, acl: readonly ACL[]): void {
+    if (this.child.size === 0 && this.persistent.size === 0) return;
     const oneShot = this.child.get(parentPath);
     const persistent = this.persistent.get(parentPath);
     if (oneShot === undefined && persistent === undefined) return;
@@ -180,17 +180,15 @@ export class WatchManager implements TreeEvents {
 
   /** An event for one connection only (SetWatches catch-up). */
   notifyOne(w: Watcher, type: number, path: string): void {
-    w.sendNotification(notificationFrame(type, path));
+    w.notify(type, path);
   }
 
   private deliver(targets: Set<Watcher>, type: number, path: string, acl: readonly ACL[]): void {
     if (targets.size === 0) return;
-    let frame: Buffer | null = null;
     for (const w of targets) {
       // Since 3.8.4 (CVE-2024-23944) a watcher without READ on the node does not hear about it.
       if (!checkAcl(acl, Perms.READ, w.authIds)) continue;
-      frame ??= notificationFrame(type, path);
-      w.sendNotification(frame);
+      w.notify(type, path);
     }
   }
 }
