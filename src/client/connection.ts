@@ -6,6 +6,7 @@
 import net from "node:net";
 import {
   FrameDecoder,
+  FrameError,
   JuteReader,
   JuteWriter,
   records,
@@ -21,6 +22,11 @@ export interface ConnectionHandlers {
    * copy what must outlive the call. May throw: the connection is then dropped.
    */
   onFrame(buf: Buffer, start: number, end: number): void;
+  /**
+   * A frame longer than the limit was skipped: its first 16 bytes (a reply header) and its length.
+   * May throw: the connection is then dropped.
+   */
+  onOversized(head: Buffer, length: number): void;
   /** Called exactly once, however the connection ends. */
   onClose(reason: Error): void;
 }
@@ -67,7 +73,12 @@ export class Connection {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: hp.host, port: hp.port });
       socket.setNoDelay(true);
-      const decoder = new FrameDecoder(maxFrame);
+      let opened: Connection | null = null;
+      // An oversized reply is skipped and fails alone once attached; during the handshake it fails it.
+      const decoder = new FrameDecoder(maxFrame, (head, length) => {
+        if (opened === null) throw new FrameError(`frame of ${length} bytes during the handshake`, length);
+        opened.oversized(head, length);
+      });
       let settled = false;
       const fail = (err: Error): void => {
         if (settled) return;
@@ -104,7 +115,8 @@ export class Connection {
         }
         settled = true;
         cleanup();
-        resolve({ conn: new Connection(socket, decoder, server, frames), response });
+        opened = new Connection(socket, decoder, server, frames);
+        resolve({ conn: opened, response });
       };
       const cleanup = (): void => {
         clearTimeout(timer);
@@ -205,6 +217,14 @@ export class Connection {
     if (this.handlers === null) this.backlog.push(buf.subarray(start, end));
     else this.deliver(buf, start, end);
   };
+
+  /** Called by the decoder (inside onData's try) for a skipped oversized frame. */
+  private oversized(head: Buffer, length: number): void {
+    if (this.closed) return;
+    if (this.handlers === null || this.backlog.length > 0)
+      throw new FrameError(`frame of ${length} bytes before the session was attached`, length);
+    this.handlers.onOversized(head, length);
+  }
 
   private deliver(buf: Buffer, start: number, end: number): void {
     try {

@@ -56,6 +56,27 @@ export class Pipeline {
     }
   }
 
+  /**
+   * A reply was longer than the frame limit and was skipped (`head` is its 16-byte header, which
+   * names its xid): that request alone fails with MARSHALLINGERROR, as the embedded server answers a
+   * reply it cannot frame, and the connection goes on.
+   */
+  oversized(head: Buffer, length: number, limit: number): void {
+    const xid = head.length >= 16 ? head.readInt32BE(0) : -1;
+    // Only a reply can fail alone; a notification (or anything else) that large is a broken stream.
+    if (xid < 0) throw new Error(`frame of ${length} bytes (xid ${xid}) over the limit of ${limit}`);
+    const p = this.pending.shift();
+    if (p === undefined || p.xid !== xid) {
+      p?.fail(new ConnectionLossError({ message: `xid out of order: got ${xid}, expected ${p.xid}` }));
+      throw new Error(`reply xid ${xid} does not match the oldest pending request ${p?.xid ?? "(none)"}`);
+    }
+    this.seeZxid(head, 4);
+    const cause = new Error(
+      `reply of ${length} bytes is over the client's frame limit (maxFrameSize ${limit})`,
+    );
+    p.fail(createError(ErrorCode.MARSHALLINGERROR, undefined, cause));
+  }
+
   /** Remove and return every request in flight, oldest first. */
   drain(): Packet[] {
     return this.pending.drain();

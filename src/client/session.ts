@@ -195,6 +195,7 @@ export class Session {
     this.clearLostTimer();
     conn.attach({
       onFrame: (b, s, e) => this.onFrame(b, s, e),
+      onOversized: (head, length) => this.pipeline.oversized(head, length, this.opts.maxFrameSize),
       onClose: (reason) => this.onConnClose(conn, reason),
     });
     this.credentials.sendAll(conn);

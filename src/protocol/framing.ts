@@ -21,6 +21,23 @@ export class FrameError extends Error {
 /** Receives one frame body: `buf[start, end)` (valid only during the call; copy what must outlive it). */
 export type FrameSink = (buf: Buffer, start: number, end: number) => void;
 
+/** Bytes of a frame kept when it is skipped for its size: a reply header (xid, zxid, err). */
+export const SKIPPED_HEAD = 16;
+
+/**
+ * Told of a frame over the limit that was skipped instead of failing the stream: its first
+ * SKIPPED_HEAD body bytes (fewer if the body is shorter) and its length.
+ */
+export type OversizedSink = (head: Buffer, length: number) => void;
+
+interface Skipping {
+  readonly head: Buffer;
+  headHave: number;
+  /** Body bytes still to come (head bytes included). */
+  remaining: number;
+  readonly length: number;
+}
+
 export class FrameDecoder {
   /** Bytes of the incomplete next frame, in order (socket chunks are kept, not copied, when possible). */
   private parts: Buffer[] = [];
@@ -29,8 +46,19 @@ export class FrameDecoder {
   /** Length prefix + body of the incomplete frame, or -1 while fewer than 4 bytes are buffered. */
   private need = -1;
 
-  /** @param maxFrame largest frame body accepted; a larger or negative length throws FrameError. */
-  constructor(private readonly maxFrame = DEFAULT_MAX_BUFFER) {}
+  /** The oversized frame being skipped, or null. */
+  private skipping: Skipping | null = null;
+
+  /**
+   * @param maxFrame largest frame body accepted; a negative length throws FrameError, and so does a
+   * larger one unless `oversized` is given: then the frame's bytes are skipped as they arrive (never
+   * buffered beyond its head) and `oversized` is told once it has passed, so one reply too large
+   * fails alone instead of the whole connection (a client; a server must not read on).
+   */
+  constructor(
+    private readonly maxFrame = DEFAULT_MAX_BUFFER,
+    private readonly oversized: OversizedSink | null = null,
+  ) {}
 
   /** The length prefix of the next frame if at least 4 bytes are buffered (for 4lw detection). */
   peekLength(): number | null {
@@ -55,6 +83,10 @@ export class FrameDecoder {
    */
   each(chunk: Buffer, sink: FrameSink): void {
     let off = 0;
+    if (this.skipping !== null) {
+      off = this.skip(chunk, 0);
+      if (off < 0) return;
+    }
     if (this.have > 0) {
       off = this.completeSplit(chunk, sink);
       if (off < 0) return;
@@ -62,6 +94,11 @@ export class FrameDecoder {
     const n = chunk.length;
     while (n - off >= 4) {
       const len = this.checkLength(chunk.readInt32BE(off));
+      if (len > this.maxFrame) {
+        off = this.skip(chunk, off + 4);
+        if (off < 0) return;
+        continue;
+      }
       if (n - off - 4 < len) break;
       sink(chunk, off + 4, off + 4 + len);
       off += 4 + len;
@@ -82,8 +119,15 @@ export class FrameDecoder {
         this.have += chunk.length;
         return -1;
       }
-      const head = Buffer.concat([...this.parts, chunk.subarray(0, 4 - this.have)], 4);
-      this.need = 4 + this.checkLength(head.readInt32BE(0));
+      const used = 4 - this.have;
+      const head = Buffer.concat([...this.parts, chunk.subarray(0, used)], 4);
+      const len = this.checkLength(head.readInt32BE(0));
+      if (len > this.maxFrame) {
+        this.parts = [];
+        this.have = 0;
+        return this.skip(chunk, used);
+      }
+      this.need = 4 + len;
     }
     const missing = this.need - this.have;
     if (chunk.length < missing) {
@@ -99,14 +143,43 @@ export class FrameDecoder {
     return missing;
   }
 
+  /** Checks a length prefix; a length over the limit is returned only when it is to be skipped
+   * (and starts the skip), anything else invalid throws. */
   private checkLength(len: number): number {
-    if (len < 0 || len > this.maxFrame) {
+    if (len < 0 || (len > this.maxFrame && this.oversized === null)) {
       this.parts = [];
       this.have = 0;
       this.need = -1;
       throw new FrameError(`invalid frame length ${len} (limit ${this.maxFrame})`, len);
     }
+    if (len > this.maxFrame)
+      this.skipping = {
+        head: Buffer.alloc(Math.min(SKIPPED_HEAD, len)),
+        headHave: 0,
+        remaining: len,
+        length: len,
+      };
     return len;
+  }
+
+  /** Passes over the skipped frame's bytes from `off`; the offset after it, or -1 if `chunk` ran out. */
+  private skip(chunk: Buffer, off: number): number {
+    const s = this.skipping;
+    if (s === null) return off;
+    const take = Math.min(s.head.length - s.headHave, chunk.length - off);
+    if (take > 0) {
+      chunk.copy(s.head, s.headHave, off, off + take);
+      s.headHave += take;
+      s.remaining -= take;
+      off += take;
+    }
+    const drop = Math.min(s.remaining, chunk.length - off);
+    s.remaining -= drop;
+    off += drop;
+    if (s.remaining > 0) return -1;
+    this.skipping = null;
+    this.oversized?.(s.head, s.length);
+    return off;
   }
 }
 

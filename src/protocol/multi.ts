@@ -7,11 +7,9 @@ import { JuteDecodeError, type JuteReader, type JuteWriter } from "./jute.js";
 import { OpCode } from "./constants.js";
 import {
   CreateRequest,
-  CreateResponse,
   Create2Response,
   CreateTTLRequest,
   DeleteRequest,
-  ErrorResponse,
   GetChildrenResponse,
   GetDataResponse,
   PathWatchRequest,

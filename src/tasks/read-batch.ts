@@ -4,13 +4,13 @@
  * it would have got alone — a multiRead answers every op on its own — and when a batch fails as a whole
  * (a lost connection, a reply too large for one frame), each caller's ops are sent again by themselves.
  *
- * A reply must fit in one frame (jute.maxbuffer, 1 MB by default; Apache's server sends a larger one
- * and the client must drop the connection). Data sizes are unknown until read, so a batch holds as many
+ * A reply must fit in one frame (jute.maxbuffer, 1 MB by default; Apache's server sends a larger one,
+ * which the client skips, failing that request alone). Data sizes are unknown until read, so a batch holds as many
  * ops as fit a byte budget at the largest size this batcher has seen so far (never forgotten: one big
  * payload makes it careful for good), starting from a guess that keeps the first batch small. A batch
- * can still overflow when a payload far larger than any before arrives with it: on the embedded server
- * that is a MARSHALLINGERROR answer (the ops are then sent one by one), on Apache ZooKeeper one
- * dropped connection, which the session survives.
+ * can still overflow when a payload far larger than any before arrives with it: the batch then fails
+ * with MarshallingError (the embedded server's answer; on Apache ZooKeeper the client's, for a reply
+ * over its frame limit, with the connection kept) and the ops are sent one by one.
  */
 import type { ReadOp, ReadOpResult, ZooKeeperClient } from "../client/index.js";
 

@@ -61,3 +61,37 @@ test("the frame decoder reassembles frames split at every byte and rejects bad l
   assert.throws(() => new FrameDecoder(1000).push(Buffer.from("000003e9", "hex")), FrameError);
   assert.equal(new FrameDecoder().push(Buffer.from("00000003aa", "hex")).length, 0);
 });
+
+test("with an oversized handler, a frame over the limit is skipped (head kept) wherever the chunks split", () => {
+  const frame = (len: number, fill: number): Buffer => {
+    const b = Buffer.alloc(4 + len, fill);
+    b.writeInt32BE(len, 0);
+    b.writeInt32BE(1000 + fill, 4); // an xid, in the head the handler gets
+    return b;
+  };
+  const small1 = frame(20, 1);
+  const big = frame(3000, 2);
+  const small2 = frame(30, 3);
+  const all = Buffer.concat([small1, big, small2]);
+  const cuts = [0, 3, 4, 5, 24, 27, 28, 30, 40, 1000, 3027, 3028, 3031, 3032, all.length - 1];
+  for (const a of cuts)
+    for (const b of cuts) {
+      if (b < a) continue;
+      const skipped: [number, number][] = [];
+      const d = new FrameDecoder(1024, (head, length) => skipped.push([head.readInt32BE(0), length]));
+      const frames = [all.subarray(0, a), all.subarray(a, b), all.subarray(b)].flatMap((c) => d.push(c));
+      assert.deepEqual(frames, [small1.subarray(4), small2.subarray(4)], `cuts ${a}/${b}`);
+      assert.deepEqual(skipped, [[1002, 3000]], `cuts ${a}/${b}`);
+      assert.equal(d.buffered, 0);
+    }
+  // Byte by byte, too; a negative length still throws.
+  const skipped: number[] = [];
+  const d = new FrameDecoder(1024, (_h, length) => skipped.push(length));
+  const frames = [...all].flatMap((byte) => d.push(Buffer.from([byte])));
+  assert.equal(frames.length, 2);
+  assert.deepEqual(skipped, [3000]);
+  assert.throws(
+    () => new FrameDecoder(1024, () => undefined).push(Buffer.from("ffffffff", "hex")),
+    FrameError,
+  );
+});
