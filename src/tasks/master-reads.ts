@@ -9,19 +9,11 @@ import type { Layout } from "./layout.js";
 import type { ResolvedMasterOptions } from "./master-options.js";
 import { readTask, statusTime, type ClusterState, type TaskReading } from "./master-state.js";
 import { failTask, type WriteContext } from "./master-writes.js";
-import type { ReadBatcher } from "./read-batch.js";
+import { opsThatFit, type ReadBatcher } from "./read-batch.js";
 
 /** Chunks read at once (each up to MAX_CHUNK keys): up to 256 task reads in flight. */
 const LANES = 16;
 const MAX_CHUNK = 16;
-/**
- * A chunk's reply is sized like a ReadBatcher batch (read-batch.ts): a quarter of the 1 MB frame at the
- * largest answer seen so far, starting from a guess of 16 KB, plus 128 bytes per op. The batcher sees
- * every answer this reader sees, so a chunk is never larger than the batches it would make itself.
- */
-const BUDGET = 256 * 1024;
-const FIRST_GUESS = 16 * 1024;
-const OVERHEAD = 128;
 
 export class TaskReader {
   /** Largest data length seen in a task read so far (bytes). */
@@ -77,9 +69,10 @@ export class TaskReader {
     if (!this.applyNow(key, r)) await this.finishReading(key, r);
   }
 
+  /** Sized like a ReadBatcher batch (the same budget, at the largest answer this reader has seen). The
+   * batcher sees every answer this reader sees, so a chunk is never larger than the batches it makes. */
   private chunkSize(): number {
-    const perOp = (this.largest ?? FIRST_GUESS) + OVERHEAD;
-    return Math.max(1, Math.min(MAX_CHUNK, Math.floor(BUDGET / perOp)));
+    return opsThatFit(this.largest, MAX_CHUNK);
   }
 
   private learn(bytes: number): void {

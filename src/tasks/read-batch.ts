@@ -23,6 +23,15 @@ const FIRST_GUESS = 16 * 1024;
 /** Per-op reply overhead: error code, stat, lengths. */
 const OVERHEAD = 128;
 
+/**
+ * How many read ops (at most `cap`, at least 1) fit one reply's byte budget when answers are as large as
+ * `largest` (bytes; null before any answer was seen: a guess that keeps the first batch small).
+ */
+export function opsThatFit(largest: number | null, cap: number): number {
+  const perOp = (largest ?? FIRST_GUESS) + OVERHEAD;
+  return Math.max(1, Math.min(cap, Math.floor(BUDGET / perOp)));
+}
+
 interface Waiting {
   readonly ops: readonly ReadOp[];
   resolve(r: ReadOpResult[]): void;
@@ -50,8 +59,7 @@ export class ReadBatcher {
     this.scheduled = false;
     const all = this.queue;
     this.queue = [];
-    const perOp = (this.largest ?? FIRST_GUESS) + OVERHEAD;
-    const maxOps = Math.max(1, Math.min(MAX_OPS, Math.floor(BUDGET / perOp)));
+    const maxOps = opsThatFit(this.largest, MAX_OPS);
     let batch: Waiting[] = [];
     let size = 0;
     for (const w of all) {
