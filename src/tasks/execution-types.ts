@@ -53,6 +53,8 @@ export interface ExecutionEnv {
   cancelWatches?: { add(ex: { watchCancel(): void }): void };
   /** JSON.stringify(workerId), computed once. */
   workerJson?: string;
+  /** The worker's handler slots, taken once the task is read (default: none, no limit). */
+  slots?: { take(granted: () => void): boolean; give(): void };
 }
 
 export interface ExecutionHooks {

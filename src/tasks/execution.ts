@@ -10,6 +10,7 @@ import { StaleTokenError, type TaskAbortError } from "./errors.js";
 import { HandlerContext, writeProgress, type ProgressSink } from "./execution-context.js";
 import { planOutcome, type HandlerOutcome } from "./execution-plan.js";
 import { StopSwitch } from "./execution-stop.js";
+import { SlotClaim } from "./slot-gate.js";
 import { idOfKey, isRawKey } from "./layout.js";
 import {
   isStale,
@@ -39,6 +40,8 @@ export class Execution implements ProgressSink {
   delivery: Envelope["options"]["delivery"] = "at-least-once";
   started = false;
   private data: Buffer | null = null;
+  /** Its claim on one of the worker's handler slots. */
+  readonly slot: SlotClaim;
 
   constructor(
     private readonly env: ExecutionEnv,
@@ -46,7 +49,9 @@ export class Execution implements ProgressSink {
     readonly assignPath: string,
     /** Told once the handler has settled (the worker's concurrency slot is free again). */
     private readonly handlerDone?: () => void,
-  ) {}
+  ) {
+    this.slot = new SlotClaim(env.slots);
+  }
 
   stop(reason: TaskAbortError["reason"]): void {
     this.halt.stop(reason);
@@ -82,7 +87,33 @@ export class Execution implements ProgressSink {
     if (env !== null) this.delivery = env.options.delivery;
     if (this.delivery === "at-most-once" && info.started === true)
       return this.finish({ ok: false, error: "outcome unknown: an earlier execution started" }, env, true);
-    if (this.delivery === "at-most-once" && !(await this.markStarted(a.data))) return { result: "stale" };
+    const slot = this.slot.take(this.halt);
+    if (slot !== true && !(await slot)) return this.handBack();
+    try {
+      return await this.runHandler(a.data, t.data, env, slot !== true);
+    } finally {
+      this.slot.release();
+    }
+  }
+
+  /**
+   * Holding a slot: (at-most-once) marks the assignment started, runs the handler, commits. After a
+   * wait for the slot the task is read again: a cancel or requeue since the first read means it is not
+   * ours to run (as when a queued assignment was read only once a slot freed).
+   */
+  private async runHandler(
+    assignData: Buffer | null,
+    data: Buffer | null,
+    env: Envelope | null,
+    waited: boolean,
+  ): Promise<ExecutionReport> {
+    if (waited && !(await this.stillCurrent())) {
+      this.slot.release();
+      this.reject("superseded");
+      await this.dropAssignment();
+      return { result: "stale" };
+    }
+    if (this.delivery === "at-most-once" && !(await this.markStarted(assignData))) return { result: "stale" };
     // Most handlers finish before a cancel could matter: the status watch is set only once one runs
     // for CANCEL_WATCH_DELAY ms (a cancel meanwhile still wins: it bumps the token, the commit fails).
     // (One timer for all executions of the worker when it gives a queue; the entry checks `settled`.)
@@ -102,8 +133,9 @@ export class Execution implements ProgressSink {
     const timeout = env?.options.timeout ?? null;
     if (timeout !== null) this.timer = setTimeout(() => this.stop("timeout"), timeout);
     try {
-      const invoked = this.invoke(t.data, env);
+      const invoked = this.invoke(data, env);
       const outcome = invoked instanceof Promise ? await invoked : invoked;
+      this.slot.release();
       this.handlerDone?.();
       // Our own commit deletes the assignment, and its watch event would stop() us: a no-op from here.
       this.halt.settled = true;
@@ -120,6 +152,14 @@ export class Execution implements ProgressSink {
       clearTimeout(this.timer);
       clearTimeout(cancelWatch);
     }
+  }
+
+  /** The task's version is still this execution's token. */
+  private async stillCurrent(): Promise<boolean> {
+    if (this.env.unsafeDisableFencing) return true;
+    const ops = [{ type: "getData", path: this.env.layout.task(this.key) }] as const;
+    const [t] = await (this.env.reader?.read(ops) ?? this.env.client.multiRead(ops));
+    return t?.type === "getData" && t.stat.version === this.token;
   }
 
   /**

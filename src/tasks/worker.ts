@@ -17,6 +17,7 @@ import {
 import { DelayedCalls } from "./execution-stop.js";
 import { idOfKey, keyOfAssignName, Layout } from "./layout.js";
 import { shellHandler } from "./raw.js";
+import { SlotGate } from "./slot-gate.js";
 import { AssignmentFeed } from "./worker-assignments.js";
 import type { WorkerEvents, WorkerStats } from "./worker-events.js";
 import { registerWorker, workerInfo } from "./worker-registration.js";
@@ -36,9 +37,10 @@ export class Worker extends TypedEvents<WorkerEvents> {
   private readonly handlers: Map<string, AnyHandler>;
   private readonly env: ExecutionEnv;
   private readonly running = new Map<string, Execution>();
-  /** Executions reading their task or running their handler (bounded by `concurrency`); the rest of
-   * `running` are committing, which needs no slot. */
-  private slots = 0;
+  /** Executions reading their task, waiting for a handler slot or running their handler (bounded by
+   * `concurrency + prefetch`; handlers themselves by the SlotGate's `concurrency`); the rest of
+   * `running` are committing. */
+  private active = 0;
   private relistTimer: NodeJS.Timeout | undefined;
   private readonly queued: string[] = [];
   /** The names in `queued`. */
@@ -85,6 +87,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
     this.env.cancelWatches = new DelayedCalls(CANCEL_WATCH_DELAY, (ex) => ex.watchCancel());
     this.env.committer = new CommitBatcher(this.env);
     this.env.reader = new ReadBatcher(client);
+    this.env.slots = new SlotGate(opts.concurrency);
     this.feed = new AssignmentFeed(client, this.layout.assignDir(this.id), {
       added: (name) => this.added(name),
       removed: (name) => this.removed(name),
@@ -149,7 +152,8 @@ export class Worker extends TypedEvents<WorkerEvents> {
   }
 
   private pump(): void {
-    for (let i = 0; i < this.queued.length && this.slots < this.opts.concurrency;) {
+    const cap = this.opts.concurrency + this.opts.prefetch;
+    for (let i = 0; i < this.queued.length && this.active < cap;) {
       const name = this.queued[i] as string;
       // An earlier execution under the same name is still finishing: this one waits its turn.
       if (this.running.has(name)) {
@@ -158,13 +162,14 @@ export class Worker extends TypedEvents<WorkerEvents> {
       }
       this.queued.splice(i, 1);
       this.waiting.delete(name);
-      // The slot is free as soon as the handler settles: its commit goes on without one.
+      // Reading starts at once; the handler waits for a slot (SlotGate). Counted until the handler
+      // settles: its commit goes on without counting.
       let held = true;
-      this.slots++;
+      this.active++;
       const free = (): void => {
         if (!held) return;
         held = false;
-        this.slots--;
+        this.active--;
         if (this.phase === "started" || this.phase === "closing") this.pump();
       };
       const ex = new Execution(
@@ -246,6 +251,8 @@ export class Worker extends TypedEvents<WorkerEvents> {
     } catch (err) {
       this.opts.logger.debug({ err }, "tasks: could not advertise draining");
     }
+    // Assignments not yet running a handler (queued, reading, waiting for a slot) are handed back.
+    for (const ex of this.running.values()) if (!ex.slot.had) ex.stop("shutdown");
     const handBack = this.queued.splice(0);
     this.waiting.clear();
     for (const name of handBack) {

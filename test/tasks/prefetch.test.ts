@@ -1,6 +1,7 @@
 /**
- * Prefetch: a worker takes up to concurrency + prefetch assignments and starts a queued one the moment
- * a slot frees; a queued (never started) at-most-once assignment of a lost worker is requeued, not
+ * Prefetch: a worker takes up to concurrency + prefetch assignments, reads them at once and starts a
+ * queued one the moment a slot frees; one cancelled while it waits never runs; close hands the waiting
+ * ones back; a queued (never started) at-most-once assignment of a lost worker is requeued, not
  * failed — both servers.
  */
 import { test } from "node:test";
@@ -8,7 +9,14 @@ import assert from "node:assert/strict";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
 import { InvalidArgumentError } from "../../src/client/index.js";
 import { parseWorkerOptions } from "../../src/tasks/worker-options.js";
-import { Master, Submitter, TaskFailedError, Worker, type TaskContext } from "../../src/tasks/index.js";
+import {
+  Master,
+  Submitter,
+  TaskCancelledError,
+  TaskFailedError,
+  Worker,
+  type TaskContext,
+} from "../../src/tasks/index.js";
 import { cleanup, client } from "./helpers.js";
 
 test("prefetch defaults to concurrency from 2 up, 0 for one at a time; checked", () => {
@@ -57,6 +65,94 @@ forEachBackend("tasks: prefetch", (backend) => {
     }
     await Promise.all(hs.map((h) => h.result()));
     assert.equal(most, 2);
+  });
+
+  test("a prefetched assignment cancelled while it waits for a slot never runs; the slot is not lost", async () => {
+    const root = uniqueRoot("prefetch-cancel");
+    const zk = await client(backend());
+    await zk.create(root, null);
+    const master = new Master(zk, { root });
+    cleanup(() => master.close());
+    await master.start();
+    const started: string[] = [];
+    let running = 0;
+    let most = 0;
+    let release: () => void = () => undefined;
+    const w = new Worker(
+      await client(backend()),
+      {
+        t: async (ctx: TaskContext) => {
+          started.push(ctx.id);
+          most = Math.max(most, ++running);
+          if (ctx.id === "first") await new Promise<void>((r) => (release = r));
+          running--;
+          return ctx.id;
+        },
+      },
+      { root, id: "w", concurrency: 1, prefetch: 1 },
+    );
+    cleanup(() => w.close());
+    await w.start();
+    const sub = new Submitter(zk, { root });
+    const first = await sub.submit("t", null, { id: "first" });
+    await waitFor(() => started.length === 1);
+    const queued = await sub.submit("t", null, { id: "queued" });
+    await waitFor(async () => (await zk.getChildren(`${root}/assign/w`)).length === 2);
+    assert.equal(await queued.cancel(), true);
+    await assert.rejects(queued.result(), TaskCancelledError);
+    release();
+    assert.equal(await first.result(), "first");
+    const later = await sub.submit("t", null, { id: "later" });
+    assert.equal(await later.result(), "later");
+    assert.deepEqual(started, ["first", "later"]);
+    assert.equal(most, 1);
+    await waitFor(async () => (await zk.getChildren(`${root}/assign/w`)).length === 0);
+  });
+
+  test("close hands back assignments waiting for a slot at once and lets the running handler finish", async () => {
+    const root = uniqueRoot("prefetch-close");
+    const zk = await client(backend());
+    await zk.create(root, null);
+    const master = new Master(zk, { root });
+    cleanup(() => master.close());
+    await master.start();
+    const ran: string[] = [];
+    let release: () => void = () => undefined;
+    const w = new Worker(
+      await client(backend()),
+      {
+        t: async (ctx: TaskContext) => {
+          ran.push(`w:${ctx.id}`);
+          await new Promise<void>((r) => (release = r));
+          return `w:${ctx.id}`;
+        },
+      },
+      { root, id: "w", concurrency: 1, prefetch: 2 },
+    );
+    await w.start();
+    const sub = new Submitter(zk, { root });
+    const hs = await sub.submitMany([0, 1, 2].map((i) => ({ type: "t", options: { id: `t${i}` } })));
+    await waitFor(async () => ran.length === 1 && (await zk.getChildren(`${root}/assign/w`)).length === 3);
+    const closed = w.close();
+    // The two waiting for the slot go back before the running handler is let go.
+    await waitFor(async () => (await zk.getChildren(`${root}/assign/w`)).length === 1);
+    release();
+    await closed;
+    assert.equal(await zk.exists(`${root}/workers/w`), null, "left /workers");
+    const other = new Worker(
+      await client(backend()),
+      { t: (ctx: TaskContext) => `other:${ctx.id}` },
+      { root, id: "other", concurrency: 2 },
+    );
+    cleanup(() => other.close());
+    await other.start();
+    const results = await Promise.all(hs.map((h) => h.result()));
+    const runningId = (ran[0] ?? "").slice(2);
+    assert.deepEqual(
+      results,
+      hs.map((h) => (h.id === runningId ? `w:${h.id}` : `other:${h.id}`)),
+    );
+    assert.equal(ran.length, 1, "the handed-back ones never ran on the closing worker");
   });
 
   test("at-most-once: a lost worker's queued assignment is requeued and runs; its started one fails", async () => {

@@ -13,6 +13,7 @@
  * third faster per sync on ext4. The zeros after the last record read as the end of the log (a record
  * length of 0 is never written); a graceful close cuts them off.
  */
+import { fdatasync, writeSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { JuteWriter } from "../../protocol/index.js";
@@ -122,12 +123,12 @@ export class TxnLog {
       const file = await this.fileFor(first);
       const bytes = w.view();
       await this.grow(file, this.pos + bytes.length);
-      for (let off = 0; off < bytes.length;) {
-        const { bytesWritten } = await file.write(bytes, off, bytes.length - off, this.pos + off);
-        off += bytesWritten;
-      }
+      // A write into the page cache takes microseconds: done here, it saves the batch a thread-pool
+      // round trip (under load, a wait for this loop to come back to it), leaving only the sync.
+      for (let off = 0; off < bytes.length;)
+        off += writeSync(file.fd, bytes, off, bytes.length - off, this.pos + off);
       this.pos += bytes.length;
-      if (this.opts.forceSync) await file.datasync();
+      if (this.opts.forceSync) await datasync(file.fd);
       this.stats.batches++;
       this.stats.records += count;
       this.stats.bytes += bytes.length;
@@ -204,4 +205,9 @@ export class TxnLog {
     }
     await file?.close();
   }
+}
+
+/** fdatasync through the callback API: less per call than FileHandle.datasync(). */
+function datasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (err) => (err === null ? resolve() : reject(err))));
 }

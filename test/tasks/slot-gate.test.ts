@@ -1,0 +1,35 @@
+/** SlotGate: a worker's handler slots, handed over first come, first served. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { SlotGate } from "../../src/tasks/slot-gate.js";
+
+test("slots are taken at once up to the size, then waiters are served in order as slots free", () => {
+  const gate = new SlotGate(2);
+  const order: string[] = [];
+  const log = (x: string) => (): void => void order.push(x);
+  assert.equal(gate.take(log("a")), true);
+  assert.equal(gate.take(log("b")), true);
+  assert.equal(gate.take(log("c")), false);
+  assert.equal(gate.take(log("d")), false);
+  assert.deepEqual(order, [], "a slot taken at once does not call back");
+  gate.give();
+  assert.deepEqual(order, ["c"]);
+  assert.equal(gate.busy, 2, "handed over, not freed");
+  gate.give();
+  assert.deepEqual(order, ["c", "d"]);
+  gate.give();
+  gate.give();
+  assert.equal(gate.busy, 0);
+  assert.equal(gate.take(log("e")), true);
+});
+
+test("a waiter that no longer wants its slot gives it back: the next waiter gets it", () => {
+  const gate = new SlotGate(1);
+  const got: string[] = [];
+  gate.take(() => got.push("first"));
+  gate.take(() => gate.give()); // stopped while it waited
+  gate.take(() => got.push("third"));
+  gate.give();
+  assert.deepEqual(got, ["third"]);
+  assert.equal(gate.busy, 1);
+});
