@@ -90,8 +90,8 @@ test(
 
     await until("worker-count", "2");
     await until("master", "master-1");
-    // Concurrency 4 and 2, each with the default prefetch (= concurrency): the master sees 8 + 4 slots.
-    assert.equal(await text("capacity"), "12");
+    // Concurrency 4 and 2, each with the default prefetch (3 × concurrency): the master sees 16 + 8 slots.
+    assert.equal(await text("capacity"), "24");
 
     const connect = ["--connect", f.server.connectString, "--root", f.root];
     // `--wait` prints the handler's result once the task is done; the page must show it done too.
@@ -122,6 +122,6 @@ test(
 
     await w2.kill("SIGKILL");
     await until("worker-count", "1");
-    assert.equal(await text("capacity"), "8"); // worker-1 alone: concurrency 4 + prefetch 4
+    assert.equal(await text("capacity"), "16"); // worker-1 alone: concurrency 4 + prefetch 12
   },
 );

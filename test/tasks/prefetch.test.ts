@@ -19,8 +19,9 @@ import {
 } from "../../src/tasks/index.js";
 import { cleanup, client } from "./helpers.js";
 
-test("prefetch defaults to concurrency from 2 up, 0 for one at a time; checked", () => {
-  assert.equal(parseWorkerOptions({ concurrency: 16 }).prefetch, 16);
+test("prefetch defaults to 3 × concurrency from 2 up, 0 for one at a time; checked", () => {
+  assert.equal(parseWorkerOptions({ concurrency: 16 }).prefetch, 48);
+  assert.equal(parseWorkerOptions({ concurrency: 2 }).prefetch, 6);
   assert.equal(parseWorkerOptions({}).prefetch, 0);
   assert.equal(parseWorkerOptions({ concurrency: 4, prefetch: 0 }).prefetch, 0);
   assert.throws(() => parseWorkerOptions({ prefetch: -1 }), InvalidArgumentError);

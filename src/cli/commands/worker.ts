@@ -89,7 +89,7 @@ export function registerWorkerCommand(program: Command): void {
       new Option(
         "--prefetch <n>",
         "assignments queued beyond --concurrency so a freed slot never waits for the master " +
-          "(the capacity the master sees is concurrency + prefetch; default: = concurrency when ≥ 2, else 0; " +
+          "(the capacity the master sees is concurrency + prefetch; default: 3 × concurrency when ≥ 2, else 0; " +
           "0 = strict priority order)",
       ).argParser((v) => nonNegativeInt("--prefetch", v)),
     )
