@@ -90,10 +90,12 @@ function jobs(native: string | undefined): Job[] {
         [
           "tasks",
           [
+            // 20,000 per round (bench/tasks.ts's own default): 5,000-task rounds last ~0.4 s, half of it
+            // the submission burst, and gave 2×16 ratios 0.05–0.1 lower than 20,000 in the same session.
             "--count",
-            "5000",
+            "20000",
             "--warmup",
-            "1000",
+            "2000",
             "--rounds",
             "3",
             "--shapes",
