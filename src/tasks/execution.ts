@@ -113,6 +113,10 @@ export class Execution implements ProgressSink {
       await this.dropAssignment();
       return { result: "stale" };
     }
+    if (waited && this.halt.stopped() !== null) {
+      this.slot.release();
+      return this.handBack();
+    }
     if (this.delivery === "at-most-once" && !(await this.markStarted(assignData))) return { result: "stale" };
     // Most handlers finish before a cancel could matter: the status watch is set only once one runs
     // for CANCEL_WATCH_DELAY ms (a cancel meanwhile still wins: it bumps the token, the commit fails).
