@@ -85,3 +85,12 @@ export function planOutcome(
   const o = { state: "failed" as const, reason, attempt, worker, at: Date.now() };
   return { plan: { kind: "outcome", status: encodeOutcome(o) }, result: "failed" };
 }
+
+/** A value with a `then` method (a handler's promise, or any thenable it returns). */
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    (typeof v === "object" || typeof v === "function") &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === "function"
+  );
+}

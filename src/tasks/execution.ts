@@ -4,22 +4,27 @@
  * multi whose first op checks the token. A failed check means someone moved the task on (cancel,
  * reassignment): the result is stale and dropped.
  */
-import { commitFenced, commitUnfenced, resend } from "./commit.js";
+import { commitFenced, commitUnfenced } from "./commit.js";
 import { decodeEnvelope, type Envelope } from "./envelope.js";
 import { StaleTokenError, type TaskAbortError } from "./errors.js";
 import { HandlerContext, writeProgress, type ProgressSink } from "./execution-context.js";
-import { planOutcome, type HandlerOutcome } from "./execution-plan.js";
+import { isThenable, planOutcome, type HandlerOutcome } from "./execution-plan.js";
 import { StopSwitch } from "./execution-stop.js";
 import { SlotClaim } from "./slot-gate.js";
 import { idOfKey, isRawKey } from "./layout.js";
 import {
   isStale,
   parseInfo,
-  parseRecord,
   staleReason,
   type ExecutionEnv,
   type ExecutionResult,
 } from "./execution-types.js";
+import {
+  dropAssignment,
+  handBackAssignment,
+  markAssignmentStarted,
+  stillCurrent,
+} from "./execution-writes.js";
 import type { RejectedEvent } from "./history.js";
 import { errorText } from "./zk.js";
 
@@ -67,18 +72,14 @@ export class Execution implements ProgressSink {
     const [a, t] = await (this.env.reader?.read(ops) ?? client.multiRead(ops));
     if (a?.type !== "getData") return { result: "skipped" };
     if (t?.type !== "getData") {
-      await this.dropAssignment();
+      await dropAssignment(this.env, this);
       return { result: "skipped" };
     }
     const info = parseInfo(a.data);
     // An assignment made by hand in zkCli carries no token: the version it finds is the one it runs under.
     this.token = info.token ?? t.stat.version;
     this.data = t.data;
-    if (t.stat.version !== this.token && !this.env.unsafeDisableFencing) {
-      this.reject("superseded");
-      await this.dropAssignment();
-      return { result: "stale" };
-    }
+    if (t.stat.version !== this.token && !this.env.unsafeDisableFencing) return this.superseded();
     if (this.halt.stopped() !== null) return this.handBack();
     const raw = isRawKey(this.key);
     const env = raw ? null : decodeEnvelope(t.data);
@@ -90,33 +91,28 @@ export class Execution implements ProgressSink {
     const slot = this.slot.take(this.halt);
     if (slot !== true && !(await slot)) return this.handBack();
     try {
-      return await this.runHandler(a.data, t.data, env, slot !== true);
+      // After a wait for the slot the task is read again: a cancel or requeue since the first read
+      // means it is not ours to run (as when a queued assignment was read only once a slot freed).
+      if (slot !== true && !(await stillCurrent(this.env, this))) return await this.superseded();
+      if (slot !== true && this.halt.stopped() !== null) return await this.handBack();
+      return await this.runHandler(a.data, t.data, env);
     } finally {
       this.slot.release();
     }
   }
 
-  /**
-   * Holding a slot: (at-most-once) marks the assignment started, runs the handler, commits. After a
-   * wait for the slot the task is read again: a cancel or requeue since the first read means it is not
-   * ours to run (as when a queued assignment was read only once a slot freed).
-   */
+  private async superseded(): Promise<ExecutionReport> {
+    this.reject("superseded");
+    await dropAssignment(this.env, this);
+    return { result: "stale" };
+  }
+
+  /** Holding a slot: (at-most-once) marks the assignment started, runs the handler, commits. */
   private async runHandler(
     assignData: Buffer | null,
     data: Buffer | null,
     env: Envelope | null,
-    waited: boolean,
   ): Promise<ExecutionReport> {
-    if (waited && !(await this.stillCurrent())) {
-      this.slot.release();
-      this.reject("superseded");
-      await this.dropAssignment();
-      return { result: "stale" };
-    }
-    if (waited && this.halt.stopped() !== null) {
-      this.slot.release();
-      return this.handBack();
-    }
     if (this.delivery === "at-most-once" && !(await this.markStarted(assignData))) return { result: "stale" };
     // Most handlers finish before a cancel could matter: the status watch is set only once one runs
     // for CANCEL_WATCH_DELAY ms (a cancel meanwhile still wins: it bumps the token, the commit fails).
@@ -156,14 +152,6 @@ export class Execution implements ProgressSink {
       clearTimeout(this.timer);
       clearTimeout(cancelWatch);
     }
-  }
-
-  /** The task's version is still this execution's token. */
-  private async stillCurrent(): Promise<boolean> {
-    if (this.env.unsafeDisableFencing) return true;
-    const ops = [{ type: "getData", path: this.env.layout.task(this.key) }] as const;
-    const [t] = await (this.env.reader?.read(ops) ?? this.env.client.multiRead(ops));
-    return t?.type === "getData" && t.stat.version === this.token;
   }
 
   /**
@@ -263,31 +251,13 @@ export class Execution implements ProgressSink {
       ).catch(() => undefined);
       return { result: "failed" };
     }
-    try {
-      // Rewriting the same bytes bumps the version: the master sees the task change and requeues it.
-      // A resend after a lost reply that finds the first one applied fails the check: handed back too.
-      await resend(() =>
-        this.env.client
-          .transaction()
-          .setData(this.env.layout.task(this.key), this.data, this.token)
-          .delete(this.assignPath),
-      );
-    } catch (err) {
-      if (!isStale(err)) throw err;
-    }
+    await handBackAssignment(this.env, this, this.data);
     return { result: "handed-back" };
   }
 
   private async markStarted(assignData: Buffer | null): Promise<boolean> {
-    const info = { ...parseRecord(assignData), started: true, startedAt: Date.now() };
     try {
-      // Idempotent: sent again after a lost reply, it marks the same assignment started again.
-      await resend(() =>
-        this.env.client
-          .transaction()
-          .check(this.env.layout.task(this.key), this.token)
-          .setData(this.assignPath, JSON.stringify(info)),
-      );
+      await markAssignmentStarted(this.env, this, assignData);
       this.started = true;
       return true;
     } catch (err) {
@@ -311,18 +281,6 @@ export class Execution implements ProgressSink {
   async reportProgress(value: unknown): Promise<void> {
     if (this.halt.stopped() === null) await writeProgress(this.env, this.key, this.token, value);
   }
-
-  private async dropAssignment(): Promise<void> {
-    await this.env.client.delete(this.assignPath).catch(() => undefined);
-  }
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (
-    (typeof v === "object" || typeof v === "function") &&
-    v !== null &&
-    typeof (v as { then?: unknown }).then === "function"
-  );
 }
 
 export type {

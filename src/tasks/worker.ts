@@ -37,14 +37,11 @@ export class Worker extends TypedEvents<WorkerEvents> {
   private readonly handlers: Map<string, AnyHandler>;
   private readonly env: ExecutionEnv;
   private readonly running = new Map<string, Execution>();
-  /** Executions reading their task, waiting for a handler slot or running their handler (bounded by
-   * `concurrency + prefetch`; handlers themselves by the SlotGate's `concurrency`); the rest of
-   * `running` are committing. */
+  /** Executions reading, waiting for a slot (SlotGate) or running their handler: ≤ concurrency + prefetch. */
   private active = 0;
   private relistTimer: NodeJS.Timeout | undefined;
   private readonly queued: string[] = [];
-  /** The names in `queued`. */
-  private readonly waiting = new Set<string>();
+  private readonly waiting = new Set<string>(); // the names in `queued`
   /** Names (re)created while an execution under the same name was still finishing: queued after it. */
   private readonly again = new Set<string>();
   private readonly counts = { completed: 0, failed: 0, retried: 0, stale: 0 };
@@ -162,8 +159,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
       }
       this.queued.splice(i, 1);
       this.waiting.delete(name);
-      // Reading starts at once; the handler waits for a slot (SlotGate). Counted until the handler
-      // settles: its commit goes on without counting.
+      // Counted until its handler settles (its commit goes on without counting).
       let held = true;
       this.active++;
       const free = (): void => {
@@ -251,7 +247,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
     } catch (err) {
       this.opts.logger.debug({ err }, "tasks: could not advertise draining");
     }
-    // Assignments not yet running a handler (queued, reading, waiting for a slot) are handed back.
+    // Assignments not yet running a handler (queued, reading, waiting for a slot) go back at once.
     for (const ex of this.running.values()) if (!ex.slot.had) ex.stop("shutdown");
     const handBack = this.queued.splice(0);
     this.waiting.clear();
