@@ -1,11 +1,10 @@
 /**
- * Helpers the recipes share: sequential-node ordering, idempotent path creation, "protected"
+ * Helpers the recipes share: sequential-node ordering, idempotent path creation (the client's ensurePath), "protected"
  * sequential creates that name the session, and abortable sleeps. Public client API only.
  */
 import { randomUUID } from "node:crypto";
 import {
   CreateMode,
-  NodeExistsError,
   NoNodeError,
   isRetriable,
   retry,
@@ -41,31 +40,7 @@ export function basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-/**
- * Creates `path` and its missing ancestors as persistent nodes; existing ones are fine. Idempotent, so
- * a retriable failure (a connection lost mid-way, as when the server restarts while a recipe starts)
- * is retried with backoff for up to twice the session timeout instead of failing the caller's start.
- */
-export async function ensurePath(client: ZooKeeperClient, path: string, data: Data = null): Promise<void> {
-  if (path === "/") return;
-  await retry(() => ensurePathOnce(client, path, data), {
-    maxElapsedMs: Math.max(client.sessionTimeout, 1000) * 2,
-  });
-}
-
-async function ensurePathOnce(client: ZooKeeperClient, path: string, data: Data): Promise<void> {
-  if ((await client.exists(path)) !== null) return;
-  const parts = path.split("/").filter((p) => p !== "");
-  let current = "";
-  for (const [i, part] of parts.entries()) {
-    current += `/${part}`;
-    try {
-      await client.create(current, i === parts.length - 1 ? data : null);
-    } catch (err) {
-      if (!(err instanceof NodeExistsError)) throw err;
-    }
-  }
-}
+export { ensurePath } from "../client/index.js";
 
 /** `prefix` of a node this session made, so it can be found again after a lost reply. */
 export function sessionPrefix(client: ZooKeeperClient, label: string): string {

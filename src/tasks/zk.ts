@@ -1,25 +1,7 @@
 /** Small ZooKeeper helpers the task roles share. */
-import {
-  NodeExistsError,
-  NoNodeError,
-  retry,
-  type PersistentWatch,
-  type WatchEvent,
-  type ZooKeeperClient,
-} from "../client/index.js";
+import type { PersistentWatch, WatchEvent, ZooKeeperClient } from "../client/index.js";
 
-/** Creates `path` and its missing ancestors (empty persistent nodes); existing ones are fine. */
-export async function ensurePath(client: ZooKeeperClient, path: string): Promise<void> {
-  if (path === "/" || path === "") return;
-  try {
-    await retry(() => client.create(path, null));
-  } catch (err) {
-    if (err instanceof NodeExistsError) return;
-    if (!(err instanceof NoNodeError)) throw err;
-    await ensurePath(client, path.slice(0, path.lastIndexOf("/")) || "/");
-    await ensurePath(client, path);
-  }
-}
+export { ensurePath } from "../client/index.js";
 
 /** Resolves on the first event of a one-shot watch, or on abort (then with "aborted"). */
 export function watchPromise(signal?: AbortSignal): {

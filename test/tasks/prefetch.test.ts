@@ -6,8 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend, uniqueRoot } from "../harness/backends.js";
-import { InvalidArgumentError } from "../../src/client/index.js";
+import { forEachBackend, uniqueRoot, type Backend } from "../harness/backends.js";
+import { InvalidArgumentError, type ZooKeeperClient } from "../../src/client/index.js";
 import { parseWorkerOptions } from "../../src/tasks/worker-options.js";
 import {
   Master,
@@ -30,12 +30,7 @@ test("prefetch defaults to 3 × concurrency from 2 up, 0 for one at a time; chec
 
 forEachBackend("tasks: prefetch", (backend) => {
   test("a worker holds concurrency + prefetch assignments, runs concurrency, starts queued ones at once", async () => {
-    const root = uniqueRoot("prefetch");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
+    const { root, zk } = await withMaster(backend(), "prefetch");
     const gates: (() => void)[] = [];
     let running = 0;
     let most = 0;
@@ -69,12 +64,7 @@ forEachBackend("tasks: prefetch", (backend) => {
   });
 
   test("a prefetched assignment cancelled while it waits for a slot never runs; the slot is not lost", async () => {
-    const root = uniqueRoot("prefetch-cancel");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
+    const { root, zk } = await withMaster(backend(), "prefetch-cancel");
     const started: string[] = [];
     let running = 0;
     let most = 0;
@@ -111,12 +101,7 @@ forEachBackend("tasks: prefetch", (backend) => {
   });
 
   test("close hands back assignments waiting for a slot at once and lets the running handler finish", async () => {
-    const root = uniqueRoot("prefetch-close");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
+    const { root, zk } = await withMaster(backend(), "prefetch-close");
     const ran: string[] = [];
     let release: () => void = () => undefined;
     const w = new Worker(
@@ -157,12 +142,7 @@ forEachBackend("tasks: prefetch", (backend) => {
   });
 
   test("at-most-once: a lost worker's queued assignment is requeued and runs; its started one fails", async () => {
-    const root = uniqueRoot("prefetch-amo");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
+    const { root, zk } = await withMaster(backend(), "prefetch-amo");
     const wzk = await client(backend());
     const started: string[] = [];
     const victim = new Worker(
@@ -197,6 +177,17 @@ forEachBackend("tasks: prefetch", (backend) => {
     );
   });
 });
+
+/** A fresh root with a running master; its client. */
+async function withMaster(backend: Backend, name: string): Promise<{ root: string; zk: ZooKeeperClient }> {
+  const root = uniqueRoot(name);
+  const zk = await client(backend);
+  await zk.create(root, null);
+  const master = new Master(zk, { root });
+  cleanup(() => master.close());
+  await master.start();
+  return { root, zk };
+}
 
 async function waitFor(predicate: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
