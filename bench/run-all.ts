@@ -66,6 +66,8 @@ function jobs(native: string | undefined): Job[] {
             "1x1,2x4",
             "--durable-shapes",
             "2x4",
+            "--recovery",
+            "off", // bench/failover.ts measures it
           ],
         ],
         ["failover", ["--sessions", "2000", "--bullmq-stall", "1000,1000"]],
@@ -102,6 +104,8 @@ function jobs(native: string | undefined): Job[] {
             "1x1,2x16,4x32",
             "--durable-shapes",
             "2x16",
+            "--recovery",
+            "off", // bench/failover.ts measures it
           ],
         ],
         ["failover", ["--sessions", "2000,4000,10000"]],

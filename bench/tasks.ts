@@ -19,9 +19,14 @@
  * concurrency; it takes part in the same rounds (order overseer, BullMQ, BullMQ durable, reversed every
  * other round) and its best round is reported as extra figures (tasks.<shape>.durable.*).
  *
- * Recovery times are in bench/failover.ts.
+ * Then recovery at the `--session` timeout (default 4 s; `--recovery off` skips it): a cluster of an
+ * active master, a backup and 2 workers × 4; master failover = SIGKILL of the active master while
+ * tasks flow → the backup's first assignment; reassignment = SIGKILL of a worker mid-task → that task
+ * started on the other worker; both in ms against the session timeout. bench/failover.ts measures the
+ * same at several session timeouts against BullMQ's stalled-job recovery (`npm run bench` runs that one
+ * and passes --recovery off here).
  *
- *   npm run bench:tasks [-- --count 20000 --rounds 3 --shapes 1x1,2x16,4x32 --durable-shapes 2x16 --json FILE --profile DIR]
+ *   npm run bench:tasks [-- --count 20000 --rounds 3 --shapes 1x1,2x16,4x32 --durable-shapes 2x16 --session 4000 --recovery on|off --json FILE --profile DIR]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -34,7 +39,7 @@ import { ensureRedis, startRedis, type Redis } from "./lib/redis.js";
 import { overseerVersion, packageVersion } from "./lib/versions.js";
 import { fmt } from "./load.js";
 import { startBull, type Bull } from "./tasks/bull.js";
-import { overseerChunk, startCluster, stopCluster } from "./tasks/cluster.js";
+import { masterFailover, overseerChunk, startCluster, stopCluster, workerReassign } from "./tasks/cluster.js";
 import { best, drive, median, type ChunkSubmitter, type Throughput } from "./tasks/measure.js";
 
 const { values } = parseArgs({
@@ -45,6 +50,7 @@ const { values } = parseArgs({
     "durable-shapes": { type: "string", default: "2x16" },
     chunk: { type: "string", default: "500" },
     session: { type: "string", default: "4000" },
+    recovery: { type: "string", default: "on" },
     "bullmq-results": { type: "string", default: "events" },
     rounds: { type: "string", default: "3" },
     profile: { type: "string" },
@@ -301,6 +307,49 @@ function recordDurable(
   });
 }
 
+/** Master failover and worker reassignment at the --session timeout (see the header). */
+async function recovery(out: ResultBuilder, cs: string, zk: ZooKeeperClient): Promise<void> {
+  const c = await startCluster(cs, zk, "/tasks-recovery", {
+    workers: 2,
+    concurrency: 4,
+    session: Number(values.session),
+  });
+  try {
+    const f = await masterFailover(c);
+    const r = await workerReassign(c, zk);
+    console.log(
+      `recovery, session ${fmt(c.session)} ms: master failover ${fmt(f.assignMs)} ms (SIGKILL of the active master → ` +
+        `the backup's first assignment), worker reassignment ${fmt(r.startedMs)} ms (SIGKILL of a worker mid-task → ` +
+        `the task started on the other worker)`,
+    );
+    const params = { session: c.session };
+    const floor = "the session timeout itself (detection floor)";
+    const s = `${fmt(c.session / 1000)} s`;
+    out.add({
+      key: "tasks.recovery.failover",
+      label: `master failover, session ${s}`,
+      unit: "ms",
+      value: f.assignMs,
+      anchor: c.session,
+      anchorName: floor,
+      higherIsBetter: false,
+      params,
+    });
+    out.add({
+      key: "tasks.recovery.reassign",
+      label: `dead worker's task restarted elsewhere, session ${s}`,
+      unit: "ms",
+      value: r.startedMs,
+      anchor: c.session,
+      anchorName: floor,
+      higherIsBetter: false,
+      params,
+    });
+  } finally {
+    await stopCluster(c);
+  }
+}
+
 async function main(): Promise<void> {
   ensureRedis();
   const out = new ResultBuilder("tasks");
@@ -362,6 +411,7 @@ async function main(): Promise<void> {
       );
       record(out, s);
     }
+    if (values.recovery !== "off") await recovery(out, `127.0.0.1:${server.port}`, zk);
   } finally {
     await killAll();
     await zk.close().catch(() => undefined);
