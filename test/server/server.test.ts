@@ -101,9 +101,11 @@ describe("sessions", () => {
   });
 
   test("pings keep a session alive past its timeout", async () => {
-    const c = await client(100);
+    // 400 ms session, a ping every 80 ms for 640 ms: only a stall of over 300 ms between two pings
+    // (not a few late timers on a loaded machine) could let it expire.
+    const c = await client(400);
     for (let i = 0; i < 8; i++) {
-      await new Promise((r) => setTimeout(r, 30));
+      await new Promise((r) => setTimeout(r, 80));
       const p = await c.call<null, null>(OpCode.ping, null, null, null);
       assert.equal(p.err, 0);
     }
