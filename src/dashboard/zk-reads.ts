@@ -8,7 +8,7 @@
 import { NoNodeError, type GetDataResult, type Stat, type ZooKeeperClient } from "../client/index.js";
 import { decodeEnvelope, decodeOutcome, type Envelope } from "../tasks/envelope.js";
 import { isRawKey, keyOfAssignName, type Layout } from "../tasks/layout.js";
-import { decodeWorkerInfo } from "../tasks/worker-options.js";
+import { decodeWorkerInfo } from "../tasks/worker-info.js";
 import type { Assignment, TaskEntry, TaskIndex } from "./task-index.js";
 import type { MasterInfo, TaskState, WorkerView } from "./types.js";
 

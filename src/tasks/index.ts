@@ -5,7 +5,7 @@ export {
   type SubmitterOptions,
   type SubmitterEvents,
   type TaskSpec,
-} from "./submitter.js";
+} from "./submit/submitter.js";
 export type {
   SubmittedEvent,
   ResultEvent,
@@ -16,21 +16,17 @@ export type {
   ReassignedEvent,
   TermEvent,
 } from "./history.js";
-export { type SubmitOptions } from "./submit-options.js";
-export { TaskHandle, type TaskState, type TaskStatus } from "./handle.js";
-export { Worker, type WorkerEvents, type WorkerStats } from "./worker.js";
-export {
-  type WorkerOptions,
-  type WorkerInfo,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_SHUTDOWN_TIMEOUT,
-} from "./worker-options.js";
-export { type TaskContext, type Handler, type AnyHandler } from "./execution.js";
-export { type RawHandler, type RawTaskContext, shellHandler } from "./raw.js";
-export { Master, type MasterEvents } from "./master.js";
-export { type MasterOptions, type RetentionOptions } from "./master-options.js";
-export { leastLoaded, eligible, type Scheduler, type TaskView, type WorkerView } from "./scheduler.js";
-export { pauseAssignment, resumeAssignment, retryTask, TaskNotRetryableError } from "./admin.js";
+export { type SubmitOptions } from "./submit/options.js";
+export { TaskHandle, type TaskState, type TaskStatus } from "./submit/handle.js";
+export { Worker, type WorkerEvents, type WorkerStats } from "./worker/worker.js";
+export { type WorkerOptions, DEFAULT_CONCURRENCY, DEFAULT_SHUTDOWN_TIMEOUT } from "./worker/options.js";
+export { type TaskContext, type Handler, type AnyHandler } from "./worker/execution/execution.js";
+export { type RawHandler, type RawTaskContext, shellHandler } from "./worker/raw.js";
+export { type WorkerInfo } from "./worker-info.js";
+export { Master, type MasterEvents } from "./master/master.js";
+export { type MasterOptions, type RetentionOptions } from "./master/options.js";
+export { leastLoaded, eligible, type Scheduler, type TaskView, type WorkerView } from "./master/scheduler.js";
+export { pauseAssignment, resumeAssignment, retryTask, TaskNotRetryableError } from "./admin/control.js";
 export { FencedResource } from "./fencing.js";
 export { Layout, BUCKETS } from "./layout.js";
 export type { Delivery, Backoff, TaskOutcome } from "./envelope.js";

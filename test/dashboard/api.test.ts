@@ -2,7 +2,7 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { CreateMode } from "../../src/client/index.js";
-import { Submitter } from "../../src/tasks/submitter.js";
+import { Submitter } from "../../src/tasks/submit/submitter.js";
 import {
   DashboardOptionError,
   startDashboard,

@@ -3,7 +3,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { ZooKeeperClient } from "../../src/client/index.js";
 import { startServer } from "../../src/server/index.js";
-import { Submitter } from "../../src/tasks/submitter.js";
+import { Submitter } from "../../src/tasks/submit/submitter.js";
 import { ZkClusterSource } from "../../src/dashboard/index.js";
 import { classify, Dirty } from "../../src/dashboard/dirty.js";
 

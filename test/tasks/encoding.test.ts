@@ -6,14 +6,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodeEnvelope, encodeNewEnvelope, encodeOutcome, type Envelope } from "../../src/tasks/envelope.js";
-import { planOutcome } from "../../src/tasks/execution-plan.js";
-import { DelayedCalls, StopSwitch } from "../../src/tasks/execution-stop.js";
-import { HandlerContext } from "../../src/tasks/execution-context.js";
+import { planOutcome } from "../../src/tasks/worker/execution/plan.js";
+import { DelayedCalls, StopSwitch } from "../../src/tasks/worker/execution/stop.js";
+import { HandlerContext } from "../../src/tasks/worker/execution/context.js";
 import {
   DEFAULT_OPTIONS_JSON,
   defaultStoredOptions,
   parseSubmitOptions,
-} from "../../src/tasks/submit-options.js";
+} from "../../src/tasks/submit/options.js";
 
 class Tagged {
   toJSON(key: string): string {

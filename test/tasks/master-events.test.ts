@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { NodeEventType } from "../../src/client/index.js";
-import { taskChange, type TaskChange } from "../../src/tasks/master-events.js";
-import { assignmentData } from "../../src/tasks/master-writes.js";
-import type { PendingTask } from "../../src/tasks/master-state.js";
+import { taskChange, type TaskChange } from "../../src/tasks/master/events.js";
+import { assignmentData } from "../../src/tasks/master/writes.js";
+import type { PendingTask } from "../../src/tasks/master/state.js";
 
 /** The reference reading: split the path and look at its parts. */
 function reference(base: string, type: NodeEventType, path: string): TaskChange {

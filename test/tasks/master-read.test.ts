@@ -9,7 +9,7 @@ import type { ReadOpResult } from "../../src/client/index.js";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
 import { Layout, Master, Submitter, Worker, type TaskContext } from "../../src/tasks/index.js";
 import { encodeEnvelope } from "../../src/tasks/envelope.js";
-import { readTask } from "../../src/tasks/master-state.js";
+import { readTask } from "../../src/tasks/master/state.js";
 import { cleanup, client } from "./helpers.js";
 
 type Stat = Extract<ReadOpResult, { type: "getData" }>["stat"];

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ClusterState, type PendingTask } from "../../src/tasks/master-state.js";
-import { comparePending } from "../../src/tasks/pending-order.js";
+import { ClusterState, type PendingTask } from "../../src/tasks/master/state.js";
+import { comparePending } from "../../src/tasks/master/pending-order.js";
 
 let made = 0;
 function task(key: string, seq: number, priority = 0, n = 0, notBefore = 0): PendingTask {

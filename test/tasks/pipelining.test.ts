@@ -11,8 +11,8 @@ import assert from "node:assert/strict";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
 import { NoNodeError, type ReadOp, type ZooKeeperClient } from "../../src/client/index.js";
 import { ReadBatcher } from "../../src/tasks/read-batch.js";
-import { Execution, type ExecutionEnv } from "../../src/tasks/execution.js";
-import { commitFenced } from "../../src/tasks/commit.js";
+import { Execution, type ExecutionEnv } from "../../src/tasks/worker/execution/execution.js";
+import { commitFenced } from "../../src/tasks/worker/execution/commit.js";
 import { Layout } from "../../src/tasks/layout.js";
 import { client } from "./helpers.js";
 

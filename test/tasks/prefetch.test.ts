@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { forEachBackend, uniqueRoot, type Backend } from "../harness/backends.js";
 import { InvalidArgumentError, type ZooKeeperClient } from "../../src/client/index.js";
-import { parseWorkerOptions } from "../../src/tasks/worker-options.js";
+import { parseWorkerOptions } from "../../src/tasks/worker/options.js";
 import {
   Master,
   Submitter,

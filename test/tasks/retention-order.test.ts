@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { toRetain } from "../../src/tasks/master-round.js";
-import { ClusterState } from "../../src/tasks/master-state.js";
+import { toRetain } from "../../src/tasks/master/round.js";
+import { ClusterState } from "../../src/tasks/master/state.js";
 
 const forever = { maxAge: Infinity, maxCount: Infinity };
 

@@ -1,7 +1,7 @@
 /** SlotGate: a worker's handler slots, handed over first come, first served. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SlotGate } from "../../src/tasks/slot-gate.js";
+import { SlotGate } from "../../src/tasks/worker/slot-gate.js";
 
 test("slots are taken at once up to the size, then waiters are served in order as slots free", () => {
   const gate = new SlotGate(2);

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { NoNodeError, type ZooKeeperClient } from "../../client/index.js";
 import { decodeEnvelope, decodeOutcome, type Envelope, type TaskOutcome } from "../../tasks/envelope.js";
 import { Layout, idOfKey, keyOfAssignName } from "../../tasks/layout.js";
-import { decodeWorkerInfo, type WorkerInfo } from "../../tasks/worker-options.js";
+import { decodeWorkerInfo, type WorkerInfo } from "../../tasks/worker-info.js";
 import { mapLimit } from "../../tasks/zk.js";
 import { addConnectionOptions, CliError, ExitCode, withClient, type ConnectionFlags } from "../connection.js";
 import { printJson } from "../output.js";

@@ -3,10 +3,10 @@
  * first read (StopSwitch), and `progress` is bound on first read, so a handler that uses neither costs
  * no closure. Both stay usable when destructured (`const { signal, progress } = ctx`).
  */
-import { NoNodeError } from "../client/index.js";
-import type { Delivery } from "./envelope.js";
-import type { ExecutionEnv, TaskContext } from "./execution-types.js";
-import type { StopSwitch } from "./execution-stop.js";
+import { NoNodeError } from "../../../client/index.js";
+import type { Delivery } from "../../envelope.js";
+import type { ExecutionEnv, TaskContext } from "./types.js";
+import type { StopSwitch } from "./stop.js";
 
 /** Where a handler's progress goes (its execution). */
 export interface ProgressSink {

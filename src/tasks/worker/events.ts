@@ -1,5 +1,5 @@
 /** What a Worker tells its listeners, and its counters. */
-import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
+import type { CommittedEvent, RejectedEvent, StartedEvent } from "../history.js";
 
 export interface WorkerEvents {
   completed: [id: string, result: unknown];

@@ -4,7 +4,7 @@
  * handlers never read it, and an AbortController costs more than the rest of a no-op task — and a stop
  * that arrives once the handler has settled (our own commit's assignment delete) builds nothing.
  */
-import { TaskAbortError } from "./errors.js";
+import { TaskAbortError } from "../../errors.js";
 
 export class StopSwitch {
   private controller: AbortController | null = null;

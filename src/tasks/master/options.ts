@@ -1,9 +1,9 @@
 /** Master options, defaults and the validator. */
-import { describe } from "./zk.js";
+import { describe } from "../zk.js";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { InvalidArgumentError } from "../client/index.js";
-import { SILENT, type Logger } from "./logger.js";
+import { InvalidArgumentError } from "../../client/index.js";
+import { SILENT, type Logger } from "../logger.js";
 import { leastLoaded, type Scheduler } from "./scheduler.js";
 
 export interface RetentionOptions {

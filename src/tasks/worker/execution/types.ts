@@ -6,12 +6,11 @@ import {
   type ReadOp,
   type ReadOpResult,
   type ZooKeeperClient,
-} from "../client/index.js";
-import type { CommitPlan, CommitResult, CommitTarget } from "./commit.js";
-import type { Envelope } from "./envelope.js";
-import type { CommittedEvent, RejectedEvent, StartedEvent } from "./history.js";
-import type { Layout } from "./layout.js";
-import type { RawHandler } from "./raw.js";
+} from "../../../client/index.js";
+import type { Envelope } from "../../envelope.js";
+import type { CommittedEvent, RejectedEvent, StartedEvent } from "../../history.js";
+import type { Layout } from "../../layout.js";
+import type { RawHandler } from "../raw.js";
 
 export interface TaskContext<P = unknown> {
   readonly id: string;
@@ -107,4 +106,17 @@ export async function overwriteOutcome(
 ): Promise<void> {
   await env.client.setData(env.layout.status(key), status);
   await env.client.delete(assignPath).catch(() => undefined);
+}
+
+/** What a commit writes: an outcome (status node) or the run state of a retry. */
+export type CommitPlan =
+  { kind: "outcome"; status: string | Buffer } | { kind: "retry"; data: Buffer; failures: number };
+
+export type CommitResult =
+  { kind: "committed" } | { kind: "stale"; reason: RejectedEvent["reason"]; cause: unknown };
+
+export interface CommitTarget {
+  readonly key: string;
+  readonly assignPath: string;
+  readonly token: number;
 }

@@ -3,13 +3,13 @@
  * of a term goes through the election's `fencedTransaction(term)`. A term ends when leadership does
  * (session suspended or lost, deposed, closed); the next term starts from a full rebuild.
  */
-import { InvalidArgumentError, type ZooKeeperClient } from "../client/index.js";
-import { LeaderElection, type LeadershipTerm } from "../recipes/index.js";
-import { TypedEvents } from "./events.js";
-import type { AssignedEvent, ReassignedEvent, TermEvent } from "./history.js";
-import { Layout } from "./layout.js";
-import { parseMasterOptions, type MasterOptions, type ResolvedMasterOptions } from "./master-options.js";
-import { MasterTerm } from "./master-term.js";
+import { InvalidArgumentError, type ZooKeeperClient } from "../../client/index.js";
+import { LeaderElection, type LeadershipTerm } from "../../recipes/index.js";
+import { TypedEvents } from "../events.js";
+import type { AssignedEvent, ReassignedEvent, TermEvent } from "../history.js";
+import { Layout } from "../layout.js";
+import { parseMasterOptions, type MasterOptions, type ResolvedMasterOptions } from "./options.js";
+import { MasterTerm } from "./term.js";
 
 export interface MasterEvents {
   /** This candidate became the active master. */

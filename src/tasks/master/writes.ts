@@ -3,13 +3,13 @@
  * writes fail on the server. Task-level races (cancel, a worker's commit) are settled by the check of
  * the task node's version in the same multi.
  */
-import { CreateMode, NodeExistsError, type Transaction, type ZooKeeperClient } from "../client/index.js";
-import { FENCE_OPS, type LeaderElection, type LeadershipTerm } from "../recipes/index.js";
-import { decodeEnvelope, encodeEnvelope, encodeOutcome } from "./envelope.js";
-import type { AssignedEvent, ReassignedEvent } from "./history.js";
-import { idOfKey, isRawKey, type Layout } from "./layout.js";
-import type { ClusterState, PendingTask } from "./master-state.js";
-import { mapLimit } from "./zk.js";
+import { CreateMode, NodeExistsError, type Transaction, type ZooKeeperClient } from "../../client/index.js";
+import { FENCE_OPS, type LeaderElection, type LeadershipTerm } from "../../recipes/index.js";
+import { decodeEnvelope, encodeEnvelope, encodeOutcome } from "../envelope.js";
+import type { AssignedEvent, ReassignedEvent } from "../history.js";
+import { idOfKey, isRawKey, type Layout } from "../layout.js";
+import type { ClusterState, PendingTask } from "./state.js";
+import { mapLimit } from "../zk.js";
 
 export interface WriteContext {
   client: ZooKeeperClient;

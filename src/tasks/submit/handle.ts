@@ -3,11 +3,11 @@
  * the task's status node (never polling); cancel is a version-checked multi, so it races cleanly with
  * the worker's commit: exactly one of them wins.
  */
-import { BadVersionError, NodeExistsError, NoNodeError, type ZooKeeperClient } from "../client/index.js";
-import { decodeEnvelope, decodeOutcome, encodeOutcome, type TaskOutcome } from "./envelope.js";
-import { TaskCancelledError, TaskFailedError, TaskNotFoundError } from "./errors.js";
-import type { Layout } from "./layout.js";
-import type { ReadBatcher } from "./read-batch.js";
+import { BadVersionError, NodeExistsError, NoNodeError, type ZooKeeperClient } from "../../client/index.js";
+import { decodeEnvelope, decodeOutcome, encodeOutcome, type TaskOutcome } from "../envelope.js";
+import { TaskCancelledError, TaskFailedError, TaskNotFoundError } from "../errors.js";
+import type { Layout } from "../layout.js";
+import type { ReadBatcher } from "../read-batch.js";
 import { OutcomeWait, SessionWaits } from "./handle-wait.js";
 
 export { SessionWaits } from "./handle-wait.js";

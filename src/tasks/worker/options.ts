@@ -1,12 +1,12 @@
 /** Worker options, defaults and the precise validator. */
-import { describe } from "./zk.js";
+import { describe } from "../zk.js";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { InvalidArgumentError } from "../client/index.js";
-import { checkWorkerId } from "./layout.js";
-import { SILENT, type Logger } from "./logger.js";
+import { InvalidArgumentError } from "../../client/index.js";
+import { checkWorkerId } from "../layout.js";
+import { SILENT, type Logger } from "../logger.js";
 import type { RawHandler } from "./raw.js";
-import { parseLabels } from "./submit-options.js";
+import { parseLabels } from "../submit/options.js";
 
 export const DEFAULT_CONCURRENCY = 1;
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
@@ -106,34 +106,4 @@ export function parseWorkerOptions(o: WorkerOptions = {}): ResolvedWorkerOptions
     logger: o.logger ?? SILENT,
     unsafeDisableFencing: o.unsafeDisableFencing ?? false,
   };
-}
-
-/** What a worker advertises in its /workers node; the master routes on it. */
-export interface WorkerInfo {
-  capacity: number;
-  labels: string[];
-  /** Task types it has handlers for. */
-  types: string[];
-  /** Takes raw seed tasks. */
-  raw: boolean;
-  host: string;
-  pid: number;
-}
-
-export function decodeWorkerInfo(data: Buffer | null): WorkerInfo {
-  const text = data === null ? "" : data.toString("utf8");
-  try {
-    const v = JSON.parse(text) as Partial<WorkerInfo>;
-    return {
-      capacity: typeof v.capacity === "number" ? v.capacity : 1,
-      labels: Array.isArray(v.labels) ? v.labels.filter((l) => typeof l === "string") : [],
-      types: Array.isArray(v.types) ? v.types.filter((l) => typeof l === "string") : [],
-      raw: v.raw === true,
-      host: typeof v.host === "string" ? v.host : "",
-      pid: typeof v.pid === "number" ? v.pid : 0,
-    };
-  } catch {
-    // A worker registered by hand in zkCli (`create -e /workers/w1 "host:port"`): one raw task at a time.
-    return { capacity: 1, labels: [], types: [], raw: true, host: text, pid: 0 };
-  }
 }

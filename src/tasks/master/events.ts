@@ -6,9 +6,9 @@
  * with a status or a version bump of its task, in the same multi). Events are hints: anything that
  * decides an assignment is re-read.
  */
-import type { WatchEvent } from "../client/index.js";
-import type { ClusterState } from "./master-state.js";
-import { BUCKET_PREFIX, RAW_PREFIX, TASK_PREFIX } from "./layout.js";
+import type { WatchEvent } from "../../client/index.js";
+import type { ClusterState } from "./state.js";
+import { BUCKET_PREFIX, RAW_PREFIX, TASK_PREFIX } from "../layout.js";
 
 export type TaskChange =
   /** The task node was created or its data changed: read it again. */

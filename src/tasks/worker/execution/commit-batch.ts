@@ -5,16 +5,16 @@
  * commit and the rest are sent again; a lost reply leaves every commit of the batch to find out on its
  * own whether it landed (`commitUnknown`), exactly as a single commit would.
  */
-import { isRetriable } from "../client/index.js";
+import { isRetriable } from "../../../client/index.js";
+import { addOps, commitFenced, commitUnknown } from "./commit.js";
 import {
-  addOps,
-  commitFenced,
-  commitUnknown,
+  isStale,
+  staleReason,
   type CommitPlan,
   type CommitResult,
   type CommitTarget,
-} from "./commit.js";
-import { isStale, staleReason, type ExecutionEnv } from "./execution-types.js";
+  type ExecutionEnv,
+} from "./types.js";
 
 const MAX_BATCH = 64;
 

@@ -4,8 +4,13 @@
  * getChildren of the whole folder per assignment). The folder is listed once after the watch is set and
  * again after every reconnect, because a persistent watch misses what happened while disconnected.
  */
-import { isRetriable, type PersistentWatch, type WatchEvent, type ZooKeeperClient } from "../client/index.js";
-import { watchRecursive } from "./zk.js";
+import {
+  isRetriable,
+  type PersistentWatch,
+  type WatchEvent,
+  type ZooKeeperClient,
+} from "../../client/index.js";
+import { watchRecursive } from "../zk.js";
 
 export interface AssignmentSink {
   /** A new assignment name (not seen before, or seen again after it went away). */

@@ -4,9 +4,9 @@
  * is built as one template string, byte for byte what `encodeOutcome` would write, and handed to the
  * client as a string (it writes strings straight into the request, no intermediate Buffer).
  */
-import type { CommitPlan } from "./commit.js";
-import { backoffDelay, encodeEnvelope, encodeOutcome, type Envelope } from "./envelope.js";
-import { isRawKey } from "./layout.js";
+import type { CommitPlan } from "./types.js";
+import { backoffDelay, encodeEnvelope, encodeOutcome, type Envelope } from "../../envelope.js";
+import { isRawKey } from "../../layout.js";
 
 /** How a handler ended. */
 export interface HandlerOutcome {

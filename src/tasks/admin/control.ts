@@ -1,12 +1,12 @@
 /** Cluster-wide controls any client may use; they live in ZooKeeper, so they survive master failover. */
-import { NodeExistsError, NoNodeError, type ZooKeeperClient } from "../client/index.js";
-import { decodeEnvelope, type StoredOptions } from "./envelope.js";
-import { TaskError, TaskNotFoundError } from "./errors.js";
-import type { TaskState } from "./handle.js";
-import { Layout } from "./layout.js";
-import type { SubmitOptions } from "./submit-options.js";
-import { Submitter } from "./submitter.js";
-import { ensurePath } from "./zk.js";
+import { NodeExistsError, NoNodeError, type ZooKeeperClient } from "../../client/index.js";
+import { decodeEnvelope, type StoredOptions } from "../envelope.js";
+import { TaskError, TaskNotFoundError } from "../errors.js";
+import type { TaskState } from "../submit/handle.js";
+import { Layout } from "../layout.js";
+import type { SubmitOptions } from "../submit/options.js";
+import { Submitter } from "../submit/submitter.js";
+import { ensurePath } from "../zk.js";
 
 /** Stops the assignment of new tasks (running ones continue). Idempotent. */
 export async function pauseAssignment(client: ZooKeeperClient, root = "/"): Promise<void> {

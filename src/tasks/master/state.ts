@@ -3,24 +3,14 @@
  * kept current through watches. Nothing here is authoritative: every decision is re-checked by the
  * version checks of the multi that carries it out.
  */
-import type { ReadOpResult, ZooKeeperClient } from "../client/index.js";
-import { decodeEnvelope, type Delivery, type Envelope } from "./envelope.js";
-import { isRawKey, type Layout } from "./layout.js";
+import type { ReadOpResult, ZooKeeperClient } from "../../client/index.js";
+import { decodeEnvelope, type Delivery, type Envelope } from "../envelope.js";
+import { isRawKey, type Layout } from "../layout.js";
 import type { TaskView, WorkerView } from "./scheduler.js";
-import type { WorkerInfo } from "./worker-options.js";
-import { PendingOrder } from "./pending-order.js";
+import type { WorkerInfo } from "../worker-info.js";
+import { PendingOrder, type PendingTask } from "./pending-order.js";
 
-export interface PendingTask extends TaskView {
-  /** czxid of the task node: submission order across buckets. */
-  readonly seq: bigint;
-  /** Position within the multi that created it (same czxid). */
-  readonly n: number;
-  readonly notBefore: number;
-  readonly delivery: Delivery;
-  /** The task node's version when read: the fencing token the assignment will carry. */
-  readonly version: number;
-  readonly attempt: number;
-}
+export type { PendingTask };
 
 export interface WorkerEntry {
   id: string;

@@ -9,15 +9,15 @@ import {
   isRetriable,
   retry,
   type ZooKeeperClient,
-} from "../client/index.js";
-import { encodeEnvelope, encodeNewEnvelope, type TaskOutcome } from "./envelope.js";
-import { TypedEvents } from "./events.js";
-import type { ResultEvent, SubmittedEvent } from "./history.js";
-import { PayloadTooLargeError } from "./errors.js";
+} from "../../client/index.js";
+import { encodeEnvelope, encodeNewEnvelope, type TaskOutcome } from "../envelope.js";
+import { TypedEvents } from "../events.js";
+import type { ResultEvent, SubmittedEvent } from "../history.js";
+import { PayloadTooLargeError } from "../errors.js";
 import { SessionWaits, TaskHandle } from "./handle.js";
-import { ReadBatcher } from "./read-batch.js";
-import { Layout, bucketOf, keyOfId, checkTaskId } from "./layout.js";
-import { SILENT, type Logger } from "./logger.js";
+import { ReadBatcher } from "../read-batch.js";
+import { Layout, bucketOf, keyOfId, checkTaskId } from "../layout.js";
+import { SILENT, type Logger } from "../logger.js";
 import {
   DEFAULT_OPTIONS_JSON,
   defaultStoredOptions,
@@ -25,8 +25,8 @@ import {
   parseSubmitOptions,
   type ParsedSubmit,
   type SubmitOptions,
-} from "./submit-options.js";
-import { ensurePath, mapLimit } from "./zk.js";
+} from "./options.js";
+import { ensurePath, mapLimit } from "../zk.js";
 
 /** jute.maxbuffer default (0xfffff) minus room for the request header, path and ACL. */
 export const DEFAULT_MAX_TASK_BYTES = 0xfffff - 4096;

@@ -5,26 +5,20 @@
  * token-checked multi is sent again) or refused. It is therefore committed at most once, and a lost
  * reply never abandons the run.
  */
-import { isRetriable, NodeExistsError, type Transaction } from "../client/index.js";
-import { decodeEnvelope } from "./envelope.js";
-import { isStale, overwriteOutcome, staleReason, type ExecutionEnv } from "./execution-types.js";
-import type { RejectedEvent } from "./history.js";
-
-/** What a commit writes: an outcome (status node) or the run state of a retry. */
-export type CommitPlan =
-  { kind: "outcome"; status: string | Buffer } | { kind: "retry"; data: Buffer; failures: number };
-
-export type CommitResult =
-  { kind: "committed" } | { kind: "stale"; reason: RejectedEvent["reason"]; cause: unknown };
+import { isRetriable, NodeExistsError, type Transaction } from "../../../client/index.js";
+import { decodeEnvelope } from "../../envelope.js";
+import {
+  isStale,
+  overwriteOutcome,
+  staleReason,
+  type CommitPlan,
+  type CommitResult,
+  type CommitTarget,
+  type ExecutionEnv,
+} from "./types.js";
 
 /** How many unknown outcomes in a row before giving up (each waits for the reconnect first). */
 const MAX_ROUNDS = 30;
-
-export interface CommitTarget {
-  readonly key: string;
-  readonly assignPath: string;
-  readonly token: number;
-}
 
 /** Appends the commit's ops to `tx`: check + create(status) + delete(assignment), or setData + delete. */
 export function addOps(

@@ -5,28 +5,17 @@
  * reassignment): the result is stale and dropped.
  */
 import { commitFenced, commitUnfenced } from "./commit.js";
-import { decodeEnvelope, type Envelope } from "./envelope.js";
-import { StaleTokenError, type TaskAbortError } from "./errors.js";
-import { HandlerContext, writeProgress, type ProgressSink } from "./execution-context.js";
-import { isThenable, planOutcome, type HandlerOutcome } from "./execution-plan.js";
-import { StopSwitch } from "./execution-stop.js";
-import { SlotClaim } from "./slot-gate.js";
-import { idOfKey, isRawKey } from "./layout.js";
-import {
-  isStale,
-  parseInfo,
-  staleReason,
-  type ExecutionEnv,
-  type ExecutionResult,
-} from "./execution-types.js";
-import {
-  dropAssignment,
-  handBackAssignment,
-  markAssignmentStarted,
-  stillCurrent,
-} from "./execution-writes.js";
-import type { RejectedEvent } from "./history.js";
-import { errorText } from "./zk.js";
+import { decodeEnvelope, type Envelope } from "../../envelope.js";
+import { StaleTokenError, type TaskAbortError } from "../../errors.js";
+import { HandlerContext, writeProgress, type ProgressSink } from "./context.js";
+import { isThenable, planOutcome, type HandlerOutcome } from "./plan.js";
+import { StopSwitch } from "./stop.js";
+import { SlotClaim } from "../slot-gate.js";
+import { idOfKey, isRawKey } from "../../layout.js";
+import { isStale, parseInfo, staleReason, type ExecutionEnv, type ExecutionResult } from "./types.js";
+import { dropAssignment, handBackAssignment, markAssignmentStarted, stillCurrent } from "./writes.js";
+import type { RejectedEvent } from "../../history.js";
+import { errorText } from "../../zk.js";
 
 /** What an execution ended with (`value`/`error`: the handler's). */
 export interface ExecutionReport {
@@ -290,4 +279,4 @@ export type {
   ExecutionResult,
   Handler,
   TaskContext,
-} from "./execution-types.js";
+} from "./types.js";

@@ -2,7 +2,20 @@
  * The master's pending tasks in scheduling order, kept up to date in small steps (issue #10): a heap of
  * the tasks not yet handed out and the ordered run of those that were, never a full sort per addition.
  */
-import type { PendingTask } from "./master-state.js";
+import type { Delivery } from "../envelope.js";
+import type { TaskView } from "./scheduler.js";
+
+export interface PendingTask extends TaskView {
+  /** czxid of the task node: submission order across buckets. */
+  readonly seq: bigint;
+  /** Position within the multi that created it (same czxid). */
+  readonly n: number;
+  readonly notBefore: number;
+  readonly delivery: Delivery;
+  /** The task node's version when read: the fencing token the assignment will carry. */
+  readonly version: number;
+  readonly attempt: number;
+}
 
 /** Scheduling order: priority (high first), then submission order (czxid, then position in its multi). */
 export function comparePending(a: PendingTask, b: PendingTask): number {

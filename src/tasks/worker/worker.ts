@@ -3,32 +3,32 @@
  * the master puts under <root>/assign/<id>. Handlers run under an AbortSignal; a handler that throws or
  * hangs fails its task, never the worker. Stale results (token no longer current) are dropped and counted.
  */
-import { InvalidArgumentError, type StateEvent, type ZooKeeperClient } from "../client/index.js";
-import { CommitBatcher } from "./commit-batch.js";
-import { ReadBatcher } from "./read-batch.js";
-import { TypedEvents } from "./events.js";
+import { InvalidArgumentError, type StateEvent, type ZooKeeperClient } from "../../client/index.js";
+import { CommitBatcher } from "./execution/commit-batch.js";
+import { ReadBatcher } from "../read-batch.js";
+import { TypedEvents } from "../events.js";
 import {
   CANCEL_WATCH_DELAY,
   Execution,
   type AnyHandler,
   type ExecutionEnv,
   type ExecutionReport,
-} from "./execution.js";
-import { DelayedCalls } from "./execution-stop.js";
-import { idOfKey, keyOfAssignName, Layout } from "./layout.js";
+} from "./execution/execution.js";
+import { DelayedCalls } from "./execution/stop.js";
+import { idOfKey, keyOfAssignName, Layout } from "../layout.js";
 import { shellHandler } from "./raw.js";
 import { SlotGate } from "./slot-gate.js";
-import { AssignmentFeed } from "./worker-assignments.js";
-import type { WorkerEvents, WorkerStats } from "./worker-events.js";
-import { registerWorker, workerInfo } from "./worker-registration.js";
-import { parseWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
-import { ensurePath, errorText } from "./zk.js";
+import { AssignmentFeed } from "./assignments.js";
+import type { WorkerEvents, WorkerStats } from "./events.js";
+import { registerWorker, workerInfo } from "./registration.js";
+import { parseWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
+import { ensurePath, errorText } from "../zk.js";
 
 /** After an execution fails for a reason other than a stale token, its assignment is run again from
  * a listing this many ms later. */
 const RETRY_LISTING = 1000;
 
-export type { WorkerEvents, WorkerStats } from "./worker-events.js";
+export type { WorkerEvents, WorkerStats } from "./events.js";
 
 export class Worker extends TypedEvents<WorkerEvents> {
   readonly id: string;

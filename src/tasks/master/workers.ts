@@ -4,12 +4,12 @@
  * recovery of every assignment of a worker that is gone. Watches only mark what must be read again and
  * wake the term's loop; the loop calls `refresh()`.
  */
-import { NoNodeError, type ZooKeeperClient } from "../client/index.js";
-import { keyOfAssignName, type Layout } from "./layout.js";
-import type { ClusterState } from "./master-state.js";
-import { ensureFenced, recoverAssignment, type WriteContext } from "./master-writes.js";
-import { decodeWorkerInfo } from "./worker-options.js";
-import { mapLimit } from "./zk.js";
+import { NoNodeError, type ZooKeeperClient } from "../../client/index.js";
+import { keyOfAssignName, type Layout } from "../layout.js";
+import type { ClusterState } from "./state.js";
+import { ensureFenced, recoverAssignment, type WriteContext } from "./writes.js";
+import { decodeWorkerInfo } from "../worker-info.js";
+import { mapLimit } from "../zk.js";
 
 export class TermWorkers {
   /** The `/workers` listing must be read (again). */

@@ -4,12 +4,12 @@
  * `status`, or only a `progress`) or that cannot be decoded goes on by itself (finishReading). Chunks go through the term's ReadBatcher, which shares requests between the
  * chunks of one event-loop turn.
  */
-import type { ReadOpResult, ZooKeeperClient } from "../client/index.js";
-import type { Layout } from "./layout.js";
-import type { ResolvedMasterOptions } from "./master-options.js";
-import { readTask, statusTime, type ClusterState, type TaskReading } from "./master-state.js";
-import { failTask, type WriteContext } from "./master-writes.js";
-import { opsThatFit, type ReadBatcher } from "./read-batch.js";
+import type { ReadOpResult, ZooKeeperClient } from "../../client/index.js";
+import type { Layout } from "../layout.js";
+import type { ResolvedMasterOptions } from "./options.js";
+import { readTask, statusTime, type ClusterState, type TaskReading } from "./state.js";
+import { failTask, type WriteContext } from "./writes.js";
+import { opsThatFit, type ReadBatcher } from "../read-batch.js";
 
 /** Chunks read at once (each up to MAX_CHUNK keys): up to 256 task reads in flight. */
 const LANES = 16;

@@ -5,14 +5,14 @@
  * twice; workers and the pause flag through one-shot watches. One loop reads and writes, so no two
  * steps of a term interleave; watch events only update the picture and wake the loop.
  */
-import type { PersistentWatch, ZooKeeperClient } from "../client/index.js";
-import type { LeaderElection, LeadershipTerm } from "../recipes/index.js";
-import { BUCKET_PREFIX, RAW_PREFIX, type Layout } from "./layout.js";
-import { applyTaskEvent } from "./master-events.js";
-import type { ResolvedMasterOptions } from "./master-options.js";
-import { pickTasks, toRetain } from "./master-round.js";
-import { ClusterState } from "./master-state.js";
-import { TaskReader } from "./master-reads.js";
+import type { PersistentWatch, ZooKeeperClient } from "../../client/index.js";
+import type { LeaderElection, LeadershipTerm } from "../../recipes/index.js";
+import { BUCKET_PREFIX, RAW_PREFIX, type Layout } from "../layout.js";
+import { applyTaskEvent } from "./events.js";
+import type { ResolvedMasterOptions } from "./options.js";
+import { pickTasks, toRetain } from "./round.js";
+import { ClusterState } from "./state.js";
+import { TaskReader } from "./reads.js";
 import {
   claimMasterNode,
   commitAssignments,
@@ -21,10 +21,10 @@ import {
   type Pick,
   type TermHooks,
   type WriteContext,
-} from "./master-writes.js";
-import { TermWorkers, take } from "./master-workers.js";
-import { ReadBatcher } from "./read-batch.js";
-import { mapLimit, watchRecursive } from "./zk.js";
+} from "./writes.js";
+import { TermWorkers, take } from "./workers.js";
+import { ReadBatcher } from "../read-batch.js";
+import { mapLimit, watchRecursive } from "../zk.js";
 
 const COMMIT_WIDTH = 4;
 const NO_PICKS: Pick[] = [];

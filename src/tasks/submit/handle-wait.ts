@@ -8,9 +8,9 @@ import {
   SessionExpiredError,
   type StateEvent,
   type ZooKeeperClient,
-} from "../client/index.js";
-import type { TaskOutcome } from "./envelope.js";
-import { TaskNotFoundError } from "./errors.js";
+} from "../../client/index.js";
+import type { TaskOutcome } from "../envelope.js";
+import { TaskNotFoundError } from "../errors.js";
 
 /** What a wait needs from its handle. */
 export interface WaitTarget {

@@ -1,8 +1,8 @@
 /** A worker's membership node: `<root>/workers/<id>`, ephemeral, with what the master schedules by. */
 import { hostname } from "node:os";
-import { NodeExistsError, type ZooKeeperClient } from "../client/index.js";
-import type { ResolvedWorkerOptions } from "./worker-options.js";
-import { watchPromise } from "./zk.js";
+import { NodeExistsError, type ZooKeeperClient } from "../../client/index.js";
+import type { ResolvedWorkerOptions } from "./options.js";
+import { watchPromise } from "../zk.js";
 
 /** The node's data: capacity (0 = draining), labels, task types, raw support, host and pid. */
 export function workerInfo(opts: ResolvedWorkerOptions, types: string[], capacity: number): string {

@@ -4,7 +4,7 @@
  * Each is token-checked where it matters and safe to send again after a lost reply.
  */
 import { resend } from "./commit.js";
-import { isStale, parseRecord, type ExecutionEnv } from "./execution-types.js";
+import { isStale, parseRecord, type ExecutionEnv } from "./types.js";
 
 /** Which assignment of which task, under which token. */
 export interface Held {

@@ -1,8 +1,8 @@
 /** Submit options: the public interface, defaults and the precise validator (nothing is written on error). */
 import { randomFillSync } from "node:crypto";
-import { InvalidArgumentError } from "../client/index.js";
-import { DELIVERIES, parseBackoff, type Backoff, type Delivery, type StoredOptions } from "./envelope.js";
-import { checkTaskId } from "./layout.js";
+import { InvalidArgumentError } from "../../client/index.js";
+import { DELIVERIES, parseBackoff, type Backoff, type Delivery, type StoredOptions } from "../envelope.js";
+import { checkTaskId } from "../layout.js";
 
 export interface SubmitOptions {
   /**

@@ -1,7 +1,7 @@
 /** The master's pure decisions over its picture: which pending tasks go where now, what retention drops. */
-import type { ClusterState } from "./master-state.js";
-import type { Pick } from "./master-writes.js";
-import type { ResolvedMasterOptions } from "./master-options.js";
+import type { ClusterState } from "./state.js";
+import type { Pick } from "./writes.js";
+import type { ResolvedMasterOptions } from "./options.js";
 import type { Scheduler } from "./scheduler.js";
 
 /** Ready tasks in order, each given to the scheduler's worker while capacity lasts; and when the next
