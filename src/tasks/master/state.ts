@@ -4,9 +4,9 @@
  * version checks of the multi that carries it out.
  */
 import type { ReadOpResult, ZooKeeperClient } from "../../client/index.js";
-import { decodeEnvelope, type Delivery, type Envelope } from "../envelope.js";
+import { decodeEnvelope, type Envelope } from "../envelope.js";
 import { isRawKey, type Layout } from "../layout.js";
-import type { TaskView, WorkerView } from "./scheduler.js";
+import type { WorkerView } from "./scheduler.js";
 import type { WorkerInfo } from "../worker-info.js";
 import { PendingOrder, type PendingTask } from "./pending-order.js";
 
