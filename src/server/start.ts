@@ -2,6 +2,7 @@
 import { ServerClosedError } from "./errors.js";
 import { parseOptions, type ServerOptions } from "./options.js";
 import { ZkServer } from "./server.js";
+import { loadSasl } from "./jaas.js";
 import type { ServerStats } from "./fourletter.js";
 import type { SnapshotResult } from "./storage/snapshot.js";
 
@@ -10,6 +11,10 @@ export interface RunningServer {
   readonly connectString: string;
   readonly host: string;
   readonly port: number;
+  /** The TLS port (ServerOptions.tls), or null without one; same host. */
+  readonly securePort: number | null;
+  /** `host:securePort` for TLS clients, or null. */
+  readonly secureConnectString: string | null;
   /** Close the listener, every connection and every timer; safe to call twice. */
   close(): Promise<void>;
   stats(): ServerStats;
@@ -22,21 +27,27 @@ export interface RunningServer {
 
 /** Start an embedded server; resolves once it is listening. */
 export async function startServer(opts?: ServerOptions): Promise<RunningServer> {
-  const srv = new ZkServer(parseOptions(opts));
+  const options = parseOptions(opts);
+  const srv = new ZkServer(options);
+  // A bad JAAS file stops the start, as it stops Apache's.
+  srv.sasl = await loadSasl(options.security);
   await srv.openStorage();
-  let addr: { host: string; port: number };
+  let addr: { host: string; port: number; securePort: number | null };
   try {
     addr = await srv.listen();
   } catch (err) {
     await srv.close();
     throw err;
   }
-  const { host, port } = addr;
+  const { host, port, securePort } = addr;
   const close = (): Promise<void> => srv.close();
+  const hostPart = host.includes(":") ? `[${host}]` : host;
   return {
-    connectString: `${host.includes(":") ? `[${host}]` : host}:${port}`,
+    connectString: `${hostPart}:${port}`,
     host,
     port,
+    securePort,
+    secureConnectString: securePort === null ? null : `${hostPart}:${securePort}`,
     close,
     stats: () => srv.stats(),
     expireSession: (sessionId: bigint) => {
