@@ -70,11 +70,10 @@ export function serverClassPath(confDir: string): string {
   return [confDir, ZOOKEEPER_JAR, ...jars].join(delimiter);
 }
 
-/** Class path for zkCli, as zkEnv.sh builds it, plus the no-op slf4j binding. */
+/** Class path for zkCli, as zkEnv.sh builds it, plus the no-op slf4j binding and the Netty jars its TLS socket needs. */
 export function cliClassPath(): string {
-  return [ZOOKEEPER_CONF_DIR, ZOOKEEPER_JAR, ...[SLF4J_NOP_JAR].filter((jar) => existsSync(jar))].join(
-    delimiter,
-  );
+  const jars = [SLF4J_NOP_JAR, ...NETTY_JARS].filter((jar) => existsSync(jar));
+  return [ZOOKEEPER_CONF_DIR, ZOOKEEPER_JAR, ...jars].join(delimiter);
 }
 
 export const LOG4J_PROPERTIES = [
