@@ -35,18 +35,20 @@ async function serve(
   });
   let stdout = "";
   let stderr = "";
-  let failure: unknown = null;
+  const failures: Error[] = [];
+  let up = false;
   p.stdout.on("data", (d: Buffer) => {
     stdout += d.toString();
     const m = /listening on 127\.0\.0\.1:(\d+)(?:, TLS on 127\.0\.0\.1:(\d+))?/.exec(stdout);
-    if (m === null || p.killed) return;
+    if (m === null || up) return;
+    up = true;
     whileUp(Number(m[1]), m[2] === undefined ? null : Number(m[2]))
-      .catch((err: unknown) => (failure = err))
+      .catch((err: unknown) => failures.push(err instanceof Error ? err : new Error(String(err))))
       .finally(() => p.kill("SIGTERM"));
   });
   p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const [code] = (await once(p, "exit")) as [number | null];
-  if (failure !== null) throw failure;
+  if (failures[0] !== undefined) throw failures[0];
   return { code, stdout, stderr };
 }
 

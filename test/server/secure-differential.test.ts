@@ -1,0 +1,133 @@
+/**
+ * SASL and enforce.auth answers compared byte for byte with Apache ZooKeeper 3.8 (same JAAS users,
+ * same settings, same raw requests): error codes, reply zxids, bodies, and whether the connection
+ * is closed afterwards.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OpCode, records } from "../../src/protocol/index.js";
+import { parseChallenge, respondToChallenge } from "../../src/protocol/sasl-digest.js";
+import { startServer, type RunningServer } from "../../src/server/index.js";
+import {
+  skipUnlessApacheZooKeeper,
+  startApacheZooKeeper,
+  type ApacheZooKeeper,
+} from "../harness/apache-zk.js";
+import { RawClient } from "./raw-client.js";
+
+interface Outcome {
+  steps: string[];
+  closed: boolean;
+}
+
+/** Runs `script` on a fresh session and records each reply as "err/zxid/body" plus the final close state. */
+async function observe(
+  port: number,
+  script: (c: RawClient, note: (s: string) => void) => Promise<void>,
+): Promise<Outcome> {
+  const c = await RawClient.connect(port, { timeout: 4000 });
+  const steps: string[] = [];
+  try {
+    await script(c, (s) => steps.push(s));
+  } catch (err) {
+    steps.push(`threw ${String(err)}`);
+  }
+  // A closed connection shows up promptly; an open one answers a ping.
+  let closed: boolean;
+  try {
+    const p = await c.call<null, null>(OpCode.ping, null, null, null);
+    closed = p.err !== 0;
+  } catch {
+    closed = true;
+  }
+  c.socket.destroy();
+  return { steps, closed };
+}
+
+async function sasl(c: RawClient, token: Buffer): Promise<{ line: string; token: Buffer | null }> {
+  const r = await c.call(OpCode.sasl, records.SaslToken, { token }, records.SaslToken);
+  const body = r.body?.token;
+  const shown = body === undefined ? "no body" : body === null ? "null token" : "token";
+  return { line: `sasl err=${r.err} zxid=${r.zxid} ${shown}`, token: body ?? null };
+}
+
+async function login(c: RawClient, note: (s: string) => void, password: string): Promise<void> {
+  const first = await sasl(c, Buffer.alloc(0));
+  note(first.line);
+  const step = respondToChallenge(parseChallenge(first.token ?? Buffer.alloc(0)), {
+    username: "bob",
+    password,
+  });
+  note((await sasl(c, step.token)).line);
+}
+
+async function exists(c: RawClient, note: (s: string) => void): Promise<void> {
+  const r = await c.exists("/");
+  note(`exists err=${r.err} zxid=${r.zxid === 0n ? "0" : "n"}`);
+}
+
+const SCENARIOS: Record<string, (c: RawClient, note: (s: string) => void) => Promise<void>> = {
+  "login, then a request": async (c, note) => {
+    await login(c, note, "secret");
+    await exists(c, note);
+  },
+  "a wrong password": (c, note) => login(c, note, "wrong"),
+  "a request before logging in": (c, note) => exists(c, note),
+  "a request after the challenge, before answering it": async (c, note) => {
+    note((await sasl(c, Buffer.alloc(0))).line);
+    await exists(c, note);
+  },
+};
+
+describe(
+  "SASL and enforce.auth answer as Apache ZooKeeper does",
+  { skip: skipUnlessApacheZooKeeper() },
+  () => {
+    let dir: string;
+    let jaas: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), "overseer-sasl-diff-"));
+      jaas = join(dir, "jaas.conf");
+      writeFileSync(
+        jaas,
+        'Server {\n org.apache.zookeeper.server.auth.DigestLoginModule required\n user_bob="secret";\n};\n',
+      );
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    for (const enforce of [false, true]) {
+      describe(enforce ? "with enforce.auth.schemes=sasl" : "without enforce.auth", () => {
+        let apache: ApacheZooKeeper;
+        let ours: RunningServer;
+        before(async () => {
+          apache = await startApacheZooKeeper({
+            jvmFlags: [`-Djava.security.auth.login.config=${jaas}`],
+            extraConfig: {
+              "authProvider.sasl": "org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
+              ...(enforce ? { "enforce.auth.enabled": "true", "enforce.auth.schemes": "sasl" } : {}),
+            },
+          });
+          ours = await startServer({
+            port: 0,
+            tickTime: 200,
+            jaasConfigFile: jaas,
+            ...(enforce ? { enforceAuthEnabled: true, enforceAuthSchemes: "sasl" } : {}),
+          });
+        });
+        after(async () => {
+          await Promise.all([apache?.stop(), ours?.close()]);
+        });
+        for (const [name, script] of Object.entries(SCENARIOS)) {
+          test(name, async () => {
+            const want = await observe(apache.port, script);
+            const got = await observe(ours.port, script);
+          assert.deepEqual(got, want);
+          });
+        }
+      });
+    }
+  },
+);
