@@ -66,10 +66,6 @@ export function handleSasl(srv: ZkServer, conn: Connection, xid: number, r: Jute
       conn.closeAfterFlush();
       return;
     }
-    case "protocol-error":
-      log.warn({ conn: conn.id, reason: step.reason }, "unexpected SASL token; closing");
-      conn.closeAfterFlush();
-      return;
   }
 }
 

@@ -15,10 +15,8 @@ import {
 export type SaslStep =
   /** Send `token`; when `user` is set the exchange is complete and authenticated. */
   | { readonly kind: "continue"; readonly token: Buffer; readonly user?: string }
-  /** Authentication failed: answer with an error and close the connection. */
-  | { readonly kind: "failed"; readonly reason: string }
-  /** A token after the exchange completed: Apache's SaslServer throws and the connection drops. */
-  | { readonly kind: "protocol-error"; readonly reason: string };
+  /** Authentication failed (also: any token after the exchange ended): answer with an error and close. */
+  | { readonly kind: "failed"; readonly reason: string };
 
 /** Longest digest-response Java's DigestMD5Server accepts. */
 const MAX_RESPONSE_LENGTH = 4096;
@@ -30,12 +28,9 @@ class Exchange {
   constructor(private readonly users: ReadonlyMap<string, string>) {}
 
   step(token: Buffer): SaslStep {
-    if (this.done) return { kind: "protocol-error", reason: "DIGEST-MD5 authentication already completed" };
+    if (this.done) return { kind: "failed", reason: "DIGEST-MD5 authentication already completed" };
     if (this.nonce === null) {
-      if (token.length !== 0) {
-        this.done = true;
-        return { kind: "failed", reason: "DIGEST-MD5 must not have an initial response" };
-      }
+      // Whatever the first token holds, Apache answers with the challenge (checked on the wire).
       const c = buildChallenge(ZK_SASL_SERVER_NAME);
       this.nonce = c.nonce;
       return { kind: "continue", token: c.token };
