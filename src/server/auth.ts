@@ -5,7 +5,7 @@
  * Replies to both carry zxid 0 (§3.1). A failure replies with an error code and then closes the
  * connection; the session stays until it expires, as in Apache.
  */
-import { ErrorCode, OpCode, type JuteReader, records } from "../protocol/index.js";
+import { ErrorCode, OpCode, type Id, type JuteReader, records } from "../protocol/index.js";
 import { SUPER_ID, digestOf } from "./acl.js";
 import type { Connection } from "./connection.js";
 import type { ZkServer } from "./server.js";
@@ -85,4 +85,40 @@ export function enforceAuth(srv: ZkServer, conn: Connection, xid: number, type: 
   conn.endReply();
   conn.closeAfterFlush();
   return false;
+}
+
+/** Java's String.hashCode over UTF-16 code units. */
+function javaHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * A connection's ids in the order Apache lists them: its authInfo is a set backed by a
+ * ConcurrentHashMap (16 bins, doubled at 3/4 full), iterated bin by bin, each bin in insertion
+ * order; a bin is picked by the spread of the jute Id's hashCode (17·37² + 37·scheme + id).
+ */
+function inApacheOrder(ids: readonly Id[]): Id[] {
+  let bins = 16;
+  while (ids.length >= bins * 0.75) bins *= 2;
+  const bin = (id: Id): number => {
+    const h = (Math.imul((Math.imul(17, 37) + javaHash(id.scheme)) | 0, 37) + javaHash(id.id)) | 0;
+    return (h ^ (h >>> 16)) & 0x7fffffff & (bins - 1);
+  };
+  return ids
+    .map((id, i) => ({ id, i, b: bin(id) }))
+    .sort((x, y) => x.b - y.b || x.i - y.i)
+    .map((x) => x.id);
+}
+
+/**
+ * whoAmI's ClientInfo list, as Apache's AuthUtil builds it: each provider's user name (a digest id
+ * by its user part), "" for a scheme without a provider (super).
+ */
+export function whoAmI(ids: readonly Id[]): { authScheme: string; user: string }[] {
+  return inApacheOrder(ids).map((id) => ({
+    authScheme: id.scheme,
+    user: id.scheme === "digest" ? (id.id.split(":")[0] ?? id.id) : id.scheme === "super" ? "" : id.id,
+  }));
 }

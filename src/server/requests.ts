@@ -19,7 +19,7 @@ import {
   type MultiResult,
   type Stat,
 } from "../protocol/index.js";
-import { enforceAuth, handleAuth, handleSasl } from "./auth.js";
+import { enforceAuth, handleAuth, handleSasl, whoAmI } from "./auth.js";
 import type { Connection } from "./connection.js";
 import { prepCreate, prepDelete, prepMulti, prepSetACL, prepSetData, type PrepContext } from "./prep.js";
 import * as reads from "./reads.js";
@@ -260,11 +260,7 @@ function dispatch(
     case OpCode.getAllChildrenNumber:
       return reads.getAllChildrenNumber(db, conn, records.PathRequest.read(r), reply);
     case OpCode.whoAmI: {
-      // Apache reports a digest identity by its user name only (DigestAuthenticationProvider.getUserName).
-      const clientInfo = conn.authIds.map((id) => ({
-        authScheme: id.scheme,
-        user: id.scheme === "digest" ? (id.id.split(":")[0] ?? id.id) : id.id,
-      }));
+      const clientInfo = whoAmI(conn.authIds);
       return reply(0, (w) => records.WhoAmIResponse.write(w, { clientInfo }));
     }
     case OpCode.reconfig:

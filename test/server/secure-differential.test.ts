@@ -54,14 +54,23 @@ async function sasl(c: RawClient, token: Buffer): Promise<{ line: string; token:
   return { line: `sasl err=${r.err} zxid=${r.zxid} ${shown}`, token: body ?? null };
 }
 
-async function login(c: RawClient, note: (s: string) => void, password: string): Promise<void> {
+async function login(
+  c: RawClient,
+  note: (s: string) => void,
+  password: string,
+  username = "bob",
+  authzid?: string,
+): Promise<void> {
   const first = await sasl(c, Buffer.alloc(0));
   note(first.line);
-  const step = respondToChallenge(parseChallenge(first.token ?? Buffer.alloc(0)), {
-    username: "bob",
-    password,
-  });
+  const creds = { username, password, ...(authzid === undefined ? {} : { authzid }) };
+  const step = respondToChallenge(parseChallenge(first.token ?? Buffer.alloc(0)), creds);
   note((await sasl(c, step.token)).line);
+}
+
+async function whoAmI(c: RawClient, note: (s: string) => void): Promise<void> {
+  const r = await c.call(OpCode.whoAmI, null, null, records.WhoAmIResponse);
+  note(`whoAmI ${(r.body?.clientInfo ?? []).map((i) => `${i.authScheme}:${i.user}`).join(" ")}`);
 }
 
 async function exists(c: RawClient, note: (s: string) => void): Promise<void> {
@@ -73,8 +82,30 @@ const SCENARIOS: Record<string, (c: RawClient, note: (s: string) => void) => Pro
   "login, then a request": async (c, note) => {
     await login(c, note, "secret");
     await exists(c, note);
+    await whoAmI(c, note);
+  },
+  "login with an authzid naming someone else": async (c, note) => {
+    await login(c, note, "secret", "bob", "alice");
+    await whoAmI(c, note);
+  },
+  "addauth digest and a sasl login: whoAmI lists all ids in Apache's order": async (c, note) => {
+    for (const auth of ["bob:pw", "alice:x", "zed:y"]) {
+      const r = await c.call(
+        OpCode.auth,
+        records.AuthPacket,
+        { type: 0, scheme: "digest", auth: Buffer.from(auth) },
+        null,
+      );
+      note(`auth err=${r.err}`);
+    }
+    await whoAmI(c, note);
+    await login(c, note, "secret");
+    await whoAmI(c, note);
   },
   "a wrong password": (c, note) => login(c, note, "wrong"),
+  // With bob's password an unknown user gets in on Apache 3.8: its SaslServerCallbackHandler keeps
+  // the last known user name in a field shared by all connections. Not copied; see docs/SERVER.md.
+  "an unknown user": (c, note) => login(c, note, "not-bobs", "mallory"),
   "a request before logging in": (c, note) => exists(c, note),
   "a sasl token after a completed login": async (c, note) => {
     await login(c, note, "secret");
@@ -131,7 +162,7 @@ describe(
           test(name, async () => {
             const want = await observe(apache.port, script);
             const got = await observe(ours.port, script);
-            assert.deepEqual(got, want);
+          assert.deepEqual(got, want);
           });
         }
       });
