@@ -1,7 +1,7 @@
 /**
- * SASL and enforce.auth answers compared byte for byte with Apache ZooKeeper 3.8 (same JAAS users,
- * same settings, same raw requests): error codes, reply zxids, bodies, and whether the connection
- * is closed afterwards.
+ * SASL, enforce.auth and x509 answers compared with Apache ZooKeeper 3.8 (same JAAS users, same
+ * certificates, same settings, same raw requests): error codes, reply zxids, tokens, identities,
+ * ACLs, and whether the connection is closed afterwards.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +16,8 @@ import {
   startApacheZooKeeper,
   type ApacheZooKeeper,
 } from "../harness/apache-zk.js";
+import { makeTestCerts, type TestCerts } from "../harness/certs.js";
+import { freePort } from "../harness/ports.js";
 import { RawClient } from "./raw-client.js";
 
 interface Outcome {
@@ -162,10 +164,82 @@ describe(
           test(name, async () => {
             const want = await observe(apache.port, script);
             const got = await observe(ours.port, script);
-          assert.deepEqual(got, want);
+            assert.deepEqual(got, want);
           });
         }
       });
     }
+  },
+);
+
+describe(
+  "x509 identities over TLS answer as Apache ZooKeeper does",
+  { skip: skipUnlessApacheZooKeeper() },
+  () => {
+    let certs: TestCerts;
+    let apache: ApacheZooKeeper;
+    let apacheSecure: number;
+    let ours: RunningServer;
+    before(async () => {
+      certs = await makeTestCerts();
+      apacheSecure = await freePort();
+      apache = await startApacheZooKeeper({
+        extraConfig: {
+          serverCnxnFactory: "org.apache.zookeeper.server.NettyServerCnxnFactory",
+          secureClientPort: String(apacheSecure),
+          "ssl.keyStore.location": certs.server.keyStorePath,
+          "ssl.keyStore.type": "PEM",
+          "ssl.trustStore.location": certs.caPath,
+          "ssl.trustStore.type": "PEM",
+          "ssl.clientAuth": "need",
+          "authProvider.x509": "org.apache.zookeeper.server.auth.X509AuthenticationProvider",
+        },
+      });
+      ours = await startServer({
+        port: 0,
+        tls: {
+          port: 0,
+          certFile: certs.server.keyStorePath,
+          keyFile: certs.server.keyStorePath,
+          caFile: certs.caPath,
+        },
+      });
+    });
+    after(async () => {
+      await Promise.all([apache?.stop(), ours?.close()]);
+      certs?.remove();
+    });
+
+    test("whoAmI, an auth ACL expanded to the certificate's DN, and what another session sees", async () => {
+      const run = async (port: number, plainPort: number): Promise<string[]> => {
+        const steps: string[] = [];
+        const c = await RawClient.openTls(port, {
+          ca: certs.ca,
+          cert: certs.client.cert,
+          key: certs.client.key,
+          servername: "localhost",
+        });
+        await c.handshake({ timeout: 4000 });
+        await whoAmI(c, (s) => steps.push(s));
+        const auth = [{ perms: 31, id: { scheme: "auth", id: "" } }];
+        steps.push(`create err=${(await c.create("/x509-diff", "d", 0, auth)).err}`);
+        const acl = await c.call(
+          OpCode.getACL,
+          records.PathRequest,
+          { path: "/x509-diff" },
+          records.GetACLResponse,
+        );
+        steps.push(`acl ${JSON.stringify(acl.body?.acl)}`);
+        c.socket.destroy();
+        const plain = await RawClient.connect(plainPort, { timeout: 4000 });
+        steps.push(`plain getData err=${(await plain.getData("/x509-diff")).err}`);
+        plain.socket.destroy();
+        return steps;
+      };
+      const want = await run(apacheSecure, apache.port);
+      const got = await run(ours.securePort ?? 0, ours.port);
+      assert.deepEqual(got, want);
+      assert.match(want.join("\n"), new RegExp(`x509:${certs.clientDn}`));
+    });
   },
 );
