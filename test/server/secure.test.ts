@@ -6,7 +6,9 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { once } from "node:events";
+import { join } from "node:path";
 import { connect } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import { ErrorCode, OpCode, Perms, records } from "../../src/protocol/index.js";
@@ -206,6 +208,34 @@ describe("TLS listener, clientAuth want", () => {
     await c.close();
     await refused(server.securePort ?? 0, certs.otherClient);
     await healthy(server);
+  });
+});
+
+describe("an encrypted private key (ssl.keyStore.password)", () => {
+  test("opens with its passphrase; a wrong one stops the start", async () => {
+    const enc = join(certs.dir, "server-encrypted.key");
+    execFileSync("openssl", [
+      "pkcs8",
+      "-topk8",
+      "-in",
+      certs.server.keyPath,
+      "-out",
+      enc,
+      "-passout",
+      "pass:s3cret",
+    ]);
+    const tls = { port: 0, certFile: certs.server.certPath, keyFile: enc };
+    await assert.rejects(
+      startServer({ port: 0, tls: { ...tls, passphrase: "wrong" } }),
+      /invalid server option "tls"/,
+    );
+    const server = await startServer({ port: 0, tls: { ...tls, passphrase: "s3cret" } });
+    try {
+      const c = await tlsSession(server.securePort ?? 0);
+      await c.close();
+    } finally {
+      await server.close();
+    }
   });
 });
 
