@@ -11,6 +11,7 @@ import { CLIENT_AUTH_VALUES, type ClientAuth } from "./security-options.js";
 /** What the ssl.* keys said, assembled into ServerOptions.tls once the whole file is read. */
 export interface TlsParts {
   port?: number;
+  host?: string;
   keyStore?: string;
   keyStorePassword?: string;
   trustStore?: string;
@@ -44,6 +45,7 @@ export const SECURITY_KEYS: Record<string, Setter> = {
     if (port > 65535) f("a port number 0–65535");
     tls.port = port;
   },
+  secureClientPortAddress: (_o, v, f, tls) => (tls.host = v === "" ? f("an address") : v),
   "ssl.keyStore.location": path((tls, v) => (tls.keyStore = v)),
   "ssl.keyStore.password": (_o, v, _f, tls) => (tls.keyStorePassword = v),
   "ssl.keyStore.type": pem,
@@ -88,6 +90,7 @@ export function finishTls(o: ServerOptions, tls: TlsParts, warnings: string[]): 
     );
   o.tls = {
     port: tls.port,
+    ...(tls.host === undefined ? {} : { host: tls.host }),
     certFile: tls.keyStore,
     keyFile: tls.keyStore,
     ...(tls.trustStore === undefined ? {} : { caFile: tls.trustStore }),

@@ -12,6 +12,8 @@ export const CLIENT_AUTH_VALUES: readonly ClientAuth[] = ["need", "want", "none"
 export interface TlsServerOptions {
   /** TLS port (Apache's secureClientPort); 0 picks an ephemeral port. */
   port: number;
+  /** Address of the TLS port (secureClientPortAddress). Default: the plain port's `host`. */
+  host?: string;
   /** PEM file with the server's certificate (chain); may be the same file as `keyFile`. */
   certFile: string;
   /** PEM file with the server's private key (Apache's ssl.keyStore.location holds both). */
@@ -49,6 +51,7 @@ export interface SecurityOptions {
 
 export interface ResolvedTls {
   readonly port: number;
+  readonly host: string | null;
   readonly certFile: string;
   readonly keyFile: string;
   readonly caFile: string | null;
@@ -98,6 +101,7 @@ function parseTls(t: TlsServerOptions): ResolvedTls {
     );
   return {
     port,
+    host: optStr("tls.host", t.host),
     certFile: str("tls.certFile", t.certFile),
     keyFile: str("tls.keyFile", t.keyFile),
     caFile,

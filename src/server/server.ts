@@ -116,7 +116,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
         (s, ids) => this.accept(s, ids),
       );
       this.listeners.push(secure);
-      this.securePort = await bind(secure, tls.port, o.host, o.logger);
+      this.securePort = await bind(secure, tls.port, tls.host ?? o.host, o.logger);
     }
     const every = (ms: number, fn: () => void): void => {
       const t = setInterval(() => this.guard(fn), ms);

@@ -11,7 +11,7 @@ export interface RunningServer {
   readonly connectString: string;
   readonly host: string;
   readonly port: number;
-  /** The TLS port (ServerOptions.tls), or null without one; same host. */
+  /** The TLS port (ServerOptions.tls), or null without one. */
   readonly securePort: number | null;
   /** `host:securePort` for TLS clients, or null. */
   readonly secureConnectString: string | null;
@@ -23,6 +23,11 @@ export interface RunningServer {
   /** Write a snapshot now (null without a dataDir, or if it failed); for tests and benchmarks. */
   takeSnapshot(): Promise<SnapshotResult | null>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** IPv6 addresses go in brackets in a connect string. */
+function bracket(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 /** Start an embedded server; resolves once it is listening. */
@@ -41,13 +46,13 @@ export async function startServer(opts?: ServerOptions): Promise<RunningServer> 
   }
   const { host, port, securePort } = addr;
   const close = (): Promise<void> => srv.close();
-  const hostPart = host.includes(":") ? `[${host}]` : host;
   return {
-    connectString: `${hostPart}:${port}`,
+    connectString: `${bracket(host)}:${port}`,
     host,
     port,
     securePort,
-    secureConnectString: securePort === null ? null : `${hostPart}:${securePort}`,
+    secureConnectString:
+      securePort === null ? null : `${bracket(options.security.tls?.host ?? host)}:${securePort}`,
     close,
     stats: () => srv.stats(),
     expireSession: (sessionId: bigint) => {

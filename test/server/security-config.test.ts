@@ -47,6 +47,7 @@ test("zoo.cfg: secureClientPort and PEM stores become a TLS listener", () => {
     [
       "clientPort=2181",
       "secureClientPort=2281",
+      "secureClientPortAddress=0.0.0.0",
       "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory",
       "ssl.keyStore.location=/etc/zk/server.pem",
       "ssl.keyStore.type=PEM",
@@ -60,6 +61,7 @@ test("zoo.cfg: secureClientPort and PEM stores become a TLS listener", () => {
   );
   assert.deepEqual(options.tls, {
     port: 2281,
+    host: "0.0.0.0",
     certFile: "/etc/zk/server.pem",
     keyFile: "/etc/zk/server.pem",
     caFile: "/etc/zk/ca.pem",
@@ -67,8 +69,8 @@ test("zoo.cfg: secureClientPort and PEM stores become a TLS listener", () => {
     clientAuth: "want",
   });
   assert.deepEqual(warnings, [
-    "line 3: serverCnxnFactory is ignored by the embedded single-node server",
-    "line 11: ssl.protocol is ignored by the embedded single-node server",
+    "line 4: serverCnxnFactory is ignored by the embedded single-node server",
+    "line 12: ssl.protocol is ignored by the embedded single-node server",
   ]);
 });
 
