@@ -89,9 +89,10 @@ export async function createTlsListener(
     onSocket(socket, ids);
   };
   // A failed handshake (plain frames on the TLS port, a refused certificate, a timeout) closes that
-  // socket only; Node destroys it, and we just note why.
-  server.on("tlsClientError", (err, socket) =>
-    logger.debug({ err, address: socket.remoteAddress }, "TLS handshake failed; connection closed"),
-  );
+  // socket only. Node destroys it for most errors but not for a handshake timeout, hence destroy().
+  server.on("tlsClientError", (err, socket) => {
+    logger.debug({ err, address: socket.remoteAddress }, "TLS handshake failed; connection closed");
+    socket.destroy();
+  });
   return server;
 }

@@ -211,6 +211,29 @@ describe("TLS listener, clientAuth want", () => {
   });
 });
 
+describe("a TLS handshake that never finishes", () => {
+  test("is closed after maxSessionTimeout, like a connection that never says hello", async () => {
+    const server = await startServer({
+      port: 0,
+      tickTime: 50,
+      maxSessionTimeout: 300,
+      tls: { port: 0, certFile: certs.server.certPath, keyFile: certs.server.keyPath },
+    });
+    try {
+      const s = connect(server.securePort ?? 0, "127.0.0.1");
+      s.on("error", () => undefined);
+      await once(s, "connect");
+      s.write(Buffer.from([0x16, 0x03, 0x01])); // the start of a ClientHello, then silence
+      const t0 = Date.now();
+      await once(s, "close");
+      assert.ok(Date.now() - t0 >= 200, "closed by the handshake timeout, not at once");
+      await healthy(server);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("an encrypted private key (ssl.keyStore.password)", () => {
   test("opens with its passphrase; a wrong one stops the start", async () => {
     const enc = join(certs.dir, "server-encrypted.key");
