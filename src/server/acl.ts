@@ -1,7 +1,8 @@
 /**
- * ACL schemes and checks (reference §7.9): world, auth, digest, ip, plus an optional super digest.
- * Identities belong to a connection: every connection starts with `ip:<address>`, and each
- * successful addauth adds one more id.
+ * ACL schemes and checks (reference §7.9): world, auth, digest, ip, sasl, x509, plus super.
+ * Identities belong to a connection: every connection starts with `ip:<address>`; a verified TLS
+ * client certificate adds `x509:<subject DN>`, each successful addauth a digest id, a SASL login
+ * `sasl:<user>`.
  */
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
@@ -52,12 +53,27 @@ function validDigest(id: string): boolean {
   return i >= 0 && id.indexOf(":", i + 1) < 0 && i < id.length - 1;
 }
 
+/** Apache validates sasl ids as Kerberos names: a name with '@' must read `primary[/instance]@realm`. */
+function validSasl(id: string): boolean {
+  return !id.includes("@") || /^[^/@]*(\/[^/@]*)?@[^/@]*$/.test(id);
+}
+
+/** A DN as X500Principal would parse it: empty, or `type=value…` (type a keyword or a dotted OID). */
+function validX509(id: string): boolean {
+  return id === "" || /^\s*([A-Za-z][A-Za-z0-9-]*|\d+(\.\d+)+)\s*=/.test(id);
+}
+
+/** Schemes whose ids are "authenticated" ones, the ids an `auth` ACL entry expands to. */
+const AUTHENTICATED = new Set(["digest", "sasl", "x509"]);
+
 /** Does `ids` hold the ACL entry's identity? */
 function idMatches(aclId: Id, ids: readonly Id[]): boolean {
   if (aclId.scheme === "world") return aclId.id === "anyone";
   for (const id of ids) {
     if (id.scheme !== aclId.scheme) continue;
     if (aclId.scheme === "ip" ? ipMatches(aclId.id, id.id) : id.id === aclId.id) return true;
+    // Apache's SASL provider: a SASL user named "super" matches every sasl entry.
+    if (aclId.scheme === "sasl" && id.id === "super") return true;
   }
   return false;
 }
@@ -74,7 +90,7 @@ export function checkAcl(acl: readonly ACL[], perm: number, ids: readonly Id[]):
 
 /**
  * Validate a client-supplied ACL list and expand `auth` entries to the caller's authenticated
- * (digest) ids, dropping duplicates; null means INVALIDACL.
+ * (digest, sasl, x509) ids, dropping duplicates; null means INVALIDACL.
  */
 export function fixupAcl(acl: readonly ACL[], ids: readonly Id[]): ACL[] | null {
   if (acl.length === 0) return null;
@@ -105,11 +121,19 @@ export function fixupAcl(acl: readonly ACL[], ids: readonly Id[]): ACL[] | null 
         if (!validIp(a.id.id)) return null;
         push(a);
         break;
+      case "sasl":
+        if (!validSasl(a.id.id)) return null;
+        push(a);
+        break;
+      case "x509":
+        if (!validX509(a.id.id)) return null;
+        push(a);
+        break;
       case "auth": {
-        // ip ids are not "authenticated" identities in Apache, so only digest ids expand.
+        // ip ids are not "authenticated" identities in Apache, so they do not expand.
         let any = false;
         for (const id of ids) {
-          if (id.scheme !== "digest") continue;
+          if (!AUTHENTICATED.has(id.scheme)) continue;
           any = true;
           push({ perms: a.perms, id: { scheme: id.scheme, id: id.id } });
         }

@@ -4,18 +4,10 @@
  * ConfigError naming the key and the value, so a typo never starts a server with a silent default.
  */
 import type { ServerOptions } from "./options.js";
+import { finishTls, SECURITY_KEYS, type Setter, type TlsParts } from "./config-security.js";
+import { ConfigError, bool, int } from "./config-values.js";
 
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(
-    readonly key: string,
-    readonly value: string,
-    readonly line: number,
-    expected: string,
-  ) {
-    super(`line ${line}: invalid value for ${key}: ${JSON.stringify(value)} (expected ${expected})`);
-  }
-}
+export { ConfigError };
 
 export interface ParsedConfig {
   readonly options: ServerOptions;
@@ -34,30 +26,10 @@ const IGNORED = new Set([
   "preAllocSize",
   "globalOutstandingLimit",
   "metricsProvider.className",
-  "secureClientPort",
+  "serverCnxnFactory",
   "electionAlg",
   "peerType",
 ]);
-
-type Setter = (o: ServerOptions, v: string, fail: (expected: string) => never) => void;
-
-function int(
-  v: string,
-  fail: (expected: string) => never,
-  min: number,
-  what = `an integer ≥ ${min}`,
-): number {
-  const n = /^-?\d+$/.test(v) ? Number(v) : /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) fail(what);
-  return n;
-}
-
-function bool(v: string, fail: (expected: string) => never): boolean {
-  const s = v.toLowerCase();
-  if (s === "yes" || s === "true") return true;
-  if (s === "no" || s === "false") return false;
-  return fail("yes/no or true/false");
-}
 
 /** -1 (Apache's "use the default") leaves the option unset. */
 function timeout(v: string, fail: (expected: string) => never): number | undefined {
@@ -85,12 +57,14 @@ const KEYS: Record<string, Setter> = {
   "jute.maxbuffer": (o, v, f) => (o.maxBuffer = int(v, f, 1024)),
   extendedTypesEnabled: (o, v, f) => (o.extendedTypesEnabled = bool(v, f)),
   maxOutstandingRequests: (o, v, f) => (o.maxOutstandingRequests = int(v, f, 1)),
+  ...SECURITY_KEYS,
 };
 
 /** Parse a zoo.cfg: `key=value` lines, `#` comments, surrounding whitespace ignored. */
 export function parseConfig(text: string): ParsedConfig {
   const options: ServerOptions = {};
   const warnings: string[] = [];
+  const tls: TlsParts = {};
   const lines = text.split(/\r?\n/);
   for (const [i, raw] of lines.entries()) {
     const line = raw.trim();
@@ -102,14 +76,21 @@ export function parseConfig(text: string): ParsedConfig {
     const value = line.slice(eq + 1).trim();
     const set = KEYS[key];
     if (set !== undefined) {
-      set(options, value, (expected) => {
-        throw new ConfigError(key, value, lineNo, expected);
-      });
+      set(
+        options,
+        value,
+        (expected) => {
+          throw new ConfigError(key, value, lineNo, expected);
+        },
+        tls,
+        lineNo,
+      );
     } else if (IGNORED.has(key) || /^server\.\d+$/.test(key) || key.startsWith("ssl.")) {
       warnings.push(`line ${lineNo}: ${key} is ignored by the embedded single-node server`);
     } else {
       warnings.push(`line ${lineNo}: unknown key ${key} (ignored)`);
     }
   }
+  finishTls(options, tls, warnings);
   return { options, warnings };
 }

@@ -12,3 +12,5 @@ export type { Logger, LogFn } from "./logger.js";
 export { InvalidArgumentError, ServerClosedError, StorageCorruptError } from "./errors.js";
 export { parseConfig, ConfigError, type ParsedConfig } from "./config.js";
 export type { SnapshotResult } from "./storage/snapshot.js";
+export type { ClientAuth, SecurityOptions, TlsServerOptions } from "./security-options.js";
+export { JaasConfigError, parseJaas, type JaasConfig, type JaasEntry } from "./jaas.js";

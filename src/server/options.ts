@@ -3,8 +3,10 @@ import { DEFAULT_MAX_BUFFER } from "../protocol/index.js";
 import { InvalidArgumentError } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { FOUR_LETTER_WORDS } from "./fourletter.js";
+import { parseSecurityOptions, type ResolvedSecurity, type SecurityOptions } from "./security-options.js";
 
-export interface ServerOptions {
+/** See security-options.ts for TLS, SASL and enforce.auth. */
+export interface ServerOptions extends SecurityOptions {
   /** TCP port; 0 picks an ephemeral port. Default 2181. */
   port?: number;
   /** Address to listen on. Default "127.0.0.1". */
@@ -71,6 +73,7 @@ export interface ResolvedOptions {
   readonly snapRetainCount: number;
   readonly maxClientCnxns: number;
   readonly maxOutstandingRequests: number;
+  readonly security: ResolvedSecurity;
 }
 
 export const DEFAULT_PORT = 2181;
@@ -185,5 +188,6 @@ export function parseOptions(opts: ServerOptions = {}): ResolvedOptions {
       opts.maxOutstandingRequests ?? DEFAULT_MAX_OUTSTANDING_REQUESTS,
       1,
     ),
+    security: parseSecurityOptions(opts),
   };
 }

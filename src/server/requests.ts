@@ -19,7 +19,7 @@ import {
   type MultiResult,
   type Stat,
 } from "../protocol/index.js";
-import { SUPER_ID, digestOf } from "./acl.js";
+import { enforceAuth, handleAuth, handleSasl, whoAmI } from "./auth.js";
 import type { Connection } from "./connection.js";
 import { prepCreate, prepDelete, prepMulti, prepSetACL, prepSetData, type PrepContext } from "./prep.js";
 import * as reads from "./reads.js";
@@ -36,6 +36,7 @@ export function handleRequest(srv: ZkServer, conn: Connection, frame: Buffer): v
   const xid = r.readInt();
   const type = r.readInt();
   srv.packetsReceived++;
+  if (!enforceAuth(srv, conn, xid, type)) return;
   try {
     dispatch(srv, conn, session, r, xid, type);
   } catch (err) {
@@ -145,29 +146,6 @@ function multi(srv: ZkServer, conn: Connection, session: Session, xid: number, r
   conn.endReply();
 }
 
-function auth(srv: ZkServer, conn: Connection, xid: number, req: records.AuthPacket): void {
-  const reply = (err: number): void => {
-    conn.beginReply(xid, 0, err); // auth replies carry zxid 0 (§3.1)
-    conn.endReply();
-  };
-  if (req.scheme !== "digest" || req.auth === null || !req.auth.includes(0x3a)) {
-    reply(ErrorCode.AUTHFAILED);
-    conn.closeAfterFlush();
-    return;
-  }
-  const id = digestOf(req.auth.toString("utf8"));
-  if (!conn.authIds.some((i) => i.scheme === "digest" && i.id === id))
-    conn.authIds.push({ scheme: "digest", id });
-  if (
-    srv.options.superDigest !== null &&
-    id === srv.options.superDigest &&
-    !conn.authIds.includes(SUPER_ID)
-  ) {
-    conn.authIds.push(SUPER_ID);
-  }
-  reply(0);
-}
-
 function unimplemented(srv: ZkServer, conn: Connection, xid: number): void {
   conn.beginReply(xid, srv.db.lastZxid, ErrorCode.UNIMPLEMENTED);
   conn.endReply();
@@ -274,23 +252,15 @@ function dispatch(
       return reply(0);
     }
     case OpCode.auth:
-      return auth(srv, conn, xid, records.AuthPacket.read(r));
-    case OpCode.sasl: {
-      // SASL is not supported. Like Apache without a SASL login: OK, zxid 0, a null token.
-      records.SaslToken.read(r);
-      conn.beginReply(xid, 0, 0).writeBuffer(null);
-      return conn.endReply();
-    }
+      return handleAuth(srv, conn, xid, r);
+    case OpCode.sasl:
+      return handleSasl(srv, conn, xid, r);
     case OpCode.getEphemerals:
       return reads.getEphemerals(db, conn, records.PathRequest.read(r), reply);
     case OpCode.getAllChildrenNumber:
       return reads.getAllChildrenNumber(db, conn, records.PathRequest.read(r), reply);
     case OpCode.whoAmI: {
-      // Apache reports a digest identity by its user name only (DigestAuthenticationProvider.getUserName).
-      const clientInfo = conn.authIds.map((id) => ({
-        authScheme: id.scheme,
-        user: id.scheme === "digest" ? (id.id.split(":")[0] ?? id.id) : id.id,
-      }));
+      const clientInfo = whoAmI(conn.authIds);
       return reply(0, (w) => records.WhoAmIResponse.write(w, { clientInfo }));
     }
     case OpCode.reconfig:

@@ -3,6 +3,7 @@
  * timers (session expiry every tick, container/TTL reaper), and batches output per event-loop turn.
  */
 import { createServer, type Server, type Socket } from "node:net";
+import type { Id } from "../protocol/index.js";
 import { Connection, type ConnectionHandler } from "./connection.js";
 import { ZkDatabase } from "./database.js";
 import {
@@ -12,12 +13,16 @@ import {
   type FourLetterContext,
   type ServerStats,
 } from "./fourletter.js";
+import { connectionInfo, serverStats } from "./introspection.js";
 import { handleHandshake } from "./handshake.js";
+import { bind, unbind } from "./listen.js";
 import type { ResolvedOptions } from "./options.js";
 import { reapContainers } from "./reaper.js";
 import { handleRequest } from "./requests.js";
 import { SessionTracker, type Session } from "./sessions.js";
 import { Persistence } from "./storage/persistence.js";
+import type { SaslAuthenticator } from "./sasl.js";
+import { createTlsListener } from "./tls.js";
 import { recover } from "./storage/recovery.js";
 import type { SessionImage } from "./storage/snapshot.js";
 
@@ -32,9 +37,13 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
   private flushQueued = false;
   private readonly perAddress = new Map<string, number>();
   persistence: Persistence | null = null;
+  /** SASL DIGEST-MD5 logins, when a JAAS configuration named users (set before listen()). */
+  sasl: SaslAuthenticator | null = null;
   private readonly startedAt = Date.now();
   private timers: NodeJS.Timeout[] = [];
-  private listener: Server | null = null;
+  private listeners: Server[] = [];
+  private port = 0;
+  private securePort: number | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(readonly options: ResolvedOptions) {
@@ -92,33 +101,33 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     void this.close();
   }
 
-  async listen(): Promise<{ host: string; port: number }> {
-    const listener = createServer((socket) => this.accept(socket));
-    this.listener = listener;
-    await new Promise<void>((resolve, reject) => {
-      listener.once("error", reject);
-      listener.listen(this.options.port, this.options.host, () => {
-        listener.off("error", reject);
-        resolve();
-      });
-    });
-    listener.on("error", (err) => this.options.logger.error({ err }, "listener error"));
+  async listen(): Promise<{ host: string; port: number; securePort: number | null }> {
+    const o = this.options;
+    const listener = createServer((socket) => this.accept(socket, []));
+    this.listeners.push(listener);
+    this.port = await bind(listener, o.port, o.host, o.logger);
+    const tls = o.security.tls;
+    if (tls !== null) {
+      const secure = await createTlsListener(
+        tls,
+        o.maxSessionTimeout,
+        o.security.x509SuperUser,
+        o.logger,
+        (s, ids) => this.accept(s, ids),
+      );
+      this.listeners.push(secure);
+      this.securePort = await bind(secure, tls.port, tls.host ?? o.host, o.logger);
+    }
     const every = (ms: number, fn: () => void): void => {
       const t = setInterval(() => this.guard(fn), ms);
       t.unref();
       this.timers.push(t);
     };
-    every(this.options.tickTime, () => this.expireDueSessions());
-    every(this.options.containerCheckIntervalMs, () =>
-      reapContainers(this.db, Date.now(), this.options.maxNeverUsedContainerMs),
-    );
-    const addr = listener.address();
-    const port = typeof addr === "object" && addr !== null ? addr.port : this.options.port;
-    this.options.logger.info(
-      { host: this.options.host, port, dataDir: this.options.dataDir },
-      "server listening",
-    );
-    return { host: this.options.host, port };
+    every(o.tickTime, () => this.expireDueSessions());
+    every(o.containerCheckIntervalMs, () => reapContainers(this.db, Date.now(), o.maxNeverUsedContainerMs));
+    const { port, securePort } = this;
+    o.logger.info({ host: o.host, port, securePort, dataDir: o.dataDir }, "server listening");
+    return { host: o.host, port, securePort };
   }
 
   /** Timer callbacks must never throw into the event loop; output they queue is flushed here. */
@@ -132,7 +141,8 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     }
   }
 
-  private accept(socket: Socket): void {
+  /** `ids`: identities the socket earned before any request (a verified client certificate). */
+  private accept(socket: Socket, ids: readonly Id[]): void {
     if (this.closing !== null) {
       socket.destroy();
       return;
@@ -160,10 +170,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     }
     this.perAddress.set(conn.address, n + 1);
     this.connections.add(conn);
-  }
-
-  private get durableZxid(): number {
-    return this.persistence?.durableZxid ?? this.db.lastZxid;
+    conn.authIds.push(...ids);
   }
 
   handshake(conn: Connection, frame: Buffer): void {
@@ -206,7 +213,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
       this.flushQueued = false;
       try {
         const applied = this.db.lastZxid;
-        const durable = this.durableZxid;
+        const durable = this.persistence?.durableZxid ?? applied;
         for (const c of this.dirty) if (c.flush(applied, durable)) this.waiting.add(c);
         this.dirty.clear();
       } catch (err) {
@@ -249,40 +256,18 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
   }
 
   stats(): ServerStats {
-    return {
-      connections: this.connections.size,
-      sessions: this.sessions.size,
-      nodes: this.db.tree.nodeCount,
-      watches: this.db.watches.count,
-      watchedPaths: this.db.watches.pathCount,
-      ephemerals: this.db.tree.ephemeralCount,
-      approximateDataSize: this.db.tree.approximateDataSize,
-      zxid: this.db.lastZxid,
-      packetsReceived: this.packetsReceived,
-      packetsSent: [...this.connections].reduce((n, c) => n + c.sent, 0),
-      outstandingRequests: [...this.connections].reduce((n, c) => n + c.outstanding, 0),
-      uptimeMs: Date.now() - this.startedAt,
-    };
+    return serverStats(this, this.connections, this.startedAt);
   }
 
   connectionInfo(): ConnectionInfo[] {
-    return [...this.connections].map((c) => ({
-      address: c.address,
-      port: c.port,
-      received: c.received,
-      sent: c.sent,
-      sessionId: c.session?.id ?? null,
-      timeout: c.session?.timeout ?? 0,
-      watchPaths: [
-        ...new Set([...c.watches.data, ...c.watches.child, ...c.watches.persistent, ...c.watches.recursive]),
-      ],
-    }));
+    return connectionInfo(this.connections);
   }
 
   config(): readonly (readonly [string, string])[] {
     const o = this.options;
     return [
-      ["clientPort", String(o.port)],
+      ["clientPort", String(this.port)],
+      ...(this.securePort === null ? [] : [["secureClientPort", String(this.securePort)] as const]),
       ["clientPortAddress", o.host],
       ["dataDir", o.dataDir ?? ""],
       ["tickTime", String(o.tickTime)],
@@ -306,8 +291,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
       for (const t of this.timers) clearInterval(t);
       this.timers = [];
       for (const c of this.connections) c.close("server shutting down");
-      const listener = this.listener;
-      if (listener !== null) await new Promise<void>((resolve) => listener.close(() => resolve()));
+      await Promise.all(this.listeners.map(unbind));
       // Finish the fsync in flight (and anything queued) so the data dir ends consistent.
       await this.persistence?.close();
     })();

@@ -3,6 +3,7 @@
  * exact bytes and read exact replies, notifications included.
  */
 import { connect, type Socket } from "node:net";
+import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import { once } from "node:events";
 import {
   FrameDecoder,
@@ -71,6 +72,16 @@ export class RawClient {
   static async open(port: number, host = "127.0.0.1"): Promise<RawClient> {
     const socket = connect(port, host);
     await once(socket, "connect");
+    return new RawClient(socket);
+  }
+
+  /** A TLS connection; rejects if the TLS handshake fails (e.g. the server refused our certificate). */
+  static async openTls(port: number, tls: ConnectionOptions = {}): Promise<RawClient> {
+    const socket = tlsConnect({ host: "127.0.0.1", port, ...tls });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("secureConnect", resolve);
+      socket.once("error", reject);
+    });
     return new RawClient(socket);
   }
 

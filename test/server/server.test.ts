@@ -305,9 +305,10 @@ describe("operations", () => {
     assert.equal(a.xid, 1);
     assert.equal(a.zxid, 0n);
     const who = await c.call(OpCode.whoAmI, null, null, records.WhoAmIResponse);
+    // In Apache's order (its authInfo is a ConcurrentHashMap-backed set; see server/auth.ts).
     assert.deepEqual(who.body?.clientInfo, [
-      { authScheme: "ip", user: "127.0.0.1" },
       { authScheme: "digest", user: "bob" }, // Apache reports the user name only
+      { authScheme: "ip", user: "127.0.0.1" },
     ]);
     const bad = await c.call(
       OpCode.auth,
