@@ -40,6 +40,7 @@ export function registerEventsCommand(program: Command): void {
     const only = flags.event === undefined ? null : new Set(flags.event);
     try {
       await events.start();
+      console.error(`overseer: following task events under ${flags.root ?? "/"} (Ctrl-C to stop)`);
       for await (const e of events) {
         if (only !== null && !only.has(e.event)) continue;
         console.log(flags.json === true ? JSON.stringify(e) : formatEvent(e));
