@@ -160,7 +160,12 @@ forEachBackend("tasks: events, logs and progress", (backend) => {
     );
     release();
     assert.equal(await h.result(), "ok");
-    assert.deepEqual(pushed.slice(-3), [25, 50, 75]);
+    // Each pushed value is a newer version of the progress node: rapid updates may be coalesced, never repeated.
+    assert.deepEqual(
+      pushed,
+      [...new Set(pushed)].sort((a, b) => Number(a) - Number(b)),
+    );
+    assert.equal(pushed.at(-1), 75);
     const log = await h.logs();
     assert.deepEqual(
       log.lines.map((l) => [l.attempt, l.line.slice(0, 16)]),

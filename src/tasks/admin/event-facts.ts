@@ -2,9 +2,17 @@
  * The follower's two steps per change: read the changed node (issued at once, in notification order),
  * then apply what was read to the follower's memory of each task, in the same order, to get the event.
  * Splitting them keeps reads pipelined while every "is this new / a retry / already final" decision is
- * taken against the state left by all earlier events.
+ * taken against the state left by all earlier events. Reads go through a ReadBatcher: the reads of one
+ * burst of notifications travel as one multiRead (a follower at full load costs the server a few requests
+ * per burst, not a few per task).
  */
-import { NoNodeError, type NodeEventType, type Stat, type ZooKeeperClient } from "../../client/index.js";
+import {
+  NoNodeError,
+  type NodeEventType,
+  type ReadOp,
+  type ReadOpResult,
+  type Stat,
+} from "../../client/index.js";
 import { idOfKey, isRawKey, type Layout } from "../layout.js";
 import {
   activeEvent,
@@ -29,8 +37,10 @@ export type Fact =
   | ({ kind: "assignment"; key: string; type: string | null; worker: string } & Read);
 
 /** Reads the node a notification names (and the task, when its type is not known yet). */
+export type Reads = (ops: readonly ReadOp[]) => Promise<ReadOpResult[]>;
+
 export async function readFacts(
-  client: ZooKeeperClient,
+  read: Reads,
   layout: Layout,
   known: ReadonlyMap<string, KnownTask>,
   node: Exclude<WatchedNode, { kind: "other" }>,
@@ -41,7 +51,7 @@ export async function readFacts(
   try {
     if (node.kind === "task") {
       if (event === "NodeDeleted") return [{ kind: "gone", key }];
-      const r = await getData(client, layout.task(key));
+      const r = await getData(read, layout.task(key));
       return r === null ? [] : [{ kind: "task", key, created: event === "NodeCreated", ...r }];
     }
     if (event !== "NodeCreated" && !(node.kind === "progress" && event === "NodeDataChanged")) return [];
@@ -51,7 +61,7 @@ export async function readFacts(
         : node.kind === "progress"
           ? layout.progress(key)
           : layout.assignment(node.worker, key);
-    const r = await readWithType(client, layout, known, key, path);
+    const r = await readWithType(read, layout, known, key, path);
     if (r === null) return [];
     if (node.kind === "assignment") return [{ kind: "assignment", key, worker: node.worker, ...r }];
     return [{ kind: node.kind, key, ...r }];
@@ -82,6 +92,7 @@ export function applyFact(known: Map<string, KnownTask>, fact: Fact): TaskEvent 
         return mark({ event: "submitted", id: idOfKey(key), key, type: after.type, at: fact.stat.ctime });
       }
       after.final = before.final;
+      if (before.progressVersion !== undefined) after.progressVersion = before.progressVersion;
       known.set(key, after);
       const change = taskChange(key, before, after, fact.stat.mtime);
       return change === null ? null : mark(change);
@@ -92,8 +103,12 @@ export function applyFact(known: Map<string, KnownTask>, fact: Fact): TaskEvent 
       k.final = true;
       return mark(outcomeEvent(key, k.type, fact.data, fact.stat.mtime));
     }
-    case "progress":
-      return mark(progressEvent(key, remember(known, key, fact.type).type, fact.data, fact.stat.mtime));
+    case "progress": {
+      const k = remember(known, key, fact.type);
+      if (k.progressVersion !== undefined && fact.stat.version <= k.progressVersion) return null;
+      k.progressVersion = fact.stat.version;
+      return mark(progressEvent(key, k.type, fact.data, fact.stat.mtime));
+    }
     case "assignment":
       return activeEvent(key, remember(known, key, fact.type).type, fact.worker, fact.data, fact.stat.ctime);
   }
@@ -108,18 +123,19 @@ function remember(known: Map<string, KnownTask>, key: string, type: string | nul
   return k;
 }
 
-async function getData(client: ZooKeeperClient, path: string): Promise<Read | null> {
-  try {
-    return await client.getData(path);
-  } catch (err) {
-    if (err instanceof NoNodeError) return null;
-    throw err;
-  }
+function dataOf(r: ReadOpResult | undefined): Read | null {
+  if (r?.type === "getData") return r;
+  if (r?.type === "error" && !(r.error instanceof NoNodeError)) throw r.error;
+  return null;
+}
+
+async function getData(read: Reads, path: string): Promise<Read | null> {
+  return dataOf((await read([{ type: "getData", path }]))[0]);
 }
 
 /** A node's data, with the task's type from memory or, when unknown, read in the same multiRead. */
 async function readWithType(
-  client: ZooKeeperClient,
+  read: Reads,
   layout: Layout,
   known: ReadonlyMap<string, KnownTask>,
   key: string,
@@ -127,14 +143,15 @@ async function readWithType(
 ): Promise<(Read & { type: string | null }) | null> {
   const k = known.get(key);
   if (k !== undefined || isRawKey(key)) {
-    const r = await getData(client, path);
+    const r = await getData(read, path);
     return r === null ? null : { ...r, type: k?.type ?? null };
   }
-  const [node, task] = await client.multiRead([
+  const [node, task] = await read([
     { type: "getData", path },
     { type: "getData", path: layout.task(key) },
   ]);
-  if (node?.type !== "getData") return null;
+  const r = dataOf(node);
+  if (r === null) return null;
   const type = task?.type === "getData" ? knownFrom(key, task.data).type : null;
-  return { data: node.data, stat: node.stat, type };
+  return { data: r.data, stat: r.stat, type };
 }

@@ -86,6 +86,8 @@ export interface KnownTask {
   failures: number;
   requeues: number;
   final: boolean;
+  /** Version of the progress node last reported: a read that finds the same version is not news. */
+  progressVersion?: number;
   /** Learnt from a status, progress or assignment read: the run counters are not known yet. */
   partial?: true;
 }

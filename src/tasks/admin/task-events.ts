@@ -12,7 +12,8 @@ import { Channel, type PersistentWatch, type StateEvent, type ZooKeeperClient } 
 import { TypedEvents } from "../events.js";
 import { keyOfId, Layout } from "../layout.js";
 import { SILENT, type Logger } from "../logger.js";
-import { applyFact, readFacts, type Fact } from "./event-facts.js";
+import { applyFact, readFacts, type Fact, type Reads } from "./event-facts.js";
+import { ReadBatcher } from "../read-batch.js";
 import { resyncFacts } from "./event-resync.js";
 import { classify, type KnownTask, type TaskEvent, type TaskEventName } from "./event-types.js";
 
@@ -50,6 +51,7 @@ export class TaskEvents extends TypedEvents<TaskEventMap> implements AsyncIterab
   #pumping = false;
   #suspendedAt: bigint | null = null;
   readonly #onState = (e: StateEvent): void => this.#stateChanged(e);
+  readonly #read: Reads;
 
   /** Opens a follower: it reports what changes from now on. */
   static async open(client: ZooKeeperClient, opts: TaskEventsOptions = {}): Promise<TaskEvents> {
@@ -66,6 +68,8 @@ export class TaskEvents extends TypedEvents<TaskEventMap> implements AsyncIterab
     this.#onlyKey = opts.task === undefined ? undefined : keyOfId(opts.task);
     this.#types = opts.types === undefined ? null : new Set(opts.types);
     this.#log = log;
+    const batcher = new ReadBatcher(client);
+    this.#read = (ops) => batcher.read(ops);
   }
 
   async start(): Promise<void> {
@@ -108,7 +112,7 @@ export class TaskEvents extends TypedEvents<TaskEventMap> implements AsyncIterab
         const node = classify(this.#layout, ev.path);
         if (node.kind === "other") continue;
         if (this.#onlyKey !== undefined && node.key !== this.#onlyKey) continue;
-        this.#enqueue(readFacts(this.#client, this.#layout, this.#known, node, ev.type, this.#dirty));
+        this.#enqueue(readFacts(this.#read, this.#layout, this.#known, node, ev.type, this.#dirty));
       }
     } catch (err) {
       this.#fail(err instanceof Error ? err : new Error(String(err)));
