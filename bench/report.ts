@@ -22,7 +22,7 @@ const { values } = parseArgs({
   },
 });
 
-const ORDER = ["server", "client", "tasks", "failover", "memory", "cost", "scaling"];
+const ORDER = ["server", "client", "tasks", "events", "failover", "memory", "cost", "scaling"];
 const TITLES: Record<string, string> = {
   server: "Embedded server vs Apache ZooKeeper",
   client: "overseer's client vs node-zookeeper-client and the native zookeeper package",

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerDashboardCommand } from "./commands/dashboard.js";
 import { registerDemoCommand } from "./commands/demo.js";
+import { registerEventsCommand } from "./commands/events.js";
 import { registerMasterCommand } from "./commands/master.js";
 import { registerServerCommand } from "./commands/server.js";
 import { registerStatusCommand } from "./commands/status.js";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerTasksCommand(program);
   registerWorkersCommand(program);
+  registerEventsCommand(program);
   registerZkCommand(program);
   registerDashboardCommand(program);
   registerDemoCommand(program);

@@ -41,6 +41,14 @@ export class ClientBase implements AsyncDisposable {
     return this.session.sessionId;
   }
 
+  /**
+   * The highest zxid this client has seen in a reply or notification: every change up to it is visible to
+   * this session. A follower that lost events (a disconnect) re-reads what changed after it.
+   */
+  get lastZxid(): bigint {
+    return this.session.lastZxid;
+  }
+
   /** Negotiated session timeout in ms (0 before the first session). */
   get sessionTimeout(): number {
     return this.session.timeout;

@@ -2,6 +2,7 @@
 export { ZooKeeperClient, connect } from "./client.js";
 export { Transaction } from "./transaction.js";
 export { PersistentWatch } from "./watches.js";
+export { Channel } from "./channel.js";
 export { ensurePath } from "./ensure-path.js";
 export {
   retry,

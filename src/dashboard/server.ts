@@ -3,10 +3,12 @@
  *
  * GET  /                      the page (static/)
  * GET  /api/overview          master, backups, workers, counts, failures, series
- * GET  /api/events            SSE: `overview` events with the same JSON, after each change
+ * GET  /api/events            SSE: `overview` events with the same JSON, after each change; `task` events
  * GET  /api/tasks?state=&offset=&limit=      newest first, paged (limit ≤ 500)
  * GET  /api/task?key=b-17/t-abc              one task's detail
  * GET  /api/znodes?path=/&offset=&limit=     data, Stat and children of a znode
+ * GET  /api/task-events                       the last 100 task events, newest first (live: `task` SSE events)
+ * GET  /api/task/logs?id=abc                  a task's log lines
  * POST /api/tasks/cancel?key=… /retry?key=…  need the token (header)
  * GET  /metrics               Prometheus text
  */
@@ -23,6 +25,8 @@ import { Auth, checkBind, isLoopback } from "./auth.js";
 import type { DashboardMetrics } from "./metrics.js";
 import { Series } from "./series.js";
 import { SseHub } from "./sse.js";
+import { LiveTaskEvents } from "./live-events.js";
+import { getTaskLogs, TaskNotFoundError } from "../tasks/index.js";
 import { loadStatic, type StaticFile } from "./static-files.js";
 import { TASK_STATES, type ClusterActions, type ClusterSource, type TaskState } from "./types.js";
 import { readZnode } from "./znodes.js";
@@ -43,6 +47,8 @@ export interface DashboardOptions {
   port?: number;
   token?: string;
   logger?: Logger;
+  /** Cluster root for the live task-event feed and task logs. Default "/". */
+  root?: string;
 }
 
 export interface RunningDashboard {
@@ -84,6 +90,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
   const snapshot = (): unknown => ({ ...source.overview(), series: series.points() });
   const hub = new SseHub({ build: () => JSON.stringify(snapshot()) });
   const offChange = source.onChange(() => hub.changed());
+  const live = await LiveTaskEvents.start(opts.client, opts.root ?? "/", hub, opts.logger);
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const p = url.pathname;
@@ -116,6 +123,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
         const detail = await source.task(url.searchParams.get("key") ?? "");
         return detail === null ? json(res, 404, { error: "no such task" }) : json(res, 200, detail);
       }
+      case "/api/task-events":
+        return json(res, 200, live.recent());
+      case "/api/task/logs":
+        return json(
+          res,
+          200,
+          await getTaskLogs(opts.client, url.searchParams.get("id") ?? "", { root: opts.root ?? "/" }),
+        );
       case "/api/znodes": {
         const path = url.searchParams.get("path") ?? "/";
         const view = await readZnode(
@@ -154,13 +169,15 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
       const [status, message] =
         err instanceof HttpError
           ? [err.status, err.message]
-          : err instanceof NoNodeError
-            ? [404, `no node ${err.path ?? ""}`.trim()]
-            : err instanceof InvalidArgumentError
-              ? [400, err.message]
-              : err instanceof ZooKeeperError
-                ? [err.retriable ? 503 : 400, `${err.codeName}: ${err.message}`]
-                : [500, "internal error"];
+          : err instanceof TaskNotFoundError
+            ? [404, err.message]
+            : err instanceof NoNodeError
+              ? [404, `no node ${err.path ?? ""}`.trim()]
+              : err instanceof InvalidArgumentError
+                ? [400, err.message]
+                : err instanceof ZooKeeperError
+                  ? [err.retriable ? 503 : 400, `${err.codeName}: ${err.message}`]
+                  : [500, "internal error"];
       if (status === 500) opts.logger?.error({ err, url: req.url }, "dashboard: request failed");
       if (res.headersSent) res.end();
       else json(res, status, { error: message });
@@ -185,6 +202,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
       (closing ??= new Promise<void>((resolve) => {
         offEvent();
         offChange();
+        void live.close();
         hub.close();
         server.close(() => resolve());
         server.closeAllConnections();

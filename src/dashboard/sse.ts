@@ -52,6 +52,11 @@ export class SseHub {
     }, wait);
   }
 
+  /** One named event to every open page now (not coalesced). */
+  send(event: string, data: string): void {
+    this.write(`event: ${event}\ndata: ${data}\n\n`);
+  }
+
   close(): void {
     clearTimeout(this.pending);
     clearInterval(this.heartbeat);

@@ -28,6 +28,17 @@ export { type MasterOptions, type RetentionOptions } from "./master/options.js";
 export { leastLoaded, eligible, type Scheduler, type TaskView, type WorkerView } from "./master/scheduler.js";
 export { pauseAssignment, resumeAssignment, retryTask, TaskNotRetryableError } from "./admin/control.js";
 export { FencedResource } from "./fencing.js";
+export { TaskEvents, type TaskEventsOptions, type TaskEventMap } from "./admin/task-events.js";
+export { TASK_EVENT_NAMES, type TaskEvent, type TaskEventName } from "./admin/event-types.js";
+export { getTaskLogs } from "./admin/task-logs.js";
+export {
+  MAX_LOG_LINES,
+  MAX_LOG_CHARS,
+  MAX_LINE_CHARS,
+  type TaskLog,
+  type TaskLogLine,
+} from "./worker/execution/task-log.js";
+export type { ProgressListener } from "./submit/handle-progress.js";
 export { Layout, BUCKETS } from "./layout.js";
 export type { Delivery, Backoff, TaskOutcome } from "./envelope.js";
 export {

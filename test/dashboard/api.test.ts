@@ -2,6 +2,7 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { CreateMode } from "../../src/client/index.js";
+import { keyOfId } from "../../src/tasks/layout.js";
 import { Submitter } from "../../src/tasks/submit/submitter.js";
 import {
   DashboardOptionError,
@@ -220,4 +221,29 @@ test("binding a non-loopback address without a token is refused", async () => {
   ]);
   assert.equal(cli.code, 2);
   assert.match(cli.stderr, /refusing to bind 0\.0\.0\.0 without a token/);
+});
+
+test("the live task-event feed and a task's log lines", async () => {
+  const sub = new Submitter(f.client, { root: f.root });
+  await sub.submit("feed", { n: 1 }, { id: "feed-1" });
+  await addWorker(f.client, f.layout, "w-feed");
+  await assign(f.client, f.layout, "w-feed", "feed-1");
+  await f.client.create(
+    f.layout.logs(keyOfId("feed-1")),
+    JSON.stringify({ lines: [{ at: 1, attempt: 1, line: "hello from the handler" }], dropped: 0 }),
+  );
+  await finish(f.client, f.layout, "w-feed", "feed-1", "done");
+  const events = await eventually(async () => {
+    const r = await api<{ event: string; id: string }[]>("/api/task-events");
+    const mine = r.filter((e) => e.id === "feed-1").map((e) => e.event);
+    return mine.includes("completed") ? mine : undefined;
+  });
+  assert.deepEqual(events, ["completed", "active", "submitted"], "newest first");
+  const log = await api<{ lines: { line: string }[] }>("/api/task/logs?id=feed-1");
+  assert.deepEqual(
+    log.lines.map((l) => l.line),
+    ["hello from the handler"],
+  );
+  const missing = await http(new URL("/api/task/logs?id=nope", f.dash.url).href, { headers: auth });
+  assert.equal(missing.status, 404);
 });

@@ -115,6 +115,9 @@ test(
     assert.equal(burst.code, 0, burst.stderr);
     await until("count-done", "41");
     await until("count-failed", "1");
+    // The live feed (a TaskEvents follower in the dashboard, pushed as SSE) shows the failure as it happened.
+    await page.waitForSelector(`#live-events tr[data-event="failed"]`, { timeout: 20_000 });
+    assert.match(await page.locator(`#live-events tr[data-event="failed"]`).first().innerText(), /doomed/);
     await page.locator("#tasks tbody tr").first().click();
     await page.waitForSelector("#detail-state");
     await page.waitForTimeout(1200); // the list follows the counts at most once a second

@@ -42,6 +42,7 @@ export async function startFixture(opts: { token?: string } = {}): Promise<Fixtu
     client,
     metrics,
     actions: new TaskSystemActions(client, root),
+    root,
     port: 0,
     ...(opts.token === undefined ? {} : { token: opts.token }),
   });

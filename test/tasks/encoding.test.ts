@@ -100,13 +100,17 @@ test("a done outcome is encoded as encodeOutcome encodes it", () => {
   }
 });
 
-test("the handler context: signal and progress work destructured", async () => {
+test("the handler context: signal, progress and log work destructured", async () => {
   const halt = new StopSwitch();
   const seen: unknown[] = [];
-  const ctx = new HandlerContext("id", "t", { p: 1 }, 1, 7, "fenced", "w", halt, {
+  const logged: [string, number][] = [];
+  const ctx = new HandlerContext("id", "t", { p: 1 }, 2, 7, "fenced", "w", halt, {
     reportProgress: (v) => (seen.push(v), Promise.resolve()),
+    appendLog: (line, attempt) => void logged.push([line, attempt]),
   });
-  const { signal, progress, payload, token } = ctx;
+  const { signal, progress, payload, token, log } = ctx;
+  log("hello");
+  assert.deepEqual(logged, [["hello", 2]]);
   assert.deepEqual(payload, { p: 1 });
   assert.equal(token, 7);
   await progress(50);

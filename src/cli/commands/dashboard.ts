@@ -88,6 +88,7 @@ export function registerDashboardCommand(program: Command): void {
         client,
         actions: new TaskSystemActions(client, root),
         metrics,
+        root,
         host: flags.host,
         port: flags.port,
         ...(flags.token === undefined ? {} : { token: flags.token }),

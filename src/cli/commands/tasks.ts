@@ -12,6 +12,7 @@ import {
   type ConnectionFlags,
 } from "../connection.js";
 import { printJson } from "../output.js";
+import { registerTaskLogsCommand } from "./task-logs.js";
 import {
   assignedByTask,
   layoutOf,
@@ -60,7 +61,8 @@ function line(r: TaskRow): string {
 }
 
 export function registerTasksCommand(program: Command): void {
-  const tasks = program.command("tasks").description("list, show, cancel and retry tasks");
+  const tasks = program.command("tasks").description("list, show, cancel and retry tasks; read their logs");
+  registerTaskLogsCommand(tasks);
 
   addConnectionOptions(
     tasks.command("list").description("list tasks (oldest first), optionally by state or type"),

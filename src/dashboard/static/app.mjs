@@ -49,6 +49,7 @@ function connect() {
   const q = token() ? `?token=${encodeURIComponent(token())}` : "";
   source = new EventSource(`/api/events${q}`);
   source.addEventListener("overview", (e) => render(JSON.parse(e.data)));
+  source.addEventListener("task", (e) => addLive([JSON.parse(e.data)]));
   source.onerror = () => setSession("disconnected", "bad");
 }
 
@@ -164,6 +165,36 @@ $("next").addEventListener("click", () => {
   loadTasks();
 });
 
+// --- live task events (newest first, the last LIVE kept)
+const LIVE = 50;
+function liveDetail(e) {
+  if (e.event === "progress") return text(e.progress);
+  if (e.event === "completed") return `result ${text(e.result)}`;
+  return [e.worker, e.attempt ? `attempt ${e.attempt}` : "", e.reason, e.replayed ? "(replayed)" : ""]
+    .filter(Boolean)
+    .join(" · ");
+}
+function addLive(events) {
+  const body = $("live-events").tBodies[0];
+  for (const e of events)
+    body.prepend(
+      el(
+        "tr",
+        { class: "clickable", "data-event": e.event, onclick: () => openTask(e.key) },
+        el("td", {}, time(e.at)),
+        el("td", { class: `event-${e.event}` }, e.event),
+        el("td", {}, e.id),
+        el("td", {}, e.type ?? "(raw)"),
+        el("td", {}, liveDetail(e)),
+      ),
+    );
+  while (body.rows.length > LIVE) body.deleteRow(body.rows.length - 1);
+}
+api("/api/task-events").then(
+  (recent) => addLive(recent.reverse()),
+  () => undefined,
+);
+
 // --- task detail
 async function openTask(key) {
   state.key = key;
@@ -209,6 +240,16 @@ async function openTask(key) {
     el("pre", {}, text(t.outcome)),
     el("h2", {}, "progress · assignment · options"),
     el("pre", {}, text({ progress: t.progress, assignment: t.assignment, options: t.options, run: t.run })),
+    el("h2", {}, "log"),
+    el("pre", { id: "detail-log" }, "…"),
+  );
+  api(`/api/task/logs?id=${encodeURIComponent(t.id)}`).then(
+    (log) => {
+      const lines = log.lines.map((l) => `${time(l.at)}  #${l.attempt}  ${l.line}`);
+      if (log.dropped > 0) lines.unshift(`(${log.dropped} older lines dropped)`);
+      $("detail-log").textContent = lines.length > 0 ? lines.join("\n") : "(no log lines)";
+    },
+    (err) => ($("detail-log").textContent = err.message),
   );
 }
 

@@ -3,12 +3,21 @@
  * the task's status node (never polling); cancel is a version-checked multi, so it races cleanly with
  * the worker's commit: exactly one of them wins.
  */
-import { BadVersionError, NodeExistsError, NoNodeError, type ZooKeeperClient } from "../../client/index.js";
+import {
+  BadVersionError,
+  InvalidArgumentError,
+  NodeExistsError,
+  NoNodeError,
+  type ZooKeeperClient,
+} from "../../client/index.js";
 import { decodeEnvelope, decodeOutcome, encodeOutcome, type TaskOutcome } from "../envelope.js";
 import { TaskCancelledError, TaskFailedError, TaskNotFoundError } from "../errors.js";
 import type { Layout } from "../layout.js";
 import type { ReadBatcher } from "../read-batch.js";
 import { OutcomeWait, SessionWaits } from "./handle-wait.js";
+import { ProgressFollow, type ProgressListener } from "./handle-progress.js";
+import { SILENT } from "../logger.js";
+import { readTaskLog, type TaskLog } from "../worker/execution/task-log.js";
 
 export { SessionWaits } from "./handle-wait.js";
 
@@ -26,6 +35,8 @@ export interface TaskStatus {
 
 export class TaskHandle {
   readonly path: string;
+  /** Made with the first progress listener. */
+  #progress: ProgressFollow | undefined;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -77,6 +88,34 @@ export class TaskHandle {
       if (err instanceof NoNodeError) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * Progress as handlers report it, pushed (a persistent watch on the task, no polling) until the task
+   * ends or the last listener is removed. The listener gets the value and the TaskEvent it came in.
+   */
+  on(event: "progress", listener: ProgressListener): this {
+    if (event !== "progress")
+      throw new InvalidArgumentError("event", `expected "progress", got ${String(event)}`);
+    this.#progress ??= new ProgressFollow(this.client, this.layout.root, this.id, SILENT);
+    this.#progress.listeners.add(listener);
+    return this;
+  }
+
+  off(event: "progress", listener: ProgressListener): this {
+    const p = this.#progress;
+    if (event !== "progress" || p === undefined) return this;
+    p.listeners.delete(listener);
+    if (p.listeners.size === 0) {
+      this.#progress = undefined;
+      void p.close();
+    }
+    return this;
+  }
+
+  /** The task's log lines (`ctx.log` in its handlers, every attempt), oldest first. */
+  logs(): Promise<TaskLog> {
+    return readTaskLog(this.client, this.layout, this.key);
   }
 
   /**

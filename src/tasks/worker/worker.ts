@@ -72,6 +72,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
       workerId: this.id,
       handlers: this.handlers,
       raw: opts.raw ?? (opts.rawShell ? shellHandler : null),
+      logger: opts.logger,
       hooks: {
         wants: (event) => this.listens(event),
         started: (e) => this.emit("started", e),

@@ -11,6 +11,7 @@ import type { StopSwitch } from "./stop.js";
 /** Where a handler's progress goes (its execution). */
 export interface ProgressSink {
   reportProgress(value: unknown): Promise<void>;
+  appendLog(line: string, attempt: number): void;
 }
 
 export class HandlerContext implements TaskContext<never> {
@@ -37,6 +38,12 @@ export class HandlerContext implements TaskContext<never> {
 
   get signal(): AbortSignal {
     return this.#halt.signal;
+  }
+
+  get log(): (line: string) => void {
+    const sink = this.#sink;
+    const attempt = this.attempt;
+    return (line) => sink.appendLog(line, attempt);
   }
 
   get progress(): (value: unknown) => Promise<void> {

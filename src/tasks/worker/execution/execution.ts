@@ -5,6 +5,7 @@
  * reassignment): the result is stale and dropped.
  */
 import { commitFenced, commitUnfenced } from "./commit.js";
+import { TaskLogWriter } from "./task-log.js";
 import { decodeEnvelope, type Envelope } from "../../envelope.js";
 import { StaleTokenError, type TaskAbortError } from "../../errors.js";
 import { HandlerContext, writeProgress, type ProgressSink } from "./context.js";
@@ -34,6 +35,8 @@ export class Execution implements ProgressSink {
   delivery: Envelope["options"]["delivery"] = "at-least-once";
   started = false;
   private data: Buffer | null = null;
+  /** Made by the first ctx.log(). */
+  private log: TaskLogWriter | undefined;
   /** Its claim on one of the worker's handler slots. */
   readonly slot: SlotClaim;
 
@@ -194,6 +197,7 @@ export class Execution implements ProgressSink {
     env: Envelope | null,
     final: boolean,
   ): Promise<ExecutionReport> {
+    await this.log?.flush();
     const { workerId } = this.env;
     const { plan, result } = planOutcome(
       this.key,
@@ -265,6 +269,12 @@ export class Execution implements ProgressSink {
       .exists(this.env.layout.status(this.key), { watch: () => this.stop("cancelled") })
       .then((s) => (s === null ? undefined : this.stop("cancelled")))
       .catch(() => undefined);
+  }
+
+  appendLog(line: string, attempt: number): void {
+    if (this.halt.stopped() !== null) return;
+    this.log ??= new TaskLogWriter(this.env, this.key, this.token, attempt);
+    this.log.append(line);
   }
 
   async reportProgress(value: unknown): Promise<void> {

@@ -10,6 +10,7 @@ import {
 import type { Envelope } from "../../envelope.js";
 import type { CommittedEvent, RejectedEvent, StartedEvent } from "../../history.js";
 import type { Layout } from "../../layout.js";
+import type { Logger } from "../../logger.js";
 import type { RawHandler } from "../raw.js";
 
 export interface TaskContext<P = unknown> {
@@ -26,6 +27,11 @@ export interface TaskContext<P = unknown> {
   readonly signal: AbortSignal;
   /** Stores progress (JSON) where the submitter's handle reads it; ignored once the token is stale. */
   progress(value: unknown): Promise<void>;
+  /**
+   * Appends a line to the task's log (kept across attempts, bounded: see docs/SEMANTICS.md "Task logs").
+   * Written a few ms later in one batch, and before the outcome is committed; ignored once stale.
+   */
+  log(line: string): void;
 }
 
 export type Handler<P = unknown, R = unknown> = (ctx: TaskContext<P>) => Promise<R> | R;
@@ -50,6 +56,8 @@ export interface ExecutionEnv {
   reader?: { read(ops: readonly ReadOp[]): Promise<ReadOpResult[]> };
   /** Calls watchCancel() CANCEL_WATCH_DELAY ms after add (the worker's one timer); default: a timer each. */
   cancelWatches?: { add(ex: { watchCancel(): void }): void };
+  /** Where best-effort failures (a refused log write) are told. Default: nowhere. */
+  logger?: Logger;
   /** JSON.stringify(workerId), computed once. */
   workerJson?: string;
   /** The worker's handler slots, taken once the task is read (default: none, no limit). */
