@@ -1,5 +1,5 @@
 /**
- * ACL schemes and checks (reference §7.9): world, auth, digest, ip, plus an optional super digest.
+ * ACL schemes and checks (PROTOCOL.md §7.9): world, auth, digest, ip, plus an optional super digest.
  * Identities belong to a connection: every connection starts with `ip:<address>`, and each
  * successful addauth adds one more id.
  */
