@@ -38,14 +38,16 @@ export interface TaskCluster {
   /** The submitter's client (and every role's, unless `ownClients`). */
   zk: ZooKeeperClient;
   sub: Submitter;
-  master: Master | null;
-  worker: Worker | null;
+  /** The master (throws if the spec had `master: false`). */
+  readonly master: Master;
+  /** The first worker (throws if the spec had no handlers). */
+  readonly worker: Worker;
   /** Another worker on this root, on a client of its own unless `shared`; started unless `start` is false. */
-  addWorker(
+  readonly addWorker: (
     handlers: Record<string, AnyHandler>,
     opts?: Omit<WorkerOptions, "root">,
     how?: { shared?: boolean; start?: boolean },
-  ): Promise<Worker>;
+  ) => Promise<Worker>;
 }
 
 /**
@@ -77,7 +79,21 @@ export async function startTaskCluster(target: ClientTarget, spec: TaskClusterSp
           shared: spec.ownClients !== true,
           start: spec.startWorker !== false,
         });
-  return { root, zk, sub: new Submitter(zk, { root }), master, worker, addWorker };
+  const missing = (what: string): never => {
+    throw new Error(`startTaskCluster(${spec.label}): no ${what} in this cluster`);
+  };
+  return {
+    root,
+    zk,
+    sub: new Submitter(zk, { root }),
+    get master() {
+      return master ?? missing("master");
+    },
+    get worker() {
+      return worker ?? missing("worker");
+    },
+    addWorker,
+  };
 }
 
 /** Resolves when `predicate` holds, re-evaluated whenever `subscribe`'s callback fires. */
