@@ -49,7 +49,12 @@ interface Running extends Backend {
 async function expireAndWait(c: ZooKeeperClient, expire: () => Promise<void>): Promise<void> {
   if (c.sessionId === 0n) throw new Error("expireSession: the client has no session yet");
   const lost = sessionLost(c);
-  await expire();
+  try {
+    await expire();
+  } catch (err) {
+    lost.catch(() => undefined); // the expire failed; its error is the one to report
+    throw err;
+  }
   await lost;
 }
 

@@ -24,14 +24,27 @@ export interface TestClientOptions extends Partial<ClientOptions> {
 /** Anything with a connect string: a Backend, an ensemble, a proxy. */
 export type ClientTarget = { readonly connectString: string } | string;
 
-const closers: (() => Promise<void>)[] = [];
+/** Teardown queued for the end of the file; `background` ones (client closes) are not waited for in turn. */
+const closers: { fn: () => Promise<void>; background: boolean }[] = [];
 after(async () => {
-  for (const fn of closers.splice(0).reverse()) await fn().catch(() => undefined);
+  // Last in, first out; a client's close only starts in turn (it may wait out a stopped server's
+  // silence), and all of them are awaited together at the end.
+  const closing: Promise<void>[] = [];
+  for (const { fn, background } of closers.splice(0).reverse()) {
+    const p = fn().catch(() => undefined);
+    if (background) closing.push(p);
+    else await p;
+  }
+  await Promise.all(closing);
 });
 
 /** Runs `fn` after the file's tests (LIFO, even if a test failed), or after test `t` when given. */
 export function cleanup(fn: () => Promise<void>, t?: TestContext): void {
-  if (t === undefined) closers.push(fn);
+  queue(fn, false, t);
+}
+
+function queue(fn: () => Promise<void>, background: boolean, t: TestContext | undefined): void {
+  if (t === undefined) closers.push({ fn, background });
   else t.after(() => fn().catch(() => undefined));
 }
 
@@ -44,7 +57,7 @@ export async function client(target: ClientTarget, opts: TestClientOptions = {})
     connectTimeout: 10_000,
     ...rest,
   });
-  cleanup(() => c.close(), t);
+  queue(() => c.close(), true, t);
   await c.connect();
   return c;
 }
