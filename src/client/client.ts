@@ -50,8 +50,8 @@ export class ZooKeeperClient extends NodeClient {
   }
 
   /**
-   * A persistent watch (addWatch, §6.5): every event on `path` (and, if recursive, its descendants,
-   * NodeChildrenChanged excepted) until closed. Iteration throws SessionExpiredError if the session is lost.
+   * A persistent watch (addWatch, PROTOCOL.md §6.5): every event on `path` (and, if recursive, its
+   * descendants, NodeChildrenChanged excepted) until closed. Iteration throws SessionExpiredError if the session is lost.
    */
   addWatch(path: string, opts?: { recursive?: boolean } & CallOptions): Promise<PersistentWatch> {
     return this.run(() => {

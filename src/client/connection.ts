@@ -1,7 +1,7 @@
 /**
- * One TCP connection to one server: socket, framing, handshake (§2), and batched writes. Requests
- * are encoded straight into one growing buffer and written once per tick, however many are
- * pipelined. Knows nothing of sessions beyond the handshake records.
+ * One TCP connection to one server: socket, framing, handshake (PROTOCOL.md §2), and batched writes.
+ * Requests are encoded straight into one growing buffer and written once per tick, however many
+ * are pipelined. Knows nothing of sessions beyond the handshake records.
  */
 import net from "node:net";
 import {
@@ -137,7 +137,7 @@ export class Connection {
         const w = new JuteWriter(64);
         w.writeInt(0);
         records.ConnectRequest.write(w, req);
-        w.writeBool(false); // readOnly: not allowed to talk to a read-only server (§2.1)
+        w.writeBool(false); // readOnly: not allowed to talk to a read-only server (PROTOCOL.md §2.1)
         w.patchInt(0, w.length - 4);
         socket.write(w.toBuffer());
       });

@@ -1,7 +1,8 @@
 /**
- * Stored credentials (AuthPacket, xid −4): sent first on every connection (§2.4), answered in their
- * own FIFO because the server handles auth outside the request pipeline. A credential the server
- * refuses (AUTHFAILED, after which it closes the connection) is forgotten, so it is not re-sent forever.
+ * Stored credentials (AuthPacket, xid −4): sent first on every connection (PROTOCOL.md §2.4),
+ * answered in their own FIFO because the server handles auth outside the request pipeline
+ * (PROTOCOL.md §9.1). A credential the server refuses (AUTHFAILED, after which it closes the
+ * connection) is forgotten, so it is not re-sent forever.
  */
 import { OpCode, Xid, records } from "../protocol/index.js";
 import type { Connection } from "./connection.js";

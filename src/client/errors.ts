@@ -1,5 +1,5 @@
 /**
- * Typed errors for the client, built from the protocol's error table (reference §5): a base
+ * Typed errors for the client, built from the protocol's error table (PROTOCOL.md §5): a base
  * `ZooKeeperError` carrying `code`, `path`, `retriable` and `cause`, and one subclass per code that
  * callers branch on. `createError(code, path)` is the factory every reply goes through.
  */

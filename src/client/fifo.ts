@@ -1,4 +1,4 @@
-/** An array-backed FIFO with O(1) shift (pending requests are matched in order, §3.1). */
+/** An array-backed FIFO with O(1) shift (pending requests are matched in order, PROTOCOL.md §3.1). */
 export class Fifo<T> {
   private items: (T | undefined)[] = [];
   private head = 0;

@@ -1,5 +1,5 @@
 /**
- * Pings and the read timeout, as the Java client does them (§7.7): a ping after timeout/3 of
+ * Pings and the read timeout, as the Java client does them (PROTOCOL.md §7.7): a ping after timeout/3 of
  * *send* idleness (at least every MAX_PING_INTERVAL), and the connection is dropped when nothing
  * at all was received for 2/3 of the negotiated timeout. One lazily re-armed timer per connection.
  *

@@ -1,5 +1,5 @@
 /**
- * multiRead (§4.3): several getData/getChildren in one request, each answered on its own. The
+ * multiRead (PROTOCOL.md §4.3): several getData/getChildren in one request, each answered on its own. The
  * reply is decoded straight into the public results (no intermediate MultiResult records).
  */
 import {

@@ -1,4 +1,7 @@
-/** Node operations (§4.2): create, delete, exists, data, ACLs, children, sync; one-shot watches (§6.2). */
+/**
+ * Node operations (PROTOCOL.md §4.2): create, delete, exists, data, ACLs, children, sync; one-shot
+ * watches (PROTOCOL.md §6.2).
+ */
 import { ErrorCode, OpCode } from "../protocol/index.js";
 import { prefixPath } from "./connect-string.js";
 import { InvalidArgumentError } from "./errors.js";
@@ -112,7 +115,7 @@ export class NodeClient extends ClientBase {
     });
   }
 
-  /** Stat of the node, or null if it does not exist. A watch is left either way (§6.2). */
+  /** Stat of the node, or null if it does not exist. A watch is left either way (PROTOCOL.md §6.2). */
   exists(path: string, opts?: WatchOption): Promise<Stat | null> {
     return this.run(() => {
       const timeout = checkTimeout(opts?.timeout);

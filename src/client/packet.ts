@@ -7,7 +7,10 @@ export interface Packet {
   readonly op: number;
   xid: number;
   encode(w: JuteWriter): void;
-  /** `r` is positioned at the reply body; only read it when err === 0 (§3.1). May throw on bad bytes. */
+  /**
+   * `r` is positioned at the reply body; only read it when err === 0 (PROTOCOL.md §3.1). May throw on
+   * bad bytes.
+   */
   reply(err: number, r: JuteReader): void;
   fail(err: ZooKeeperError): void;
 }

@@ -1,7 +1,7 @@
 /**
  * The requests in flight on a connection: xids (from 1, counting on across reconnects), encoding
- * straight into the connection's write buffer, FIFO reply matching (§3.1), and the highest zxid
- * seen (sent as lastZxidSeen when reconnecting, §2.1).
+ * straight into the connection's write buffer, FIFO reply matching (PROTOCOL.md §3.1), and the highest zxid
+ * seen (sent as lastZxidSeen when reconnecting, PROTOCOL.md §2.1).
  */
 import { ErrorCode, JuteReader, longAt } from "../protocol/index.js";
 import type { Connection } from "./connection.js";

@@ -58,7 +58,7 @@ export interface CreateSpec {
   ttl: number;
 }
 
-/** Picks the opcode for a create (§4.2) and validates mode/TTL/ACL when `check` is set. */
+/** Picks the opcode for a create (PROTOCOL.md §4.2) and validates mode/TTL/ACL when `check` is set. */
 export function createSpec(
   path: unknown,
   opts: CreateOptions | undefined,

@@ -1,8 +1,8 @@
 /**
  * The session: connects to one host after another, resumes the session after connection loss
- * (lastZxidSeen, sessionId, passwd, §2.1), re-sends auth and watches (§2.4, §6.6), pipelines
- * requests and matches replies FIFO by xid (§3.1), pings on send idleness and drops a silent
- * server after the read timeout (§7.7), and turns expiry into the terminal "lost" state.
+ * (lastZxidSeen, sessionId, passwd, §2.1), re-sends auth and watches (PROTOCOL.md §2.4, §6.6), pipelines
+ * requests and matches replies FIFO by xid (PROTOCOL.md §3.1), pings on send idleness and drops a silent
+ * server after the read timeout (PROTOCOL.md §7.7), and turns expiry into the terminal "lost" state.
  */
 import { JuteReader, OpCode, PASSWORD_LENGTH, Xid } from "../protocol/index.js";
 import { Connection } from "./connection.js";

@@ -1,5 +1,5 @@
 /**
- * Re-registering watches after a reconnect (§2.4, §6.6): SetWatches (101), or SetWatches2 (105)
+ * Re-registering watches after a reconnect (PROTOCOL.md §2.4, §6.6): SetWatches (101), or SetWatches2 (105)
  * when persistent watches exist, in batches of at most 128 KiB of path characters as Java does.
  * The server fires catch-up events for changes missed since `relativeZxid` before it replies.
  */

@@ -1,6 +1,6 @@
 /**
- * Transactions (multi, §4.3): a builder of create/delete/setData/check whose `commit()` applies all
- * or nothing. A failure rejects with the first failing op's typed error, carrying `opIndex` and the
+ * Transactions (multi, PROTOCOL.md §4.3): a builder of create/delete/setData/check whose
+ * `commit()` applies all or nothing. A failure rejects with the first failing op's typed error, carrying `opIndex` and the
  * per-op `results` (0 before it, its code, RUNTIMEINCONSISTENCY after).
  */
 import {

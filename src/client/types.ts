@@ -4,10 +4,10 @@ import type { ZooKeeperError } from "./errors.js";
 
 export type { ACL, Id, Stat } from "../protocol/index.js";
 
-/** Node data as accepted by writes: bytes, a UTF-8 string, or null (distinct from empty, §1.2). */
+/** Node data as accepted by writes: bytes, a UTF-8 string, or null (not empty, PROTOCOL.md §1.2). */
 export type Data = Uint8Array | string | null;
 
-/** The four events a server sends (reference §6.1). */
+/** The four events a server sends (PROTOCOL.md §6.1). */
 export type NodeEventType = "NodeCreated" | "NodeDeleted" | "NodeDataChanged" | "NodeChildrenChanged";
 
 /** A watch notification; `path` is client-visible (chroot stripped). */
@@ -30,7 +30,7 @@ export interface CallOptions {
 }
 
 export interface WatchOption extends CallOptions {
-  /** Leave a one-shot watch; it fires at most once, per §6.3's fan-out rules. */
+  /** Leave a one-shot watch; it fires at most once, per PROTOCOL.md §6.3's fan-out rules. */
   watch?: WatchCallback;
 }
 
@@ -50,13 +50,13 @@ export interface CreateOptions extends CallOptions {
 }
 
 export interface GetDataResult {
-  /** null when the node was created with null data (§1.2). */
+  /** null when the node was created with null data (PROTOCOL.md §1.2). */
   data: Buffer | null;
   stat: Stat;
 }
 
 export interface ChildrenResult {
-  /** In server order (arbitrary, §7.11); sort if order matters. */
+  /** In server order (arbitrary, PROTOCOL.md §7.11); sort if order matters. */
   children: string[];
   stat: Stat;
 }
@@ -90,5 +90,5 @@ export interface ClientInfo {
   user: string;
 }
 
-/** Which watches `checkWatches` / `removeWatches` address (WatcherType, §4.2). */
+/** Which watches `checkWatches` / `removeWatches` address (WatcherType, PROTOCOL.md §4.2). */
 export type WatcherKind = "children" | "data" | "any";

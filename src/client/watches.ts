@@ -1,5 +1,5 @@
 /**
- * Client-side watch tables and fan-out (reference §6.2, §6.3, §6.5). The server sends one event per
+ * Client-side watch tables and fan-out (PROTOCOL.md §6.2, §6.3, §6.5). The server sends one event per
  * connection and path; this maps it onto the local one-shot callbacks (removed as they fire) and
  * the persistent subscriptions. Paths here are client-visible (chroot already stripped).
  */
@@ -152,7 +152,7 @@ export class WatchManager {
     };
   }
 
-  /** Deliver one server notification per §6.3 (one-shot) and §6.5 (persistent). */
+  /** Deliver one server notification per PROTOCOL.md §6.3 (one-shot) and §6.5 (persistent). */
   dispatch(type: number, path: string): void {
     const name = eventName(type);
     if (name === undefined) {

@@ -1,4 +1,4 @@
-/** Numbers from ZooDefs, Watcher and CreateMode of ZooKeeper 3.8 (reference §3, §6, §7.2). */
+/** Numbers from ZooDefs, Watcher and CreateMode of ZooKeeper 3.8 (PROTOCOL.md §3, §6, §7.2). */
 
 export const OpCode = {
   notification: 0,
@@ -42,7 +42,7 @@ export function opName(code: number): string {
   return opNames.get(code) ?? `op(${code})`;
 }
 
-/** Special xids (reference §3.2). */
+/** Special xids (PROTOCOL.md §3.2). */
 export const Xid = {
   notification: -1,
   ping: -2,
@@ -73,7 +73,7 @@ export function isEphemeral(mode: CreateMode): boolean {
 export function isTTL(mode: CreateMode): boolean {
   return mode === 5 || mode === 6;
 }
-/** Largest TTL accepted (2^40 − 1 ms, reference §7.8). */
+/** Largest TTL accepted (2^40 − 1 ms, PROTOCOL.md §7.8). */
 export const MAX_TTL = 0xff_ffff_ffff;
 
 export const Perms = {
@@ -130,5 +130,5 @@ export const AddWatchMode = {
 } as const;
 export type AddWatchMode = (typeof AddWatchMode)[keyof typeof AddWatchMode];
 
-/** Every session password is 16 bytes (reference §2.2). */
+/** Every session password is 16 bytes (PROTOCOL.md §2.2). */
 export const PASSWORD_LENGTH = 16;

@@ -1,5 +1,5 @@
 /**
- * ZooKeeper error codes (KeeperException.Code, reference §5) as one table. `retriable` says whether
+ * ZooKeeper error codes (KeeperException.Code, PROTOCOL.md §5) as one table. `retriable` says whether
  * the same request may succeed if simply sent again (connection-level trouble), as callers' retry
  * helpers read it.
  */

@@ -1,5 +1,5 @@
 /**
- * Length-prefixed framing (reference §1.1): every message in both directions is a 4-byte big-endian
+ * Length-prefixed framing (PROTOCOL.md §1.1): every message in both directions is a 4-byte big-endian
  * length followed by that many bytes. `FrameDecoder` turns a byte stream into frames; it never
  * allocates more than one frame's worth beyond what was received, and
  * copies only the frames that arrive split across chunks.

@@ -1,6 +1,6 @@
 /**
  * Jute binary archive: the big-endian encoding ZooKeeper uses for every record on the wire
- * (reference §1.2). Pure: no I/O. `JuteWriter` grows its own buffer; `JuteReader` checks every
+ * (PROTOCOL.md §1.2). Pure: no I/O. `JuteWriter` grows its own buffer; `JuteReader` checks every
  * length against the bytes available and against `maxBuffer`, throwing `JuteDecodeError`.
  */
 
@@ -8,7 +8,7 @@ export class JuteDecodeError extends Error {
   override readonly name = "JuteDecodeError";
 }
 
-/** Default jute.maxbuffer (reference §1.1): 0xfffff bytes. */
+/** Default jute.maxbuffer (PROTOCOL.md §1.1): 0xfffff bytes. */
 export const DEFAULT_MAX_BUFFER = 0xfffff;
 
 const EMPTY = Buffer.alloc(0);

@@ -1,5 +1,5 @@
 /**
- * multi (14) and multiRead (22) bodies (reference §4.3):
+ * multi (14) and multiRead (22) bodies (PROTOCOL.md §4.3):
  *   request  := { MultiHeader{type, done=false, err=-1} op-request }* MultiHeader{-1, true, -1}
  *   response := { MultiHeader{type, done=false, err} op-result }*   MultiHeader{-1, true, -1}
  */

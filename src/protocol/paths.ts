@@ -1,4 +1,4 @@
-/** Path rules of ZooKeeper's PathUtils.validatePath (reference §7.1). */
+/** Path rules of ZooKeeper's PathUtils.validatePath (PROTOCOL.md §7.1). */
 
 /** Returns why `path` is invalid, or null when it is valid. */
 export function pathProblem(path: string): string | null {

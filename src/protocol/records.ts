@@ -1,5 +1,5 @@
 /**
- * Every client-protocol record of ZooKeeper 3.8 (reference §2, §3, §4, §6), field order = wire order.
+ * Every client-protocol record of ZooKeeper 3.8 (PROTOCOL.md §2, §3, §4, §6), field order = wire order.
  * Grammar comments use jute's names.
  */
 import { bool, buffer, empty, int, long, longNum, record, ustring, vector, type Codec } from "./codec.js";
@@ -22,7 +22,7 @@ export const ACLList: Codec<ACL[]> = vector(ACL);
 
 export { Stat, readStat, writeStat } from "./stat.js";
 
-// ---- handshake (§2) ----
+// ---- handshake (PROTOCOL.md §2) ----
 
 /** ConnectRequest { int protocolVersion; long lastZxidSeen; int timeOut; long sessionId; buffer passwd } [+ bool readOnly] */
 export interface ConnectRequest {
@@ -54,7 +54,7 @@ export const ConnectResponse: Codec<ConnectResponse> = record<ConnectResponse>({
   passwd: buffer,
 });
 
-// ---- headers (§3.1) ----
+// ---- headers (PROTOCOL.md §3.1) ----
 
 /** RequestHeader { int xid; int type } */
 export interface RequestHeader {
@@ -83,7 +83,7 @@ export const WatcherEvent: Codec<WatcherEvent> = record<WatcherEvent>({
   path: ustring,
 });
 
-// ---- requests and responses (§4.2) ----
+// ---- requests and responses (PROTOCOL.md §4.2) ----
 
 /** CreateRequest { ustring path; buffer data; vector<ACL> acl; int flags } — create, create2, createContainer */
 export interface CreateRequest {

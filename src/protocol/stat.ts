@@ -1,5 +1,5 @@
 /**
- * Stat (reference §4.1): 68 bytes, in nearly every reply. Written out by hand rather than with
+ * Stat (PROTOCOL.md §4.1): 68 bytes, in nearly every reply. Written out by hand rather than with
  * `record()`: straight-line reads and writes, no field table, no per-field calls.
  */
 import type { Codec } from "./codec.js";

@@ -1,5 +1,5 @@
 /**
- * ACL schemes and checks (reference §7.9): world, auth, digest, ip, sasl, x509, plus super.
+ * ACL schemes and checks (PROTOCOL.md §7.9): world, auth, digest, ip, sasl, x509, plus super.
  * Identities belong to a connection: every connection starts with `ip:<address>`; a verified TLS
  * client certificate adds `x509:<subject DN>`, each successful addauth a digest id, a SASL login
  * `sasl:<user>`.

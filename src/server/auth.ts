@@ -1,8 +1,8 @@
 /**
  * Authentication requests and their enforcement, as Apache's ZooKeeperServer.processPacket does it
- * before the request pipeline (reference §3): addauth (100), sasl (102), and enforce.auth, which
+ * before the request pipeline (PROTOCOL.md §9): addauth (100), sasl (102), and enforce.auth, which
  * refuses any other request from a connection holding none of the enforced schemes' identities.
- * Replies to both carry zxid 0 (§3.1). A failure replies with an error code and then closes the
+ * Replies to both carry zxid 0 (PROTOCOL.md §3.1). A failure replies with an error code and then closes the
  * connection; the session stays until it expires, as in Apache.
  */
 import { ErrorCode, OpCode, type Id, type JuteReader, records } from "../protocol/index.js";

@@ -21,7 +21,7 @@ import type { Logger } from "./logger.js";
 import type { Session, SessionOwner } from "./sessions.js";
 import { WatchSet, type Watcher } from "./watches.js";
 
-/** Java clients refuse any frame longer than this (§1.1), so replies never exceed it. */
+/** Java clients refuse any frame longer than this (PROTOCOL.md §1.1), so replies never exceed it. */
 export const MAX_REPLY_LENGTH = 0xfffff;
 /** Unsent bytes in the socket above which the connection stops reading requests. */
 export const WRITE_HIGH_WATER = 1 << 20;
@@ -53,7 +53,7 @@ export class Connection implements Watcher, SessionOwner {
   readonly watches = new WatchSet();
   authIds: Id[];
   session: Session | null = null;
-  /** The client sent the trailing readOnly byte, so our ConnectResponse carries one too (§2.1). */
+  /** The client sent the trailing readOnly byte, so our ConnectResponse carries one (PROTOCOL.md §2.1). */
   readOnlyByte = false;
   received = 0;
   sent = 0;
@@ -126,7 +126,7 @@ export class Connection implements Watcher, SessionOwner {
       if (this.closing) return;
       if (!this.firstBytesChecked) {
         if (this.head !== null) chunk = Buffer.concat([this.head, chunk]);
-        // A four-letter word is recognised only as the first 4 bytes of a fresh connection (§7.12).
+        // A four-letter word is only recognised as a fresh connection's first 4 bytes (PROTOCOL.md §7.12).
         if (chunk.length < 4) {
           this.head = chunk;
           return;
@@ -264,7 +264,7 @@ export class Connection implements Watcher, SessionOwner {
   }
 
   /** ReplyHeader(−1, −1, 0) + WatcherEvent(type, SyncConnected, path), written straight into the
-   * output batch: 3.8 sends zxid −1 (§3.1). */
+   * output batch: 3.8 sends zxid −1 (PROTOCOL.md §3.1). */
   notify(type: number, path: string): void {
     if (this.socket.destroyed) return;
     const w = this.out;

@@ -1,5 +1,5 @@
 /**
- * Four-letter words (reference §7.12): recognised as the first 4 bytes of a fresh connection; the
+ * Four-letter words (PROTOCOL.md §7.12): recognised as the first 4 bytes of a fresh connection; the
  * server writes a text answer and closes. Only whitelisted words run; others get Apache's refusal.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The ConnectRequest → ConnectResponse exchange (reference §2): refuse clients that have seen a
+ * The ConnectRequest → ConnectResponse exchange (PROTOCOL.md §2): refuse clients that have seen a
  * newer zxid, negotiate the timeout, create or resume the session, mirror the readOnly byte.
  */
 import { JuteReader, JuteWriter, PASSWORD_LENGTH, records } from "../protocol/index.js";

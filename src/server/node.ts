@@ -1,5 +1,5 @@
 /**
- * One data tree node and its Stat bookkeeping (reference §4.1, §7.4): the fields Apache keeps per
+ * One data tree node and its Stat bookkeeping (PROTOCOL.md §4.1, §7.4): the fields Apache keeps per
  * DataNode, the visible cversion rule, and the hot-path Stat encoder. The tree itself is tree.ts.
  */
 import type { ACL, JuteWriter, Stat } from "../protocol/index.js";
@@ -11,7 +11,7 @@ export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind];
 export interface NodeView {
   readonly version: number;
   readonly aversion: number;
-  /** Stored cversion: the count of child creations (§7.4), not the visible value. */
+  /** Stored cversion: the count of child creations (PROTOCOL.md §7.4), not the visible value. */
   readonly cversion: number;
   readonly childCount: number;
   readonly kind: NodeKind;

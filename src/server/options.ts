@@ -85,7 +85,7 @@ export const DEFAULT_SNAP_RETAIN_COUNT = 3;
 export const DEFAULT_MAX_CLIENT_CNXNS = 60;
 export const DEFAULT_MAX_OUTSTANDING_REQUESTS = 1000;
 export const DEFAULT_FOUR_LETTER_WORDS: readonly string[] = ["srvr"];
-/** Kept below every 4lw code (≈ 0x63…) so the 4lw detection stays unambiguous (§1.1). */
+/** Kept below every 4lw code (≈ 0x63…) so the 4lw detection stays unambiguous (PROTOCOL.md §1.1). */
 export const MAX_MAX_BUFFER = 0x1000_0000;
 
 function int(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -1,7 +1,7 @@
 /**
- * Request checks that turn a write into a Txn or an error code, in Apache's order (reference §7.2,
- * §7.3, §7.13). Codes are returned, not thrown: NODEEXISTS and BADVERSION are everyday results and
- * exceptions would cost a stack capture each.
+ * Request checks that turn a write into a Txn or an error code, in Apache's order (PROTOCOL.md
+ * §7.2, §7.3, §7.13). Codes are returned, not thrown: NODEEXISTS and BADVERSION are everyday results
+ * and exceptions would cost a stack capture each.
  */
 import {
   ErrorCode,
@@ -34,7 +34,7 @@ export interface PrepView {
 
 type CreateTxn = Extract<Txn, { type: "create" }>;
 
-/** `String.format("%010d", n)` for a signed int32 counter (§7.4: it wraps to negative). */
+/** `String.format("%010d", n)` for a signed int32 counter (PROTOCOL.md §7.4: it wraps to negative). */
 export function sequenceSuffix(n: number): string {
   return n < 0 ? `-${String(-n).padStart(9, "0")}` : String(n).padStart(10, "0");
 }

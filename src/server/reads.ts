@@ -1,5 +1,5 @@
 /**
- * Read-side operations (reference §4.2, §6.2, §7.9, §7.11): they never consume a zxid. Each
+ * Read-side operations (PROTOCOL.md §4.2, §6.2, §7.9, §7.11): they never consume a zxid. Each
  * returns an error code or writes its reply body via the `reply` callback's writer.
  */
 import {
@@ -98,7 +98,7 @@ export function getEphemerals(
   reply(0, (w) => records.GetEphemeralsResponse.write(w, { ephemerals: list }));
 }
 
-/** multiRead: each op answers independently, no −2 cascade (§4.3). */
+/** multiRead: each op answers independently, no −2 cascade (PROTOCOL.md §4.3). */
 export function multiRead(db: ZkDatabase, conn: Connection, ops: readonly MultiOp[]): MultiResult[] {
   return ops.map((op): MultiResult => {
     if (op.type !== OpCode.getData && op.type !== OpCode.getChildren)
@@ -116,7 +116,7 @@ export function multiRead(db: ZkDatabase, conn: Connection, ops: readonly MultiO
   });
 }
 
-/** SetWatches / SetWatches2 catch-up (§6.6): fire what the client missed, register the rest. */
+/** SetWatches / SetWatches2 catch-up (PROTOCOL.md §6.6): fire what the client missed, register the rest. */
 export function setWatches(db: ZkDatabase, conn: Connection, req: records.SetWatches2): void {
   const rel = Number(req.relativeZxid);
   const { tree, watches } = db;

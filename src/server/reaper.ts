@@ -1,5 +1,5 @@
 /**
- * Container and TTL reaping (reference §7.8). Each deletion is its own delete txn with its own zxid,
+ * Container and TTL reaping (PROTOCOL.md §7.8). Each deletion is its own delete txn with its own zxid,
  * like Apache's internal deleteContainer request, and fires the same watches as a client delete.
  * Apache's per-minute rate cap (znode.container.maxPerMinute) is not implemented.
  */

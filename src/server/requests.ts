@@ -1,5 +1,5 @@
 /**
- * Request dispatch for an established session (reference §3, §4). Requests are handled strictly in
+ * Request dispatch for an established session (PROTOCOL.md §3, §4). Requests are handled strictly in
  * arrival order, synchronously, one reply each, so replies and notifications keep FIFO order.
  * A body that does not decode gets MARSHALLINGERROR and the connection closes; nothing is applied,
  * because every case decodes its whole body before touching state.
@@ -29,7 +29,7 @@ import type { Txn } from "./txn.js";
 
 export function handleRequest(srv: ZkServer, conn: Connection, frame: Buffer): void {
   const session = conn.session;
-  // Packets after closeSession, or for a session that is going away, are ignored (§7.6).
+  // Packets after closeSession, or for a session that is going away, are ignored (PROTOCOL.md §7.6).
   if (session === null || session.closing) return;
   srv.sessions.touch(session, Date.now());
   const r = new JuteReader(frame, 0, frame.length, srv.options.maxBuffer * 2);
@@ -56,7 +56,7 @@ function replier(srv: ZkServer, conn: Connection, xid: number): reads.Reply {
   };
 }
 
-/** A write: prep it, commit its txn (or an error txn: failed writes consume a zxid too, §7.5). */
+/** A write: prep it, commit its txn (or an error txn: failed writes take a zxid too, PROTOCOL.md §7.5). */
 function write(
   srv: ZkServer,
   conn: Connection,
@@ -91,8 +91,8 @@ function multiResults(
     switch (op.type) {
       case OpCode.create:
       case OpCode.create2:
-        // Verified against Apache 3.8: a create2 sub-op answers type 1 without a Stat (the
-        // reference sheet says 15); containers and TTL nodes answer 15 with the Stat.
+        // Verified against Apache 3.8: a create2 sub-op answers type 1 without a Stat; containers
+        // and TTL nodes answer 15 with the Stat (PROTOCOL.md §4.3).
         return { type: OpCode.create, path };
       case OpCode.createContainer:
       case OpCode.createTTL:
@@ -128,7 +128,7 @@ function multi(srv: ZkServer, conn: Connection, session: Session, xid: number, r
   const prepared = prepMulti(srv.db.tree, prepContext(srv, conn, session), ops);
   let results: MultiResult[];
   if (Array.isArray(prepared)) {
-    // Nothing applied, but the failed multi still consumes its zxid; header err stays 0 (§4.3).
+    // Nothing applied, but the failed multi still consumes its zxid; header err stays 0 (PROTOCOL.md §4.3).
     srv.db.commit(session.id, { type: "error", err: prepared.find((e) => e !== 0 && e !== -2) ?? 0 });
     results = prepared.map((err) => ({ type: OpCode.error, err }));
   } else {
@@ -184,7 +184,7 @@ function dispatch(
     case OpCode.createContainer:
     case OpCode.createTTL: {
       let req: records.CreateRequest;
-      let ttl = -1; // create, create2 and createContainer carry an implicit ttl of −1 (§7.2)
+      let ttl = -1; // create, create2 and createContainer carry an implicit ttl of −1 (PROTOCOL.md §7.2)
       if (type === OpCode.createTTL) {
         const t = records.CreateTTLRequest.read(r);
         req = t;

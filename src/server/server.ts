@@ -195,7 +195,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     this.dirty.delete(conn);
     this.waiting.delete(conn);
     this.db.watches.removeWatcher(conn);
-    // The session outlives its connection until it expires or is resumed elsewhere (§7.6).
+    // The session outlives its connection until it expires or is resumed elsewhere (PROTOCOL.md §7.6).
     if (conn.session !== null && conn.session.owner === conn) conn.session.owner = null;
   }
 
@@ -239,7 +239,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
 
   private expire(s: Session): void {
     this.closeSession(s, "expired");
-    // The connection (if any) is closed without a reply; the client learns on reconnect (§7.6).
+    // The connection (if any) is closed without a reply; the client learns on reconnect (PROTOCOL.md §7.6).
     s.owner?.close("session expired");
     s.owner = null;
   }

@@ -1,5 +1,5 @@
 /**
- * Session table with Apache's bucketed expiry (reference §2.3, §7.6): expiry times are rounded up
+ * Session table with Apache's bucketed expiry (PROTOCOL.md §2.3, §7.6): expiry times are rounded up
  * to the next multiple of tickTime, so a sweep once per tick finds whole buckets, and a touch only
  * moves a session when its bucket changes (at most once per tick, however many packets arrive).
  */

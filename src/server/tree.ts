@@ -1,5 +1,5 @@
 /**
- * The in-memory data tree and its Stat bookkeeping (reference §4.1, §7.4, §7.10, §8). Only the raw
+ * The in-memory data tree and its Stat bookkeeping (PROTOCOL.md §4.1, §7.4, §7.10, §8). Only the raw
  * mutators live here; the checks that decide whether a mutation is allowed are in prep.ts, and the
  * mutations are driven by applyTxn (txn.ts) so a txn log can replay them later.
  */
@@ -8,7 +8,7 @@ import { DataNode, NO_OWNER, NodeKind } from "./node.js";
 
 export { DataNode, NodeKind, type NodeView } from "./node.js";
 
-/** What the tree tells the watch manager; fired synchronously inside each mutation (§6.4). */
+/** What the tree tells the watch manager; fired synchronously inside each mutation (PROTOCOL.md §6.4). */
 export interface TreeEvents {
   /** NodeCreated / NodeDeleted / NodeDataChanged on `path`; `acl` is the node's (for the READ filter). */
   nodeEvent(type: number, path: string, acl: readonly ACL[]): void;
@@ -29,7 +29,7 @@ export interface SnapshotCow {
 /** Identical ACL lists share one array (most trees use a handful): ~100 bytes saved per node. */
 const ACL_CACHE_LIMIT = 10_000;
 
-/** Paths that can never be deleted (§7.3). */
+/** Paths that can never be deleted (PROTOCOL.md §7.3). */
 export const SPECIAL_PATHS: ReadonlySet<string> = new Set([
   "/",
   "/zookeeper",

@@ -22,7 +22,7 @@ export type Txn =
       kind: NodeKind;
       owner: bigint;
       ttl: number;
-      /** The parent's stored cversion after this create (§7.4). */
+      /** The parent's stored cversion after this create (PROTOCOL.md §7.4). */
       parentCversion: number;
     }
   | { type: "delete"; path: string }
@@ -32,13 +32,13 @@ export type Txn =
   /** The password is logged so a session can be resumed after a restart. */
   | { type: "createSession"; timeout: number; password: Buffer }
   | { type: "closeSession" }
-  /** A failed write still consumes its zxid (§7.5). */
+  /** A failed write still consumes its zxid (PROTOCOL.md §7.5). */
   | { type: "error"; err: number }
   | { type: "multi"; txns: Txn[] };
 
 /**
  * Apply one txn. Watches fire synchronously through the tree's event sink, so notifications are
- * queued before the caller queues its reply (§6.4). Returns the node a single op touched; for a
+ * queued before the caller queues its reply (PROTOCOL.md §6.4). Returns the node a single op touched; for a
  * multi, pushes each sub-op's Stat snapshot onto `multiStats` (a later op may change the node
  * again, and each result must show the Stat as of its own op).
  */

@@ -1,5 +1,5 @@
 /**
- * Server-side watch tables (reference §6.2–§6.6). Watches are per connection. One-shot data/exist
+ * Server-side watch tables (PROTOCOL.md §6.2–§6.6). Watches are per connection. One-shot data/exist
  * and child watches, plus persistent and persistent-recursive watches from addWatch, kept in four
  * separate tables: unlike Apache 3.8 (one mode per connection and path), a standard watch never
  * overwrites a persistent one. Every event reaches a connection at most once.
@@ -132,7 +132,7 @@ export class WatchManager implements TreeEvents {
     }
     if (persistent !== undefined) for (const w of persistent) targets.add(w);
     if (this.recursive.size > 0) this.addRecursive(path, targets);
-    // A deleted node's child watchers also hear NodeDeleted; the Set dedups connections (§6.3).
+    // A deleted node's child watchers also hear NodeDeleted; the Set dedups connections (PROTOCOL.md §6.3).
     if (deletedChildWatch !== undefined) {
       this.child.delete(path);
       for (const w of deletedChildWatch) {
@@ -174,7 +174,7 @@ export class WatchManager implements TreeEvents {
         targets.add(w);
       }
     }
-    // Recursive watchers never receive NodeChildrenChanged (§6.5).
+    // Recursive watchers never receive NodeChildrenChanged (PROTOCOL.md §6.5).
     this.deliver(targets, EventType.NodeChildrenChanged, parentPath, acl);
   }
 

@@ -143,7 +143,7 @@ forEachBackend("client reconnect", (backend) => {
     }
   });
 
-  test("an idle session is kept alive by pings sent on send idleness (§7.7)", async () => {
+  test("an idle session is kept alive by pings sent on send idleness (PROTOCOL.md §7.7)", async () => {
     let pings = 0;
     let enough!: () => void;
     const threePings = new Promise<void>((resolve) => (enough = resolve));

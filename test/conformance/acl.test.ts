@@ -1,4 +1,4 @@
-/** Conformance: ACL schemes and per-operation permissions (reference §7.9), the same on both servers. */
+/** Conformance: ACL schemes and per-operation permissions (PROTOCOL.md §7.9), the same on both servers. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {

@@ -1,4 +1,4 @@
-/** Conformance: digest auth and ACL enforcement basics (§7.9). */
+/** Conformance: digest auth and ACL enforcement basics (PROTOCOL.md §7.9). */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
@@ -23,7 +23,7 @@ forEachBackend("auth", (backend) => {
     await assert.rejects(stranger.setData(root, "x"), NoAuthError);
     await assert.rejects(stranger.create(`${root}/kid`), NoAuthError);
     await assert.rejects(stranger.getChildren(root), NoAuthError);
-    // exists is not asserted: 3.8.0 (Debian) answers it without READ, 3.8.6 checks READ (§7.9).
+    // exists is not asserted: 3.8.0 (Debian) answers it without READ, 3.8.6 checks READ (PROTOCOL.md §7.9).
 
     await stranger.addAuth("digest", "alice:secret");
     assert.equal((await stranger.getData(root)).data?.toString(), "private");

@@ -1,4 +1,7 @@
-/** Conformance: every error path of create/delete/setData/setACL and reads (§7.1–§7.3, §7.11). */
+/**
+ * Conformance: every error path of create/delete/setData/setACL and reads (PROTOCOL.md §7.1–§7.3,
+ * §7.11).
+ */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -20,7 +23,7 @@ forEachBackend("errors", (backend) => {
     const c = await client(backend());
     const root = uniqueRoot("badpath");
     await c.create(root);
-    // Invalid name under an existing parent, no slash, or a NUL: BADARGUMENTS (§7.2 steps 3, 8).
+    // Invalid name under an existing parent, no slash, or a NUL: BADARGUMENTS (PROTOCOL.md §7.2 steps 3, 8).
     for (const bad of [
       `${root}/`,
       `${root}/.`,
@@ -52,7 +55,7 @@ forEachBackend("errors", (backend) => {
       c.create(`${root}/ttlbig`, null, { mode: CreateMode.PERSISTENT_WITH_TTL, ttl: 2 ** 40 }),
       BadArgumentsError,
     );
-    // createTTL with a non-TTL mode (§7.2 step 2).
+    // createTTL with a non-TTL mode (PROTOCOL.md §7.2 step 2).
     await assert.rejects(
       c.create(`${root}/ttlplain`, null, { mode: CreateMode.PERSISTENT, ttl: 1000 }),
       BadArgumentsError,
@@ -73,7 +76,7 @@ forEachBackend("errors", (backend) => {
       c.create(`${root}/c`, null, { acl: [{ perms: 31, id: { scheme: "auth", id: "" } }] }),
       InvalidACLError,
     );
-    // ACL validation comes before the parent check (§7.2 steps 4, 5).
+    // ACL validation comes before the parent check (PROTOCOL.md §7.2 steps 4, 5).
     await assert.rejects(c.create(`${root}/missing/d`, null, { acl: [] }), InvalidACLError);
   });
 

@@ -1,4 +1,4 @@
-/** Conformance: multi (transactions) and multiRead (§4.3, §7.13). */
+/** Conformance: multi (transactions) and multiRead (PROTOCOL.md §4.3, §7.13). */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {

@@ -1,4 +1,4 @@
-/** Conformance: node operations, Stat fields, sequence numbering, data encoding (§4, §7.4, §8). */
+/** Conformance: node operations, Stat fields, sequence numbers, data encoding (PROTOCOL.md §4, §7.4, §8). */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CreateMode, Perms, type Stat } from "../../src/client/index.js";
@@ -19,7 +19,7 @@ forEachBackend("nodes", (backend) => {
     assert.equal(await c.exists(root), null);
   });
 
-  test("null data stays null, empty data stays empty (§1.2)", async () => {
+  test("null data stays null, empty data stays empty (PROTOCOL.md §1.2)", async () => {
     const c = await client(backend());
     const root = uniqueRoot("nulldata");
     await c.create(root, null);
@@ -33,7 +33,7 @@ forEachBackend("nodes", (backend) => {
     assert.equal((await c.getData(`${root}/e`)).data, null);
   });
 
-  test("Stat fields through create, setData, child create/delete, setACL (§8)", async () => {
+  test("Stat fields through create, setData, child create/delete, setACL (PROTOCOL.md §8)", async () => {
     const c = await client(backend());
     const root = uniqueRoot("stat");
     const created = await c.create2(root, "abc");
@@ -103,7 +103,7 @@ forEachBackend("nodes", (backend) => {
       await c.create(`${root}/e-`, null, { mode: CreateMode.EPHEMERAL_SEQUENTIAL }),
       `${root}/e-0000000003`,
     );
-    // A sequential create on "parent/" is legal (§7.1): the name is just the number.
+    // A sequential create on "parent/" is legal (PROTOCOL.md §7.1): the name is just the number.
     assert.equal(
       await c.create(`${root}/`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL }),
       `${root}/0000000004`,

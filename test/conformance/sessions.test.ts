@@ -1,4 +1,4 @@
-/** Conformance: crash detection through session expiry, container and TTL reaping (§7.6, §7.8). */
+/** Conformance: crash detection by session expiry, container and TTL reaping (PROTOCOL.md §7.6, §7.8). */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -49,7 +49,8 @@ forEachBackend("sessions", (backend) => {
         assert.deepEqual(await gone.event, { type: "NodeDeleted", path });
         const elapsed = Date.now() - killedAt;
         assert.equal(await c.exists(path), null);
-        // Not before the session timeout; expiry lands within timeout + tickTime of the last ping (§7.6).
+        // Not before the session timeout; expiry lands within timeout + tickTime of the last ping
+        // (PROTOCOL.md §7.6).
         assert.ok(elapsed >= HOLDER_SESSION_TIMEOUT * 0.5, `deleted after only ${elapsed} ms`);
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

@@ -1,4 +1,4 @@
-/** Conformance: one-shot watches, ordering on the wire, fan-out, persistent and recursive watches (§6). */
+/** Conformance: one-shot watches, wire order, fan-out, persistent and recursive watches (PROTOCOL.md §6). */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { NoWatcherError, type WatchEvent } from "../../src/client/index.js";
@@ -60,11 +60,11 @@ forEachBackend("watches", (backend) => {
     await c.getData(root, { watch: w.watch });
     await c.setData(root, "1");
     await c.setData(root, "2");
-    // The notification precedes the write's reply (§6.4), so after the replies the count is final.
+    // The notification precedes the write's reply (PROTOCOL.md §6.4): after the replies the count is final.
     assert.equal(w.events.length, 1);
   });
 
-  test("the writer's own notification arrives before its write reply (§6.4)", async () => {
+  test("the writer's own notification arrives before its write reply (PROTOCOL.md §6.4)", async () => {
     const proxy = await startTcpProxy(backend().port);
     try {
       const c = await client(backend(), { connectString: proxy.connectString });
@@ -131,7 +131,7 @@ forEachBackend("watches", (backend) => {
     }
   });
 
-  test("exists on a missing node leaves a watch; getData on a missing node does not (§6.2)", async () => {
+  test("exists on a missing node leaves a watch; getData on a missing node does not (PROTOCOL.md §6.2)", async () => {
     const c = await client(backend());
     const root = uniqueRoot("existwatch");
     const w = watcher();
@@ -203,7 +203,7 @@ forEachBackend("watches", (backend) => {
     );
   });
 
-  test("recursive watch: events on the subtree, never NodeChildrenChanged (§6.5)", async () => {
+  test("recursive watch: events on the subtree, never NodeChildrenChanged (PROTOCOL.md §6.5)", async () => {
     const c = await client(backend());
     const root = uniqueRoot("recursive");
     const watch = await c.addWatch(root, { recursive: true });

@@ -4,11 +4,20 @@
  * server once for the describe, and hands the body a getter for it. Select backends with
  * OVERSEER_BACKENDS=apache,embedded (default: both). A backend that cannot run here is skipped
  * with the reason, never silently passed.
+ *
+ * Both backends keep their data on disk (a temporary data dir), so `restart()` keeps the tree, the
+ * sessions and the zxid, as a real restart does; `expireSession(client)` ends a client's session on
+ * the server now and resolves once the client has reported it lost.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe } from "node:test";
+import type { ZooKeeperClient } from "../../src/client/index.js";
+import { startServer, type RunningServer, type ServerOptions } from "../../src/server/index.js";
 import { skipUnlessApacheZooKeeper, startApacheZooKeeper } from "./apache-zk.js";
+import { sessionLost } from "./clients.js";
+import { closeSessionAs, sessionPassword } from "./session-control.js";
 
 export type BackendName = "embedded" | "apache";
 
@@ -23,47 +32,66 @@ export interface Backend {
   readonly host: string;
   readonly port: number;
   readonly tickTime: number;
+  /**
+   * Ends `client`'s session on the server now (its ephemerals go, watches fire) and resolves once the
+   * client has reported it lost with SessionExpiredError. No waiting for a timeout.
+   */
+  expireSession(client: ZooKeeperClient): Promise<void>;
+  /** Stops the server and starts it again on the same port with the same data. */
+  restart(): Promise<void>;
 }
 
 interface Running extends Backend {
   stop(): Promise<void>;
 }
 
-/** The subset of src/server's public API the harness uses (loaded lazily: see `embeddedProblem`). */
-interface EmbeddedServer {
-  connectString: string;
-  host: string;
-  port: number;
-  close(): Promise<void>;
-}
-interface EmbeddedModule {
-  startServer(opts: Record<string, unknown>): Promise<EmbeddedServer>;
-}
-
-const SERVER_INDEX = fileURLToPath(new URL("../../src/server/index.ts", import.meta.url));
-
-function embeddedProblem(): string | false {
-  return existsSync(SERVER_INDEX) ? false : `embedded server not built yet (${SERVER_INDEX} is missing)`;
+/** Ends the session, then waits for the client's verdict. */
+async function expireAndWait(c: ZooKeeperClient, expire: () => Promise<void>): Promise<void> {
+  if (c.sessionId === 0n) throw new Error("expireSession: the client has no session yet");
+  const lost = sessionLost(c);
+  try {
+    await expire();
+  } catch (err) {
+    lost.catch(() => undefined); // the expire failed; its error is the one to report
+    throw err;
+  }
+  await lost;
 }
 
 async function startEmbedded(): Promise<Running> {
-  // Imported by URL so this harness type-checks while src/server is still being written.
-  const mod = (await import(new URL("../../src/server/index.js", import.meta.url).href)) as EmbeddedModule;
-  const server = await mod.startServer({
+  const dataDir = mkdtempSync(join(tmpdir(), "overseer-backend-"));
+  const opts: ServerOptions = {
     port: 0,
     tickTime: BACKEND_TICK_TIME,
     maxSessionTimeout: 60_000,
     fourLetterWords: "*",
     extendedTypesEnabled: true,
     containerCheckIntervalMs: REAPER_INTERVAL,
-  });
+    dataDir,
+    forceSync: false,
+  };
+  let server: RunningServer = await startServer(opts);
+  const port = server.port;
   return {
     name: "embedded",
     connectString: server.connectString,
     host: server.host,
-    port: server.port,
+    port,
     tickTime: BACKEND_TICK_TIME,
-    stop: () => server.close(),
+    expireSession: (c) =>
+      expireAndWait(c, async () => {
+        // The server's own expiry path (the one a missed timeout takes), run now.
+        if (!server.expireSession(c.sessionId))
+          throw new Error(`expireSession: no session 0x${c.sessionId.toString(16)} on the server`);
+      }),
+    restart: async () => {
+      await server.close();
+      server = await startServer({ ...opts, port });
+    },
+    stop: async () => {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -78,12 +106,16 @@ async function startApache(): Promise<Running> {
     host: zk.host,
     port: zk.port,
     tickTime: BACKEND_TICK_TIME,
+    // Apache has no expire hook: resume the session on a second connection and close it there.
+    expireSession: (c) =>
+      expireAndWait(c, () => closeSessionAs(zk.host, zk.port, c.sessionId, sessionPassword(c))),
+    restart: () => zk.restart(),
     stop: () => zk.stop(),
   };
 }
 
 const STARTERS: Record<BackendName, { problem: () => string | false; start: () => Promise<Running> }> = {
-  embedded: { problem: embeddedProblem, start: startEmbedded },
+  embedded: { problem: () => false, start: startEmbedded },
   apache: { problem: skipUnlessApacheZooKeeper, start: startApache },
 };
 

@@ -100,7 +100,7 @@ function reencode(f: FrameInfo, frame: Buffer): Buffer {
   if (isConnect) {
     const codec = f.direction === "c2s" ? records.ConnectRequest : records.ConnectResponse;
     (codec as Codec<unknown>).write(w, (codec as Codec<unknown>).read(r));
-    // The trailing readOnly flag Java writes outside the record (reference §2.1).
+    // The trailing readOnly flag Java writes outside the record (PROTOCOL.md §2.1).
     assert.equal(r.remaining, 1, "readOnly byte present");
     w.writeBool(r.readBool());
     return w.toBuffer();

@@ -3,28 +3,13 @@ import { after } from "node:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { ZooKeeperClient, type ClientOptions } from "../../src/client/index.js";
-import type { Backend } from "../harness/backends.js";
+import { clientWith } from "../harness/clients.js";
 
 /** Session timeout of recipe test clients (ms): short, so expiry tests stay quick. */
 export const SESSION_TIMEOUT = 1500;
 
-const open = new Set<ZooKeeperClient>();
-after(async () => {
-  await Promise.all([...open].map((c) => c.close()));
-});
-
-export async function client(backend: Backend, opts: Partial<ClientOptions> = {}): Promise<ZooKeeperClient> {
-  const c = new ZooKeeperClient({
-    connectString: backend.connectString,
-    sessionTimeout: SESSION_TIMEOUT,
-    connectTimeout: 10_000,
-    ...opts,
-  });
-  open.add(c);
-  await c.connect();
-  return c;
-}
+/** A connected short-session client, closed after the file (test/harness/clients.ts). */
+export const client = clientWith({ sessionTimeout: SESSION_TIMEOUT });
 
 /** Polls `check` every 20 ms until it returns true; throws after `timeoutMs`. */
 export async function eventually(

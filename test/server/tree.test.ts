@@ -97,7 +97,7 @@ describe("stat semantics", () => {
     assert.equal(prepSetACL(db.tree, ctx(), { path: "/a", acl: OPEN, version: 0 }), ErrorCode.BADVERSION);
   });
 
-  test("visible cversion counts creates and deletes; the sequence counts creates only (§7.4)", () => {
+  test("visible cversion counts creates and deletes; the sequence counts creates only (PROTOCOL.md §7.4)", () => {
     const db = new ZkDatabase();
     create(db, "/q");
     assert.equal(create(db, "/q/x-", 2), "/q/x-0000000000");

@@ -1,51 +1,34 @@
 /** End to end on both servers: a task runs and its result reaches the submitter; 1,000 tasks over 3 workers. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend, uniqueRoot } from "../harness/backends.js";
-import { Master, Submitter, Worker, TaskFailedError, type TaskContext } from "../../src/tasks/index.js";
-import { cleanup, client } from "./helpers.js";
+import { forEachBackend } from "../harness/backends.js";
+import { TaskFailedError, type TaskContext } from "../../src/tasks/index.js";
+import { startTaskCluster } from "./helpers.js";
 
 forEachBackend("tasks: end to end", (backend) => {
   test("a submitted task runs and its result reaches the submitter", async () => {
-    const root = uniqueRoot("e2e");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root, id: "m1" });
-    cleanup(() => master.close());
-    await master.start();
-    const worker = new Worker(
-      zk,
-      { add: (ctx: TaskContext<{ a: number; b: number }>) => ctx.payload.a + ctx.payload.b },
-      { root, id: "w1" },
-    );
-    cleanup(() => worker.close());
-    await worker.start();
-    const sub = new Submitter(zk, { root });
+    const { sub } = await startTaskCluster(backend(), {
+      label: "e2e",
+      master: { id: "m1" },
+      handlers: { add: (ctx: TaskContext<{ a: number; b: number }>) => ctx.payload.a + ctx.payload.b },
+      worker: { id: "w1" },
+    });
     const h = await sub.submit("add", { a: 2, b: 3 });
     assert.equal(await h.result(), 5);
     assert.equal((await h.status()).state, "done");
   });
 
   test("a handler that throws fails the task; the worker keeps going", async () => {
-    const root = uniqueRoot("throws");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
-    const worker = new Worker(
-      zk,
-      {
+    const { sub } = await startTaskCluster(backend(), {
+      label: "throws",
+      handlers: {
         boom: () => {
           throw new Error("kaput");
         },
         ok: () => "fine",
       },
-      { root, concurrency: 2 },
-    );
-    cleanup(() => worker.close());
-    await worker.start();
-    const sub = new Submitter(zk, { root });
+      worker: { concurrency: 2 },
+    });
     const bad = await sub.submit("boom", null);
     await assert.rejects(
       bad.result(),
@@ -55,29 +38,20 @@ forEachBackend("tasks: end to end", (backend) => {
   });
 
   test("1,000 tasks across 3 workers all complete", async () => {
-    const root = uniqueRoot("thousand");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
+    const cluster = await startTaskCluster(backend(), { label: "thousand" });
     const ran = new Map<string, number>();
     for (let i = 0; i < 3; i++) {
-      const wzk = await client(backend());
-      const w = new Worker(
-        wzk,
+      await cluster.addWorker(
         {
           sq: (ctx: TaskContext<number>) => (
             ran.set(ctx.workerId, (ran.get(ctx.workerId) ?? 0) + 1),
             ctx.payload * ctx.payload
           ),
         },
-        { root, id: `w${i}`, concurrency: 16 },
+        { id: `w${i}`, concurrency: 16 },
       );
-      cleanup(() => w.close());
-      await w.start();
     }
-    const sub = new Submitter(zk, { root });
+    const sub = cluster.sub;
     const t0 = performance.now();
     const handles = await sub.submitMany(
       Array.from({ length: 1000 }, (_, i) => ({ type: "sq", payload: i })),

@@ -5,31 +5,24 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend, uniqueRoot } from "../harness/backends.js";
-import { Master, Submitter, TaskCancelledError, Worker, type CommittedEvent } from "../../src/tasks/index.js";
-import { cleanup, client } from "./helpers.js";
+import { forEachBackend } from "../harness/backends.js";
+import { TaskCancelledError, type CommittedEvent } from "../../src/tasks/index.js";
+import { startTaskCluster } from "./helpers.js";
 
 forEachBackend("tasks: batched commits", (backend) => {
   test("executions ending together commit once each; a cancelled one is refused alone", async () => {
-    const root = uniqueRoot("commit-batch");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
+    const { sub, addWorker } = await startTaskCluster(backend(), { label: "commit-batch" });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let started = 0;
-    const w = new Worker(
-      await client(backend()),
+    const w = await addWorker(
       { t: async (ctx) => (started++, await gate, ctx.id) },
-      { root, id: "w", concurrency: 6, prefetch: 0 },
+      { id: "w", concurrency: 6, prefetch: 0 },
+      { start: false },
     );
     const committed: CommittedEvent[] = [];
     w.on("committed", (e) => committed.push(e));
-    cleanup(() => w.close());
     await w.start();
-    const sub = new Submitter(zk, { root });
     const hs = await sub.submitMany(
       Array.from({ length: 6 }, (_, i) => ({ type: "t", options: { id: `b${i}` } })),
     );

@@ -6,23 +6,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { OpCode } from "../../src/protocol/index.js";
-import { forEachBackend, uniqueRoot } from "../harness/backends.js";
+import { forEachBackend } from "../harness/backends.js";
 import { startReplyProxy, type ReplyProxy } from "../client/reply-proxy.js";
-import { Master, Submitter, Worker, type CommittedEvent } from "../../src/tasks/index.js";
-import { cleanup, client } from "./helpers.js";
+import { Worker, type CommittedEvent, type Submitter } from "../../src/tasks/index.js";
+import { cleanup, client, startTaskCluster } from "./helpers.js";
 
 forEachBackend("tasks: connection lost at the result commit", (backend) => {
   async function setup(label: string): Promise<{ root: string; proxy: ReplyProxy; sub: Submitter }> {
-    const root = uniqueRoot(label);
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root, id: "m1" });
-    cleanup(() => master.close());
-    await master.start();
+    const { root, sub } = await startTaskCluster(backend(), { label, master: { id: "m1" } });
     const b = backend();
     const proxy = await startReplyProxy(b.host, b.port);
     cleanup(() => proxy.close());
-    return { root, proxy, sub: new Submitter(zk, { root }) };
+    return { root, proxy, sub };
   }
 
   async function worker(

@@ -1,43 +1,30 @@
 /** Retries with backoff, timeout, priority, delay, cancel, dedup, labels, retention, pause, input checks. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { InvalidArgumentError, type ZooKeeperClient } from "../../src/client/index.js";
-import { forEachBackend, uniqueRoot } from "../harness/backends.js";
+import { InvalidArgumentError } from "../../src/client/index.js";
+import { forEachBackend } from "../harness/backends.js";
 import {
-  Master,
   PayloadTooLargeError,
   Submitter,
   TaskCancelledError,
   TaskFailedError,
   TaskNotFoundError,
-  Worker,
   pauseAssignment,
   resumeAssignment,
   type AnyHandler,
   type MasterOptions,
   type WorkerOptions,
 } from "../../src/tasks/index.js";
-import { cleanup, client } from "./helpers.js";
+import { startTaskCluster, type TaskCluster } from "./helpers.js";
 
 forEachBackend("tasks: features", (backend) => {
-  async function cluster(
+  const cluster = (
     label: string,
     handlers: Record<string, AnyHandler>,
-    wopts: WorkerOptions = {},
-    mopts: MasterOptions = {},
+    worker: WorkerOptions = {},
+    master: MasterOptions = {},
     startWorker = true,
-  ): Promise<{ zk: ZooKeeperClient; root: string; sub: Submitter; worker: Worker; master: Master }> {
-    const root = uniqueRoot(label);
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root, ...mopts });
-    cleanup(() => master.close());
-    await master.start();
-    const worker = new Worker(zk, handlers, { root, ...wopts });
-    cleanup(() => worker.close());
-    if (startWorker) await worker.start();
-    return { zk, root, sub: new Submitter(zk, { root }), worker, master };
-  }
+  ): Promise<TaskCluster> => startTaskCluster(backend(), { label, handlers, worker, master, startWorker });
 
   test("retries with exponential backoff until an attempt succeeds", async () => {
     const times: number[] = [];
@@ -160,10 +147,8 @@ forEachBackend("tasks: features", (backend) => {
   });
 
   test("labels: a task goes only to a worker with all its labels", async () => {
-    const { zk, root, sub } = await cluster("labels", { where: (ctx) => ctx.workerId }, { id: "plain" });
-    const gpu = new Worker(zk, { where: (ctx) => ctx.workerId }, { root, id: "gpu", labels: ["gpu", "eu"] });
-    cleanup(() => gpu.close());
-    await gpu.start();
+    const { sub, addWorker } = await cluster("labels", { where: (ctx) => ctx.workerId }, { id: "plain" });
+    await addWorker({ where: (ctx) => ctx.workerId }, { id: "gpu", labels: ["gpu", "eu"] }, { shared: true });
     const hs = await sub.submitMany(
       Array.from({ length: 6 }, () => ({ type: "where", options: { labels: ["gpu"] } })),
     );
@@ -208,10 +193,7 @@ forEachBackend("tasks: features", (backend) => {
   });
 
   test("bad input is refused before anything is written", async () => {
-    const root = uniqueRoot("input");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const sub = new Submitter(zk, { root });
+    const { zk, root, sub } = await startTaskCluster(backend(), { label: "input", master: false });
     await assert.rejects(
       sub.submit("t", null, { prio: 1 } as never),
       (e: unknown) => e instanceof InvalidArgumentError && /prio/.test(e.message),

@@ -6,18 +6,17 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend, uniqueRoot, type Backend } from "../harness/backends.js";
-import { InvalidArgumentError, type ZooKeeperClient } from "../../src/client/index.js";
+import { forEachBackend } from "../harness/backends.js";
+import { InvalidArgumentError } from "../../src/client/index.js";
 import { parseWorkerOptions } from "../../src/tasks/worker/options.js";
 import {
-  Master,
   Submitter,
   TaskCancelledError,
   TaskFailedError,
   Worker,
   type TaskContext,
 } from "../../src/tasks/index.js";
-import { cleanup, client } from "./helpers.js";
+import { client, startTaskCluster } from "./helpers.js";
 
 test("prefetch defaults to 3 × concurrency from 2 up, 0 for one at a time; checked", () => {
   assert.equal(parseWorkerOptions({ concurrency: 16 }).prefetch, 48);
@@ -30,12 +29,11 @@ test("prefetch defaults to 3 × concurrency from 2 up, 0 for one at a time; chec
 
 forEachBackend("tasks: prefetch", (backend) => {
   test("a worker holds concurrency + prefetch assignments, runs concurrency, starts queued ones at once", async () => {
-    const { root, zk } = await withMaster(backend(), "prefetch");
+    const { root, zk, addWorker } = await startTaskCluster(backend(), { label: "prefetch" });
     const gates: (() => void)[] = [];
     let running = 0;
     let most = 0;
-    const w = new Worker(
-      await client(backend()),
+    await addWorker(
       {
         block: async () => {
           most = Math.max(most, ++running);
@@ -43,10 +41,8 @@ forEachBackend("tasks: prefetch", (backend) => {
           running--;
         },
       },
-      { root, id: "w", concurrency: 2, prefetch: 2 },
+      { id: "w", concurrency: 2, prefetch: 2 },
     );
-    cleanup(() => w.close());
-    await w.start();
     const info = JSON.parse((await zk.getData(`${root}/workers/w`)).data?.toString() ?? "{}") as {
       capacity?: number;
     };
@@ -64,13 +60,12 @@ forEachBackend("tasks: prefetch", (backend) => {
   });
 
   test("a prefetched assignment cancelled while it waits for a slot never runs; the slot is not lost", async () => {
-    const { root, zk } = await withMaster(backend(), "prefetch-cancel");
+    const { root, zk, addWorker } = await startTaskCluster(backend(), { label: "prefetch-cancel" });
     const started: string[] = [];
     let running = 0;
     let most = 0;
     let release: () => void = () => undefined;
-    const w = new Worker(
-      await client(backend()),
+    await addWorker(
       {
         t: async (ctx: TaskContext) => {
           started.push(ctx.id);
@@ -80,10 +75,8 @@ forEachBackend("tasks: prefetch", (backend) => {
           return ctx.id;
         },
       },
-      { root, id: "w", concurrency: 1, prefetch: 1 },
+      { id: "w", concurrency: 1, prefetch: 1 },
     );
-    cleanup(() => w.close());
-    await w.start();
     const sub = new Submitter(zk, { root });
     const first = await sub.submit("t", null, { id: "first" });
     await waitFor(() => started.length === 1);
@@ -101,7 +94,7 @@ forEachBackend("tasks: prefetch", (backend) => {
   });
 
   test("close hands back assignments waiting for a slot at once and lets the running handler finish", async () => {
-    const { root, zk } = await withMaster(backend(), "prefetch-close");
+    const { root, zk, addWorker } = await startTaskCluster(backend(), { label: "prefetch-close" });
     const ran: string[] = [];
     let release: () => void = () => undefined;
     const w = new Worker(
@@ -125,13 +118,7 @@ forEachBackend("tasks: prefetch", (backend) => {
     release();
     await closed;
     assert.equal(await zk.exists(`${root}/workers/w`), null, "left /workers");
-    const other = new Worker(
-      await client(backend()),
-      { t: (ctx: TaskContext) => `other:${ctx.id}` },
-      { root, id: "other", concurrency: 2 },
-    );
-    cleanup(() => other.close());
-    await other.start();
+    await addWorker({ t: (ctx: TaskContext) => `other:${ctx.id}` }, { id: "other", concurrency: 2 });
     const results = await Promise.all(hs.map((h) => h.result()));
     const runningId = (ran[0] ?? "").slice(2);
     assert.deepEqual(
@@ -142,7 +129,7 @@ forEachBackend("tasks: prefetch", (backend) => {
   });
 
   test("at-most-once: a lost worker's queued assignment is requeued and runs; its started one fails", async () => {
-    const { root, zk } = await withMaster(backend(), "prefetch-amo");
+    const { root, zk, addWorker } = await startTaskCluster(backend(), { label: "prefetch-amo" });
     const wzk = await client(backend());
     const started: string[] = [];
     const victim = new Worker(
@@ -161,13 +148,7 @@ forEachBackend("tasks: prefetch", (backend) => {
       async () => started.length === 1 && (await zk.getChildren(`${root}/assign/victim`)).length === 2,
     );
     await wzk.close(); // the session ends: the master takes both back
-    const backup = new Worker(
-      await client(backend()),
-      { t: (ctx: TaskContext) => `backup:${ctx.id}` },
-      { root },
-    );
-    cleanup(() => backup.close());
-    await backup.start();
+    await addWorker({ t: (ctx: TaskContext) => `backup:${ctx.id}` }, {});
     const queued = started[0] === "first" ? second : first;
     const ran = started[0] === "first" ? first : second;
     assert.equal(await queued?.result(), `backup:${queued?.id ?? ""}`);
@@ -177,17 +158,6 @@ forEachBackend("tasks: prefetch", (backend) => {
     );
   });
 });
-
-/** A fresh root with a running master; its client. */
-async function withMaster(backend: Backend, name: string): Promise<{ root: string; zk: ZooKeeperClient }> {
-  const root = uniqueRoot(name);
-  const zk = await client(backend);
-  await zk.create(root, null);
-  const master = new Master(zk, { root });
-  cleanup(() => master.close());
-  await master.start();
-  return { root, zk };
-}
 
 async function waitFor(predicate: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;

@@ -5,9 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CreateMode, NodeExistsError, type ZooKeeperClient } from "../../src/client/index.js";
-import { forEachBackend, uniqueRoot } from "../harness/backends.js";
-import { Master, Worker } from "../../src/tasks/index.js";
-import { cleanup, client } from "./helpers.js";
+import { forEachBackend } from "../harness/backends.js";
+import { client, startTaskCluster } from "./helpers.js";
 
 /** The seed's `create /tasks ""` (the master may have made it already). */
 async function mkdir(zk: ZooKeeperClient, path: string): Promise<void> {
@@ -20,21 +19,12 @@ async function mkdir(zk: ZooKeeperClient, path: string): Promise<void> {
 
 forEachBackend("tasks: seed compatibility", (backend) => {
   test('a raw task-<seq> "cmd" is assigned under /assign/<worker>/ and answered "done" at its status', async () => {
-    const root = uniqueRoot("seed");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
+    const { root, addWorker } = await startTaskCluster(backend(), { label: "seed" });
     const seen: string[] = [];
-    const wzk = await client(backend());
-    const worker = new Worker(
-      wzk,
+    await addWorker(
       {},
-      { root, id: "worker1.example.com", raw: (ctx) => void seen.push(`${ctx.key}:${ctx.command}`) },
+      { id: "worker1.example.com", raw: (ctx) => void seen.push(`${ctx.key}:${ctx.command}`) },
     );
-    cleanup(() => worker.close());
-    await worker.start();
     // The seed's client: create -s /tasks/task- "cmd", then ls -w /tasks/task-<seq> (child watch).
     const plain = await client(backend());
     await mkdir(plain, `${root}/tasks`);
@@ -58,15 +48,11 @@ forEachBackend("tasks: seed compatibility", (backend) => {
   });
 
   test("a raw task whose handler throws is answered with the failure text", async () => {
-    const root = uniqueRoot("seed-fail");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
-    const worker = new Worker(zk, {}, { root, raw: () => Promise.reject(new Error("no such command")) });
-    cleanup(() => worker.close());
-    await worker.start();
+    const { root, zk } = await startTaskCluster(backend(), {
+      label: "seed-fail",
+      handlers: {},
+      worker: { raw: () => Promise.reject(new Error("no such command")) },
+    });
     await mkdir(zk, `${root}/tasks`);
     const path = await zk.create(`${root}/tasks/task-`, "bogus", { mode: CreateMode.PERSISTENT_SEQUENTIAL });
     await new Promise<void>((resolve) => {

@@ -4,30 +4,22 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend, uniqueRoot } from "../harness/backends.js";
-import { Master, Submitter, TaskFailedError, Worker, type TaskContext } from "../../src/tasks/index.js";
-import { cleanup, client } from "./helpers.js";
+import { forEachBackend } from "../harness/backends.js";
+import { TaskFailedError, type Submitter, type TaskContext } from "../../src/tasks/index.js";
+import { startTaskCluster } from "./helpers.js";
 import { startRole } from "./processes.js";
 
 forEachBackend("tasks: worker crash", (backend) => {
   async function setup(
     label: string,
   ): Promise<{ root: string; sub: Submitter; runs: string[]; startBackup: () => Promise<void> }> {
-    const root = uniqueRoot(label);
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
+    const { root, sub, addWorker } = await startTaskCluster(backend(), { label });
     const runs: string[] = [];
     const startBackup = async (): Promise<void> => {
-      const wzk = await client(backend());
       const sleep = (ctx: TaskContext<{ ms: number }>): string => (runs.push(ctx.id), `backup:${ctx.id}`);
-      const w = new Worker(wzk, { sleep }, { root, id: "backup", concurrency: 8 });
-      cleanup(() => w.close());
-      await w.start();
+      await addWorker({ sleep }, { id: "backup", concurrency: 8 });
     };
-    return { root, sub: new Submitter(zk, { root }), runs, startBackup };
+    return { root, sub, runs, startBackup };
   }
 
   test("at-least-once: a killed worker's running tasks are reassigned and complete", async () => {

@@ -6,22 +6,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { NoAuthError, OPEN_ACL_UNSAFE, Perms } from "../../src/client/index.js";
-import { forEachBackend, uniqueRoot } from "../harness/backends.js";
-import { Master, Submitter, Worker } from "../../src/tasks/index.js";
-import { cleanup, client } from "./helpers.js";
+import { forEachBackend } from "../harness/backends.js";
+import { startTaskCluster } from "./helpers.js";
 
 forEachBackend("tasks: worker errors", (backend) => {
   test("a commit refused with NOAUTH is reported, and the assignment runs again once allowed", async () => {
-    const root = uniqueRoot("werr");
-    const zk = await client(backend());
-    await zk.create(root, null);
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
-    const sub = new Submitter(zk, { root });
+    const { zk, root, sub, addWorker } = await startTaskCluster(backend(), { label: "werr" });
     let runs = 0;
-    const worker = new Worker(
-      zk,
+    const worker = await addWorker(
       {
         t: async (ctx) => {
           runs++;
@@ -31,9 +23,9 @@ forEachBackend("tasks: worker errors", (backend) => {
           return `run ${runs}`;
         },
       },
-      { root, id: "w" },
+      { id: "w" },
+      { shared: true, start: false },
     );
-    cleanup(() => worker.close());
     const errors: Error[] = [];
     const firstError = new Promise<void>((resolve) =>
       worker.on("error", (err) => (errors.push(err), resolve())),
