@@ -1,6 +1,8 @@
 /** The client's one options interface, its defaults, and `parseOptions()` (precise InvalidArgumentError). */
 import { parseConnectString, type ConnectString } from "./connect-string.js";
 import { InvalidArgumentError } from "./errors.js";
+import { parseSaslOptions, type ResolvedSasl, type SaslOptions } from "./sasl.js";
+import { parseTlsOptions, type ResolvedTls, type TlsOptions } from "./tls.js";
 
 /** pino-compatible logger: `logger.debug({ obj }, "msg")` or `logger.debug("msg")`. */
 export interface Logger {
@@ -62,6 +64,13 @@ export interface ClientOptions {
   requestTimeout?: number;
   /** pino-compatible logger; default silent. */
   logger?: Logger;
+  /**
+   * Connect with TLS (to ZooKeeper's secureClientPort), to every host of the connect string.
+   * `true` = TLS with Node's built-in CAs. A client certificate also authenticates as `x509:<subject DN>`.
+   */
+  tls?: TlsOptions | boolean;
+  /** SASL DIGEST-MD5 credentials, sent first on every connection (a refusal fails with AuthFailedError). */
+  sasl?: SaslOptions;
 }
 
 export interface ResolvedOptions {
@@ -75,6 +84,8 @@ export interface ResolvedOptions {
   readonly maxFrameSize: number;
   readonly requestTimeout: number;
   readonly logger: Logger;
+  readonly tls: ResolvedTls | null;
+  readonly sasl: ResolvedSasl | null;
 }
 
 function positiveInt(name: string, v: unknown, dflt: number, min = 1, max = 2 ** 31 - 1): number {
@@ -128,6 +139,8 @@ const KNOWN = new Set([
   "maxFrameSize",
   "requestTimeout",
   "logger",
+  "tls",
+  "sasl",
 ]);
 
 /** Validates and copies `opts` (never mutated); throws InvalidArgumentError naming the bad field. */
@@ -148,5 +161,7 @@ export function parseOptions(opts: ClientOptions): ResolvedOptions {
     maxFrameSize: positiveInt("maxFrameSize", opts.maxFrameSize, 0xfffff, 1024),
     requestTimeout: positiveInt("requestTimeout", opts.requestTimeout, 0, 0),
     logger: logger(opts.logger),
+    tls: parseTlsOptions(opts.tls),
+    sasl: parseSaslOptions(opts.sasl),
   });
 }

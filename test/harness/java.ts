@@ -7,6 +7,13 @@ export const ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar";
 export const ZOOKEEPER_CONF_DIR = "/etc/zookeeper/conf";
 /** slf4j → log4j 1.2 binding; both are dependencies of libzookeeper-java. Without them the server logs nothing. */
 const LOG4J_JARS = ["/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"];
+/**
+ * Netty jars (libnetty-java, a dependency of libzookeeper-java) that zookeeper.jar's manifest leaves out
+ * but NettyServerCnxnFactory needs for TLS (secureClientPort): SslHandler lives in netty-codec.
+ */
+const NETTY_JARS = ["codec", "resolver", "transport-native-unix-common"].map(
+  (n) => `/usr/share/java/netty-${n}.jar`,
+);
 /** Silences slf4j's "no binder" warnings in zkCli. */
 const SLF4J_NOP_JAR = "/usr/share/java/slf4j-nop.jar";
 
@@ -59,7 +66,8 @@ export function requireJava(): string {
 
 /** Class path for server JVMs: `confDir` (which holds our log4j.properties) first, then ZooKeeper and logging. */
 export function serverClassPath(confDir: string): string {
-  return [confDir, ZOOKEEPER_JAR, ...LOG4J_JARS.filter((jar) => existsSync(jar))].join(delimiter);
+  const jars = [...LOG4J_JARS, ...NETTY_JARS].filter((jar) => existsSync(jar));
+  return [confDir, ZOOKEEPER_JAR, ...jars].join(delimiter);
 }
 
 /** Class path for zkCli, as zkEnv.sh builds it, plus the no-op slf4j binding. */
