@@ -51,8 +51,14 @@ interface Target {
   stop(): Promise<void>;
 }
 
-/** One round on one port: ops/s per op. */
-async function drive(connectString: string, certs: TestCerts, mode: Mode, tag: string): Promise<number[]> {
+interface Phase {
+  opsPerSec: number;
+  /** This process's CPU (user + system) per op, µs: the client's own cost, whatever the server does. */
+  cpuUs: number;
+}
+
+/** One round on one port: ops/s and client CPU per op, for each op. */
+async function drive(connectString: string, certs: TestCerts, mode: Mode, tag: string): Promise<Phase[]> {
   const zk = await connect({
     connectString,
     sessionTimeout: 30_000,
@@ -68,8 +74,13 @@ async function drive(connectString: string, certs: TestCerts, mode: Mode, tag: s
       setData: (i: number) => zk.setData(p(i), DATA),
       delete: (i: number) => zk.delete(p(i)),
     };
-    const out: number[] = [];
-    for (const op of OPS) out.push((await runPhase(op, COUNT, IN_FLIGHT, run[op])).opsPerSec);
+    const out: Phase[] = [];
+    for (const op of OPS) {
+      const cpu = process.cpuUsage();
+      const { opsPerSec } = await runPhase(op, COUNT, IN_FLIGHT, run[op]);
+      const used = process.cpuUsage(cpu);
+      out.push({ opsPerSec, cpuUs: (used.user + used.system) / COUNT });
+    }
     await zk.delete(root);
     return out;
   } finally {
@@ -137,7 +148,7 @@ const median = (xs: number[]): number => {
 };
 
 async function measure(target: Target, certs: TestCerts, out: ResultBuilder): Promise<void> {
-  const rounds: Record<Mode, number[][]> = { plain: [], tls: [] };
+  const rounds: Record<Mode, Phase[][]> = { plain: [], tls: [] };
   const at = (mode: Mode): string => (mode === "plain" ? target.plain : target.tls);
   for (const mode of ["plain", "tls"] as const) await drive(at(mode), certs, mode, "warmup");
   for (let r = 0; r < ROUNDS; r++) {
@@ -145,18 +156,21 @@ async function measure(target: Target, certs: TestCerts, out: ResultBuilder): Pr
     for (const mode of order) rounds[mode].push(await drive(at(mode), certs, mode, `r${r}`));
   }
   console.log(`== ${target.name}: median of ${ROUNDS} rounds [min–max], ops/s`);
-  console.log("  op            plain                       TLS                   TLS ÷ plain");
+  console.log(
+    "  op            plain                       TLS                   TLS ÷ plain   client CPU µs/op plain / TLS",
+  );
   const tag = target.name.startsWith("Apache") ? "apache" : "embedded";
   for (const [i, op] of OPS.entries()) {
-    const col = (mode: Mode): { med: number; text: string } => {
-      const xs = rounds[mode].map((ph) => ph[i] ?? NaN);
+    const col = (mode: Mode): { med: number; text: string; cpu: number } => {
+      const xs = rounds[mode].map((ph) => ph[i]?.opsPerSec ?? NaN);
       const med = median(xs);
-      return { med, text: `${fmt(med)} [${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]` };
+      const cpu = median(rounds[mode].map((ph) => ph[i]?.cpuUs ?? NaN));
+      return { med, cpu, text: `${fmt(med)} [${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]` };
     };
     const plain = col("plain");
     const tls = col("tls");
     console.log(
-      `  ${op.padEnd(8)} ${plain.text.padStart(26)} ${tls.text.padStart(26)} ${(tls.med / plain.med).toFixed(2).padStart(8)}×`,
+      `  ${op.padEnd(8)} ${plain.text.padStart(26)} ${tls.text.padStart(26)} ${(tls.med / plain.med).toFixed(2).padStart(8)}× ${plain.cpu.toFixed(1).padStart(12)} / ${tls.cpu.toFixed(1)}`,
     );
     out.add({
       key: `tls.${tag}.${op}.ops`,
@@ -166,6 +180,16 @@ async function measure(target: Target, certs: TestCerts, out: ResultBuilder): Pr
       anchor: plain.med,
       anchorName: `plain TCP to the same ${target.name}`,
       higherIsBetter: true,
+      params: { server: tag, op, inFlight: IN_FLIGHT },
+    });
+    out.add({
+      key: `tls.${tag}.${op}.cpuUs`,
+      label: `${target.name}: client CPU per ${op} over TLS (µs)`,
+      unit: "µs",
+      value: tls.cpu,
+      anchor: plain.cpu,
+      anchorName: "the same client over plain TCP",
+      higherIsBetter: false,
       params: { server: tag, op, inFlight: IN_FLIGHT },
     });
   }
