@@ -24,7 +24,7 @@ export async function attempt(
   // An expired session (timeOut 0) is the caller's business; there is nothing to authenticate.
   if (opts.sasl !== null && opened.response.timeOut > 0) {
     const limit = Math.max(100, Math.floor((opened.response.timeOut * 2) / 3));
-    await saslAuthenticate(opened.conn, opts.sasl, nextXid, limit);
+    await saslAuthenticate(opened.conn, opts.sasl, nextXid, limit, signal);
   }
   return opened;
 }

@@ -15,6 +15,7 @@ import {
 import type { Connection } from "./connection.js";
 import {
   AuthFailedError,
+  ClientClosedError,
   ConnectionLossError,
   InvalidArgumentError,
   OperationTimeoutError,
@@ -66,6 +67,7 @@ export function saslAuthenticate(
   sasl: ResolvedSasl,
   nextXid: () => number,
   timeoutMs: number,
+  signal: AbortSignal,
 ): Promise<void> {
   const who = `SASL ${sasl.mechanism} authentication of "${sasl.username}" with ${conn.server}`;
   return new Promise<void>((resolve, reject) => {
@@ -73,10 +75,12 @@ export function saslAuthenticate(
     let expectedRspauth = "";
     let xid = 0;
     let done = false;
+    const onAbort = (): void => finish(new ClientClosedError());
     const finish = (err: ZooKeeperError | null): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
       if (err === null) return resolve();
       conn.destroy(err);
       reject(err);
@@ -149,6 +153,8 @@ export function saslAuthenticate(
         );
       },
     });
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort);
     send(Buffer.alloc(0));
   });
 }

@@ -145,6 +145,11 @@ export function classifyOpenError(err: Error, server: string, tlsOn: boolean, se
       cause: err,
     });
   }
+  if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG")
+    return new TlsError({
+      message: `${what} failed: the server does not speak TLS (a plaintext port? ZooKeeper serves TLS on its secureClientPort) (${code})`,
+      cause: err,
+    });
   if (code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_"))
     return new TlsError({ message: `${what} failed: ${err.message} (${code})`, cause: err });
   if (!secured && (code === "ECONNRESET" || code === "EPIPE" || /before secure TLS/.test(err.message)))

@@ -9,7 +9,12 @@ import tls from "node:tls";
 import { after, before, describe, test } from "node:test";
 import { JuteWriter, records } from "../../src/protocol/index.js";
 import { buildChallenge } from "../../src/protocol/sasl-digest.js";
-import { OperationTimeoutError, TlsError, ZooKeeperClient } from "../../src/client/index.js";
+import {
+  ClientClosedError,
+  OperationTimeoutError,
+  TlsError,
+  ZooKeeperClient,
+} from "../../src/client/index.js";
 import { makeTestCerts, type TestCerts } from "../harness/certs.js";
 
 /** A frame: 4-byte length, then `write`'s bytes. */
@@ -25,9 +30,21 @@ function frame(write: (w: JuteWriter) => void): Buffer {
  * Answers the handshake (2 s session), then each sasl request with `answer(n)` (the n-th, from 0):
  * a token to send, or null to stay silent. Counts the sasl requests it saw.
  */
-function fakeSaslServer(answer: (n: number) => Buffer | null): { server: net.Server; seen: () => number } {
+function fakeSaslServer(answer: (n: number) => Buffer | null): {
+  server: net.Server;
+  seen: () => number;
+  /** Resolves at the first sasl request. */
+  firstSasl: Promise<void>;
+  /** Resolves when the first connection is closed by the client. */
+  firstClosed: Promise<void>;
+} {
   let seen = 0;
+  let onSasl = (): void => undefined;
+  let onClosed = (): void => undefined;
+  const firstSasl = new Promise<void>((r) => (onSasl = r));
+  const firstClosed = new Promise<void>((r) => (onClosed = r));
   const server = net.createServer((sock) => {
+    sock.on("close", () => onClosed());
     let buf = Buffer.alloc(0);
     let handshaken = false;
     sock.on("error", () => undefined);
@@ -54,6 +71,7 @@ function fakeSaslServer(answer: (n: number) => Buffer | null): { server: net.Ser
           continue;
         }
         const xid = body.readInt32BE(0);
+        onSasl();
         const token = answer(seen++);
         if (token === null) continue;
         sock.write(
@@ -62,7 +80,7 @@ function fakeSaslServer(answer: (n: number) => Buffer | null): { server: net.Ser
       }
     });
   });
-  return { server, seen: () => seen };
+  return { server, seen: () => seen, firstSasl, firstClosed };
 }
 
 async function listen(server: net.Server): Promise<string> {
@@ -127,4 +145,21 @@ describe("bad secure peers", () => {
       await cl.close();
     });
   }
+
+  test("close() during a stalled SASL exchange ends it at once: connect() rejects, the socket is closed", async () => {
+    const fake = fakeSaslServer(() => null);
+    servers.push(fake.server);
+    const cl = new ZooKeeperClient({
+      connectString: await listen(fake.server),
+      sasl: { username: "bob", password: "pw" },
+      sessionTimeout: 30_000,
+    });
+    const connecting = cl.connect();
+    await fake.firstSasl;
+    const started = Date.now();
+    await cl.close();
+    await assert.rejects(connecting, ClientClosedError);
+    await fake.firstClosed;
+    assert.ok(Date.now() - started < 2000, "not after the 20 s SASL timeout");
+  });
 });
