@@ -107,7 +107,9 @@ export class Connection {
         fail(
           new Error(
             `${server} closed the connection during the handshake` +
-              (tls === null ? " (not serving yet, or a TLS-only port: then use the tls option)" : ""),
+              (tls === null
+                ? " (not serving yet, or a TLS-only port: then use the tls option)"
+                : " (not serving yet, or it refused our client certificate without saying so)"),
           ),
         );
       let first = true;
