@@ -33,7 +33,7 @@ export function addConnectionOptions(cmd: Command, opts: { root: boolean } = { r
       ),
     );
   }
-  return addSecurityOptions(cmd)
+  cmd
     .addOption(
       new Option("--connect <hosts>", "ZooKeeper connect string host:port[,host:port][/chroot]")
         .env("OVERSEER_CONNECT")
@@ -45,6 +45,7 @@ export function addConnectionOptions(cmd: Command, opts: { root: boolean } = { r
         .argParser((v) => positiveInt("--connect-timeout", v)),
     )
     .option("--json", "print machine-readable JSON");
+  return addSecurityOptions(cmd);
 }
 
 export function positiveInt(name: string, v: string): number {
