@@ -119,6 +119,41 @@ describe("bad secure peers", () => {
     await cl.close();
   });
 
+  test("servername: the certificate must name it (localhost passes, another name is a certificate problem)", async () => {
+    assert.ok(certs !== undefined);
+    const server = tls.createServer({ cert: certs.server.cert, key: certs.server.key });
+    server.on("tlsClientError", () => undefined);
+    // The ZooKeeper handshake never completes here: reaching it proves the certificate was accepted.
+    const reached = new Promise<void>((resolve) =>
+      server.on("secureConnection", (s: tls.TLSSocket) => (s.destroy(), resolve())),
+    );
+    servers.push(server);
+    const connectString = await listen(server);
+    const good = new ZooKeeperClient({
+      connectString,
+      tls: { ca: certs.ca, servername: "localhost" },
+      connectTimeout: 5000,
+    });
+    const attempt = good.connect().catch(() => undefined);
+    await reached;
+    await good.close();
+    await attempt;
+    const bad = new ZooKeeperClient({
+      connectString,
+      tls: { ca: certs.ca, servername: "zk.example.org" },
+      connectTimeout: 5000,
+    });
+    await assert.rejects(bad.connect(), (err: Error) => {
+      assert.ok(err instanceof TlsError, String(err));
+      assert.match(
+        err.message,
+        /certificate problem with the server's certificate: .*zk\.example\.org.*ERR_TLS_CERT_ALTNAME_INVALID/,
+      );
+      return true;
+    });
+    await bad.close();
+  });
+
   for (const [name, answer, stage] of [
     ["no challenge", () => null, "no challenge"],
     ["a challenge, then silence", (n: number) => (n === 0 ? buildChallenge().token : null), "no final reply"],
