@@ -5,12 +5,14 @@
  * session existed (a wrong CA or certificate will not fix itself).
  */
 import type { ConnectRequest, ConnectResponse } from "../protocol/index.js";
-import { Connection } from "./connection.js";
-import type { HostPort } from "./connect-string.js";
+import { Connection, HandshakeClosedError } from "./connection.js";
+import { formatHost, type HostPort } from "./connect-string.js";
 import { AuthFailedError, type ZooKeeperError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { saslAuthenticate } from "./sasl.js";
-import { TlsError } from "./tls.js";
+import { plaintextToTlsPort, speaksTls, TlsError } from "./tls.js";
+
+const PROBE_TIMEOUT_MS = 1000;
 
 export async function attempt(
   hp: HostPort,
@@ -20,7 +22,20 @@ export async function attempt(
   signal: AbortSignal,
   nextXid: () => number,
 ): Promise<{ conn: Connection; response: ConnectResponse }> {
-  const opened = await Connection.open(hp, req, timeoutMs, opts.maxFrameSize, signal, opts.tls);
+  let opened: { conn: Connection; response: ConnectResponse };
+  try {
+    opened = await Connection.open(hp, req, timeoutMs, opts.maxFrameSize, signal, opts.tls);
+  } catch (err) {
+    // A plaintext hello to a TLS port is closed without a word (Apache's Netty, the embedded server),
+    // as by a server that is not serving yet: one TLS handshake tells them apart.
+    if (
+      opts.tls === null &&
+      err instanceof HandshakeClosedError &&
+      (await speaksTls(hp, PROBE_TIMEOUT_MS, signal))
+    )
+      throw plaintextToTlsPort(formatHost(hp));
+    throw err;
+  }
   // An expired session (timeOut 0) is the caller's business; there is nothing to authenticate.
   if (opts.sasl !== null && opened.response.timeOut > 0) {
     const limit = Math.max(100, Math.floor((opened.response.timeOut * 2) / 3));

@@ -40,6 +40,11 @@ export interface ConnectionHandlers {
 
 const INITIAL_WRITE_BUFFER = 4096;
 
+/** The server closed the connection before answering the handshake (not serving, zxid ahead, TLS-only port…). */
+export class HandshakeClosedError extends Error {
+  override readonly name = "HandshakeClosedError";
+}
+
 export class Connection {
   private writer = new JuteWriter(INITIAL_WRITE_BUFFER);
   private flushScheduled = false;
@@ -105,10 +110,10 @@ export class Connection {
       const onError = (err: Error): void => fail(err);
       const onClose = (): void =>
         fail(
-          new Error(
+          new HandshakeClosedError(
             `${server} closed the connection during the handshake` +
               (tls === null
-                ? " (not serving yet, or a TLS-only port: then use the tls option)"
+                ? " (not serving yet?)"
                 : " (not serving yet, or it refused our client certificate without saying so)"),
           ),
         );

@@ -170,11 +170,33 @@ export function looksLikeTlsRecord(chunk: Buffer): boolean {
 
 export function plaintextToTlsPort(server: string): TlsError {
   return new TlsError({
-    message: `${server} answered with TLS: it is a TLS port (secureClientPort); connect with the tls option`,
+    message: `${server} speaks TLS: it is a TLS port (secureClientPort); connect with the tls option`,
   });
 }
 
-/** True for errors that will not go away by trying the same host again (bad certificates, wrong port kind). */
-export function isTlsError(err: unknown): err is TlsError {
-  return err instanceof TlsError;
+/**
+ * Whether `hp` answers a TLS hello (its certificate unchecked: this only asks "is it a TLS port?").
+ * A TLS alert counts as yes. Used after a plaintext handshake was closed without a reply.
+ */
+export function speaksTls(hp: HostPort, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host: hp.host,
+      port: hp.port,
+      rejectUnauthorized: false,
+      ...(net.isIP(hp.host) === 0 ? { servername: hp.host } : {}),
+    });
+    const done = (yes: boolean): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      socket.destroy();
+      resolve(yes);
+    };
+    const onAbort = (): void => done(false);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    signal.addEventListener("abort", onAbort);
+    socket.once("secureConnect", () => done(true));
+    socket.once("error", (err: NodeJS.ErrnoException) => done(/_ALERT_/.test(err.code ?? "")));
+    socket.once("close", () => done(false));
+  });
 }
