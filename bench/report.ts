@@ -22,7 +22,7 @@ const { values } = parseArgs({
   },
 });
 
-const ORDER = ["server", "client", "tasks", "events", "failover", "memory", "cost", "scaling"];
+const ORDER = ["server", "client", "tls", "tasks", "events", "failover", "memory", "cost", "scaling"];
 const TITLES: Record<string, string> = {
   server: "Embedded server vs Apache ZooKeeper",
   client: "overseer's client vs node-zookeeper-client and the native zookeeper package",
@@ -31,6 +31,7 @@ const TITLES: Record<string, string> = {
   memory: "Server memory per znode",
   cost: "Cost model measurements",
   scaling: "How cost grows with the work",
+  tls: "TLS vs plain TCP: overseer's client on the same server",
 };
 
 function load(dir: string): BenchResult[] {

@@ -74,6 +74,7 @@ function jobs(native: string | undefined): Job[] {
         ["memory", ["--nodes", "5000", "--steps", "2"]],
         ["cost", ["--tasks", "30", "--ensemble-count", "0"]],
         ["events", ["--count", "200", "--rounds", "1"]],
+        ["tls", ["--count", "300", "--rounds", "1"]],
       ]
     : [
         ["server", ["--count", "20000", "--nodes", "0"]],
@@ -113,6 +114,8 @@ function jobs(native: string | undefined): Job[] {
         ["memory", ["--nodes", "200000", "--steps", "4"]],
         ["cost", ["--tasks", "500", "--ensemble-count", "10000"]],
         ["events", ["--count", "10000", "--rounds", "5"]],
+        // TLS vs plain on one server: medians of 5 alternating rounds (the embedded server's TLS port too, if built).
+        ["tls", ["--count", "20000", "--rounds", "5"]],
       ];
   if (existsSync(join(ROOT_DIR, "bench/scaling.ts"))) list.push(["scaling", SMOKE ? ["--smoke"] : []]);
   const only = values.only?.split(",");

@@ -3,34 +3,26 @@
  * `--connect-timeout`, and a failure message that says what to do when nothing answers.
  */
 import { Option, type Command } from "commander";
-import { OperationTimeoutError, ZooKeeperClient } from "../client/index.js";
+import {
+  AuthFailedError,
+  InvalidArgumentError,
+  OperationTimeoutError,
+  TlsError,
+  ZooKeeperClient,
+} from "../client/index.js";
+import { CliError, ExitCode } from "./cli-error.js";
+import { addSecurityOptions, securityOptions, type SecurityFlags } from "./security.js";
 
 export const DEFAULT_CONNECT = "127.0.0.1:2181";
 
-export interface ConnectionFlags {
+export interface ConnectionFlags extends SecurityFlags {
   connect: string;
   root?: string;
   connectTimeout: number;
   json?: boolean;
 }
 
-/** Exit codes shared by the CLI: documented in `overseer --help`. */
-export const ExitCode = {
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  unreachable: 3,
-} as const;
-
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-    this.name = "CliError";
-  }
-}
+export { CliError, ExitCode } from "./cli-error.js";
 
 /** `--root` only for commands that work on overseer's layout; raw `zk` commands take absolute paths. */
 export function addConnectionOptions(cmd: Command, opts: { root: boolean } = { root: true }): Command {
@@ -41,7 +33,7 @@ export function addConnectionOptions(cmd: Command, opts: { root: boolean } = { r
       ),
     );
   }
-  return cmd
+  cmd
     .addOption(
       new Option("--connect <hosts>", "ZooKeeper connect string host:port[,host:port][/chroot]")
         .env("OVERSEER_CONNECT")
@@ -53,6 +45,7 @@ export function addConnectionOptions(cmd: Command, opts: { root: boolean } = { r
         .argParser((v) => positiveInt("--connect-timeout", v)),
     )
     .option("--json", "print machine-readable JSON");
+  return addSecurityOptions(cmd);
 }
 
 export function positiveInt(name: string, v: string): number {
@@ -67,26 +60,36 @@ export function nonNegativeInt(name: string, v: string): number {
 }
 
 /** Connect, or fail with a message that names the address and the two ways out. */
-export async function openClient(flags: ConnectionFlags): Promise<ZooKeeperClient> {
+export async function openClient(flags: ConnectionFlags, sessionTimeout = 10_000): Promise<ZooKeeperClient> {
   const client = new ZooKeeperClient({
     connectString: flags.connect,
     connectTimeout: flags.connectTimeout,
-    sessionTimeout: 10_000,
+    sessionTimeout,
+    ...securityOptions(flags),
   });
   try {
     await client.connect();
     return client;
   } catch (err) {
     await client.close();
-    if (err instanceof OperationTimeoutError) {
-      throw new CliError(
-        `cannot reach ZooKeeper at ${flags.connect} (no answer within ${flags.connectTimeout} ms). ` +
-          `Start one with \`overseer server\`, or point --connect / OVERSEER_CONNECT at your ensemble.`,
-        ExitCode.unreachable,
-      );
-    }
-    throw err;
+    throw connectFailure(err, flags);
   }
+}
+
+/** The CLI's message for a failed connect: unreachable, refused credentials, TLS trouble, bad options. */
+export function connectFailure(err: unknown, flags: ConnectionFlags): unknown {
+  if (err instanceof OperationTimeoutError) {
+    const last = err.cause instanceof Error ? ` Last attempt: ${err.cause.message}.` : "";
+    return new CliError(
+      `cannot reach ZooKeeper at ${flags.connect} (no answer within ${flags.connectTimeout} ms).${last} ` +
+        `Start one with \`overseer server\`, or point --connect / OVERSEER_CONNECT at your ensemble.`,
+      ExitCode.unreachable,
+    );
+  }
+  if (err instanceof TlsError || err instanceof AuthFailedError)
+    return new CliError(`${err.message} (check --tls-* / --sasl-* flags)`, ExitCode.failed);
+  if (err instanceof InvalidArgumentError) return new CliError(err.message, ExitCode.usage);
+  return err;
 }
 
 /** Run `body` with a connected client and always close it. */

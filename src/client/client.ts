@@ -28,6 +28,7 @@ export class ZooKeeperClient extends NodeClient {
       session: this.session,
       chroot: this.chroot,
       checkArguments: this.opts.checkArguments,
+      defaultAcl: this.opts.defaultAcl,
       toServer: (p) => prefixPath(this.chroot, p),
     });
   }

@@ -3,7 +3,7 @@
  * Requests are encoded straight into one growing buffer and written once per tick, however many
  * are pipelined. Knows nothing of sessions beyond the handshake records.
  */
-import net from "node:net";
+import type net from "node:net";
 import {
   FrameDecoder,
   FrameError,
@@ -15,6 +15,13 @@ import {
 } from "../protocol/index.js";
 import { ConnectionLossError } from "./errors.js";
 import { formatHost, type HostPort } from "./connect-string.js";
+import {
+  classifyOpenError,
+  looksLikeTlsRecord,
+  openSocket,
+  plaintextToTlsPort,
+  type ResolvedTls,
+} from "./tls.js";
 
 export interface ConnectionHandlers {
   /**
@@ -32,6 +39,11 @@ export interface ConnectionHandlers {
 }
 
 const INITIAL_WRITE_BUFFER = 4096;
+
+/** The server closed the connection before answering the handshake (not serving, zxid ahead, TLS-only port…). */
+export class HandshakeClosedError extends Error {
+  override readonly name = "HandshakeClosedError";
+}
 
 export class Connection {
   private writer = new JuteWriter(INITIAL_WRITE_BUFFER);
@@ -61,6 +73,7 @@ export class Connection {
   /**
    * Connects and completes the handshake. Rejects on timeout, refusal, abort, or an early close
    * (a server that refuses a session, e.g. because our zxid is ahead, closes without replying).
+   * With `tls`, the TLS handshake comes first; TLS failures reject with a TlsError naming the cause.
    */
   static open(
     hp: HostPort,
@@ -68,10 +81,12 @@ export class Connection {
     timeoutMs: number,
     maxFrame: number,
     signal: AbortSignal,
+    tls: ResolvedTls | null = null,
   ): Promise<{ conn: Connection; response: ConnectResponse }> {
     const server = formatHost(hp);
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: hp.host, port: hp.port });
+      const { socket, ready } = openSocket(hp, tls);
+      let secured = false;
       socket.setNoDelay(true);
       let opened: Connection | null = null;
       // An oversized reply is skipped and fails alone once attached; during the handshake it fails it.
@@ -85,7 +100,7 @@ export class Connection {
         settled = true;
         cleanup();
         socket.destroy();
-        reject(err);
+        reject(classifyOpenError(err, server, tls !== null, secured));
       };
       const timer = setTimeout(
         () => fail(new Error(`connecting to ${server} timed out after ${timeoutMs} ms`)),
@@ -93,8 +108,19 @@ export class Connection {
       );
       const onAbort = (): void => fail(new Error("connection attempt aborted"));
       const onError = (err: Error): void => fail(err);
-      const onClose = (): void => fail(new Error(`${server} closed the connection during the handshake`));
+      const onClose = (): void =>
+        fail(
+          new HandshakeClosedError(
+            `${server} closed the connection during the handshake` +
+              (tls === null
+                ? " (not serving yet?)"
+                : " (not serving yet, or it refused our client certificate without saying so)"),
+          ),
+        );
+      let first = true;
       const onData = (chunk: Buffer): void => {
+        if (first && tls === null && looksLikeTlsRecord(chunk)) return fail(plaintextToTlsPort(server));
+        first = false;
         let frames: Buffer[];
         try {
           frames = decoder.push(chunk);
@@ -104,11 +130,11 @@ export class Connection {
         }
         // Frames after the handshake reply are delivered once attached (views of a chunk that the
         // socket never reuses, so keeping them is safe).
-        const first = frames.shift();
-        if (first === undefined) return;
+        const head = frames.shift();
+        if (head === undefined) return;
         let response: ConnectResponse;
         try {
-          response = records.ConnectResponse.read(new JuteReader(first));
+          response = records.ConnectResponse.read(new JuteReader(head));
         } catch (err) {
           fail(err as Error);
           return;
@@ -133,7 +159,8 @@ export class Connection {
       socket.on("error", onError);
       socket.on("close", onClose);
       socket.on("data", onData);
-      socket.once("connect", () => {
+      socket.once(ready, () => {
+        secured = true;
         const w = new JuteWriter(64);
         w.writeInt(0);
         records.ConnectRequest.write(w, req);

@@ -22,6 +22,8 @@ export {
   DEFAULT_RECONNECT_DELAY,
   MAX_PING_INTERVAL,
 } from "./options.js";
+export { TlsError, type TlsOptions } from "./tls.js";
+export type { SaslOptions } from "./sasl.js";
 export { parseConnectString, DEFAULT_PORT, type ConnectString, type HostPort } from "./connect-string.js";
 export type { ConnectionState, StateEvent, StateListener } from "./states.js";
 export type {

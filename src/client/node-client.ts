@@ -38,7 +38,7 @@ export class NodeClient extends ClientBase {
     if (opts?.protected === true) return this.run(() => this.createProtected(path, data, opts));
     return this.run(() => {
       const timeout = checkTimeout(opts?.timeout);
-      const spec = createSpec(path, opts, false, this.opts.checkArguments);
+      const spec = createSpec(path, opts, false, this.opts.checkArguments, this.opts.defaultAcl);
       const d = checkData(data);
       const serverPath = prefixPath(this.chroot, path);
       // createContainer / createTTL reply with a Create2Response: its leading path is all we need.
@@ -57,7 +57,7 @@ export class NodeClient extends ClientBase {
   private createProtected(path: string, data: Data | undefined, opts: CreateOptions): Promise<string> {
     const budget = checkTimeout(opts.timeout) ?? 0;
     const plain = { ...opts, protected: false };
-    createSpec(path, plain, false, this.opts.checkArguments); // validate before prefixing
+    createSpec(path, plain, false, this.opts.checkArguments, this.opts.defaultAcl); // validate before prefixing
     const deadline = performance.now() + budget;
     const remaining = (): { timeout?: number } =>
       budget > 0 ? { timeout: Math.max(1, Math.ceil(deadline - performance.now())) } : {};
@@ -90,7 +90,7 @@ export class NodeClient extends ClientBase {
     return this.run(() => {
       if (opts?.protected === true) throw new InvalidArgumentError("protected", "only create() supports it");
       const timeout = checkTimeout(opts?.timeout);
-      const spec = createSpec(path, opts, true, this.opts.checkArguments);
+      const spec = createSpec(path, opts, true, this.opts.checkArguments, this.opts.defaultAcl);
       const d = checkData(data);
       const serverPath = prefixPath(this.chroot, path);
       return call(

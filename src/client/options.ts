@@ -1,6 +1,9 @@
 /** The client's one options interface, its defaults, and `parseOptions()` (precise InvalidArgumentError). */
 import { parseConnectString, type ConnectString } from "./connect-string.js";
+import { OPEN_ACL_UNSAFE, type ACL } from "../protocol/index.js";
 import { InvalidArgumentError } from "./errors.js";
+import { parseSaslOptions, type ResolvedSasl, type SaslOptions } from "./sasl.js";
+import { parseTlsOptions, type ResolvedTls, type TlsOptions } from "./tls.js";
 
 /** pino-compatible logger: `logger.debug({ obj }, "msg")` or `logger.debug("msg")`. */
 export interface Logger {
@@ -62,6 +65,19 @@ export interface ClientOptions {
   requestTimeout?: number;
   /** pino-compatible logger; default silent. */
   logger?: Logger;
+  /**
+   * Connect with TLS (to ZooKeeper's secureClientPort), to every host of the connect string.
+   * `true` = TLS with Node's built-in CAs. A client certificate also authenticates as `x509:<subject DN>`.
+   */
+  tls?: TlsOptions | boolean;
+  /**
+   * ACL of every create that names none (the task system and recipes name none). Default
+   * OPEN_ACL_UNSAFE; CREATOR_ALL_ACL keeps everything this client creates to its own identities
+   * (sasl:<user>, x509:<subject DN>, digest:…).
+   */
+  defaultAcl?: readonly ACL[];
+  /** SASL DIGEST-MD5 credentials, sent first on every connection (a refusal fails with AuthFailedError). */
+  sasl?: SaslOptions;
 }
 
 export interface ResolvedOptions {
@@ -75,6 +91,9 @@ export interface ResolvedOptions {
   readonly maxFrameSize: number;
   readonly requestTimeout: number;
   readonly logger: Logger;
+  readonly defaultAcl: readonly ACL[];
+  readonly tls: ResolvedTls | null;
+  readonly sasl: ResolvedSasl | null;
 }
 
 function positiveInt(name: string, v: unknown, dflt: number, min = 1, max = 2 ** 31 - 1): number {
@@ -117,6 +136,13 @@ function logger(v: Logger | undefined): Logger {
   return v;
 }
 
+function defaultAcl(v: unknown): readonly ACL[] {
+  if (v === undefined) return OPEN_ACL_UNSAFE;
+  if (!Array.isArray(v) || v.length === 0)
+    throw new InvalidArgumentError("defaultAcl", "expected a non-empty array of ACL entries");
+  return Object.freeze(v.map((a: ACL) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } })));
+}
+
 const KNOWN = new Set([
   "connectString",
   "sessionTimeout",
@@ -128,6 +154,9 @@ const KNOWN = new Set([
   "maxFrameSize",
   "requestTimeout",
   "logger",
+  "tls",
+  "sasl",
+  "defaultAcl",
 ]);
 
 /** Validates and copies `opts` (never mutated); throws InvalidArgumentError naming the bad field. */
@@ -148,5 +177,8 @@ export function parseOptions(opts: ClientOptions): ResolvedOptions {
     maxFrameSize: positiveInt("maxFrameSize", opts.maxFrameSize, 0xfffff, 1024),
     requestTimeout: positiveInt("requestTimeout", opts.requestTimeout, 0, 0),
     logger: logger(opts.logger),
+    defaultAcl: defaultAcl(opts.defaultAcl),
+    tls: parseTlsOptions(opts.tls),
+    sasl: parseSaslOptions(opts.sasl),
   });
 }

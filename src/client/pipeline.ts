@@ -22,8 +22,7 @@ export class Pipeline {
 
   /** Encode `p` straight into the connection's write buffer and queue it for its reply. */
   write(p: Packet, conn: Connection): void {
-    this.xid = this.xid >= 0x7fffffff ? 1 : this.xid + 1;
-    p.xid = this.xid;
+    p.xid = this.nextXid();
     const off = conn.beginFrame();
     try {
       conn.out.writeInt(p.xid).writeInt(p.op);
@@ -35,6 +34,12 @@ export class Pipeline {
     }
     conn.endFrame(off);
     this.pending.push(p);
+  }
+
+  /** The next xid (also for requests answered outside the FIFO, such as SASL's). */
+  nextXid(): number {
+    this.xid = this.xid >= 0x7fffffff ? 1 : this.xid + 1;
+    return this.xid;
   }
 
   /**

@@ -64,9 +64,10 @@ export function createSpec(
   opts: CreateOptions | undefined,
   withStat: boolean,
   check: boolean,
+  defaultAcl: readonly ACL[] = OPEN_ACL_UNSAFE,
 ): CreateSpec {
   const flags = opts?.mode ?? CreateMode.PERSISTENT;
-  const acl = opts?.acl ?? OPEN_ACL_UNSAFE;
+  const acl = opts?.acl ?? defaultAcl;
   const ttl = opts?.ttl ?? -1;
   if (!Number.isInteger(flags))
     throw new InvalidArgumentError("mode", `expected a CreateMode, got ${String(flags)}`);

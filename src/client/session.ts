@@ -5,7 +5,8 @@
  * server after the read timeout (PROTOCOL.md §7.7), and turns expiry into the terminal "lost" state.
  */
 import { JuteReader, OpCode, PASSWORD_LENGTH, Xid } from "../protocol/index.js";
-import { Connection } from "./connection.js";
+import type { Connection } from "./connection.js";
+import { attempt, FatalFailures } from "./attempt.js";
 import { formatHost, stripPath } from "./connect-string.js";
 import { HostRotation, sleep } from "./hosts.js";
 import { toBuffer } from "./requests.js";
@@ -55,6 +56,7 @@ export class Session {
   private closeRequested = false;
   private started: Promise<void> | null = null;
   private terminalError: ZooKeeperError | null = null;
+  private lastAttemptError: Error | null = null;
 
   constructor(private readonly opts: ResolvedOptions) {
     this.states = new StateHub(opts.logger);
@@ -78,9 +80,11 @@ export class Session {
     this.states.enter("connecting");
     this.started = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const err = new OperationTimeoutError({
-          message: `no session within connectTimeout (${this.opts.connectTimeout} ms) from ${this.hosts.all.map(formatHost).join(",")}`,
-        });
+        const last = this.lastAttemptError;
+        const hosts = this.hosts.all.map(formatHost).join(",");
+        const why = last === null ? "" : `; last attempt: ${last.message}`;
+        const message = `no session within connectTimeout (${this.opts.connectTimeout} ms) from ${hosts}${why}`;
+        const err = new OperationTimeoutError({ message, cause: last ?? undefined });
         this.terminate(err, "closed");
         reject(err);
       }, this.opts.connectTimeout);
@@ -139,6 +143,7 @@ export class Session {
 
   private async run(): Promise<void> {
     let failures = 0;
+    const fatal = new FatalFailures(this.hosts.size);
     while (this.terminalError === null && !this.closeRequested) {
       if (failures > 0 && failures % this.hosts.size === 0) {
         await sleep(Math.random() * this.opts.reconnectDelay, this.abort.signal);
@@ -147,7 +152,7 @@ export class Session {
       const hp = this.hosts.next();
       const requested = this.timeout > 0 ? this.timeout : this.opts.sessionTimeout;
       try {
-        const { conn, response } = await Connection.open(
+        const { conn, response } = await attempt(
           hp,
           {
             protocolVersion: 0,
@@ -157,28 +162,27 @@ export class Session {
             passwd: this.passwd,
           },
           Math.max(100, Math.floor(requested / this.hosts.size)),
-          this.opts.maxFrameSize,
+          this.opts,
           this.abort.signal,
+          () => this.pipeline.nextXid(),
         );
-        if (this.terminalError !== null || this.closeRequested) {
-          conn.destroy(new ClientClosedError());
-          return;
-        }
+        if (this.terminalError !== null || this.closeRequested) return conn.destroy(new ClientClosedError());
         if (response.timeOut <= 0) {
           conn.destroy(new SessionExpiredError());
-          this.terminate(
-            new SessionExpiredError({ message: `session 0x${this.sessionId.toString(16)} expired` }),
-            "lost",
-          );
-          return;
+          const message = `session 0x${this.sessionId.toString(16)} expired`;
+          return this.terminate(new SessionExpiredError({ message }), "lost");
         }
         const closed = new Promise<void>((resolve) => (this.connClosed = resolve));
         this.established(conn, response.sessionId, response.passwd, response.timeOut);
         failures = 0;
+        fatal.onSuccess();
         await closed;
       } catch (err) {
         failures++;
+        this.lastAttemptError = err as Error;
         this.opts.logger.debug({ err, server: formatHost(hp) }, "zookeeper connection attempt failed");
+        const end = fatal.onFailure(err, this.sessionId !== 0n);
+        if (end !== null) return this.terminate(end, this.sessionId === 0n ? "closed" : "lost");
       }
     }
   }
@@ -186,10 +190,8 @@ export class Session {
   private established(conn: Connection, sessionId: bigint, passwd: Buffer | null, timeout: number): void {
     const first = this.sessionId === 0n;
     this.sessionId = sessionId;
-    this.passwd =
-      passwd !== null && passwd.length === PASSWORD_LENGTH
-        ? Buffer.from(passwd)
-        : Buffer.alloc(PASSWORD_LENGTH);
+    const valid = passwd !== null && passwd.length === PASSWORD_LENGTH;
+    this.passwd = valid ? Buffer.from(passwd) : Buffer.alloc(PASSWORD_LENGTH);
     this.timeout = timeout;
     this.conn = conn;
     this.clearLostTimer();
@@ -205,10 +207,8 @@ export class Session {
     for (const p of waiting) this.write(p, conn);
     this.stopHeartbeat = startHeartbeat(conn, timeout);
     const server = conn.server;
-    this.opts.logger.info(
-      { server, sessionId: `0x${sessionId.toString(16)}`, timeout },
-      "zookeeper session established",
-    );
+    const hex = `0x${sessionId.toString(16)}`;
+    this.opts.logger.info({ server, sessionId: hex, timeout }, "zookeeper session established");
     this.states.emit({
       type: first ? "connected" : "reconnected",
       sessionId,

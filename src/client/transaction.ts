@@ -10,6 +10,7 @@ import {
   type JuteReader,
   type JuteWriter,
   type MultiResult,
+  type ACL,
 } from "../protocol/index.js";
 import { createError, InvalidArgumentError } from "./errors.js";
 import { stripPath } from "./connect-string.js";
@@ -54,6 +55,8 @@ export interface TransactionContext {
   session: Session;
   chroot: string | null;
   checkArguments: boolean;
+  /** ACL of creates that name none (the client's `defaultAcl`). */
+  defaultAcl: readonly ACL[];
   toServer(path: string): string;
 }
 
@@ -75,7 +78,7 @@ export class Transaction {
           "protected",
           "not supported in a transaction (its ops are all or nothing)",
         );
-      const spec = createSpec(path, opts, false, this.ctx.checkArguments);
+      const spec = createSpec(path, opts, false, this.ctx.checkArguments, this.ctx.defaultAcl);
       const d = checkData(data);
       this.ops.push(new TxOp(spec.op, path, this.ctx.toServer(path), d, -1, spec));
     } catch (err) {

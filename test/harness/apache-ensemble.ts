@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { serverMode } from "./four-letter.js";
 import { apacheZooKeeperProblem, LOG4J_PROPERTIES, trackTempDir, type GuardedProcess } from "./java.js";
 import { freePort, LOOPBACK } from "./ports.js";
+import { secureSettings, type SecureServerOptions } from "./secure-zk.js";
 import {
   baseConfig,
   isTerminatingSignal,
@@ -27,6 +28,8 @@ export interface ApacheEnsembleOptions {
    * namespaces (test/chaos/netns.ts). Quorum traffic stays on 127.0.0.1.
    */
   clientHost?: string;
+  /** TLS on a secure client port of every member and/or SASL (see secure-zk.ts). */
+  secure?: SecureServerOptions;
 }
 
 export interface EnsembleMember {
@@ -36,6 +39,8 @@ export interface EnsembleMember {
   readonly port: number;
   /** `<clientHost>:<port>` of this member alone (127.0.0.1 by default). */
   readonly connectString: string;
+  /** `<clientHost>:<secureClientPort>` when started with `secure.tls`. */
+  readonly secureConnectString: string | undefined;
   readonly running: boolean;
   /** Sends `signal` (default SIGKILL); waits for the exit unless the signal only pauses (SIGSTOP/SIGCONT). */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -51,6 +56,8 @@ export interface ApacheEnsemble {
   /** All members, e.g. `127.0.0.1:a,127.0.0.1:b,127.0.0.1:c`. */
   readonly connectString: string;
   readonly members: readonly EnsembleMember[];
+  /** The members' secure client ports, when started with `secure.tls`. */
+  readonly secureConnectString: string | undefined;
   /** Waits (up to `timeoutMs`, default 30 s) until exactly one running member reports `Mode: leader`. */
   leader(timeoutMs?: number): Promise<EnsembleMember>;
   /** Kills every member and removes all data. Safe to call twice. */
@@ -74,9 +81,12 @@ export async function startApacheEnsemble(n = 3, opts: ApacheEnsembleOptions = {
   const clientHost = opts.clientHost ?? LOOPBACK;
 
   const ids = Array.from({ length: n }, (_, i) => i + 1);
-  const ports = new Map<number, { client: number; peer: number; election: number }>();
-  for (const id of ids)
-    ports.set(id, { client: await freePort(), peer: await freePort(), election: await freePort() });
+  const ports = new Map<number, { client: number; peer: number; election: number; secure: number }>();
+  const tls = opts.secure?.tls !== undefined;
+  for (const id of ids) {
+    const [client, peer, election] = [await freePort(), await freePort(), await freePort()];
+    ports.set(id, { client, peer, election, secure: tls ? await freePort() : 0 });
+  }
   const serverLines: Record<string, string> = {};
   for (const [id, p] of ports) serverLines[`server.${id}`] = `${LOOPBACK}:${p.peer}:${p.election}`;
 
@@ -87,6 +97,8 @@ export async function startApacheEnsemble(n = 3, opts: ApacheEnsembleOptions = {
     writeFileSync(join(dataDir, "myid"), `${id}\n`);
     writeFileSync(join(dir, "log4j.properties"), LOG4J_PROPERTIES);
     const clientPort = ports.get(id)?.client ?? 0;
+    const securePort = ports.get(id)?.secure ?? 0;
+    const secure = secureSettings(dir, opts.secure ?? {}, securePort);
     const spec: ServerSpec = {
       confDir: dir,
       configPath: join(dir, "zoo.cfg"),
@@ -94,16 +106,17 @@ export async function startApacheEnsemble(n = 3, opts: ApacheEnsembleOptions = {
       mainClass: QUORUM_MAIN,
       clientPort,
       clientHost,
-      jvmFlags: opts.jvmFlags ?? [],
+      jvmFlags: [...secure.jvmFlags, ...(opts.jvmFlags ?? [])],
     };
     writeConfig(spec.configPath, {
       ...baseConfig(tickTime, dataDir, clientPort, clientHost),
       initLimit: 10,
       syncLimit: 5,
       ...serverLines,
+      ...secure.config,
       ...opts.extraConfig,
     });
-    return createMember(id, spec);
+    return createMember(id, spec, securePort === 0 ? undefined : `${clientHost}:${securePort}`);
   });
 
   let stopped = false;
@@ -125,6 +138,7 @@ export async function startApacheEnsemble(n = 3, opts: ApacheEnsembleOptions = {
   return {
     connectString: members.map((m) => m.connectString).join(","),
     members,
+    secureConnectString: tls ? members.map((m) => m.secureConnectString).join(",") : undefined,
     leader: async (timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -149,7 +163,7 @@ interface InternalMember extends EnsembleMember {
   startWithin(timeoutMs: number): Promise<void>;
 }
 
-function createMember(id: number, spec: ServerSpec): InternalMember {
+function createMember(id: number, spec: ServerSpec, secureConnectString?: string): InternalMember {
   let proc: GuardedProcess | undefined;
   const startWithin = async (timeoutMs: number): Promise<void> => {
     if (proc !== undefined && !proc.hasExited()) throw new Error(`member ${id} is already running`);
@@ -160,6 +174,7 @@ function createMember(id: number, spec: ServerSpec): InternalMember {
     id,
     port: spec.clientPort,
     connectString: `${spec.clientHost ?? LOOPBACK}:${spec.clientPort}`,
+    secureConnectString,
     get running() {
       return proc !== undefined && !proc.hasExited();
     },

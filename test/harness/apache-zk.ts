@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apacheZooKeeperProblem, LOG4J_PROPERTIES, trackTempDir, type GuardedProcess } from "./java.js";
 import { freePort, LOOPBACK } from "./ports.js";
+import { secureSettings, type SecureServerOptions } from "./secure-zk.js";
 import {
   baseConfig,
   isTerminatingSignal,
@@ -15,6 +16,7 @@ import {
 
 export { startApacheEnsemble } from "./apache-ensemble.js";
 export type { ApacheEnsemble, EnsembleMember, ApacheEnsembleOptions } from "./apache-ensemble.js";
+export type { SecureServerOptions } from "./secure-zk.js";
 
 export interface ApacheZooKeeperOptions {
   /** ZooKeeper tick in ms (default 200). Session timeouts are clamped to [2 × tickTime, maxSessionTimeout]. */
@@ -25,6 +27,8 @@ export interface ApacheZooKeeperOptions {
   jvmFlags?: string[];
   /** How long to wait for `srvr` to answer (default 30 s). */
   startTimeoutMs?: number;
+  /** TLS on a secure client port and/or SASL (see secure-zk.ts). */
+  secure?: SecureServerOptions;
 }
 
 export interface ApacheZooKeeper {
@@ -33,6 +37,8 @@ export interface ApacheZooKeeper {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** `127.0.0.1:<secureClientPort>` when started with `secure.tls`, else undefined. */
+  readonly secureConnectString: string | undefined;
   /** The JVM's pid while it runs (for resident-memory measurements). */
   readonly pid: number | undefined;
   /** Kills the JVM and removes the temp dir. Safe to call twice. */
@@ -79,12 +85,16 @@ export async function startApacheZooKeeper(opts: ApacheZooKeeperOptions = {}): P
     clientPort: 0,
     jvmFlags: opts.jvmFlags ?? [],
   };
+  const securePort = opts.secure?.tls !== undefined ? await freePort() : 0;
+  const secure = secureSettings(dir, opts.secure ?? {}, securePort);
+  spec.jvmFlags = [...secure.jvmFlags, ...spec.jvmFlags];
   const timeoutMs = opts.startTimeoutMs;
   let proc: GuardedProcess | undefined;
 
   const launch = async (): Promise<void> => {
     writeConfig(spec.configPath, {
       ...baseConfig(opts.tickTime ?? 200, dataDir, spec.clientPort),
+      ...secure.config,
       ...opts.extraConfig,
     });
     proc = launchServer(spec);
@@ -129,6 +139,7 @@ export async function startApacheZooKeeper(opts: ApacheZooKeeperOptions = {}): P
     host: LOOPBACK,
     port: spec.clientPort,
     dataDir,
+    secureConnectString: securePort === 0 ? undefined : `${LOOPBACK}:${securePort}`,
     get pid() {
       return proc?.hasExited() === false ? proc.pid : undefined;
     },

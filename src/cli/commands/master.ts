@@ -1,12 +1,12 @@
 /** `overseer master`: one master candidate, until SIGINT/SIGTERM (then a graceful handover). */
 import { Option, type Command } from "commander";
-import { OperationTimeoutError, ZooKeeperClient } from "../../client/index.js";
-import { InvalidArgumentError } from "../../client/index.js";
+import { InvalidArgumentError, type ZooKeeperClient } from "../../client/index.js";
 import { Master } from "../../tasks/index.js";
 import {
   addConnectionOptions,
   CliError,
   ExitCode,
+  openClient,
   positiveInt,
   type ConnectionFlags,
 } from "../connection.js";
@@ -34,26 +34,8 @@ export function addRoleOptions(cmd: Command): Command {
 }
 
 /** Connect with the role's session timeout, or fail naming the address and the two ways out. */
-export async function connectRole(flags: RoleFlags): Promise<ZooKeeperClient> {
-  const client = new ZooKeeperClient({
-    connectString: flags.connect,
-    connectTimeout: flags.connectTimeout,
-    sessionTimeout: flags.sessionTimeout,
-  });
-  try {
-    await client.connect();
-    return client;
-  } catch (err) {
-    await client.close();
-    if (err instanceof OperationTimeoutError)
-      throw new CliError(
-        `cannot reach ZooKeeper at ${flags.connect} (no answer within ${flags.connectTimeout} ms). ` +
-          `Start one with \`overseer server\`, or point --connect / OVERSEER_CONNECT at your ensemble.`,
-        ExitCode.unreachable,
-      );
-    if (err instanceof InvalidArgumentError) throw new CliError(err.message, ExitCode.usage);
-    throw err;
-  }
+export function connectRole(flags: RoleFlags): Promise<ZooKeeperClient> {
+  return openClient(flags, flags.sessionTimeout);
 }
 
 /** Prints one line per event: text for people, or one JSON object per line with --json. */
