@@ -13,6 +13,9 @@
  * <root>/tasks/b-<nn>/t-<id>/progress     last progress a handler reported (JSON)
  * <root>/assign/<worker-id>/<assign-name> assignment: JSON { task, token, attempt, started? }
  * <root>/paused                           exists while assignment is paused (survives failover)
+ * <root>/limits/<type>                    rate/concurrency limits of a task type (JSON; see limits.ts)
+ * <root>/limit-starts/<type>[/<group>]    master-written: recent starts of a rate-limited type / group
+ *                                         ([[ms, count], …], written in the assignment's fenced multi)
  * ```
  *
  * Why buckets: a reply over jute.maxbuffer (1 MB) is refused, so one parent can be listed only up to
@@ -101,6 +104,8 @@ export class Layout {
   readonly tasks: string;
   readonly assign: string;
   readonly paused: string;
+  readonly limits: string;
+  readonly limitStarts: string;
 
   constructor(root = "/") {
     if (typeof root !== "string" || !root.startsWith("/") || (root.length > 1 && root.endsWith("/")))
@@ -116,6 +121,8 @@ export class Layout {
     this.tasks = at("tasks");
     this.assign = at("assign");
     this.paused = at("paused");
+    this.limits = at("limits");
+    this.limitStarts = at("limit-starts");
   }
 
   task(key: string): string {
@@ -135,6 +142,14 @@ export class Layout {
   }
   assignDir(worker: string): string {
     return `${this.assign}/${worker}`;
+  }
+  limit(type: string): string {
+    return `${this.limits}/${type}`;
+  }
+  /** Starts of a rate-limited type, or of one of its groups ("" is the default group: "@default"). */
+  starts(type: string, group?: string): string {
+    const t = `${this.limitStarts}/${type}`;
+    return group === undefined ? t : `${t}/${group === "" ? "@default" : group}`;
   }
   assignment(worker: string, key: string): string {
     return `${this.assign}/${worker}/${assignName(key)}`;
