@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerDashboardCommand } from "./commands/dashboard.js";
 import { registerDemoCommand } from "./commands/demo.js";
+import { registerLimitCommand } from "./commands/limit.js";
 import { registerMasterCommand } from "./commands/master.js";
 import { registerServerCommand } from "./commands/server.js";
 import { registerStatusCommand } from "./commands/status.js";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerZkCommand(program);
   registerDashboardCommand(program);
   registerDemoCommand(program);
+  registerLimitCommand(program);
   return program;
 }
 

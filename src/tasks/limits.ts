@@ -44,7 +44,10 @@ export function checkLimitType(type: unknown): string {
 
 export function checkGroup(name: string, group: unknown): string {
   if (typeof group !== "string" || !GROUP_RE.test(group))
-    throw new InvalidArgumentError(name, `expected 1–64 characters of [A-Za-z0-9_.:=-], got ${describe(group)}`);
+    throw new InvalidArgumentError(
+      name,
+      `expected 1–64 characters of [A-Za-z0-9_.:=-], got ${describe(group)}`,
+    );
   return group;
 }
 
@@ -65,13 +68,19 @@ export function parseDuration(name: string, text: string): number {
 /** "20/1s" → { limit: 20, per: 1000 }. */
 export function parseRateText(name: string, text: string): Rate {
   const slash = text.indexOf("/");
-  if (slash < 0) throw new InvalidArgumentError(name, `expected N/<duration> such as 20/1s, got ${JSON.stringify(text)}`);
+  if (slash < 0)
+    throw new InvalidArgumentError(name, `expected N/<duration> such as 20/1s, got ${JSON.stringify(text)}`);
   const n = Number(text.slice(0, slash));
   return checkRate(name, { limit: n, per: parseDuration(name, text.slice(slash + 1)) });
 }
 
 export function formatDuration(ms: number): string {
-  for (const [u, f] of [["h", 3600_000], ["m", 60_000], ["s", 1000]] as const) if (ms % f === 0) return `${ms / f}${u}`;
+  for (const [u, f] of [
+    ["h", 3600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ] as const)
+    if (ms % f === 0) return `${ms / f}${u}`;
   return `${ms}ms`;
 }
 
@@ -87,13 +96,17 @@ function checkCount(name: string, v: unknown): number {
 
 function checkRate(name: string, v: unknown): Rate {
   if (typeof v === "string") return parseRateText(name, v);
-  if (typeof v !== "object" || v === null) throw new InvalidArgumentError(name, `expected { limit, per } or "N/<duration>", got ${describe(v)}`);
+  if (typeof v !== "object" || v === null)
+    throw new InvalidArgumentError(name, `expected { limit, per } or "N/<duration>", got ${describe(v)}`);
   const r = v as Record<string, unknown>;
   for (const k of Object.keys(r))
     if (k !== "limit" && k !== "per") throw new InvalidArgumentError(`${name}.${k}`, "unknown field");
   const per = r["per"];
   if (typeof per !== "number" || !Number.isInteger(per) || per < 1 || per > MAX_WINDOW)
-    throw new InvalidArgumentError(`${name}.per`, `expected a window of 1 to ${MAX_WINDOW} ms, got ${describe(per)}`);
+    throw new InvalidArgumentError(
+      `${name}.per`,
+      `expected a window of 1 to ${MAX_WINDOW} ms, got ${describe(per)}`,
+    );
   return { limit: checkCount(`${name}.limit`, r["limit"]), per };
 }
 

@@ -72,7 +72,11 @@ export class StartWindow {
   private push(t: number, c: number, quantum: number): void {
     const last = this.times.length - 1;
     const lt = this.times[last];
-    if (last >= this.head && lt !== undefined && (t <= lt || Math.ceil(lt / quantum) === Math.ceil(t / quantum))) {
+    if (
+      last >= this.head &&
+      lt !== undefined &&
+      (t <= lt || Math.ceil(lt / quantum) === Math.ceil(t / quantum))
+    ) {
       this.times[last] = Math.max(lt, t);
       this.counts[last] = (this.counts[last] as number) + c;
     } else {
@@ -107,7 +111,7 @@ export class LimitUsage {
     this.byKey.set(key, { type, group });
     this.types.set(type, (this.types.get(type) ?? 0) + 1);
     let g = this.groups.get(type);
-    if (g === undefined) this.groups.set(type, (g = new Map()));
+    if (g === undefined) this.groups.set(type, (g = new Map<string, number>()));
     g.set(group, (g.get(group) ?? 0) + 1);
   }
 

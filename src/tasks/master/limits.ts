@@ -129,7 +129,7 @@ export class TermLimits {
       return w;
     }
     let g = this.groupWindows.get(type);
-    if (g === undefined) this.groupWindows.set(type, (g = new Map()));
+    if (g === undefined) this.groupWindows.set(type, (g = new Map<string, StartWindow>()));
     let w = g.get(group);
     if (w === undefined) g.set(group, (w = new StartWindow()));
     return w;
@@ -216,7 +216,10 @@ class RoundGate implements LimitGate {
     if (l.concurrency !== undefined && this.limits.held(type) + this.count(type) >= l.concurrency)
       return Infinity;
     const gk = `${type}\n${group}`;
-    if (l.groupConcurrency !== undefined && this.limits.held(type, group) + this.count(gk) >= l.groupConcurrency)
+    if (
+      l.groupConcurrency !== undefined &&
+      this.limits.held(type, group) + this.count(gk) >= l.groupConcurrency
+    )
       return Infinity;
     if (l.rate !== undefined) {
       const free = this.limits.window(type).freeAt(now, l.rate);

@@ -26,7 +26,8 @@ export function pickTasks(
     if (gate !== null) {
       // A group whose every type is over a limit is passed over without walking its tasks.
       let wait = Infinity;
-      for (const type of g.types.keys()) if ((wait = Math.min(wait, gate.wait(type, g.name, now))) === 0) break;
+      for (const type of g.types.keys())
+        if ((wait = Math.min(wait, gate.wait(type, g.name, now))) === 0) break;
       if (wait > 0) {
         nextWake = Math.min(nextWake, wait);
         continue;

@@ -234,7 +234,10 @@ export class MasterTerm {
     for (const { task, worker } of picks) this.state.assign(task.key, worker, task);
     const at = this.pickedAt;
     const limits = this.limits;
-    const extra = limits.configs.size === 0 ? undefined : (tx: Transaction, todo: readonly Pick[]) => limits.persist(tx, todo, at);
+    const extra =
+      limits.configs.size === 0
+        ? undefined
+        : (tx: Transaction, todo: readonly Pick[]) => limits.persist(tx, todo, at);
     const p: Promise<void> = commitAssignments(this.ctx, picks, at, extra)
       .then(() => undefined)
       .catch((err: unknown) => {
