@@ -7,6 +7,7 @@
  * GET  /api/tasks?state=&offset=&limit=      newest first, paged (limit ≤ 500)
  * GET  /api/task?key=b-17/t-abc              one task's detail
  * GET  /api/znodes?path=/&offset=&limit=     data, Stat and children of a znode
+ * GET  /api/limits            limits per task type with their current use (501 without `limits`)
  * POST /api/tasks/cancel?key=… /retry?key=…  need the token (header)
  * GET  /metrics               Prometheus text
  */
@@ -37,6 +38,8 @@ export interface DashboardOptions {
   /** Cancel/retry; without it the action endpoints answer 501. */
   actions?: ClusterActions;
   metrics?: DashboardMetrics;
+  /** The limits and their use (e.g. `() => new TaskLimits(client, { root }).usage()`). */
+  limits?: () => Promise<unknown>;
   /** Default 127.0.0.1; any other address needs `token`. */
   host?: string;
   /** Default 8080; 0 picks a free port. */
@@ -126,6 +129,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
         );
         return json(res, 200, view);
       }
+      case "/api/limits":
+        if (opts.limits === undefined) throw new HttpError(501, "this dashboard shows no limits");
+        return json(res, 200, await opts.limits());
       case "/metrics": {
         if (opts.metrics === undefined) throw new HttpError(404, "metrics are off");
         const m = await opts.metrics.render();

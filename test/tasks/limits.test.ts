@@ -115,6 +115,14 @@ forEachBackend("tasks: limits and fair groups", (backend) => {
       return most;
     };
     assert.equal(await batch(30), 3, "at most 3 at once, and 3 reached");
+    // What `overseer limit ls` and the dashboard show while 3 run and 3 wait.
+    const slow = await sub.submitMany(Array.from({ length: 6 }, () => ({ type: "c", payload: { ms: 400 } })));
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => running === 3 && (clearInterval(check), resolve()), 5);
+    });
+    const [use] = await limits.usage();
+    assert.deepEqual([use?.type, use?.held, use?.heldByGroup, use?.started], ["c", 3, { "": 3 }, null]);
+    await Promise.all(slow.map((h) => h.result()));
     await limits.set("c", { concurrency: 1 });
     assert.equal(await batch(8), 1, "after the live change: one at a time");
     assert.equal(await limits.remove("c"), true);
