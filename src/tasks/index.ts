@@ -28,12 +28,7 @@ export { type MasterOptions, type RetentionOptions } from "./master/options.js";
 export { leastLoaded, eligible, type Scheduler, type TaskView, type WorkerView } from "./master/scheduler.js";
 export { pauseAssignment, resumeAssignment, retryTask, TaskNotRetryableError } from "./admin/control.js";
 export { FencedResource } from "./fencing.js";
-export {
-  TaskLimits,
-  type LimitsInput,
-  type LimitEntry,
-  type LimitUsageEntry,
-} from "./admin/limits.js";
+export { TaskLimits, type LimitsInput, type LimitEntry, type LimitUsageEntry } from "./admin/limits.js";
 export { parseDuration, parseRateText, formatRate, type Rate, type TypeLimits } from "./limits.js";
 export { Layout, BUCKETS } from "./layout.js";
 export type { Delivery, Backoff, TaskOutcome } from "./envelope.js";

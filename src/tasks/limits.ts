@@ -27,7 +27,7 @@ const FIELDS = ["rate", "concurrency", "groupRate", "groupConcurrency"] as const
 /** Types a limit can name (they name a znode): the task id alphabet. */
 const TYPE_RE = /^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$/;
 /** Groups name znodes too: the label alphabet without "/". */
-const GROUP_RE = /^[A-Za-z0-9_.:=-]{1,64}$/;
+const GROUP_RE = /^(?!\.\.?$)[A-Za-z0-9_.:=-]{1,64}$/;
 /** The group of tasks submitted without one (not a valid group name, so it cannot collide). */
 export const DEFAULT_GROUP = "";
 const MAX_WINDOW = 7 * 24 * 3600_000;
@@ -46,7 +46,7 @@ export function checkGroup(name: string, group: unknown): string {
   if (typeof group !== "string" || !GROUP_RE.test(group))
     throw new InvalidArgumentError(
       name,
-      `expected 1–64 characters of [A-Za-z0-9_.:=-], got ${describe(group)}`,
+      `expected 1–64 characters of [A-Za-z0-9_.:=-] (not "." or ".."), got ${describe(group)}`,
     );
   return group;
 }

@@ -70,7 +70,7 @@ test("durations and rates: the accepted forms and precise errors", () => {
 test("a task's group is validated like a label (no '/': it names a znode)", () => {
   assert.equal(parseSubmitOptions({ group: "tenant-1" }).options.group, "tenant-1");
   assert.equal(parseSubmitOptions({}).options.group, undefined);
-  for (const bad of ["", "a/b", "x".repeat(65), "sp ace"])
+  for (const bad of ["", "a/b", "x".repeat(65), "sp ace", ".", ".."])
     assert.throws(() => parseSubmitOptions({ group: bad }), /group/, bad);
 });
 
@@ -93,7 +93,10 @@ test("a start window counts starts in (now - per, now] and never counts a start 
     const real = Math.max(0, Math.min(1000, 10_999 - (now - 1000)));
     const counted = copy.count(now, 1000);
     assert.ok(counted >= real, `at ${now}: ${counted} < ${real}`);
-    assert.ok(counted <= real + 16, `at ${now}: ${counted} ≫ ${real} (rounding is at most 1/64 of the window)`);
+    assert.ok(
+      counted <= real + 16,
+      `at ${now}: ${counted} ≫ ${real} (rounding is at most 1/64 of the window)`,
+    );
   }
 });
 

@@ -37,7 +37,17 @@ export interface ParsedSubmit {
   options: StoredOptions;
 }
 
-const KNOWN = new Set(["id", "priority", "delay", "attempts", "backoff", "timeout", "labels", "delivery", "group"]);
+const KNOWN = new Set([
+  "id",
+  "priority",
+  "delay",
+  "attempts",
+  "backoff",
+  "timeout",
+  "labels",
+  "delivery",
+  "group",
+]);
 const LABEL_RE = /^[A-Za-z0-9_.:/=-]{1,64}$/;
 
 /** Time-ordered random id: ids sort roughly by submission, which keeps zkCli listings readable. */
