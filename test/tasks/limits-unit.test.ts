@@ -137,3 +137,19 @@ test("a group whose tasks cannot start does not block the others (delayed, no wo
   );
   assert.equal(nextWake, 5000);
 });
+
+test("1,000 groups: a round takes each group's best task once before any group's second", () => {
+  const s = cluster(1000);
+  for (let i = 0; i < 20_000; i++) s.addPending(task(`k${i}`, `g${i % 1000}`, "t", i % 7));
+  const best = new Map<string, number>();
+  for (const t of s.pending.values()) best.set(t.group, Math.max(best.get(t.group) ?? -1, t.priority));
+  const picked = round(s);
+  assert.equal(picked.length, 1000);
+  const index = (k: string): number => Number(k.slice(1));
+  assert.equal(new Set(picked.map((k) => index(k) % 1000)).size, 1000, "one task per group");
+  // Each is its group's highest priority.
+  for (const k of picked) {
+    const i = index(k);
+    assert.equal(i % 7, best.get(`g${i % 1000}`), `${k} is the best of g${i % 1000}`);
+  }
+});
