@@ -3,6 +3,7 @@ import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { CreateMode } from "../../src/client/index.js";
 import { Submitter } from "../../src/tasks/submit/submitter.js";
+import { TaskLimits, type LimitUsageEntry } from "../../src/tasks/index.js";
 import {
   DashboardOptionError,
   startDashboard,
@@ -220,4 +221,21 @@ test("binding a non-loopback address without a token is refused", async () => {
   ]);
   assert.equal(cli.code, 2);
   assert.match(cli.stderr, /refusing to bind 0\.0\.0\.0 without a token/);
+});
+
+test("/api/limits: each limited type with its starts in the window and the assignments it holds", async () => {
+  const { client: c, layout: l } = f;
+  assert.deepEqual(await api<LimitUsageEntry[]>("/api/limits"), []);
+  await new TaskLimits(c, { root: f.root }).set("mail", { rate: "5/1m", groupConcurrency: 1 });
+  await addWorker(c, l, "wl", 4);
+  await new Submitter(c, { root: f.root }).submit("mail", null, { id: "m1", group: "acme" });
+  await assign(c, l, "wl", "m1");
+  const [u] = await api<LimitUsageEntry[]>("/api/limits");
+  assert.deepEqual(u, {
+    type: "mail",
+    limits: { rate: { limit: 5, per: 60_000 }, groupConcurrency: 1 },
+    started: 0,
+    held: 1,
+    heldByGroup: { acme: 1 },
+  });
 });
