@@ -149,6 +149,47 @@ forEachBackend("tasks: limits and fair groups", (backend) => {
     assert.ok((await batch(16, 300)) > 3, "without a limit: more than 3 at once");
   });
 
+  test("group limits apply to each group separately (groupConcurrency 2, groupRate 6/1s)", async () => {
+    const { root, zk, sub } = await setup("group-limits");
+    await new TaskLimits(zk, { root }).set("g", { groupConcurrency: 2, groupRate: "6/1s" });
+    await master(root);
+    const wzk = await client(backend());
+    const layout = new Layout(root);
+    const running = new Map<string, number>();
+    const most = new Map<string, number>();
+    const starts = new Map<string, number[]>();
+    const g = async (ctx: TaskContext<{ g: string }>): Promise<null> => {
+      const grp = ctx.payload.g;
+      const n = (running.get(grp) ?? 0) + 1;
+      running.set(grp, n);
+      most.set(grp, Math.max(most.get(grp) ?? 0, n));
+      const a = await wzk.getData(layout.assignment("w", keyOfId(ctx.id)));
+      starts.set(grp, [
+        ...(starts.get(grp) ?? []),
+        (JSON.parse(a.data?.toString() ?? "{}") as { at: number }).at,
+      ]);
+      await new Promise((r) => setTimeout(r, 50));
+      running.set(grp, (running.get(grp) ?? 1) - 1);
+      return null;
+    };
+    const w = new Worker(wzk, { g }, { root, id: "w", concurrency: 16 });
+    cleanup(() => w.close());
+    await w.start();
+    const groups = ["a", "b", "c"];
+    const hs = await sub.submitMany(
+      groups.flatMap((grp) =>
+        Array.from({ length: 12 }, () => ({ type: "g", payload: { g: grp }, options: { group: grp } })),
+      ),
+    );
+    await Promise.all(hs.map((h) => h.result()));
+    for (const grp of groups) {
+      assert.ok((most.get(grp) ?? 0) <= 2, `group ${grp}: ${most.get(grp)} at once`);
+      assert.ok(busiestWindow(starts.get(grp) ?? [], 1000) <= 6, `group ${grp}: busiest 1 s window`);
+    }
+    // The groups do not share their allowance: more than one group's worth ran at once / per window.
+    assert.ok(busiestWindow([...starts.values()].flat(), 1000) > 6, "the groups started in parallel");
+  });
+
   test("fairness: a group's 20 tasks all start before 100 more of a 5,000-task group do", async () => {
     const { root, sub } = await setup("fair");
     await master(root);

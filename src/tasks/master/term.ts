@@ -133,6 +133,9 @@ export class MasterTerm {
       clearTimeout(this.retainTimer);
       this.limits.close();
       for (const w of this.watches) void w.close().catch(() => undefined);
+      // Settled (they never reject) before a next term of the same leadership rebuilds its picture, so
+      // that rebuild sees every assignment and start record this one made.
+      await Promise.all(this.commits);
     }
   }
 
