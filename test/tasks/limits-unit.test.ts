@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InvalidArgumentError } from "../../src/client/index.js";
 import { parseDuration, parseLimits, parseRateText } from "../../src/tasks/limits.js";
-import { StartWindow } from "../../src/tasks/master/limit-usage.js";
+import { StartWindow } from "../../src/tasks/start-window.js";
 import { ClusterState, type PendingTask } from "../../src/tasks/master/state.js";
 import { pickTasks } from "../../src/tasks/master/round.js";
 import type { LimitGate } from "../../src/tasks/master/limits.js";

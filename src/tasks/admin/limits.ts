@@ -6,7 +6,7 @@ import { NoNodeError, NodeExistsError, type ZooKeeperClient } from "../../client
 import { decodeEnvelope } from "../envelope.js";
 import { keyOfAssignName, Layout } from "../layout.js";
 import { checkLimitType, decodeLimits, parseLimits, type Rate, type TypeLimits } from "../limits.js";
-import { StartWindow } from "../master/limit-usage.js";
+import { StartWindow } from "../start-window.js";
 import { ensurePath, mapLimit } from "../zk.js";
 
 /** Limits as given to `set`: rates as { limit, per } or as text ("20/1s"). */

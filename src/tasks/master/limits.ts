@@ -8,7 +8,7 @@
 import { NoNodeError, type PersistentWatch, type Transaction } from "../../client/index.js";
 import { decodeEnvelope } from "../envelope.js";
 import { decodeLimits, type Rate, type TypeLimits } from "../limits.js";
-import { StartWindow } from "./limit-usage.js";
+import { StartWindow } from "../start-window.js";
 import type { PendingTask } from "./pending-order.js";
 import { ensureFenced, fencedTx, type Pick, type WriteContext } from "./writes.js";
 import { mapLimit, watchRecursive } from "../zk.js";
