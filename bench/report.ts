@@ -22,11 +22,23 @@ const { values } = parseArgs({
   },
 });
 
-const ORDER = ["server", "client", "tls", "tasks", "events", "failover", "memory", "cost", "scaling"];
+const ORDER = [
+  "server",
+  "client",
+  "tls",
+  "tasks",
+  "events",
+  "limits",
+  "failover",
+  "memory",
+  "cost",
+  "scaling",
+];
 const TITLES: Record<string, string> = {
   server: "Embedded server vs Apache ZooKeeper",
   client: "overseer's client vs node-zookeeper-client and the native zookeeper package",
   tasks: "Tasks: overseer vs BullMQ on Redis",
+  limits: "Rate limits and fair groups: overseer vs BullMQ on Redis",
   failover: "Failover and reassignment vs session timeout, next to BullMQ's stalled-job recovery",
   memory: "Server memory per znode",
   cost: "Cost model measurements",

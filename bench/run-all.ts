@@ -70,6 +70,23 @@ function jobs(native: string | undefined): Job[] {
             "off", // bench/failover.ts measures it
           ],
         ],
+        [
+          "limits",
+          [
+            "--count",
+            "300",
+            "--warmup",
+            "0",
+            "--rounds",
+            "1",
+            "--groups",
+            "20",
+            "--burst",
+            "300",
+            "--small",
+            "10",
+          ],
+        ],
         ["failover", ["--sessions", "2000", "--bullmq-stall", "1000,1000"]],
         ["memory", ["--nodes", "5000", "--steps", "2"]],
         ["cost", ["--tasks", "30", "--ensemble-count", "0"]],
@@ -110,6 +127,7 @@ function jobs(native: string | undefined): Job[] {
             "off", // bench/failover.ts measures it
           ],
         ],
+        ["limits", ["--count", "20000", "--rounds", "5", "--groups", "1000", "--burst", "20000"]],
         ["failover", ["--sessions", "2000,4000,10000"]],
         ["memory", ["--nodes", "200000", "--steps", "4"]],
         ["cost", ["--tasks", "500", "--ensemble-count", "10000"]],

@@ -2,14 +2,19 @@
  * A BullMQ worker process for the task benchmarks.
  *   node --import tsx bullmq-worker.ts <redisPort> <queue> <concurrency> [settingsJson]
  * BullMQ's default worker options (stalledInterval 30 s, lockDuration 30 s) unless settingsJson sets
- * them. Jobs named "noop" return null; "sleep" jobs print {"started":jobId,"t":Date.now()} and wait
+ * them (and `limiter`, its rate limiter). Jobs named "noop" return null; "sleep" jobs print {"started":jobId,"t":Date.now()} and wait
  * data.ms. Prints {"ready":pid} once running.
  */
 import { Worker, type Job } from "bullmq";
 
 const [port = "6379", queue = "bench", concurrency = "16", settings = "{}"] = process.argv.slice(2);
 const say = (o: object): void => void process.stdout.write(`${JSON.stringify({ ...o, t: Date.now() })}\n`);
-const stall = JSON.parse(settings) as { lockDuration?: number; stalledInterval?: number };
+const stall = JSON.parse(settings) as {
+  lockDuration?: number;
+  stalledInterval?: number;
+  /** BullMQ's rate limiter (bench/limits.ts). */
+  limiter?: { max: number; duration: number };
+};
 
 const worker = new Worker(
   queue,

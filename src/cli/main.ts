@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { registerDashboardCommand } from "./commands/dashboard.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerEventsCommand } from "./commands/events.js";
+import { registerLimitCommand } from "./commands/limit.js";
 import { registerMasterCommand } from "./commands/master.js";
 import { registerServerCommand } from "./commands/server.js";
 import { registerStatusCommand } from "./commands/status.js";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerZkCommand(program);
   registerDashboardCommand(program);
   registerDemoCommand(program);
+  registerLimitCommand(program);
   return program;
 }
 

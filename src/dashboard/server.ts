@@ -9,6 +9,7 @@
  * GET  /api/znodes?path=/&offset=&limit=     data, Stat and children of a znode
  * GET  /api/task-events                       the last 100 task events, newest first (live: `task` SSE events)
  * GET  /api/task/logs?id=abc                  a task's log lines
+ * GET  /api/limits            limits per task type with their current use (501 without `limits`)
  * POST /api/tasks/cancel?key=… /retry?key=…  need the token (header)
  * GET  /metrics               Prometheus text
  */
@@ -41,6 +42,8 @@ export interface DashboardOptions {
   /** Cancel/retry; without it the action endpoints answer 501. */
   actions?: ClusterActions;
   metrics?: DashboardMetrics;
+  /** The limits and their use (e.g. `() => new TaskLimits(client, { root }).usage()`). */
+  limits?: () => Promise<unknown>;
   /** Default 127.0.0.1; any other address needs `token`. */
   host?: string;
   /** Default 8080; 0 picks a free port. */
@@ -141,6 +144,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
         );
         return json(res, 200, view);
       }
+      case "/api/limits":
+        if (opts.limits === undefined) throw new HttpError(501, "this dashboard shows no limits");
+        return json(res, 200, await opts.limits());
       case "/metrics": {
         if (opts.metrics === undefined) throw new HttpError(404, "metrics are off");
         const m = await opts.metrics.render();

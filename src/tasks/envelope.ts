@@ -26,6 +26,8 @@ export interface StoredOptions {
   timeout: number | null;
   labels: string[];
   delivery: Delivery;
+  /** Fair-queueing group (a tenant); absent: the default group. */
+  group?: string;
 }
 
 export interface RunState {

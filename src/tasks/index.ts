@@ -39,6 +39,8 @@ export {
   type TaskLogLine,
 } from "./worker/execution/task-log.js";
 export type { ProgressListener } from "./submit/handle-progress.js";
+export { TaskLimits, type LimitsInput, type LimitEntry, type LimitUsageEntry } from "./admin/limits.js";
+export { parseDuration, parseRateText, formatRate, type Rate, type TypeLimits } from "./limits.js";
 export { Layout, BUCKETS } from "./layout.js";
 export type { Delivery, Backoff, TaskOutcome } from "./envelope.js";
 export {

@@ -14,6 +14,9 @@
  * <root>/tasks/b-<nn>/t-<id>/logs         the task's log lines, all attempts, bounded (JSON)
  * <root>/assign/<worker-id>/<assign-name> assignment: JSON { task, token, attempt, started? }
  * <root>/paused                           exists while assignment is paused (survives failover)
+ * <root>/limits/<type>                    rate/concurrency limits of a task type (JSON; see limits.ts)
+ * <root>/limit-starts/<type>[/<group>]    master-written: recent starts of a rate-limited type / group
+ *                                         ([[ms, count], …], written in the assignment's fenced multi)
  * ```
  *
  * Why buckets: a reply over jute.maxbuffer (1 MB) is refused, so one parent can be listed only up to
@@ -102,6 +105,8 @@ export class Layout {
   readonly tasks: string;
   readonly assign: string;
   readonly paused: string;
+  readonly limits: string;
+  readonly limitStarts: string;
 
   constructor(root = "/") {
     if (typeof root !== "string" || !root.startsWith("/") || (root.length > 1 && root.endsWith("/")))
@@ -117,6 +122,8 @@ export class Layout {
     this.tasks = at("tasks");
     this.assign = at("assign");
     this.paused = at("paused");
+    this.limits = at("limits");
+    this.limitStarts = at("limit-starts");
   }
 
   task(key: string): string {
@@ -139,6 +146,14 @@ export class Layout {
   }
   assignDir(worker: string): string {
     return `${this.assign}/${worker}`;
+  }
+  limit(type: string): string {
+    return `${this.limits}/${type}`;
+  }
+  /** Starts of a rate-limited type, or of one of its groups ("" is the default group: "@default"). */
+  starts(type: string, group?: string): string {
+    const t = `${this.limitStarts}/${type}`;
+    return group === undefined ? t : `${t}/${group === "" ? "@default" : group}`;
   }
   assignment(worker: string, key: string): string {
     return `${this.assign}/${worker}/${assignName(key)}`;

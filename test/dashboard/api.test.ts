@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { CreateMode } from "../../src/client/index.js";
 import { keyOfId } from "../../src/tasks/layout.js";
 import { Submitter } from "../../src/tasks/submit/submitter.js";
+import { TaskLimits, type LimitUsageEntry } from "../../src/tasks/index.js";
 import {
   DashboardOptionError,
   startDashboard,
@@ -246,4 +247,21 @@ test("the live task-event feed and a task's log lines", async () => {
   );
   const missing = await http(new URL("/api/task/logs?id=nope", f.dash.url).href, { headers: auth });
   assert.equal(missing.status, 404);
+});
+
+test("/api/limits: each limited type with its starts in the window and the assignments it holds", async () => {
+  const { client: c, layout: l } = f;
+  assert.deepEqual(await api<LimitUsageEntry[]>("/api/limits"), []);
+  await new TaskLimits(c, { root: f.root }).set("mail", { rate: "5/1m", groupConcurrency: 1 });
+  await addWorker(c, l, "wl", 4);
+  await new Submitter(c, { root: f.root }).submit("mail", null, { id: "m1", group: "acme" });
+  await assign(c, l, "wl", "m1");
+  const [u] = await api<LimitUsageEntry[]>("/api/limits");
+  assert.deepEqual(u, {
+    type: "mail",
+    limits: { rate: { limit: 5, per: 60_000 }, groupConcurrency: 1 },
+    started: 0,
+    held: 1,
+    heldByGroup: { acme: 1 },
+  });
 });

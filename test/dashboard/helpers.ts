@@ -5,6 +5,7 @@ import { CreateMode, ZooKeeperClient } from "../../src/client/index.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { Layout, keyOfId, assignName } from "../../src/tasks/layout.js";
 import { encodeOutcome } from "../../src/tasks/envelope.js";
+import { TaskLimits } from "../../src/tasks/index.js";
 import {
   DashboardMetrics,
   TaskSystemActions,
@@ -43,6 +44,7 @@ export async function startFixture(opts: { token?: string } = {}): Promise<Fixtu
     metrics,
     actions: new TaskSystemActions(client, root),
     root,
+    limits: () => new TaskLimits(client, { root }).usage(),
     port: 0,
     ...(opts.token === undefined ? {} : { token: opts.token }),
   });

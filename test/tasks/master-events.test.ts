@@ -73,6 +73,7 @@ test("assignmentData is JSON.stringify of the assignment, also for odd envelopes
     notBefore: 0,
     delivery: "fenced",
     attempt: 2,
+    group: "",
     ...over,
   });
   const cases: PendingTask[] = [

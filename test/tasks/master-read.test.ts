@@ -61,6 +61,7 @@ test("readTask: no children → pending from the data alone; children → the li
       notBefore: 42,
       delivery: "fenced",
       attempt: 2,
+      group: "",
     });
   assert.equal(readTask("b-01/t-a", data(1)).kind, "children");
   assert.equal(readTask("b-01/t-a", data(1), list("status")).kind, "finished");

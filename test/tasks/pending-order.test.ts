@@ -22,6 +22,7 @@ function task(key: string, seq: number, priority = 0, n = 0, notBefore = 0): Pen
     delivery: "at-least-once",
     version: made,
     attempt: 1,
+    group: "",
   };
 }
 

@@ -11,6 +11,7 @@ import {
   ZkClusterSource,
   startDashboard,
 } from "../../dashboard/index.js";
+import { TaskLimits } from "../../tasks/index.js";
 import { addConnectionOptions, CliError, ExitCode, openClient, type ConnectionFlags } from "../connection.js";
 import { createLogger } from "../logger.js";
 
@@ -87,6 +88,7 @@ export function registerDashboardCommand(program: Command): void {
         source,
         client,
         actions: new TaskSystemActions(client, root),
+        limits: () => new TaskLimits(client, { root }).usage(),
         metrics,
         root,
         host: flags.host,

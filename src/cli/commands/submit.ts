@@ -33,6 +33,7 @@ interface SubmitFlags extends ConnectionFlags {
   attempts?: number;
   timeout?: number;
   labels?: string;
+  group?: string;
   delivery?: SubmitOptions["delivery"];
   waitTimeout?: number;
 }
@@ -69,6 +70,7 @@ function optionsOf(flags: SubmitFlags): SubmitOptions {
   if (flags.attempts !== undefined) o.attempts = flags.attempts;
   if (flags.timeout !== undefined) o.timeout = flags.timeout;
   if (flags.delivery !== undefined) o.delivery = flags.delivery;
+  if (flags.group !== undefined) o.group = flags.group;
   if (flags.labels !== undefined) o.labels = flags.labels.split(",").filter((l) => l !== "");
   return o;
 }
@@ -196,6 +198,7 @@ export function registerSubmitCommand(program: Command): void {
     )
     .option("--timeout <ms>", "per-attempt time limit", (v) => positiveInt("--timeout", v))
     .option("--labels <a,b>", "labels a worker must all have")
+    .option("--group <g>", "fair-queueing group (a tenant): groups are served round-robin")
     .addOption(
       new Option("--delivery <mode>", "delivery semantics (docs/SEMANTICS.md)").choices([
         "at-least-once",

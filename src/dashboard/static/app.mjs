@@ -288,6 +288,48 @@ async function openZnode(path, offset = 0) {
 $("znode-go").addEventListener("click", () => openZnode($("znode-path").value || "/"));
 $("znode-path").addEventListener("keydown", (e) => e.key === "Enter" && openZnode(e.target.value || "/"));
 
+// --- limits (a small table, polled; hidden when there are none)
+const dur = (ms) =>
+  ms % 3600000 === 0
+    ? `${ms / 3600000}h`
+    : ms % 60000 === 0
+      ? `${ms / 60000}m`
+      : ms % 1000 === 0
+        ? `${ms / 1000}s`
+        : `${ms}ms`;
+const rate = (r) => (r ? `${r.limit}/${dur(r.per)}` : null);
+async function loadLimits() {
+  let rows;
+  try {
+    rows = await api("/api/limits");
+  } catch {
+    return;
+  }
+  $("limits-section").hidden = rows.length === 0;
+  $("limits").tBodies[0].replaceChildren(
+    ...rows.map((u) => {
+      const l = u.limits;
+      const parts = [
+        l.rate && `rate ${rate(l.rate)}`,
+        l.concurrency && `concurrency ${l.concurrency}`,
+        l.groupRate && `group rate ${rate(l.groupRate)}`,
+        l.groupConcurrency && `group concurrency ${l.groupConcurrency}`,
+      ].filter(Boolean);
+      return el(
+        "tr",
+        {},
+        el("td", {}, u.type),
+        el("td", {}, parts.join(", ")),
+        el("td", {}, u.started === null ? "—" : `${u.started} / ${l.rate.limit}`),
+        el("td", {}, l.concurrency ? `${u.held} / ${l.concurrency}` : u.held),
+        el("td", {}, Object.keys(u.heldByGroup).length),
+      );
+    }),
+  );
+}
+setInterval(loadLimits, 2000);
+loadLimits();
+
 connect();
 loadTasks();
 openZnode("/");

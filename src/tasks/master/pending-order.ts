@@ -15,6 +15,8 @@ export interface PendingTask extends TaskView {
   /** The task node's version when read: the fencing token the assignment will carry. */
   readonly version: number;
   readonly attempt: number;
+  /** Fair-queueing group ("" for the default group). */
+  readonly group: string;
 }
 
 /** Scheduling order: priority (high first), then submission order (czxid, then position in its multi). */

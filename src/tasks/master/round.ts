@@ -3,13 +3,16 @@ import type { ClusterState } from "./state.js";
 import type { Pick } from "./writes.js";
 import type { ResolvedMasterOptions } from "./options.js";
 import type { Scheduler } from "./scheduler.js";
+import type { LimitGate } from "./limits.js";
 
-/** Ready tasks in order, each given to the scheduler's worker while capacity lasts; and when the next
- * delayed task becomes ready (Infinity: none). */
+/** Ready tasks in fair order (groups round-robin, see pending-groups.ts), each given to the scheduler's
+ * worker while capacity lasts and `gate` (the limits) allows; and when the next delayed or rate-limited
+ * task may start (Infinity: none, or only an ending task can free it). */
 export function pickTasks(
   state: ClusterState,
   scheduler: Scheduler,
   now: number,
+  gate: LimitGate | null = null,
 ): { picks: Pick[]; nextWake: number } {
   let free = state.freeCapacity();
   const picks: Pick[] = [];
@@ -17,18 +20,41 @@ export function pickTasks(
   if (free === 0) return { picks, nextWake };
   const views = state.workerViews();
   const byId = new Map(views.map((v) => [v.id, v as { load: number }]));
-  for (const task of state.orderedPending()) {
+  const round = state.fairRound();
+  for (const g of round.turns()) {
     if (free === 0) break;
-    if (task.notBefore > now) {
-      nextWake = Math.min(nextWake, task.notBefore);
-      continue;
+    if (gate !== null) {
+      // A group whose every type is over a limit is passed over without walking its tasks.
+      let wait = Infinity;
+      for (const type of g.types.keys())
+        if ((wait = Math.min(wait, gate.wait(type, g.name, now))) === 0) break;
+      if (wait > 0) {
+        nextWake = Math.min(nextWake, wait);
+        continue;
+      }
     }
-    const id = scheduler.pick(task, views);
-    const view = id === null ? undefined : byId.get(id);
-    if (id === null || view === undefined) continue;
-    view.load++;
-    free--;
-    picks.push({ task, worker: id });
+    let placed = false;
+    for (let task = round.next(g); task !== undefined; task = round.next(g)) {
+      if (task.notBefore > now) {
+        nextWake = Math.min(nextWake, task.notBefore);
+        continue;
+      }
+      const wait = gate === null ? 0 : gate.wait(task.type, task.group, now);
+      if (wait > 0) {
+        nextWake = Math.min(nextWake, wait);
+        continue;
+      }
+      const id = scheduler.pick(task, views);
+      const view = id === null ? undefined : byId.get(id);
+      if (id === null || view === undefined) continue;
+      view.load++;
+      free--;
+      gate?.record(task, now);
+      picks.push({ task, worker: id });
+      placed = true;
+      break;
+    }
+    if (placed) round.served(g);
   }
   return { picks, nextWake };
 }

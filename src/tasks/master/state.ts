@@ -8,7 +8,9 @@ import { decodeEnvelope, type Envelope } from "../envelope.js";
 import { isRawKey, type Layout } from "../layout.js";
 import type { WorkerView } from "./scheduler.js";
 import type { WorkerInfo } from "../worker-info.js";
-import { PendingOrder, type PendingTask } from "./pending-order.js";
+import type { PendingTask } from "./pending-order.js";
+import { GroupedPending, type FairRound } from "./pending-groups.js";
+import { LimitUsage } from "./limit-usage.js";
 
 export type { PendingTask };
 
@@ -29,8 +31,12 @@ export class ClusterState {
   private finishedUnsorted = false;
   /** Keys being read or written right now (not to be scheduled twice). */
   readonly busy = new Set<string>();
-  /** `pending` in scheduling order, kept up to date in small steps (no full sort per added task). */
-  private readonly order = new PendingOrder((t) => this.pending.get(t.key) === t);
+  /** `pending` in scheduling order per group, kept up to date in small steps (no full sort per added task). */
+  private readonly order = new GroupedPending((t) => this.pending.get(t.key) === t);
+  /** Assignments held per type and group (for concurrency limits). */
+  readonly usage = new LimitUsage();
+  /** Assigned keys whose type and group are not known yet (found at load): read before limits apply. */
+  readonly unclassified = new Set<string>();
 
   knows(key: string): boolean {
     return this.pending.has(key) || this.assigned.has(key) || this.finished.has(key) || this.busy.has(key);
@@ -38,31 +44,41 @@ export class ClusterState {
 
   /** Adds (or replaces) a pending task; `t` must be a fresh reading, not an object removed before. */
   addPending(t: PendingTask): void {
-    if (this.pending.get(t.key) === t) return;
+    const old = this.pending.get(t.key);
+    if (old === t) return;
+    if (old !== undefined) this.order.remove(old);
     this.pending.set(t.key, t);
     this.order.add(t);
   }
 
   removePending(key: string): void {
+    const old = this.pending.get(key);
+    if (old === undefined) return;
     this.pending.delete(key);
+    this.order.remove(old);
   }
 
-  assign(key: string, worker: string): void {
-    this.pending.delete(key);
+  /** `task`: what was assigned (unknown for assignments found at load: classified later). */
+  assign(key: string, worker: string, task?: PendingTask): void {
+    this.removePending(key);
     this.assigned.set(key, worker);
     this.workers.get(worker)?.assigned.add(key);
+    if (task !== undefined) this.usage.hold(key, task.type, task.group);
+    else if (!isRawKey(key)) this.unclassified.add(key);
   }
 
   unassign(key: string): string | undefined {
     const w = this.assigned.get(key);
     this.assigned.delete(key);
+    this.usage.release(key);
+    this.unclassified.delete(key);
     if (w !== undefined) this.workers.get(w)?.assigned.delete(key);
     return w;
   }
 
   finish(key: string, at: number): void {
     this.unassign(key);
-    this.pending.delete(key);
+    this.removePending(key);
     // Kept in `at` order (Map insertion order) so retention reads only the oldest entries; an entry
     // older than the newest (a rebuild finds them in any order) marks the map for one re-sort.
     this.finished.delete(key);
@@ -84,15 +100,27 @@ export class ClusterState {
 
   forget(key: string): void {
     this.unassign(key);
-    this.pending.delete(key);
+    this.removePending(key);
     this.finished.delete(key);
   }
 
-  /** Pending tasks by priority (high first) then submission order (czxid, then position in its multi).
-   * Lazy: a round that stops after k tasks costs about k·log n, not the length of the queue; entries
-   * assigned or gone since they were ordered are skipped. */
-  orderedPending(): Generator<PendingTask> {
-    return this.order.walk(this.pending.size);
+  /** One fair round over the pending tasks: groups round-robin, each group by priority (high first)
+   * then submission order (czxid, then position in its multi). Lazy: a round that stops after k tasks
+   * costs about k·log n, not the length of the queue; entries assigned or gone since are skipped. */
+  fairRound(): FairRound {
+    return this.order.round(this.pending.size);
+  }
+
+  /** The pending tasks in the order a round with room for all of them would take them (round-robin
+   * over groups; a round of its own, so it moves the groups it serves to the end of the ring). */
+  *orderedPending(): Generator<PendingTask> {
+    const round = this.fairRound();
+    for (const g of round.turns()) {
+      const t = round.next(g);
+      if (t === undefined) continue;
+      round.served(g);
+      yield t;
+    }
   }
 
   workerViews(): WorkerView[] {
@@ -168,6 +196,7 @@ function pendingTask(
       notBefore: 0,
       delivery: "at-least-once",
       attempt: 1,
+      group: "",
     };
   const { options, run } = env;
   return {
@@ -181,6 +210,7 @@ function pendingTask(
     notBefore: run.notBefore,
     delivery: options.delivery,
     attempt: run.failures + 1,
+    group: typeof options.group === "string" ? options.group : "",
   };
 }
 

@@ -5,7 +5,7 @@
  * twice; workers and the pause flag through one-shot watches. One loop reads and writes, so no two
  * steps of a term interleave; watch events only update the picture and wake the loop.
  */
-import type { PersistentWatch, ZooKeeperClient } from "../../client/index.js";
+import type { PersistentWatch, Transaction, ZooKeeperClient } from "../../client/index.js";
 import type { LeaderElection, LeadershipTerm } from "../../recipes/index.js";
 import { BUCKET_PREFIX, RAW_PREFIX, type Layout } from "../layout.js";
 import { applyTaskEvent } from "./events.js";
@@ -23,6 +23,7 @@ import {
   type WriteContext,
 } from "./writes.js";
 import { TermWorkers, take } from "./workers.js";
+import { TermLimits } from "./limits.js";
 import { ReadBatcher } from "../read-batch.js";
 import { mapLimit, watchRecursive } from "../zk.js";
 
@@ -33,6 +34,9 @@ export class MasterTerm {
   readonly state = new ClusterState();
   private readonly tasks: TaskReader;
   private readonly workers: TermWorkers;
+  private readonly limits: TermLimits;
+  /** The time of the last pick: the start time its assignments carry. */
+  private pickedAt = 0;
   private readonly ctx: WriteContext;
   private readonly refresh = new Set<string>();
   private readonly watches: PersistentWatch[] = [];
@@ -68,6 +72,7 @@ export class MasterTerm {
       unsafe: opts.unsafeDisableEpochFence,
     };
     this.workers = new TermWorkers(this.ctx, this.kick);
+    this.limits = new TermLimits(this.ctx, this.kick);
     this.retaining = opts.retention.maxAge !== Infinity || opts.retention.maxCount !== Infinity;
     this.tasks = new TaskReader(
       client,
@@ -105,6 +110,7 @@ export class MasterTerm {
         }),
       );
       await this.load();
+      await this.limits.start();
       // The first pass reads every task before it assigns (priority order across the whole backlog).
       await this.readChanges(true);
       while (this.live) {
@@ -113,7 +119,7 @@ export class MasterTerm {
         await new Promise((r) => setImmediate(r));
         if (this.failure !== null) throw this.failure;
         // Most passes have nothing but tasks to read (in the background) and assign: no await for the rest.
-        if (this.dirtyPaused || this.workers.dirty) await this.readChanges();
+        if (this.dirtyPaused || this.workers.dirty || this.limits.dirty) await this.readChanges();
         else this.readInBackground();
         if (!this.live) break;
         const picks = this.pick();
@@ -125,12 +131,16 @@ export class MasterTerm {
     } finally {
       clearTimeout(this.timer);
       clearTimeout(this.retainTimer);
+      this.limits.close();
       for (const w of this.watches) void w.close().catch(() => undefined);
+      // Settled (they never reject) before a next term of the same leadership rebuilds its picture, so
+      // that rebuild sees every assignment and start record this one made.
+      await Promise.all(this.commits);
     }
   }
 
   private hasWork(): boolean {
-    return this.poked || this.dirtyPaused || this.workers.dirty || this.refresh.size > 0;
+    return this.poked || this.dirtyPaused || this.workers.dirty || this.limits.dirty || this.refresh.size > 0;
   }
 
   private sleep(): Promise<void> {
@@ -166,6 +176,11 @@ export class MasterTerm {
         null;
     }
     await this.workers.refresh();
+    if (this.limits.dirty) {
+      await this.limits.refresh();
+      await this.limits.prepare();
+      await this.limits.sweep(Date.now());
+    }
     if (waitForTasks) await this.readTasks(take(this.refresh));
     else this.readInBackground();
   }
@@ -203,7 +218,8 @@ export class MasterTerm {
     // A pause made after this pass read the flag has already been notified (ZooKeeper delivers the watch
     // event before any later read's reply), so a pending re-read means: do not assign on stale knowledge.
     if (this.paused || this.dirtyPaused || state.pending.size === 0) return NO_PICKS;
-    const { picks, nextWake } = pickTasks(state, this.opts.scheduler, Date.now());
+    this.pickedAt = Date.now();
+    const { picks, nextWake } = pickTasks(state, this.opts.scheduler, this.pickedAt, this.limits.gate());
     if (nextWake !== Infinity) this.timer = setTimeout(this.kick, Math.max(1, nextWake - Date.now()));
     return picks;
   }
@@ -218,8 +234,14 @@ export class MasterTerm {
 
   /** Sends one assignment multi; its picks count as assigned at once, and are taken back if it fails. */
   private send(picks: Pick[]): void {
-    for (const { task, worker } of picks) this.state.assign(task.key, worker);
-    const p: Promise<void> = commitAssignments(this.ctx, picks)
+    for (const { task, worker } of picks) this.state.assign(task.key, worker, task);
+    const at = this.pickedAt;
+    const limits = this.limits;
+    const extra =
+      limits.configs.size === 0
+        ? undefined
+        : (tx: Transaction, todo: readonly Pick[]) => limits.persist(tx, todo, at);
+    const p: Promise<void> = commitAssignments(this.ctx, picks, at, extra)
       .then(() => undefined)
       .catch((err: unknown) => {
         for (const { task } of picks) this.state.unassign(task.key);

@@ -46,18 +46,24 @@ export interface Pick {
 
 /**
  * Commits assignments in one multi (the caller has already counted them as assigned); a pick whose check
- * fails is taken back (and re-read) and the rest retried.
+ * fails is taken back (and re-read) and the rest retried. `at` is the start time the assignments carry;
+ * `extra` adds ops after them (the limits' start records), which must commit with them.
  */
-export async function commitAssignments(ctx: WriteContext, picks: Pick[]): Promise<number> {
+export async function commitAssignments(
+  ctx: WriteContext,
+  picks: Pick[],
+  at = Date.now(),
+  extra?: (tx: Transaction, picks: readonly Pick[]) => void,
+): Promise<number> {
   let todo = picks;
   while (todo.length > 0) {
     const tx = fencedTx(ctx);
-    const at = Date.now();
     for (const { task, worker } of todo)
       tx.check(ctx.layout.task(task.key), task.version).create(
         ctx.layout.assignment(worker, task.key),
         assignmentData(task, at),
       );
+    extra?.(tx, todo);
     try {
       await tx.commit();
       for (const { task, worker } of todo) {

@@ -3,6 +3,7 @@ import { randomFillSync } from "node:crypto";
 import { InvalidArgumentError } from "../../client/index.js";
 import { DELIVERIES, parseBackoff, type Backoff, type Delivery, type StoredOptions } from "../envelope.js";
 import { checkTaskId } from "../layout.js";
+import { checkGroup } from "../limits.js";
 
 export interface SubmitOptions {
   /**
@@ -24,6 +25,9 @@ export interface SubmitOptions {
   labels?: readonly string[];
   /** Default "at-least-once". See docs/SEMANTICS.md. */
   delivery?: Delivery;
+  /** Fair-queueing group (a tenant, a customer; 1–64 of [A-Za-z0-9_.:=-]): the master serves groups
+   * round-robin and applies per-group limits. Default: the default group. */
+  group?: string;
 }
 
 export interface ParsedSubmit {
@@ -33,7 +37,17 @@ export interface ParsedSubmit {
   options: StoredOptions;
 }
 
-const KNOWN = new Set(["id", "priority", "delay", "attempts", "backoff", "timeout", "labels", "delivery"]);
+const KNOWN = new Set([
+  "id",
+  "priority",
+  "delay",
+  "attempts",
+  "backoff",
+  "timeout",
+  "labels",
+  "delivery",
+  "group",
+]);
 const LABEL_RE = /^[A-Za-z0-9_.:/=-]{1,64}$/;
 
 /** Time-ordered random id: ids sort roughly by submission, which keeps zkCli listings readable. */
@@ -90,6 +104,7 @@ export function parseSubmitOptions(opts: SubmitOptions | undefined): ParsedSubmi
       timeout,
       labels: parseLabels("labels", o.labels),
       delivery,
+      ...(o.group === undefined ? {} : { group: checkGroup("group", o.group) }),
     },
   };
 }
