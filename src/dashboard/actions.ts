@@ -4,10 +4,15 @@
  * the task system's `retryTask` (a resubmission under `<id>.retry-<n>`, as `overseer tasks retry` does).
  */
 import { InvalidArgumentError, type ZooKeeperClient } from "../client/index.js";
-import { retryTask, TaskNotRetryableError } from "../tasks/admin/control.js";
-import { TaskNotFoundError } from "../tasks/errors.js";
-import { idOfKey, isRawKey, keyOfId } from "../tasks/layout.js";
-import { Submitter } from "../tasks/submit/submitter.js";
+import {
+  idOfKey,
+  isRawKey,
+  keyOfId,
+  retryTask,
+  Submitter,
+  TaskNotFoundError,
+  TaskNotRetryableError,
+} from "../tasks/index.js";
 import type { ActionResult, ClusterActions } from "./types.js";
 
 export class TaskSystemActions implements ClusterActions {

@@ -68,3 +68,20 @@ export class TaskAbortError extends TaskError {
     super("TASK_ABORTED", `task aborted: ${reason}`);
   }
 }
+
+/** A role used out of order: started twice, used before start(), or used after close(). */
+export class LifecycleError extends TaskError {
+  override name = "LifecycleError";
+  constructor(
+    readonly role: "master" | "worker" | "submitter",
+    /** The call that was refused, e.g. "start". */
+    readonly operation: string,
+    /** Where the role's lifecycle was: "started" for a second start, "closed" after close… */
+    readonly phase: "latent" | "started" | "closing" | "closed",
+  ) {
+    super("LIFECYCLE", `${role}.${operation}(): the ${role} is ${phase}`);
+  }
+}
+
+/** Invalid options and arguments: the one class every layer throws (the client's, re-exported). */
+export { InvalidArgumentError } from "../client/index.js";

@@ -1,8 +1,20 @@
 /** `overseer tasks list|show|cancel|retry`: look at and act on tasks, through the task system's own API. */
 import { Option, type Command } from "commander";
 import type { ZooKeeperClient } from "../../client/index.js";
-import { retryTask, Submitter, TaskNotFoundError, TaskNotRetryableError } from "../../tasks/index.js";
-import { isRawKey, keyOfId, type Layout } from "../../tasks/layout.js";
+import {
+  isRawKey,
+  keyOfId,
+  readAllTasks,
+  readTask,
+  retryTask,
+  Submitter,
+  TASK_STATES,
+  TaskNotFoundError,
+  TaskNotRetryableError,
+  type Layout,
+  type TaskRecord,
+  type TaskState,
+} from "../../tasks/index.js";
 import {
   addConnectionOptions,
   CliError,
@@ -12,16 +24,7 @@ import {
   type ConnectionFlags,
 } from "../connection.js";
 import { printJson } from "../output.js";
-import {
-  assignedByTask,
-  layoutOf,
-  readAllTasks,
-  readAssignments,
-  readTask,
-  TASK_STATES,
-  type TaskRow,
-  type TaskState,
-} from "./status.js";
+import { layoutOf } from "./status.js";
 
 interface ListFlags extends ConnectionFlags {
   state?: string;
@@ -39,9 +42,8 @@ export function keyOf(id: string): string {
   }
 }
 
-async function findTask(client: ZooKeeperClient, layout: Layout, id: string): Promise<TaskRow> {
-  const key = keyOf(id);
-  const row = await readTask(client, layout, key, assignedByTask(await readAssignments(client, layout)));
+async function findTask(client: ZooKeeperClient, layout: Layout, id: string): Promise<TaskRecord> {
+  const row = await readTask(client, layout, keyOf(id));
   if (row === null) throw noTask(layout, id);
   return row;
 }
@@ -53,7 +55,7 @@ function noTask(layout: Layout, id: string): CliError {
   );
 }
 
-function line(r: TaskRow): string {
+function line(r: TaskRecord): string {
   const who = r.worker === null ? "" : `  ${r.worker}`;
   const why = r.outcome?.state === "failed" ? `  ${r.outcome.reason}` : "";
   return `${r.id}  ${r.type ?? "(raw)"}  ${r.state}  attempt ${r.attempt}${who}${why}`;
@@ -78,7 +80,7 @@ export function registerTasksCommand(program: Command): void {
       const rows = all
         .filter((r) => flags.state === undefined || r.state === (flags.state as TaskState))
         .filter((r) => flags.type === undefined || r.type === flags.type)
-        .sort((a, b) => (a.submittedAt ?? 0) - (b.submittedAt ?? 0) || (a.key < b.key ? -1 : 1));
+        .sort((a, b) => a.submittedAt - b.submittedAt || (a.key < b.key ? -1 : 1));
       const shown = rows.slice(0, flags.limit);
       if (flags.json) {
         printJson({

@@ -2,7 +2,7 @@
 import { NodeExistsError, NoNodeError, type ZooKeeperClient } from "../../client/index.js";
 import { decodeEnvelope, type StoredOptions } from "../envelope.js";
 import { TaskError, TaskNotFoundError } from "../errors.js";
-import type { TaskState } from "../submit/handle.js";
+import type { TaskState } from "./inspect.js";
 import { Layout } from "../layout.js";
 import type { SubmitOptions } from "../submit/options.js";
 import { Submitter } from "../submit/submitter.js";

@@ -24,6 +24,7 @@ import {
 } from "./writes.js";
 import { TermWorkers, take } from "./workers.js";
 import { ReadBatcher } from "../read-batch.js";
+import { bestEffort } from "../logger.js";
 import { mapLimit, watchRecursive } from "../zk.js";
 
 const COMMIT_WIDTH = 4;
@@ -125,7 +126,7 @@ export class MasterTerm {
     } finally {
       clearTimeout(this.timer);
       clearTimeout(this.retainTimer);
-      for (const w of this.watches) void w.close().catch(() => undefined);
+      for (const w of this.watches) void bestEffort(this.opts.logger, "removing a master watch", w.close());
     }
   }
 

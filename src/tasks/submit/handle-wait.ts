@@ -154,11 +154,15 @@ export class SessionWaits {
   constructor(private readonly client: ZooKeeperClient) {}
 
   private readonly onState = (e: StateEvent): void => {
-    if (e.type !== "lost" && e.type !== "closed") return;
+    if (e.type === "lost" || e.type === "closed") this.stopAll(new SessionExpiredError());
+  };
+
+  /** Ends every wait with `reason`. */
+  stopAll(reason: unknown): void {
     const all: OutcomeWait[] = [];
     for (let w = this.head; w !== null; w = w.next) all.push(w);
-    for (const w of all) w.stop(new SessionExpiredError());
-  };
+    for (const w of all) w.stop(reason);
+  }
 
   add(w: OutcomeWait): void {
     if (this.head === null) this.client.on("state", this.onState);
