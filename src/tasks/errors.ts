@@ -85,3 +85,32 @@ export class LifecycleError extends TaskError {
 
 /** Invalid options and arguments: the one class every layer throws (the client's, re-exported). */
 export { InvalidArgumentError } from "../client/index.js";
+
+/** An admin operation that needs a task in another state (update a running task, promote a waiting one…). */
+export class TaskStateError extends TaskError {
+  override name = "TaskStateError";
+  constructor(
+    readonly taskId: string,
+    readonly operation: string,
+    /** Its state when it was read ("running", "done", …, or "raw" for a raw seed task). */
+    readonly state: string,
+    /** The states the operation accepts. */
+    readonly accepts: readonly string[],
+  ) {
+    super(
+      "TASK_STATE",
+      `cannot ${operation} ${taskId}: it is ${state} (only ${accepts.join(" or ")} tasks can be)`,
+    );
+  }
+}
+
+/** `obliterate()` refused: workers are registered under the root (pass `force` to go ahead anyway). */
+export class WorkersRegisteredError extends TaskError {
+  override name = "WorkersRegisteredError";
+  constructor(readonly workers: readonly string[]) {
+    super(
+      "WORKERS_REGISTERED",
+      `${workers.length} worker(s) registered (${workers.slice(0, 5).join(", ")}); stop them or force`,
+    );
+  }
+}

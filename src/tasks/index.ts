@@ -26,6 +26,7 @@ export { type WorkerInfo } from "./worker-info.js";
 export { Master, type MasterEvents } from "./master/master.js";
 export { type MasterOptions, type RetentionOptions } from "./master/options.js";
 export { leastLoaded, eligible, type Scheduler, type TaskView, type WorkerView } from "./master/scheduler.js";
+export { TaskAdmin, keyOfTaskId, type TaskQuery, type TaskList } from "./admin/queue.js";
 export { pauseAssignment, resumeAssignment, retryTask, TaskNotRetryableError } from "./admin/control.js";
 export { FencedResource } from "./fencing.js";
 export {
@@ -75,5 +76,7 @@ export {
   StaleTokenError,
   TaskAbortError,
   LifecycleError,
+  TaskStateError,
+  WorkersRegisteredError,
   InvalidArgumentError,
 } from "./errors.js";

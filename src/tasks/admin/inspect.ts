@@ -54,6 +54,8 @@ export interface TaskRecord {
   priority: number;
   /** Last failure's reason: the outcome's when failed, else the run state's. */
   error: string | null;
+  /** The task node's data version when read: what a version-checked write of it must name. */
+  version: number;
   /** The task node's creation and last change, and the outcome's creation (server clock, ms). */
   ctime: number;
   mtime: number;
@@ -103,6 +105,7 @@ export function decodeTask(
     requeues: env?.run.requeues ?? 0,
     priority: env?.options.priority ?? 0,
     error: outcome?.state === "failed" ? outcome.reason : (env?.run.error ?? null),
+    version: task.stat.version,
     ctime: task.stat.ctime,
     mtime: task.stat.mtime,
     finishedAt: status?.stat.ctime ?? null,
