@@ -4,8 +4,8 @@ import type { ZooKeeperClient } from "../../client/index.js";
 import {
   isRawKey,
   keyOfId,
-  readAllTasks,
   readTask,
+  TaskAdmin,
   retryTask,
   Submitter,
   TASK_STATES,
@@ -19,16 +19,20 @@ import {
   addConnectionOptions,
   CliError,
   ExitCode,
+  nonNegativeInt,
   positiveInt,
   withClient,
   type ConnectionFlags,
 } from "../connection.js";
 import { printJson } from "../output.js";
 import { layoutOf } from "./status.js";
+import { registerTasksAdminCommands } from "./tasks-admin.js";
 
 interface ListFlags extends ConnectionFlags {
   state?: string;
   type?: string;
+  group?: string;
+  offset: number;
   limit: number;
 }
 
@@ -62,13 +66,24 @@ function line(r: TaskRecord): string {
 }
 
 export function registerTasksCommand(program: Command): void {
-  const tasks = program.command("tasks").description("list, show, cancel and retry tasks");
+  const tasks = program
+    .command("tasks")
+    .description("list, show, cancel, retry, remove, update, promote, drain and obliterate tasks");
 
   addConnectionOptions(
-    tasks.command("list").description("list tasks (oldest first), optionally by state or type"),
+    tasks
+      .command("list")
+      .alias("ls")
+      .description("list tasks (oldest first), optionally by state, type or group"),
   )
     .addOption(new Option("--state <state>", "only tasks in this state").choices(TASK_STATES))
     .option("--type <type>", "only tasks of this type")
+    .option("--group <group>", "only tasks of this group")
+    .addOption(
+      new Option("--offset <n>", "skip the first n matching tasks")
+        .default(0)
+        .argParser((v) => nonNegativeInt("--offset", v)),
+    )
     .addOption(
       new Option("--limit <n>", "print at most n tasks")
         .default(100)
@@ -76,15 +91,18 @@ export function registerTasksCommand(program: Command): void {
     )
     .action(async (flags: ListFlags) => {
       const layout = layoutOf(flags);
-      const all = await withClient(flags, (c) => readAllTasks(c, layout));
-      const rows = all
-        .filter((r) => flags.state === undefined || r.state === (flags.state as TaskState))
-        .filter((r) => flags.type === undefined || r.type === flags.type)
-        .sort((a, b) => a.submittedAt - b.submittedAt || (a.key < b.key ? -1 : 1));
-      const shown = rows.slice(0, flags.limit);
+      const { total, tasks: shown } = await withClient(flags, (c) =>
+        new TaskAdmin(c, { root: layout.root }).getTasks({
+          ...(flags.state === undefined ? {} : { state: flags.state as TaskState }),
+          ...(flags.type === undefined ? {} : { type: flags.type }),
+          ...(flags.group === undefined ? {} : { group: flags.group }),
+          offset: flags.offset,
+          limit: flags.limit,
+        }),
+      );
       if (flags.json) {
         printJson({
-          total: rows.length,
+          total,
           tasks: shown.map((r) => ({
             id: r.id,
             type: r.type,
@@ -98,9 +116,9 @@ export function registerTasksCommand(program: Command): void {
         return;
       }
       for (const r of shown) console.log(line(r));
-      if (rows.length > shown.length)
-        console.log(`… ${rows.length - shown.length} more (--limit ${rows.length})`);
-      if (rows.length === 0) console.log("no tasks");
+      const rest = total - flags.offset - shown.length;
+      if (rest > 0) console.log(`… ${rest} more (--offset ${flags.offset + shown.length})`);
+      if (total === 0) console.log("no tasks");
     });
 
   addConnectionOptions(
@@ -177,4 +195,5 @@ export function registerTasksCommand(program: Command): void {
     if (flags.json) printJson({ id, retry: newId });
     else console.log(newId);
   });
+  registerTasksAdminCommands(tasks);
 }
