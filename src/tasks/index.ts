@@ -66,7 +66,7 @@ export {
 } from "./admin/members.js";
 export { Layout, BUCKETS, isRawKey, keyOfId, idOfKey } from "./layout.js";
 export { SILENT, type Logger } from "./logger.js";
-export type { Delivery, Backoff, TaskOutcome } from "./envelope.js";
+export type { Delivery, Backoff, TaskOutcome, RemovePolicy } from "./envelope.js";
 export {
   TaskError,
   PayloadTooLargeError,

@@ -58,6 +58,8 @@ function optionsOf(o: StoredOptions): SubmitOptions {
     delivery: o.delivery,
     ...(o.backoff === null ? {} : { backoff: o.backoff }),
     ...(o.timeout === null ? {} : { timeout: o.timeout }),
+    ...(o.removeOnComplete === undefined ? {} : { removeOnComplete: o.removeOnComplete }),
+    ...(o.removeOnFail === undefined ? {} : { removeOnFail: o.removeOnFail }),
   };
 }
 

@@ -1,7 +1,15 @@
 /** Submit options: the public interface, defaults and the precise validator (nothing is written on error). */
 import { randomFillSync } from "node:crypto";
 import { InvalidArgumentError } from "../../client/index.js";
-import { DELIVERIES, parseBackoff, type Backoff, type Delivery, type StoredOptions } from "../envelope.js";
+import {
+  DELIVERIES,
+  parseBackoff,
+  parseRemovePolicy,
+  type Backoff,
+  type Delivery,
+  type RemovePolicy,
+  type StoredOptions,
+} from "../envelope.js";
 import { checkTaskId } from "../layout.js";
 
 export interface SubmitOptions {
@@ -24,6 +32,10 @@ export interface SubmitOptions {
   labels?: readonly string[];
   /** Default "at-least-once". See docs/SEMANTICS.md. */
   delivery?: Delivery;
+  /** Remove the task once done: `true` at once, a count (keep the N newest), or `{ age: ms }`. Default: kept. */
+  removeOnComplete?: RemovePolicy | false;
+  /** The same for a task that ended failed. Default: kept. */
+  removeOnFail?: RemovePolicy | false;
 }
 
 export interface ParsedSubmit {
@@ -33,7 +45,18 @@ export interface ParsedSubmit {
   options: StoredOptions;
 }
 
-const KNOWN = new Set(["id", "priority", "delay", "attempts", "backoff", "timeout", "labels", "delivery"]);
+const KNOWN = new Set([
+  "id",
+  "priority",
+  "delay",
+  "attempts",
+  "backoff",
+  "timeout",
+  "labels",
+  "delivery",
+  "removeOnComplete",
+  "removeOnFail",
+]);
 const LABEL_RE = /^[A-Za-z0-9_.:/=-]{1,64}$/;
 
 /** Time-ordered random id: ids sort roughly by submission, which keeps zkCli listings readable. */
@@ -79,6 +102,8 @@ export function parseSubmitOptions(opts: SubmitOptions | undefined): ParsedSubmi
       `expected one of ${DELIVERIES.join(", ")}, got ${String(delivery)}`,
     );
   const timeout = o.timeout === undefined ? null : int("timeout", o.timeout, 0, 1, 2 ** 31 - 1);
+  const removeOnComplete = parseRemovePolicy("removeOnComplete", o.removeOnComplete);
+  const removeOnFail = parseRemovePolicy("removeOnFail", o.removeOnFail);
   return {
     id: o.id === undefined ? generateId() : checkTaskId(o.id),
     generated: o.id === undefined,
@@ -90,6 +115,8 @@ export function parseSubmitOptions(opts: SubmitOptions | undefined): ParsedSubmi
       timeout,
       labels: parseLabels("labels", o.labels),
       delivery,
+      ...(removeOnComplete === undefined ? {} : { removeOnComplete }),
+      ...(removeOnFail === undefined ? {} : { removeOnFail }),
     },
   };
 }
