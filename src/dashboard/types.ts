@@ -124,11 +124,18 @@ export interface ClusterSource {
   onEvent(listener: (e: ClusterEvent) => void): () => void;
 }
 
-/** Cancel/retry, kept apart from reading so a read-only deployment needs none of it. */
+/** Task actions, kept apart from reading so a read-only deployment needs none of it. */
 export interface ClusterActions {
   cancel(key: string): Promise<ActionResult>;
   retry(key: string): Promise<ActionResult>;
+  /** Deletes a task with its outcome (the admin API's `remove`). */
+  remove(key: string): Promise<ActionResult>;
+  /** Makes a delayed task due now. */
+  promote(key: string): Promise<ActionResult>;
 }
+
+/** The action endpoints: POST /api/tasks/<action>?key=… */
+export const ACTIONS = ["cancel", "retry", "remove", "promote"] as const;
 
 export type ActionResult =
   /** `id`: the task an action created (a retry's new id). */
