@@ -61,6 +61,28 @@ describe("overseer tasks: the admin verbs", () => {
     assert.equal((await new TaskAdmin(zk, { root }).getCounts()).total, 0);
   });
 
+  test("submit stores --remove-on-complete and --remove-on-fail in the task's options", async () => {
+    const r = await runCli([
+      "submit",
+      "a",
+      "1",
+      "--id",
+      "kept-briefly",
+      "--remove-on-complete",
+      "age:5000",
+      "--remove-on-fail",
+      "3",
+      ...connect,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const { options } = (await new TaskAdmin(zk, { root }).getTask("kept-briefly")).envelope ?? {};
+    assert.deepEqual([options?.removeOnComplete, options?.removeOnFail], [{ age: 5000 }, 3]);
+    const bad = await runCli(["submit", "a", "--remove-on-fail", "soon", ...connect]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--remove-on-fail must be true, a count or age:<ms>/);
+    assert.equal(await new TaskAdmin(zk, { root }).remove("kept-briefly"), true);
+  });
+
   test("obliterate needs --yes, is refused while a worker is registered, and goes ahead with --force", async () => {
     await new Submitter(zk, { root }).submit("a", 1, { id: "o1" });
     await zk.create(`${root}/workers`, null).catch(() => undefined);
