@@ -124,6 +124,8 @@ forEachBackend("tasks: admin API", (backend) => {
     const running = await sub.submit("hold", null, { id: "r-run" });
     await g.started;
     const waiting = await sub.submit("hold", null, { id: "r-wait" });
+    assert.equal((await running.status()).state, "running");
+    assert.equal((await waiting.status()).state, "waiting");
     for (const id of ["r-done", "r-wait", "r-run"]) assert.equal(await admin.remove(id), true, id);
     assert.deepEqual(g.aborted, ["r-run"]);
     for (const h of [done, running, waiting]) assert.equal(await zk.exists(h.path), null);
