@@ -7,7 +7,7 @@
 import { NoNodeError, NotEmptyError, BadVersionError, type ZooKeeperClient } from "../../client/index.js";
 import type { Layout } from "../layout.js";
 import { mapLimit } from "../zk.js";
-import { childrenOf } from "./members.js";
+import { orNull } from "./members.js";
 
 export interface Removal {
   key: string;
@@ -21,10 +21,12 @@ export type RemovalResult = "deleted" | "changed" | "gone";
 /** Ops per multi (well below the server's request size for paths of any length). */
 const BATCH_OPS = 200;
 
-/** The paths of a node's subtree, deepest first (the order a multi deletes them in). */
-async function subtree(client: ZooKeeperClient, path: string): Promise<string[]> {
+/** The paths of a node's subtree, deepest first (the order a multi deletes them in); null if it is gone. */
+async function subtree(client: ZooKeeperClient, path: string): Promise<string[] | null> {
+  const children = await orNull(client.getChildren(path));
+  if (children === null) return null;
   const out: string[] = [];
-  for (const c of await childrenOf(client, path)) out.push(...(await subtree(client, `${path}/${c}`)));
+  for (const c of children) out.push(...((await subtree(client, `${path}/${c}`)) ?? []));
   out.push(path);
   return out;
 }
@@ -40,7 +42,6 @@ export async function deleteTasks(
     const paths = await subtree(client, layout.task(r.key));
     return { r, paths };
   });
-  // A strict delete of a task that has an outcome now: it finished since it was read.
   let batch: { i: number; paths: string[] }[] = [];
   let ops = 0;
   const flush = async (): Promise<void> => {
@@ -57,15 +58,19 @@ export async function deleteTasks(
     } catch (err) {
       if (!isRace(err)) throw err;
       // Someone else changed one of them: each on its own, so the others are not held back.
-      await mapLimit(todo, 16, async ({ i }) => (results[i] = await deleteOne(client, layout, removals[i]!)));
+      await mapLimit(
+        todo,
+        16,
+        async ({ i }) => (results[i] = await deleteOne(client, layout, removals[i] as Removal)),
+      );
     }
   };
-  for (let i = 0; i < planned.length; i++) {
-    const { r, paths } = planned[i]!;
-    if (paths.length === 1 && (await client.exists(paths[0]!)) === null) {
+  for (const [i, { r, paths }] of planned.entries()) {
+    if (paths === null) {
       results[i] = "gone";
       continue;
     }
+    // A strict delete of a task that has an outcome now: it finished since it was read.
     if (r.version >= 0 && paths.includes(layout.status(r.key))) {
       results[i] = "changed";
       continue;
@@ -86,7 +91,7 @@ function isRace(err: unknown): boolean {
 async function deleteOne(client: ZooKeeperClient, layout: Layout, r: Removal): Promise<RemovalResult> {
   for (;;) {
     const paths = await subtree(client, layout.task(r.key));
-    if (paths.length === 1 && (await client.exists(paths[0]!)) === null) return "gone";
+    if (paths === null) return "gone";
     if (r.version >= 0 && paths.includes(layout.status(r.key))) return "changed";
     const tx = client.transaction();
     paths.forEach((p, j) => tx.delete(p, j === paths.length - 1 ? r.version : -1));
