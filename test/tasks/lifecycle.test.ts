@@ -83,6 +83,7 @@ forEachBackend("tasks: lifecycle", (backend) => {
     sub.close();
     sub.close(); // twice is fine
     await assert.rejects(waiting, (e: unknown) => e instanceof LifecycleError && e.role === "submitter");
+    await assert.rejects(h.result(), LifecycleError, "a wait begun after close ends at once");
     await assert.rejects(sub.submit("t", 2), (e: unknown) => e instanceof LifecycleError);
     await assert.rejects(sub.submitMany([{ type: "t" }]), (e: unknown) => e instanceof LifecycleError);
     assert.throws(() => sub.handle(h.id), LifecycleError);

@@ -3,7 +3,7 @@ import { Option, type Command } from "commander";
 import type { ZooKeeperClient } from "../../client/index.js";
 import {
   isRawKey,
-  keyOfId,
+  keyOfTaskId,
   readTask,
   TaskAdmin,
   retryTask,
@@ -38,9 +38,8 @@ interface ListFlags extends ConnectionFlags {
 
 /** A raw seed task is named `task-<10 digits>`; anything else is a structured task id. */
 export function keyOf(id: string): string {
-  if (/^task-\d{10}$/.test(id)) return id;
   try {
-    return keyOfId(id);
+    return keyOfTaskId(id);
   } catch {
     throw new CliError(`"${id}" is not a task id (1–128 characters of [A-Za-z0-9_.:-])`, ExitCode.usage);
   }

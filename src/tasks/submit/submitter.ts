@@ -192,13 +192,13 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
   }
 
   /**
-   * Ends this submitter: its handles' pending waits reject with LifecycleError, and submitting afterwards
-   * throws it. Tasks already written are not touched; the client stays open. Safe to call twice.
+   * Ends this submitter: its handles' waits (pending or begun later) reject with LifecycleError, and
+   * submitting afterwards throws it. Tasks already written are not touched; the client stays open. Safe to call twice.
    */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.waits.stopAll(new LifecycleError("submitter", "result", "closed"));
+    this.waits.stopAll(new LifecycleError("submitter", "result", "closed"), true);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
