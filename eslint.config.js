@@ -38,6 +38,29 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
+    // The CLI and the dashboard use the layers below them only through their public entry points
+    // (what overseer/tasks, /client, /recipes, /server and the dashboard's index export).
+    files: ["src/cli/**/*.ts", "src/dashboard/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(\\.\\./)+(client|server|recipes|tasks|dashboard)/(?!index\\.js$)",
+              message:
+                "cli/ and dashboard/ import other layers only through their index.ts (export what you need there, by name).",
+            },
+            {
+              regex: "^(\\.\\./)+protocol/",
+              message: "cli/ and dashboard/ do not use the wire protocol; the client exports what they need.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["eslint.config.js"],
     ...tseslint.configs.disableTypeChecked,
   },

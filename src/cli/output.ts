@@ -2,7 +2,7 @@
 import type { Stat } from "../client/index.js";
 
 /** A Stat with bigints as hex strings (JSON has no 64-bit integers); shared with the dashboard's API. */
-export { statJson } from "../dashboard/znodes.js";
+export { statJson } from "../dashboard/index.js";
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 

@@ -212,14 +212,5 @@ export function createError(code: number, path?: string, cause?: unknown): ZooKe
   return cls === undefined ? new ZooKeeperError(code, opts) : new cls(opts);
 }
 
-/** A caller passed something invalid (options, arguments); thrown synchronously, never a ZooKeeper code. */
-export class InvalidArgumentError extends TypeError {
-  override readonly name = "InvalidArgumentError";
-  constructor(
-    /** Name of the offending option or argument, e.g. "sessionTimeout". */
-    readonly argument: string,
-    problem: string,
-  ) {
-    super(`invalid ${argument}: ${problem}`);
-  }
-}
+/** A caller passed something invalid: one class for every layer (see protocol/arguments.ts). */
+export { InvalidArgumentError } from "../protocol/index.js";

@@ -1,19 +1,19 @@
 /** The non-task part of the picture: active master, election candidates, paused flag, live workers. */
-import type { Layout } from "../tasks/layout.js";
-import type { Dirty } from "./dirty.js";
-import type { ClusterEvent, MasterInfo } from "./types.js";
 import {
-  eachLimit,
-  listChildren,
-  orNull,
+  childrenOf,
   readElection,
   readMaster,
   readWorker,
-  settleAll,
   type ElectionInfo,
-  type Reader,
-  type WorkerInfo,
-} from "./zk-reads.js";
+  type Layout,
+  type MasterInfo,
+} from "../tasks/index.js";
+import type { Dirty } from "./dirty.js";
+import type { ClusterEvent } from "./types.js";
+import { eachLimit, settleAll, type Reader, type WorkerInfo } from "./zk-reads.js";
+
+/** Election candidates read (the page shows a few backups, not a thousand). */
+const ELECTION_SHOWN = 50;
 
 export class MetaState {
   master: MasterInfo | null = null;
@@ -32,8 +32,8 @@ export class MetaState {
   /** Reads everything; `live` is false for the first read (a master found then is no failover). */
   async readAll(live: boolean): Promise<void> {
     const master = readMaster(this.client, this.layout);
-    const election = readElection(this.client, this.layout);
-    const paused = orNull(this.client.exists(this.layout.paused));
+    const election = readElection(this.client, this.layout, ELECTION_SHOWN);
+    const paused = this.client.exists(this.layout.paused);
     const workers = this.readWorkers();
     await settleAll([master, election, paused, workers]);
     this.election = await election;
@@ -46,8 +46,8 @@ export class MetaState {
     const c = this.client;
     const l = this.layout;
     const jobs: Promise<void>[] = [];
-    if (d.election) jobs.push(readElection(c, l).then((e) => void (this.election = e)));
-    if (d.paused) jobs.push(orNull(c.exists(l.paused)).then((s) => void (this.paused = s !== null)));
+    if (d.election) jobs.push(readElection(c, l, ELECTION_SHOWN).then((e) => void (this.election = e)));
+    if (d.paused) jobs.push(c.exists(l.paused).then((s) => void (this.paused = s !== null)));
     if (d.workerList) jobs.push(this.readWorkers().then((w) => void (this.workers = w)));
     if (d.master) jobs.push(readMaster(c, l).then((m) => this.setMaster(m, true)));
     await settleAll(jobs);
@@ -59,7 +59,7 @@ export class MetaState {
   }
 
   private async readWorkers(): Promise<Map<string, WorkerInfo>> {
-    const ids = await listChildren(this.client, this.layout.workers);
+    const ids = await childrenOf(this.client, this.layout.workers);
     const next = new Map<string, WorkerInfo>();
     await eachLimit(ids, 32, async (id) => {
       const info = await readWorker(this.client, this.layout, id);

@@ -10,7 +10,7 @@
  * GET  /api/task-events                       the last 100 task events, newest first (live: `task` SSE events)
  * GET  /api/task/logs?id=abc                  a task's log lines
  * GET  /api/limits            limits per task type with their current use (501 without `limits`)
- * POST /api/tasks/cancel?key=… /retry?key=…  need the token (header)
+ * POST /api/tasks/cancel|retry|remove|promote?key=…  need the token (header)
  * GET  /metrics               Prometheus text
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -29,7 +29,7 @@ import { SseHub } from "./sse.js";
 import { LiveTaskEvents } from "./live-events.js";
 import { getTaskLogs, TaskNotFoundError } from "../tasks/index.js";
 import { loadStatic, type StaticFile } from "./static-files.js";
-import { TASK_STATES, type ClusterActions, type ClusterSource, type TaskState } from "./types.js";
+import { ACTIONS, TASK_STATES, type ClusterActions, type ClusterSource, type TaskState } from "./types.js";
 import { readZnode } from "./znodes.js";
 
 export const DEFAULT_DASHBOARD_PORT = 8080;
@@ -101,9 +101,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
       const ok = auth.act(req);
       if (!ok.ok) return json(res, ok.status, { error: ok.message });
       const key = url.searchParams.get("key") ?? "";
-      if (p !== "/api/tasks/cancel" && p !== "/api/tasks/retry") throw new HttpError(404, `no ${p}`);
+      const action = ACTIONS.find((a) => p === `/api/tasks/${a}`);
+      if (action === undefined) throw new HttpError(404, `no ${p}`);
       if (opts.actions === undefined) throw new HttpError(501, "this dashboard has no task actions");
-      const r = p.endsWith("cancel") ? await opts.actions.cancel(key) : await opts.actions.retry(key);
+      const r = await opts.actions[action](key);
       if (!r.ok) return json(res, r.status, { error: r.message });
       return json(res, 200, r.id === undefined ? { message: r.message } : { message: r.message, id: r.id });
     }

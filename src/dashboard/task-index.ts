@@ -2,15 +2,8 @@
  * The in-memory picture of every task: one small record per task (no payloads), counts kept
  * incrementally, and the newest-first order rebuilt lazily for paging. 100,000 tasks cost a few MB.
  */
-import { idOfKey } from "../tasks/layout.js";
-import {
-  TASK_STATES,
-  type FailureView,
-  type TaskPage,
-  type TaskQuery,
-  type TaskRow,
-  type TaskState,
-} from "./types.js";
+import { emptyCounts, idOfKey } from "../tasks/index.js";
+import { type FailureView, type TaskPage, type TaskQuery, type TaskRow, type TaskState } from "./types.js";
 
 export interface TaskEntry {
   key: string;
@@ -31,10 +24,6 @@ export interface Assignment {
 }
 
 const FAILURES = 20;
-
-export function emptyCounts(): Record<TaskState, number> {
-  return Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
-}
 
 export class TaskIndex {
   private readonly entries = new Map<string, TaskEntry>();

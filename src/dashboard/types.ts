@@ -4,15 +4,11 @@
  * replace it without touching the HTTP server, the page or the metrics.
  */
 
-export type TaskState = "waiting" | "delayed" | "running" | "done" | "failed" | "cancelled";
-export const TASK_STATES: readonly TaskState[] = [
-  "waiting",
-  "delayed",
-  "running",
-  "done",
-  "failed",
-  "cancelled",
-];
+import type { MasterInfo, TaskState } from "../tasks/index.js";
+
+/** The task states are the task system's own (its cluster reader decides them). */
+export { TASK_STATES } from "../tasks/index.js";
+export type { MasterInfo, TaskState };
 
 export type SessionState =
   "latent" | "connecting" | "connected" | "suspended" | "reconnected" | "lost" | "closed";
@@ -25,15 +21,6 @@ export const SESSION_STATES: readonly SessionState[] = [
   "lost",
   "closed",
 ];
-
-export interface MasterInfo {
-  /** The active master's identity as it wrote it in `<root>/master`. */
-  id: string;
-  /** The fencing epoch: the version of `<root>/election/epoch` (or the master's own claim if absent). */
-  epoch: number | null;
-  /** When the master node was created (server clock, ms). */
-  since: number;
-}
 
 export interface WorkerView {
   id: string;
@@ -137,11 +124,18 @@ export interface ClusterSource {
   onEvent(listener: (e: ClusterEvent) => void): () => void;
 }
 
-/** Cancel/retry, kept apart from reading so a read-only deployment needs none of it. */
+/** Task actions, kept apart from reading so a read-only deployment needs none of it. */
 export interface ClusterActions {
   cancel(key: string): Promise<ActionResult>;
   retry(key: string): Promise<ActionResult>;
+  /** Deletes a task with its outcome (the admin API's `remove`). */
+  remove(key: string): Promise<ActionResult>;
+  /** Makes a delayed task due now. */
+  promote(key: string): Promise<ActionResult>;
 }
+
+/** The action endpoints: POST /api/tasks/<action>?key=… */
+export const ACTIONS = ["cancel", "retry", "remove", "promote"] as const;
 
 export type ActionResult =
   /** `id`: the task an action created (a retry's new id). */

@@ -7,8 +7,14 @@
  * when a delayed task becomes due.
  */
 import type { Logger, PersistentWatch, StateEvent, ZooKeeperClient } from "../client/index.js";
-import { Layout } from "../tasks/layout.js";
-import { SILENT } from "../tasks/logger.js";
+import {
+  assignmentOfPath,
+  FINAL_STATES,
+  Layout,
+  listAssignments,
+  listTaskKeys,
+  SILENT,
+} from "../tasks/index.js";
 import { readTaskDetail } from "./detail.js";
 import { classify, type Dirty } from "./dirty.js";
 import { MetaState } from "./meta.js";
@@ -23,16 +29,7 @@ import type {
   TaskPage,
   TaskQuery,
 } from "./types.js";
-import {
-  boundedReader,
-  eachLimit,
-  listAssignments,
-  listTaskKeys,
-  orNull,
-  readAssignment,
-  readTaskEntry,
-  type Reader,
-} from "./zk-reads.js";
+import { boundedReader, eachLimit, readAssignment, readTaskEntry, type Reader } from "./zk-reads.js";
 
 export interface ZkSourceOptions {
   client: ZooKeeperClient;
@@ -49,8 +46,6 @@ export interface ZkSourceOptions {
    */
   requestTimeout?: number;
 }
-
-const FINAL = new Set(["done", "failed", "cancelled"]);
 
 export class ZkClusterSource implements ClusterSource {
   private readonly client: ZooKeeperClient;
@@ -176,11 +171,11 @@ export class ZkClusterSource implements ClusterSource {
     await this.meta.apply(d);
     const tasks = new Set(d.tasks);
     for (const w of d.assignDirs)
-      if ((await orNull(c.exists(l.assignDir(w)))) === null)
+      if ((await c.exists(l.assignDir(w))) === null)
         for (const k of this.index.deleteWorkerAssignments(w)) tasks.add(k);
     const started: string[] = [];
     await eachLimit([...d.assigns], this.width, async (rel) => {
-      const r = await readAssignment(c, l, rel);
+      const r = await readAssignment(c, l, assignmentOfPath(rel));
       tasks.add(r.key);
       if (r.assignment === null) return this.index.deleteAssignment(r.key, r.worker);
       const before = this.index.assignment(r.key);
@@ -211,7 +206,7 @@ export class ZkClusterSource implements ClusterSource {
     this.index.set(e);
     if (e.state === "delayed") this.delayed.set(key, got.notBefore);
     else this.delayed.delete(key);
-    if (live && FINAL.has(e.state) && (before === undefined || !FINAL.has(before))) {
+    if (live && FINAL_STATES.has(e.state) && (before === undefined || !FINAL_STATES.has(before))) {
       const runMs =
         e.startedAt !== null && e.finishedAt !== null ? Math.max(0, e.finishedAt - e.startedAt) : null;
       const turnaroundMs = Math.max(0, (e.finishedAt ?? e.submittedAt) - e.submittedAt);
@@ -234,8 +229,8 @@ export class ZkClusterSource implements ClusterSource {
     this.index = fresh;
     try {
       const assigns = await listAssignments(c, l);
-      await eachLimit(assigns, this.width, async (rel) => {
-        const r = await readAssignment(c, l, rel);
+      await eachLimit(assigns, this.width, async (ref) => {
+        const r = await readAssignment(c, l, ref);
         if (r.assignment !== null) fresh.setAssignment(r.assignment);
       });
       this.delayed.clear();

@@ -44,6 +44,7 @@ export {
   AddWatchMode,
   PASSWORD_LENGTH,
 } from "./constants.js";
+export { InvalidArgumentError } from "./arguments.js";
 export { ErrorCode, errorInfo, isKnownErrorCode, ERROR_CODES, type ErrorCodeInfo } from "./errors.js";
 export {
   type MultiOp,

@@ -1,15 +1,7 @@
 /** Errors thrown by the server's public API (operation failures travel as wire error codes instead). */
 
-/** A `ServerOptions` field is invalid; the message names the option. */
-export class InvalidArgumentError extends Error {
-  override readonly name = "InvalidArgumentError";
-  constructor(
-    readonly option: string,
-    message: string,
-  ) {
-    super(`invalid server option "${option}": ${message}`);
-  }
-}
+/** A `ServerOptions` field is invalid (`argument` names it): the one class every layer throws. */
+export { InvalidArgumentError } from "../protocol/index.js";
 
 /** The server is not running (closed, or not started yet). */
 export class ServerClosedError extends Error {

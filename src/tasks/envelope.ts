@@ -18,6 +18,13 @@ export interface Backoff {
   maxDelay?: number;
 }
 
+/**
+ * Per-task retention of a finished task (`removeOnComplete` / `removeOnFail`): `true` removes it as soon
+ * as the master sees it finished; a count N keeps it while it is among the N newest tasks that ended the
+ * same way with a count; `{ age }` keeps it that many ms after it finished. See docs/SEMANTICS.md.
+ */
+export type RemovePolicy = true | number | { age: number };
+
 /** Options as stored in the envelope (already validated, defaults applied). */
 export interface StoredOptions {
   priority: number;
@@ -28,6 +35,9 @@ export interface StoredOptions {
   delivery: Delivery;
   /** Fair-queueing group (a tenant); absent: the default group. */
   group?: string;
+  /** Only present when set (the default options' JSON stays one constant). */
+  removeOnComplete?: RemovePolicy;
+  removeOnFail?: RemovePolicy;
 }
 
 export interface RunState {
@@ -159,4 +169,16 @@ export function parseBackoff(v: unknown): Backoff | null {
   if (maxDelay !== undefined && (typeof maxDelay !== "number" || !(maxDelay >= 0)))
     throw new InvalidArgumentError("backoff.maxDelay", `expected ms ≥ 0, got ${describe(maxDelay)}`);
   return maxDelay === undefined ? { type, delay } : { type, delay, maxDelay };
+}
+
+/** A removeOnComplete / removeOnFail option: undefined (or false) when not set. */
+export function parseRemovePolicy(name: string, v: unknown): RemovePolicy | undefined {
+  if (v === undefined || v === false) return undefined;
+  if (v === true) return true;
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
+  if (isObject(v) && Object.keys(v).length === 1) {
+    const age = v["age"];
+    if (typeof age === "number" && Number.isFinite(age) && age >= 0) return { age };
+  }
+  throw new InvalidArgumentError(name, `expected true, a count ≥ 0 or { age: ms }, got ${describe(v)}`);
 }

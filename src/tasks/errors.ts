@@ -68,3 +68,49 @@ export class TaskAbortError extends TaskError {
     super("TASK_ABORTED", `task aborted: ${reason}`);
   }
 }
+
+/** A role used out of order: started twice, used before start(), or used after close(). */
+export class LifecycleError extends TaskError {
+  override name = "LifecycleError";
+  constructor(
+    readonly role: "master" | "worker" | "submitter" | "events",
+    /** The call that was refused, e.g. "start". */
+    readonly operation: string,
+    /** Where the role's lifecycle was: "started" for a second start, "closed" after close… */
+    readonly phase: "latent" | "started" | "closing" | "closed",
+  ) {
+    super("LIFECYCLE", `${role}.${operation}(): the ${role} is ${phase}`);
+  }
+}
+
+/** Invalid options and arguments: the one class every layer throws (the client's, re-exported). */
+export { InvalidArgumentError } from "../client/index.js";
+
+/** An admin operation that needs a task in another state (update a running task, promote a waiting one…). */
+export class TaskStateError extends TaskError {
+  override name = "TaskStateError";
+  constructor(
+    readonly taskId: string,
+    readonly operation: string,
+    /** Its state when it was read ("running", "done", …, or "raw" for a raw seed task). */
+    readonly state: string,
+    /** The states the operation accepts. */
+    readonly accepts: readonly string[],
+  ) {
+    super(
+      "TASK_STATE",
+      `cannot ${operation} ${taskId}: it is ${state} (only ${accepts.join(" or ")} tasks can be)`,
+    );
+  }
+}
+
+/** `obliterate()` refused: workers are registered under the root (pass `force` to go ahead anyway). */
+export class WorkersRegisteredError extends TaskError {
+  override name = "WorkersRegisteredError";
+  constructor(readonly workers: readonly string[]) {
+    super(
+      "WORKERS_REGISTERED",
+      `${workers.length} worker(s) registered (${workers.slice(0, 5).join(", ")}); stop them or force`,
+    );
+  }
+}

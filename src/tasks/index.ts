@@ -17,7 +17,7 @@ export type {
   TermEvent,
 } from "./history.js";
 export { type SubmitOptions } from "./submit/options.js";
-export { TaskHandle, type TaskState, type TaskStatus } from "./submit/handle.js";
+export { TaskHandle, type TaskStatus } from "./submit/handle.js";
 export { Worker, type WorkerEvents, type WorkerStats } from "./worker/worker.js";
 export { type WorkerOptions, DEFAULT_CONCURRENCY, DEFAULT_SHUTDOWN_TIMEOUT } from "./worker/options.js";
 export { type TaskContext, type Handler, type AnyHandler } from "./worker/execution/execution.js";
@@ -26,6 +26,7 @@ export { type WorkerInfo } from "./worker-info.js";
 export { Master, type MasterEvents } from "./master/master.js";
 export { type MasterOptions, type RetentionOptions } from "./master/options.js";
 export { leastLoaded, eligible, type Scheduler, type TaskView, type WorkerView } from "./master/scheduler.js";
+export { TaskAdmin, keyOfTaskId, type TaskQuery, type TaskList } from "./admin/queue.js";
 export { pauseAssignment, resumeAssignment, retryTask, TaskNotRetryableError } from "./admin/control.js";
 export { FencedResource } from "./fencing.js";
 export { TaskEvents, type TaskEventsOptions, type TaskEventMap } from "./admin/task-events.js";
@@ -41,8 +42,44 @@ export {
 export type { ProgressListener } from "./submit/handle-progress.js";
 export { TaskLimits, type LimitsInput, type LimitEntry, type LimitUsageEntry } from "./admin/limits.js";
 export { parseDuration, parseRateText, formatRate, type Rate, type TypeLimits } from "./limits.js";
-export { Layout, BUCKETS } from "./layout.js";
-export type { Delivery, Backoff, TaskOutcome } from "./envelope.js";
+export {
+  TASK_STATES,
+  FINAL_STATES,
+  stateOf,
+  decodeTask,
+  readTask,
+  readAllTasks,
+  listTaskKeys,
+  countByState,
+  emptyCounts,
+  parseJson,
+  type TaskState,
+  type TaskRecord,
+  type TaskCounts,
+  type ReadTaskOptions,
+} from "./admin/inspect.js";
+export {
+  orNull,
+  childrenOf,
+  decodeMaster,
+  readMaster,
+  readElection,
+  readWorker,
+  readWorkers,
+  listAssignments,
+  assignmentOfPath,
+  assignedByTask,
+  loadByWorker,
+  findAssignment,
+  type ClusterReads,
+  type MasterInfo,
+  type ElectionInfo,
+  type WorkerRecord,
+  type AssignmentRef,
+} from "./admin/members.js";
+export { Layout, BUCKETS, isRawKey, keyOfId, idOfKey } from "./layout.js";
+export { SILENT, type Logger } from "./logger.js";
+export type { Delivery, Backoff, TaskOutcome, RemovePolicy } from "./envelope.js";
 export {
   TaskError,
   PayloadTooLargeError,
@@ -51,4 +88,8 @@ export {
   TaskNotFoundError,
   StaleTokenError,
   TaskAbortError,
+  LifecycleError,
+  TaskStateError,
+  WorkersRegisteredError,
+  InvalidArgumentError,
 } from "./errors.js";

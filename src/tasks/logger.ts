@@ -9,3 +9,21 @@ export const SILENT: Logger = Object.freeze({
   warn: () => undefined,
   error: () => undefined,
 });
+
+/**
+ * Awaits a write whose failure nobody has to act on (a cleanup someone else also does, a watch removal,
+ * a last-chance commit), logging a failure instead of throwing it, so none is silently dropped. Use
+ * "warn" where the failure leaves something a user should know about (an "outcome unknown" left unstored).
+ */
+export async function bestEffort(
+  logger: Logger,
+  what: string,
+  p: Promise<unknown>,
+  level: "debug" | "warn" = "debug",
+): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    logger[level]({ err }, `tasks: ${what} failed`);
+  }
+}

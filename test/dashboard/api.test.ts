@@ -189,6 +189,34 @@ test("retry: refused without the token; with it, a failed or cancelled task is r
   assert.equal((await post(retryOf("task-0000000001"))).status, 501, "raw seed tasks are not retried");
 });
 
+test("promote and remove go through the admin API", async () => {
+  const post = (what: string, key: string): ReturnType<typeof http> =>
+    http(new URL(`/api/tasks/${what}?key=${encodeURIComponent(key)}`, f.dash.url).href, {
+      method: "POST",
+      headers: auth,
+    });
+  const submitter = new Submitter(f.client, { root: f.root });
+  const h = await submitter.submit("echo", null, { id: "to-promote", delay: 600_000 });
+  await eventually(async () =>
+    (await api<TaskPage>("/api/tasks?state=delayed&limit=500")).rows.some((r) => r.id === "to-promote")
+      ? true
+      : undefined,
+  );
+  const promoted = await post("promote", h.key);
+  assert.equal(promoted.status, 200, promoted.body);
+  assert.equal((await post("promote", h.key)).status, 409, "a waiting task is not promoted");
+  await eventually(async () =>
+    (await api<TaskPage>("/api/tasks?state=waiting&limit=500")).rows.some((r) => r.id === "to-promote")
+      ? true
+      : undefined,
+  );
+  const removed = await post("remove", h.key);
+  assert.equal(removed.status, 200, removed.body);
+  assert.equal(await f.client.exists(h.path), null);
+  assert.equal((await post("remove", h.key)).status, 404);
+  assert.equal((await post("remove", "b-01/t-nope")).status, 404);
+});
+
 test("a loopback dashboard without a token refuses actions and foreign Host headers", async () => {
   const dash = await startDashboard({ source: f.source, client: f.client, port: 0 });
   try {

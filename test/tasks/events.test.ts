@@ -114,6 +114,7 @@ forEachBackend("tasks: events, logs and progress", (backend) => {
       got.push(e);
       await events.close();
     }
+    await assert.rejects(events.start(), { name: "LifecycleError" });
     assert.deepEqual(
       got.map((e) => [e.event, e.id]),
       [["submitted", "b-1"]],

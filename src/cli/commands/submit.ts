@@ -6,6 +6,7 @@ import {
   PayloadTooLargeError,
   Submitter,
   TaskNotFoundError,
+  type RemovePolicy,
   type SubmitOptions,
   type TaskHandle,
   type TaskOutcome,
@@ -35,7 +36,20 @@ interface SubmitFlags extends ConnectionFlags {
   labels?: string;
   group?: string;
   delivery?: SubmitOptions["delivery"];
+  removeOnComplete?: RemovePolicy;
+  removeOnFail?: RemovePolicy;
   waitTimeout?: number;
+}
+
+/** `true`, a count, or `age:<ms>` (the submit options removeOnComplete / removeOnFail). */
+function removePolicy(name: string): (v: string) => RemovePolicy {
+  return (v) => {
+    if (v === "true") return true;
+    if (/^\d+$/.test(v)) return Number(v);
+    const age = /^age:(\d+)$/.exec(v);
+    if (age !== null) return { age: Number(age[1]) };
+    throw new CliError(`${name} must be true, a count or age:<ms>, got "${v}"`, ExitCode.usage);
+  };
 }
 
 /** Tasks per submitMany call: progress moves, and each call stays a handful of multis. */
@@ -71,6 +85,8 @@ function optionsOf(flags: SubmitFlags): SubmitOptions {
   if (flags.timeout !== undefined) o.timeout = flags.timeout;
   if (flags.delivery !== undefined) o.delivery = flags.delivery;
   if (flags.group !== undefined) o.group = flags.group;
+  if (flags.removeOnComplete !== undefined) o.removeOnComplete = flags.removeOnComplete;
+  if (flags.removeOnFail !== undefined) o.removeOnFail = flags.removeOnFail;
   if (flags.labels !== undefined) o.labels = flags.labels.split(",").filter((l) => l !== "");
   return o;
 }
@@ -206,6 +222,12 @@ export function registerSubmitCommand(program: Command): void {
         "fenced",
       ]),
     )
+    .option(
+      "--remove-on-complete <policy>",
+      "remove it once done: true, a count (keep the N newest) or age:<ms>",
+      removePolicy("--remove-on-complete"),
+    )
+    .option("--remove-on-fail <policy>", "the same once failed", removePolicy("--remove-on-fail"))
     .option("--wait-timeout <ms>", "with --wait: give up after this long (exit 1)", (v) =>
       positiveInt("--wait-timeout", v),
     );

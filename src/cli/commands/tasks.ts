@@ -1,48 +1,53 @@
 /** `overseer tasks list|show|cancel|retry`: look at and act on tasks, through the task system's own API. */
 import { Option, type Command } from "commander";
 import type { ZooKeeperClient } from "../../client/index.js";
-import { retryTask, Submitter, TaskNotFoundError, TaskNotRetryableError } from "../../tasks/index.js";
-import { isRawKey, keyOfId, type Layout } from "../../tasks/layout.js";
+import {
+  isRawKey,
+  keyOfTaskId,
+  readTask,
+  TaskAdmin,
+  retryTask,
+  Submitter,
+  TASK_STATES,
+  TaskNotFoundError,
+  TaskNotRetryableError,
+  type Layout,
+  type TaskRecord,
+  type TaskState,
+} from "../../tasks/index.js";
 import {
   addConnectionOptions,
   CliError,
   ExitCode,
+  nonNegativeInt,
   positiveInt,
   withClient,
   type ConnectionFlags,
 } from "../connection.js";
 import { printJson } from "../output.js";
 import { registerTaskLogsCommand } from "./task-logs.js";
-import {
-  assignedByTask,
-  layoutOf,
-  readAllTasks,
-  readAssignments,
-  readTask,
-  TASK_STATES,
-  type TaskRow,
-  type TaskState,
-} from "./status.js";
+import { layoutOf } from "./status.js";
+import { registerTasksAdminCommands } from "./tasks-admin.js";
 
 interface ListFlags extends ConnectionFlags {
   state?: string;
   type?: string;
+  group?: string;
+  offset: number;
   limit: number;
 }
 
 /** A raw seed task is named `task-<10 digits>`; anything else is a structured task id. */
 export function keyOf(id: string): string {
-  if (/^task-\d{10}$/.test(id)) return id;
   try {
-    return keyOfId(id);
+    return keyOfTaskId(id);
   } catch {
     throw new CliError(`"${id}" is not a task id (1–128 characters of [A-Za-z0-9_.:-])`, ExitCode.usage);
   }
 }
 
-async function findTask(client: ZooKeeperClient, layout: Layout, id: string): Promise<TaskRow> {
-  const key = keyOf(id);
-  const row = await readTask(client, layout, key, assignedByTask(await readAssignments(client, layout)));
+async function findTask(client: ZooKeeperClient, layout: Layout, id: string): Promise<TaskRecord> {
+  const row = await readTask(client, layout, keyOf(id));
   if (row === null) throw noTask(layout, id);
   return row;
 }
@@ -54,21 +59,34 @@ function noTask(layout: Layout, id: string): CliError {
   );
 }
 
-function line(r: TaskRow): string {
+function line(r: TaskRecord): string {
   const who = r.worker === null ? "" : `  ${r.worker}`;
   const why = r.outcome?.state === "failed" ? `  ${r.outcome.reason}` : "";
   return `${r.id}  ${r.type ?? "(raw)"}  ${r.state}  attempt ${r.attempt}${who}${why}`;
 }
 
 export function registerTasksCommand(program: Command): void {
-  const tasks = program.command("tasks").description("list, show, cancel and retry tasks; read their logs");
+  const tasks = program
+    .command("tasks")
+    .description(
+      "list, show, cancel, retry, remove, update, promote, drain and obliterate tasks; read their logs",
+    );
   registerTaskLogsCommand(tasks);
 
   addConnectionOptions(
-    tasks.command("list").description("list tasks (oldest first), optionally by state or type"),
+    tasks
+      .command("list")
+      .alias("ls")
+      .description("list tasks (oldest first), optionally by state, type or group"),
   )
     .addOption(new Option("--state <state>", "only tasks in this state").choices(TASK_STATES))
     .option("--type <type>", "only tasks of this type")
+    .option("--group <group>", "only tasks of this group")
+    .addOption(
+      new Option("--offset <n>", "skip the first n matching tasks")
+        .default(0)
+        .argParser((v) => nonNegativeInt("--offset", v)),
+    )
     .addOption(
       new Option("--limit <n>", "print at most n tasks")
         .default(100)
@@ -76,15 +94,18 @@ export function registerTasksCommand(program: Command): void {
     )
     .action(async (flags: ListFlags) => {
       const layout = layoutOf(flags);
-      const all = await withClient(flags, (c) => readAllTasks(c, layout));
-      const rows = all
-        .filter((r) => flags.state === undefined || r.state === (flags.state as TaskState))
-        .filter((r) => flags.type === undefined || r.type === flags.type)
-        .sort((a, b) => (a.submittedAt ?? 0) - (b.submittedAt ?? 0) || (a.key < b.key ? -1 : 1));
-      const shown = rows.slice(0, flags.limit);
+      const { total, tasks: shown } = await withClient(flags, (c) =>
+        new TaskAdmin(c, { root: layout.root }).getTasks({
+          ...(flags.state === undefined ? {} : { state: flags.state as TaskState }),
+          ...(flags.type === undefined ? {} : { type: flags.type }),
+          ...(flags.group === undefined ? {} : { group: flags.group }),
+          offset: flags.offset,
+          limit: flags.limit,
+        }),
+      );
       if (flags.json) {
         printJson({
-          total: rows.length,
+          total,
           tasks: shown.map((r) => ({
             id: r.id,
             type: r.type,
@@ -98,9 +119,9 @@ export function registerTasksCommand(program: Command): void {
         return;
       }
       for (const r of shown) console.log(line(r));
-      if (rows.length > shown.length)
-        console.log(`… ${rows.length - shown.length} more (--limit ${rows.length})`);
-      if (rows.length === 0) console.log("no tasks");
+      const rest = total - flags.offset - shown.length;
+      if (rest > 0) console.log(`… ${rest} more (--offset ${flags.offset + shown.length})`);
+      if (total === 0) console.log("no tasks");
     });
 
   addConnectionOptions(
@@ -177,4 +198,5 @@ export function registerTasksCommand(program: Command): void {
     if (flags.json) printJson({ id, retry: newId });
     else console.log(newId);
   });
+  registerTasksAdminCommands(tasks);
 }

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { addConnectionOptions, withClient, type ConnectionFlags } from "../connection.js";
 import { printJson } from "../output.js";
-import { layoutOf, readWorkers } from "./status.js";
+import { layoutOf, readWorkerRows } from "./status.js";
 
 export function registerWorkersCommand(program: Command): void {
   addConnectionOptions(
@@ -11,7 +11,7 @@ export function registerWorkersCommand(program: Command): void {
       .description("list live workers: capacity, load, labels, task types, host and pid"),
   ).action(async (flags: ConnectionFlags) => {
     const layout = layoutOf(flags);
-    const workers = await withClient(flags, (c) => readWorkers(c, layout));
+    const workers = await withClient(flags, (c) => readWorkerRows(c, layout));
     if (flags.json) {
       printJson(workers);
       return;

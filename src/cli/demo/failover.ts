@@ -1,7 +1,6 @@
 /** The demo's takeover timer. */
 import type { ZooKeeperClient } from "../../client/index.js";
-import type { Layout } from "../../tasks/index.js";
-import { readMaster } from "../commands/status.js";
+import { readMaster, type Layout } from "../../tasks/index.js";
 import type { Child } from "./children.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

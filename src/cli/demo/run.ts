@@ -7,11 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ZooKeeperClient } from "../../client/index.js";
+import { ensurePath, ZooKeeperClient } from "../../client/index.js";
 import { startServer, type RunningServer } from "../../server/index.js";
-import { Layout, Submitter, type TaskSpec } from "../../tasks/index.js";
-import { ensurePath } from "../../tasks/zk.js";
-import { readAllTasks, readAssignments } from "../commands/status.js";
+import { Layout, listAssignments, readAllTasks, Submitter, type TaskSpec } from "../../tasks/index.js";
 import { spawnChild, type Child } from "./children.js";
 import { timeFailover } from "./failover.js";
 import { bar, progressLine } from "./progress.js";
@@ -237,7 +235,9 @@ export class Demo {
     const lost =
       worker === undefined
         ? []
-        : ((await readAssignments(this.client as ZooKeeperClient, this.layout)).get(worker.name) ?? []);
+        : (await listAssignments(this.client as ZooKeeperClient, this.layout)).filter(
+            (a) => a.worker === worker.name,
+          );
     this.say(
       `SIGKILL → active master ${master?.child.name ?? "(none found)"} and worker ${worker?.name ?? "(none)"} ` +
         `(${lost.length} task(s) in its hands) at ${at}/${this.o.tasks} done`,

@@ -1,6 +1,6 @@
 /** The demo's end check: every task done with exactly one committed result, set against what workers ran. */
 import { readFileSync } from "node:fs";
-import type { TaskRow } from "../commands/status.js";
+import type { TaskRecord } from "../../tasks/index.js";
 
 export interface Verdict {
   tasks: number;
@@ -18,7 +18,7 @@ export interface Verdict {
   ok: boolean;
 }
 
-export function verify(rows: readonly TaskRow[], expected: number, executionLog: string): Verdict {
+export function verify(rows: readonly TaskRecord[], expected: number, executionLog: string): Verdict {
   const runs = new Map<string, string[]>();
   let executions = 0;
   let text = "";

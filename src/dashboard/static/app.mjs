@@ -230,6 +230,8 @@ async function openTask(key) {
       { class: "toolbar" },
       el("button", { onclick: act("cancel") }, "cancel"),
       el("button", { onclick: act("retry") }, "retry"),
+      el("button", { onclick: act("promote") }, "promote"),
+      el("button", { onclick: act("remove") }, "remove"),
       msg,
     ),
     el("h2", {}, "timeline"),

@@ -2,7 +2,7 @@
 import { NodeExistsError, NoNodeError, type ZooKeeperClient } from "../../client/index.js";
 import { decodeEnvelope, type StoredOptions } from "../envelope.js";
 import { TaskError, TaskNotFoundError } from "../errors.js";
-import type { TaskState } from "../submit/handle.js";
+import type { TaskState } from "./inspect.js";
 import { Layout } from "../layout.js";
 import type { SubmitOptions } from "../submit/options.js";
 import { Submitter } from "../submit/submitter.js";
@@ -59,6 +59,8 @@ function optionsOf(o: StoredOptions): SubmitOptions {
     ...(o.backoff === null ? {} : { backoff: o.backoff }),
     ...(o.timeout === null ? {} : { timeout: o.timeout }),
     ...(o.group === undefined ? {} : { group: o.group }),
+    ...(o.removeOnComplete === undefined ? {} : { removeOnComplete: o.removeOnComplete }),
+    ...(o.removeOnFail === undefined ? {} : { removeOnFail: o.removeOnFail }),
   };
 }
 

@@ -9,9 +9,10 @@
  * not report yet, marked `replayed` — a final state is never missed; it may be repeated, marked.
  */
 import { Channel, type PersistentWatch, type StateEvent, type ZooKeeperClient } from "../../client/index.js";
+import { LifecycleError } from "../errors.js";
 import { TypedEvents } from "../events.js";
 import { keyOfId, Layout } from "../layout.js";
-import { SILENT, type Logger } from "../logger.js";
+import { bestEffort, SILENT, type Logger } from "../logger.js";
 import { applyFact, readFacts, type Fact, type Reads } from "./event-facts.js";
 import { ReadBatcher } from "../read-batch.js";
 import { resyncFacts } from "./event-resync.js";
@@ -73,7 +74,8 @@ export class TaskEvents extends TypedEvents<TaskEventMap> implements AsyncIterab
   }
 
   async start(): Promise<void> {
-    if (this.#started) throw new Error("TaskEvents: start() was called already");
+    if (this.#closed) throw new LifecycleError("events", "start", "closed");
+    if (this.#started) throw new LifecycleError("events", "start", "started");
     this.#started = true;
     const { tasks, assign } = this.#layout;
     const targets = this.#onlyKey === undefined ? [tasks, assign] : [this.#layout.task(this.#onlyKey)];
@@ -99,7 +101,9 @@ export class TaskEvents extends TypedEvents<TaskEventMap> implements AsyncIterab
     this.#client.off("state", this.#onState);
     for (const ch of this.#channels) ch.end();
     this.#channels.clear();
-    await Promise.all(this.#watches.map((w) => w.close().catch(() => undefined)));
+    await Promise.all(
+      this.#watches.map((w) => bestEffort(this.#log, "removing a task-event watch", w.close())),
+    );
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

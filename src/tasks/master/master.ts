@@ -3,8 +3,9 @@
  * of a term goes through the election's `fencedTransaction(term)`. A term ends when leadership does
  * (session suspended or lost, deposed, closed); the next term starts from a full rebuild.
  */
-import { InvalidArgumentError, type ZooKeeperClient } from "../../client/index.js";
+import type { ZooKeeperClient } from "../../client/index.js";
 import { LeaderElection, type LeadershipTerm } from "../../recipes/index.js";
+import { LifecycleError } from "../errors.js";
 import { TypedEvents } from "../events.js";
 import type { AssignedEvent, ReassignedEvent, TermEvent } from "../history.js";
 import { Layout } from "../layout.js";
@@ -58,7 +59,8 @@ export class Master extends TypedEvents<MasterEvents> {
 
   /** Joins the election; leadership (and the work) follows asynchronously. */
   async start(): Promise<void> {
-    if (this.election !== null) throw new InvalidArgumentError("start", "already started");
+    if (this.stopped.signal.aborted) throw new LifecycleError("master", "start", "closed");
+    if (this.election !== null) throw new LifecycleError("master", "start", "started");
     this.election = new LeaderElection(this.client, {
       path: this.layout.election,
       id: this.id,
@@ -70,7 +72,12 @@ export class Master extends TypedEvents<MasterEvents> {
 
   /** Resolves with the epoch once this candidate leads. */
   async waitForLeadership(signal?: AbortSignal): Promise<number> {
-    if (this.election === null) throw new InvalidArgumentError("waitForLeadership", "start() first");
+    if (this.election === null)
+      throw new LifecycleError(
+        "master",
+        "waitForLeadership",
+        this.stopped.signal.aborted ? "closed" : "latent",
+      );
     return (await this.election.waitForLeadership(signal)).epoch;
   }
 

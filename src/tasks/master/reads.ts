@@ -10,6 +10,7 @@ import type { ResolvedMasterOptions } from "./options.js";
 import { readTask, statusTime, type ClusterState, type TaskReading } from "./state.js";
 import { failTask, type WriteContext } from "./writes.js";
 import { opsThatFit, type ReadBatcher } from "../read-batch.js";
+import type { TaskRetention } from "./task-retention.js";
 
 /** Chunks read at once (each up to MAX_CHUNK keys): up to 256 task reads in flight. */
 const LANES = 16;
@@ -26,6 +27,8 @@ export class TaskReader {
     private readonly state: ClusterState,
     private readonly ctx: WriteContext,
     private readonly retention: ResolvedMasterOptions["retention"],
+    /** Told the data of each task read pending or finished (per-task retention policies). */
+    private readonly perTask?: TaskRetention,
   ) {}
 
   /** Reads `keys` (those not assigned or finished by now) and applies each reading as it arrives. */
@@ -54,6 +57,7 @@ export class TaskReader {
           const t = results[i];
           if (t?.type === "getData") this.learn(t.stat.dataLength);
           const r = readTask(key, t);
+          if (r.kind === "pending" && t?.type === "getData") this.perTask?.notePending(key, t.data);
           if (!this.applyNow(key, r)) (slow ??= []).push([key, r]);
         }
         if (slow !== null) for (const [key, r] of slow) await this.finishReading(key, r);
@@ -66,6 +70,7 @@ export class TaskReader {
     const [t] = await this.reads.read([{ type: "getData", path: this.layout.task(key) }]);
     if (t?.type === "getData") this.learn(t.stat.dataLength);
     const r = readTask(key, t);
+    if (r.kind === "pending" && t?.type === "getData") this.perTask?.notePending(key, t.data);
     if (!this.applyNow(key, r)) await this.finishReading(key, r);
   }
 
@@ -105,6 +110,9 @@ export class TaskReader {
         { type: "getChildren", path },
       ]);
       r = readTask(key, t, c);
+      if (t?.type === "getData")
+        if (r.kind === "pending") this.perTask?.notePending(key, t.data);
+        else if (r.kind === "finished") this.perTask?.noteFinished(key, t.data);
     }
     const at = r.kind !== "finished" ? 0 : await statusTime(this.client, this.layout, key, this.retention);
     if (state.assigned.has(key) || (state.finished.has(key) && r.kind !== "gone")) return;

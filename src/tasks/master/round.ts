@@ -59,14 +59,17 @@ export function pickTasks(
   return { picks, nextWake };
 }
 
-/** Finished tasks retention removes now (oldest first), and when the next one falls due. */
+/** Finished tasks retention removes now (oldest first; then those whose own removeOnComplete /
+ * removeOnFail says so), and when the next one falls due. */
 export function toRetain(
   state: ClusterState,
   retention: ResolvedMasterOptions["retention"],
   now: number,
+  perTask?: { due(now: number): { drop: string[]; nextAt: number } },
 ): { drop: string[]; nextAt: number } {
+  const own = perTask?.due(now) ?? { drop: [], nextAt: Infinity };
   const { maxAge, maxCount } = retention;
-  if (maxAge === Infinity && maxCount === Infinity) return { drop: [], nextAt: Infinity };
+  if (maxAge === Infinity && maxCount === Infinity) return own;
   // Oldest first; stop at the first entry kept: a round costs what it drops, not the number finished.
   const cutoff = now - maxAge;
   let excess = state.finished.size - maxCount;
@@ -81,5 +84,9 @@ export function toRetain(
     if (maxAge !== Infinity) nextAt = at + maxAge;
     break;
   }
-  return { drop, nextAt };
+  const dropping = new Set(drop);
+  return {
+    drop: [...drop, ...own.drop.filter((k) => !dropping.has(k))],
+    nextAt: Math.min(nextAt, own.nextAt),
+  };
 }

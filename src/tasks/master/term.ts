@@ -25,6 +25,8 @@ import {
 import { TermWorkers, take } from "./workers.js";
 import { TermLimits } from "./limits.js";
 import { ReadBatcher } from "../read-batch.js";
+import { bestEffort } from "../logger.js";
+import { TaskRetention } from "./task-retention.js";
 import { mapLimit, watchRecursive } from "../zk.js";
 
 const COMMIT_WIDTH = 4;
@@ -52,6 +54,8 @@ export class MasterTerm {
   private failure: Error | null = null;
   /** Whether retention removes anything at all (else no pass looks at finished tasks). */
   private readonly retaining: boolean;
+  /** removeOnComplete / removeOnFail of the tasks that carry them. */
+  private readonly perTask: TaskRetention;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -74,6 +78,7 @@ export class MasterTerm {
     this.workers = new TermWorkers(this.ctx, this.kick);
     this.limits = new TermLimits(this.ctx, this.kick);
     this.retaining = opts.retention.maxAge !== Infinity || opts.retention.maxCount !== Infinity;
+    this.perTask = new TaskRetention(client, layout);
     this.tasks = new TaskReader(
       client,
       layout,
@@ -81,6 +86,7 @@ export class MasterTerm {
       this.state,
       this.ctx,
       opts.retention,
+      this.perTask,
     );
   }
 
@@ -107,10 +113,13 @@ export class MasterTerm {
       this.watches.push(
         await watchRecursive(this.client, this.layout.tasks, (e) => {
           if (applyTaskEvent(this.state, this.refresh, this.layout.tasks, e)) this.kick();
+          this.perTask.event(this.layout.tasks, e);
         }),
       );
       await this.load();
       await this.limits.start();
+      // Tasks assigned before this term were not read: their policies are read when they finish.
+      this.perTask.adopt(this.state.assigned.keys());
       // The first pass reads every task before it assigns (priority order across the whole backlog).
       await this.readChanges(true);
       while (this.live) {
@@ -124,7 +133,7 @@ export class MasterTerm {
         if (!this.live) break;
         const picks = this.pick();
         if (picks.length > 0) await this.sendAll(picks);
-        if (this.retaining) await this.retain();
+        if (this.retaining || this.perTask.active) await this.retain();
         if (picks.length === 0 && !this.hasWork()) await this.sleep();
       }
       await Promise.all([...this.commits, ...this.reading]);
@@ -132,7 +141,7 @@ export class MasterTerm {
       clearTimeout(this.timer);
       clearTimeout(this.retainTimer);
       this.limits.close();
-      for (const w of this.watches) void w.close().catch(() => undefined);
+      for (const w of this.watches) void bestEffort(this.opts.logger, "removing a master watch", w.close());
       // Settled (they never reject) before a next term of the same leadership rebuilds its picture, so
       // that rebuild sees every assignment and start record this one made.
       await Promise.all(this.commits);
@@ -255,7 +264,8 @@ export class MasterTerm {
   }
 
   private async retain(): Promise<void> {
-    const { drop, nextAt } = toRetain(this.state, this.opts.retention, Date.now());
+    await this.perTask.settle();
+    const { drop, nextAt } = toRetain(this.state, this.opts.retention, Date.now(), this.perTask);
     for (let i = 0; i < drop.length; i += 100) await removeFinished(this.ctx, drop.slice(i, i + 100));
     clearTimeout(this.retainTimer);
     if (nextAt !== Infinity) this.retainTimer = setTimeout(this.kick, Math.max(1, nextAt - Date.now()));

@@ -3,7 +3,14 @@
  * writes fail on the server. Task-level races (cancel, a worker's commit) are settled by the check of
  * the task node's version in the same multi.
  */
-import { CreateMode, NodeExistsError, type Transaction, type ZooKeeperClient } from "../../client/index.js";
+import {
+  CreateMode,
+  NodeExistsError,
+  NoNodeError,
+  NotEmptyError,
+  type Transaction,
+  type ZooKeeperClient,
+} from "../../client/index.js";
 import { FENCE_OPS, type LeaderElection, type LeadershipTerm } from "../../recipes/index.js";
 import { decodeEnvelope, encodeEnvelope, encodeOutcome } from "../envelope.js";
 import type { AssignedEvent, ReassignedEvent } from "../history.js";
@@ -204,6 +211,15 @@ export async function removeFinished(ctx: WriteContext, keys: readonly string[])
     for (const c of children) tx.delete(`${ctx.layout.task(key)}/${c}`);
     tx.delete(ctx.layout.task(key));
   });
-  if (tx.size > FENCE_OPS) await tx.commit();
+  if (tx.size > FENCE_OPS)
+    try {
+      await tx.commit();
+    } catch (err) {
+      const at = (err as { opIndex?: number }).opIndex ?? -1;
+      if (!(err instanceof NoNodeError || err instanceof NotEmptyError) || at < FENCE_OPS) throw err;
+      // Another client removed or changed one of them meanwhile (the admin API): one by one.
+      if (keys.length > 1) for (const key of keys) await removeFinished(ctx, [key]);
+      if (keys.length > 1 || err instanceof NotEmptyError) return; // a child appeared: the next pass retries
+    }
   for (const key of keys) ctx.state.forget(key);
 }

@@ -154,13 +154,22 @@ export class SessionWaits {
   constructor(private readonly client: ZooKeeperClient) {}
 
   private readonly onState = (e: StateEvent): void => {
-    if (e.type !== "lost" && e.type !== "closed") return;
-    const all: OutcomeWait[] = [];
-    for (let w = this.head; w !== null; w = w.next) all.push(w);
-    for (const w of all) w.stop(new SessionExpiredError());
+    if (e.type === "lost" || e.type === "closed") this.stopAll(new SessionExpiredError());
   };
 
+  /** Set by close(): a wait that begins afterwards ends at once with it. */
+  private closedWith: unknown = undefined;
+
+  /** Ends every wait with `reason`, and (closing) every wait that begins later. */
+  stopAll(reason: unknown, closing = false): void {
+    if (closing) this.closedWith = reason;
+    const all: OutcomeWait[] = [];
+    for (let w = this.head; w !== null; w = w.next) all.push(w);
+    for (const w of all) w.stop(reason);
+  }
+
   add(w: OutcomeWait): void {
+    if (this.closedWith !== undefined) return w.stop(this.closedWith);
     if (this.head === null) this.client.on("state", this.onState);
     else this.head.prev = w;
     w.next = this.head;

@@ -10,7 +10,8 @@ import {
   NoNodeError,
   type ZooKeeperClient,
 } from "../../client/index.js";
-import { decodeEnvelope, decodeOutcome, encodeOutcome, type TaskOutcome } from "../envelope.js";
+import { readTask, parseJson, type TaskState } from "../admin/inspect.js";
+import { decodeOutcome, encodeOutcome, type TaskOutcome } from "../envelope.js";
 import { TaskCancelledError, TaskFailedError, TaskNotFoundError } from "../errors.js";
 import type { Layout } from "../layout.js";
 import type { ReadBatcher } from "../read-batch.js";
@@ -21,7 +22,7 @@ import { readTaskLog, type TaskLog } from "../worker/execution/task-log.js";
 
 export { SessionWaits } from "./handle-wait.js";
 
-export type TaskState = "waiting" | "delayed" | "active" | "done" | "failed" | "cancelled";
+export type { TaskState } from "../admin/inspect.js";
 
 export interface TaskStatus {
   state: TaskState;
@@ -60,24 +61,15 @@ export class TaskHandle {
     return `${this.path}/status`;
   }
 
+  /** The task's state by the cluster reader's rules (admin/inspect.ts); TaskNotFoundError if it is gone. */
   async status(): Promise<TaskStatus> {
-    const [task, status, progress] = await this.client.multiRead([
-      { type: "getData", path: this.path },
-      { type: "getData", path: this.statusPath },
-      { type: "getData", path: this.layout.progress(this.key) },
-    ]);
-    if (task?.type !== "getData") throw new TaskNotFoundError(this.id);
-    const env = decodeEnvelope(task.data);
-    const prog = progress?.type === "getData" ? parseJson(progress.data) : undefined;
-    if (status?.type === "getData") {
-      const outcome = decodeOutcome(status.data);
-      const attempt = outcome.state === "cancelled" ? (env?.run.failures ?? 0) : outcome.attempt;
-      return { state: outcome.state, attempt, progress: prog, outcome };
-    }
-    const failures = env?.run.failures ?? 0;
-    if (env !== null && env.run.notBefore > Date.now())
-      return { state: "delayed", attempt: failures, progress: prog };
-    return { state: prog === undefined ? "waiting" : "active", attempt: failures, progress: prog };
+    const r = await readTask(this.client, this.layout, this.key, { progress: true });
+    if (r === null) throw new TaskNotFoundError(this.id);
+    const finished = r.outcome !== null && r.outcome.state !== "cancelled";
+    const attempt = finished ? r.attempt : r.failures;
+    return r.outcome === null
+      ? { state: r.state, attempt, progress: r.progress }
+      : { state: r.state, attempt, progress: r.progress, outcome: r.outcome };
   }
 
   /** Last progress reported, or undefined. */
@@ -192,14 +184,5 @@ export class TaskHandle {
         throw err;
       }
     }
-  }
-}
-
-function parseJson(data: Buffer | null): unknown {
-  if (data === null) return undefined;
-  try {
-    return JSON.parse(data.toString("utf8")) as unknown;
-  } catch {
-    return data.toString("utf8");
   }
 }

@@ -1,7 +1,15 @@
 /** Submit options: the public interface, defaults and the precise validator (nothing is written on error). */
 import { randomFillSync } from "node:crypto";
 import { InvalidArgumentError } from "../../client/index.js";
-import { DELIVERIES, parseBackoff, type Backoff, type Delivery, type StoredOptions } from "../envelope.js";
+import {
+  DELIVERIES,
+  parseBackoff,
+  parseRemovePolicy,
+  type Backoff,
+  type Delivery,
+  type RemovePolicy,
+  type StoredOptions,
+} from "../envelope.js";
 import { checkTaskId } from "../layout.js";
 import { checkGroup } from "../limits.js";
 
@@ -28,6 +36,10 @@ export interface SubmitOptions {
   /** Fair-queueing group (a tenant, a customer; 1–64 of [A-Za-z0-9_.:=-]): the master serves groups
    * round-robin and applies per-group limits. Default: the default group. */
   group?: string;
+  /** Remove the task once done: `true` at once, a count (keep the N newest), or `{ age: ms }`. Default: kept. */
+  removeOnComplete?: RemovePolicy | false;
+  /** The same for a task that ended failed. Default: kept. */
+  removeOnFail?: RemovePolicy | false;
 }
 
 export interface ParsedSubmit {
@@ -47,6 +59,8 @@ const KNOWN = new Set([
   "labels",
   "delivery",
   "group",
+  "removeOnComplete",
+  "removeOnFail",
 ]);
 const LABEL_RE = /^[A-Za-z0-9_.:/=-]{1,64}$/;
 
@@ -93,6 +107,8 @@ export function parseSubmitOptions(opts: SubmitOptions | undefined): ParsedSubmi
       `expected one of ${DELIVERIES.join(", ")}, got ${String(delivery)}`,
     );
   const timeout = o.timeout === undefined ? null : int("timeout", o.timeout, 0, 1, 2 ** 31 - 1);
+  const removeOnComplete = parseRemovePolicy("removeOnComplete", o.removeOnComplete);
+  const removeOnFail = parseRemovePolicy("removeOnFail", o.removeOnFail);
   return {
     id: o.id === undefined ? generateId() : checkTaskId(o.id),
     generated: o.id === undefined,
@@ -105,6 +121,8 @@ export function parseSubmitOptions(opts: SubmitOptions | undefined): ParsedSubmi
       labels: parseLabels("labels", o.labels),
       delivery,
       ...(o.group === undefined ? {} : { group: checkGroup("group", o.group) }),
+      ...(removeOnComplete === undefined ? {} : { removeOnComplete }),
+      ...(removeOnFail === undefined ? {} : { removeOnFail }),
     },
   };
 }

@@ -13,7 +13,7 @@ import {
 import { encodeEnvelope, encodeNewEnvelope, type TaskOutcome } from "../envelope.js";
 import { TypedEvents } from "../events.js";
 import type { ResultEvent, SubmittedEvent } from "../history.js";
-import { PayloadTooLargeError } from "../errors.js";
+import { LifecycleError, PayloadTooLargeError } from "../errors.js";
 import { SessionWaits, TaskHandle } from "./handle.js";
 import { ReadBatcher } from "../read-batch.js";
 import { Layout, bucketOf, keyOfId, checkTaskId } from "../layout.js";
@@ -75,6 +75,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
   private readonly reader: ReadBatcher;
   /** Outcome waits of all this submitter's handles, ended together if the session is. */
   private readonly waits: SessionWaits;
+  private closed = false;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -93,6 +94,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
 
   /** A handle to an existing task by id (nothing is read until you ask). */
   handle(id: string): TaskHandle {
+    this.check("handle");
     return this.makeHandle(checkTaskId(id), keyOfId(id), false);
   }
 
@@ -112,6 +114,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
   }
 
   async submit(type: string, payload?: unknown, options?: SubmitOptions): Promise<TaskHandle> {
+    this.check("submit");
     const p = this.prepare({ type, payload, options });
     await this.ensureBucket(p.key);
     const created = await retry(async (attempt) => {
@@ -131,6 +134,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
 
   /** Submits many tasks in few round trips; every spec is validated before anything is written. */
   async submitMany(specs: readonly TaskSpec[]): Promise<TaskHandle[]> {
+    this.check("submitMany");
     if (!Array.isArray(specs)) throw new InvalidArgumentError("specs", "expected an array");
     const prepared = specs.map((s: TaskSpec, i) => {
       try {
@@ -185,6 +189,24 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
         todo = rest;
       }
     }
+  }
+
+  /**
+   * Ends this submitter: its handles' waits (pending or begun later) reject with LifecycleError, and
+   * submitting afterwards throws it. Tasks already written are not touched; the client stays open. Safe to call twice.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.waits.stopAll(new LifecycleError("submitter", "result", "closed"), true);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  private check(operation: string): void {
+    if (this.closed) throw new LifecycleError("submitter", operation, "closed");
   }
 
   private prepare(spec: TaskSpec, n = 0): Prepared {

@@ -11,6 +11,7 @@ import {
   type ZooKeeperClient,
 } from "../../client/index.js";
 import { watchRecursive } from "../zk.js";
+import { bestEffort, type Logger } from "../logger.js";
 
 export interface AssignmentSink {
   /** A new assignment name (not seen before, or seen again after it went away). */
@@ -31,6 +32,7 @@ export class AssignmentFeed {
   constructor(
     private readonly client: ZooKeeperClient,
     private readonly dir: string,
+    private readonly logger: Logger,
     private readonly sink: AssignmentSink,
   ) {}
 
@@ -45,7 +47,7 @@ export class AssignmentFeed {
         await sleep(100);
       }
     }
-    if (this.closed) await this.watch.close().catch(() => undefined);
+    if (this.closed) await bestEffort(this.logger, "removing the assignment watch", this.watch.close());
     else this.relist();
   }
 
@@ -84,7 +86,8 @@ export class AssignmentFeed {
 
   close(): void {
     this.closed = true;
-    void this.watch?.close().catch(() => undefined);
+    if (this.watch !== null)
+      void bestEffort(this.logger, "removing the assignment watch", this.watch.close());
   }
 }
 

@@ -6,6 +6,7 @@
 import { InvalidArgumentError, type StateEvent, type ZooKeeperClient } from "../../client/index.js";
 import { CommitBatcher } from "./execution/commit-batch.js";
 import { ReadBatcher } from "../read-batch.js";
+import { LifecycleError } from "../errors.js";
 import { TypedEvents } from "../events.js";
 import {
   CANCEL_WATCH_DELAY,
@@ -24,8 +25,7 @@ import { registerWorker, workerInfo } from "./registration.js";
 import { parseWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
 import { ensurePath, errorText } from "../zk.js";
 
-/** After an execution fails for a reason other than a stale token, its assignment is run again from
- * a listing this many ms later. */
+/** Ms after which an execution that failed (other than as stale) is run again from a listing. */
 const RETRY_LISTING = 1000;
 
 export type { WorkerEvents, WorkerStats } from "./events.js";
@@ -72,7 +72,6 @@ export class Worker extends TypedEvents<WorkerEvents> {
       workerId: this.id,
       handlers: this.handlers,
       raw: opts.raw ?? (opts.rawShell ? shellHandler : null),
-      logger: opts.logger,
       hooks: {
         wants: (event) => this.listens(event),
         started: (e) => this.emit("started", e),
@@ -80,13 +79,14 @@ export class Worker extends TypedEvents<WorkerEvents> {
         rejected: (e) => this.emit("rejected", e),
       },
       unsafeDisableFencing: opts.unsafeDisableFencing,
+      logger: opts.logger,
       workerJson: JSON.stringify(this.id),
     };
     this.env.cancelWatches = new DelayedCalls(CANCEL_WATCH_DELAY, (ex) => ex.watchCancel());
     this.env.committer = new CommitBatcher(this.env);
     this.env.reader = new ReadBatcher(client);
     this.env.slots = new SlotGate(opts.concurrency);
-    this.feed = new AssignmentFeed(client, this.layout.assignDir(this.id), {
+    this.feed = new AssignmentFeed(client, this.layout.assignDir(this.id), opts.logger, {
       added: (name) => this.added(name),
       removed: (name) => this.removed(name),
       listed: (names) => this.listed(names),
@@ -100,7 +100,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
 
   /** Registers in /workers and starts taking assignments. */
   async start(): Promise<void> {
-    if (this.phase !== "latent") throw new InvalidArgumentError("start", `worker is ${this.phase}`);
+    if (this.phase !== "latent") throw new LifecycleError("worker", "start", this.phase);
     this.phase = "started";
     const { layout, client } = this;
     await ensurePath(client, layout.workers);
@@ -231,11 +231,9 @@ export class Worker extends TypedEvents<WorkerEvents> {
     this.emit("lost");
   }
 
-  /**
-   * Graceful shutdown: advertise capacity 0 (the master stops assigning), hand back queued assignments,
-   * let running handlers finish for `shutdownTimeout` ms, abort the rest (handed back, or failed "outcome
-   * unknown" for started at-most-once tasks), then leave /workers. The client stays open (it is yours).
-   */
+  /** Graceful shutdown: advertise capacity 0 (the master stops assigning), hand back queued assignments, let
+   * running handlers finish for `shutdownTimeout` ms, abort the rest (handed back, or failed "outcome unknown"
+   * for started at-most-once tasks), then leave /workers. The client stays open (it is yours). */
   async close(): Promise<void> {
     if (this.phase === "closed" || this.phase === "closing") return;
     if (this.phase === "latent") {

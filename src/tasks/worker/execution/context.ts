@@ -5,6 +5,7 @@
  */
 import { NoNodeError } from "../../../client/index.js";
 import type { Delivery } from "../../envelope.js";
+import { bestEffort, SILENT } from "../../logger.js";
 import type { ExecutionEnv, TaskContext } from "./types.js";
 import type { StopSwitch } from "./stop.js";
 
@@ -67,11 +68,7 @@ export async function writeProgress(
     await client.transaction().check(taskPath, token).setData(path, data).commit();
   } catch (err) {
     if (!(err instanceof NoNodeError) || err.opIndex !== 1) return;
-    await client
-      .transaction()
-      .check(taskPath, token)
-      .create(path, data)
-      .commit()
-      .catch(() => undefined);
+    const create = client.transaction().check(taskPath, token).create(path, data).commit();
+    await bestEffort(env.logger ?? SILENT, "storing progress", create);
   }
 }

@@ -17,6 +17,7 @@ import { isStale, parseInfo, staleReason, type ExecutionEnv, type ExecutionResul
 import { dropAssignment, handBackAssignment, markAssignmentStarted, stillCurrent } from "./writes.js";
 import type { RejectedEvent } from "../../history.js";
 import { errorText } from "../../zk.js";
+import { bestEffort, SILENT } from "../../logger.js";
 
 /** What an execution ended with (`value`/`error`: the handler's). */
 export interface ExecutionReport {
@@ -237,11 +238,9 @@ export class Execution implements ProgressSink {
    * cannot be given back — its outcome is unknown — so it ends failed. */
   private async handBack(): Promise<ExecutionReport> {
     if (this.started) {
-      await this.finish(
-        { ok: false, error: "outcome unknown: worker shut down while running" },
-        null,
-        true,
-      ).catch(() => undefined);
+      const unknown = { ok: false, error: "outcome unknown: worker shut down while running" } as const;
+      const what = `storing "outcome unknown" of ${this.id}`;
+      await bestEffort(this.env.logger ?? SILENT, what, this.finish(unknown, null, true), "warn");
       return { result: "failed" };
     }
     await handBackAssignment(this.env, this, this.data);
@@ -268,7 +267,7 @@ export class Execution implements ProgressSink {
     void this.env.client
       .exists(this.env.layout.status(this.key), { watch: () => this.stop("cancelled") })
       .then((s) => (s === null ? undefined : this.stop("cancelled")))
-      .catch(() => undefined);
+      .catch((err: unknown) => (this.env.logger ?? SILENT).debug({ err }, "tasks: cancel watch failed"));
   }
 
   appendLog(line: string, attempt: number): void {

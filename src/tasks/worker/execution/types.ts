@@ -10,7 +10,7 @@ import {
 import type { Envelope } from "../../envelope.js";
 import type { CommittedEvent, RejectedEvent, StartedEvent } from "../../history.js";
 import type { Layout } from "../../layout.js";
-import type { Logger } from "../../logger.js";
+import { bestEffort, SILENT, type Logger } from "../../logger.js";
 import type { RawHandler } from "../raw.js";
 
 export interface TaskContext<P = unknown> {
@@ -50,14 +50,14 @@ export interface ExecutionEnv {
   hooks: ExecutionHooks;
   /** Fault injection only (WorkerOptions.unsafeDisableFencing): commit without the token check. */
   unsafeDisableFencing: boolean;
+  /** Where best-effort failures are told (default: nowhere). */
+  logger?: Logger;
   /** Sends token-checked outcome commits (the worker's batcher); default: one multi per commit. */
   committer?: { commit(t: CommitTarget, plan: CommitPlan): Promise<CommitResult> };
   /** Reads assignment + task (the worker's read batcher); default: one multiRead per execution. */
   reader?: { read(ops: readonly ReadOp[]): Promise<ReadOpResult[]> };
   /** Calls watchCancel() CANCEL_WATCH_DELAY ms after add (the worker's one timer); default: a timer each. */
   cancelWatches?: { add(ex: { watchCancel(): void }): void };
-  /** Where best-effort failures (a refused log write) are told. Default: nowhere. */
-  logger?: Logger;
   /** JSON.stringify(workerId), computed once. */
   workerJson?: string;
   /** The worker's handler slots, taken once the task is read (default: none, no limit). */
@@ -113,7 +113,7 @@ export async function overwriteOutcome(
   status: string | Buffer,
 ): Promise<void> {
   await env.client.setData(env.layout.status(key), status);
-  await env.client.delete(assignPath).catch(() => undefined);
+  await bestEffort(env.logger ?? SILENT, "deleting an overwritten assignment", env.client.delete(assignPath));
 }
 
 /** What a commit writes: an outcome (status node) or the run state of a retry. */

@@ -4,6 +4,7 @@
  * Each is token-checked where it matters and safe to send again after a lost reply.
  */
 import { resend } from "./commit.js";
+import { bestEffort, SILENT } from "../../logger.js";
 import { isStale, parseRecord, type ExecutionEnv } from "./types.js";
 
 /** Which assignment of which task, under which token. */
@@ -56,5 +57,5 @@ export async function markAssignmentStarted(
 
 /** Deletes the assignment (a superseded or unreadable one); failures are left to the master. */
 export async function dropAssignment(env: ExecutionEnv, h: Pick<Held, "assignPath">): Promise<void> {
-  await env.client.delete(h.assignPath).catch(() => undefined);
+  await bestEffort(env.logger ?? SILENT, "dropping an assignment", env.client.delete(h.assignPath));
 }
