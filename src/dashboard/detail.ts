@@ -32,7 +32,7 @@ export async function readTaskDetail(
   index: TaskIndex,
   key: string,
 ): Promise<TaskDetail | null> {
-  if (!/^(task-[0-9]+|b-[0-9]+\/t-[A-Za-z0-9_.:-]+)$/.test(key)) return null;
+  if (!/^(task-[0-9]+|b-[0-9]+\/t-[A-Za-z0-9_.:@-]+)$/.test(key)) return null;
   const [got, status, progress, current] = await Promise.all([
     orNull(client.getData(layout.task(key))),
     orNull(client.getData(layout.status(key))),

@@ -28,6 +28,20 @@ export { type MasterOptions, type RetentionOptions } from "./master/options.js";
 export { leastLoaded, eligible, type Scheduler, type TaskView, type WorkerView } from "./master/scheduler.js";
 export { pauseAssignment, resumeAssignment, retryTask, TaskNotRetryableError } from "./admin/control.js";
 export { FencedResource } from "./fencing.js";
+export {
+  Schedules,
+  ScheduleNotFoundError,
+  type SchedulesOptions,
+  type ScheduleInfo,
+} from "./admin/schedules.js";
+export {
+  MISSED_ALL_CAP,
+  parseDuration,
+  type Missed,
+  type ScheduleSpec,
+  type ScheduleSpecInput,
+  type TaskTemplate,
+} from "./schedule-spec.js";
 export { Layout, BUCKETS } from "./layout.js";
 export type { Delivery, Backoff, TaskOutcome } from "./envelope.js";
 export {

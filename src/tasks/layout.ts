@@ -13,6 +13,8 @@
  * <root>/tasks/b-<nn>/t-<id>/progress     last progress a handler reported (JSON)
  * <root>/assign/<worker-id>/<assign-name> assignment: JSON { task, token, attempt, started? }
  * <root>/paused                           exists while assignment is paused (survives failover)
+ * <root>/schedules/<id>                   a schedule: JSON { v, spec, task, paused, createdAt, resumedAt? }
+ * <root>/schedules/<id>/state             its progress, written by the master: { last, fired, missed }
  * ```
  *
  * Why buckets: a reply over jute.maxbuffer (1 MB) is refused, so one parent can be listed only up to
@@ -29,8 +31,9 @@ import { InvalidArgumentError } from "../client/index.js";
 /** Number of bucket parents for structured tasks. Part of the layout: changing it breaks id dedup. */
 export const BUCKETS = 64;
 
-/** Task ids: what may appear in a znode name, bounded so bucket listings stay far below 1 MB. */
-const ID_RE = /^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$/;
+/** Task ids: what may appear in a znode name, bounded so bucket listings stay far below 1 MB.
+ * "@" (not first) is allowed for schedule firings, `<schedule-id>@<slot ms>`. */
+const ID_RE = /^[A-Za-z0-9_:-][A-Za-z0-9_.:@-]{0,127}$/;
 const WORKER_RE = /^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$/;
 
 export function checkTaskId(id: unknown): string {
@@ -101,6 +104,7 @@ export class Layout {
   readonly tasks: string;
   readonly assign: string;
   readonly paused: string;
+  readonly schedules: string;
 
   constructor(root = "/") {
     if (typeof root !== "string" || !root.startsWith("/") || (root.length > 1 && root.endsWith("/")))
@@ -116,6 +120,7 @@ export class Layout {
     this.tasks = at("tasks");
     this.assign = at("assign");
     this.paused = at("paused");
+    this.schedules = at("schedules");
   }
 
   task(key: string): string {
@@ -135,6 +140,12 @@ export class Layout {
   }
   assignDir(worker: string): string {
     return `${this.assign}/${worker}`;
+  }
+  schedule(id: string): string {
+    return `${this.schedules}/${id}`;
+  }
+  scheduleState(id: string): string {
+    return `${this.schedules}/${id}/state`;
   }
   assignment(worker: string, key: string): string {
     return `${this.assign}/${worker}/${assignName(key)}`;

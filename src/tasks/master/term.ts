@@ -23,6 +23,7 @@ import {
   type WriteContext,
 } from "./writes.js";
 import { TermWorkers, take } from "./workers.js";
+import { ScheduleFirer } from "./schedules.js";
 import { ReadBatcher } from "../read-batch.js";
 import { mapLimit, watchRecursive } from "../zk.js";
 
@@ -95,6 +96,12 @@ export class MasterTerm {
 
   async run(): Promise<void> {
     this.term.signal.addEventListener("abort", this.kick, { once: true });
+    // Schedules fire beside the assignment loop; a fenced-out firing ends the term like any other write.
+    const schedules = new ScheduleFirer(this.ctx, {
+      now: Date.now,
+      logger: this.opts.logger,
+      onFenced: (err) => ((this.failure ??= err), this.kick()),
+    });
     try {
       await claimMasterNode(this.ctx, this.opts.id);
       for (const p of [this.layout.tasks, this.layout.workers, this.layout.assign])
@@ -105,6 +112,7 @@ export class MasterTerm {
         }),
       );
       await this.load();
+      await schedules.start();
       // The first pass reads every task before it assigns (priority order across the whole backlog).
       await this.readChanges(true);
       while (this.live) {
@@ -123,6 +131,7 @@ export class MasterTerm {
       }
       await Promise.all([...this.commits, ...this.reading]);
     } finally {
+      await schedules.stop();
       clearTimeout(this.timer);
       clearTimeout(this.retainTimer);
       for (const w of this.watches) void w.close().catch(() => undefined);
