@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { registerDashboardCommand } from "./commands/dashboard.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerMasterCommand } from "./commands/master.js";
+import { registerScheduleCommand } from "./commands/schedule.js";
 import { registerServerCommand } from "./commands/server.js";
 import { registerStatusCommand } from "./commands/status.js";
 import { registerSubmitCommand } from "./commands/submit.js";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerMasterCommand(program);
   registerWorkerCommand(program);
   registerSubmitCommand(program);
+  registerScheduleCommand(program);
   registerStatusCommand(program);
   registerTasksCommand(program);
   registerWorkersCommand(program);
