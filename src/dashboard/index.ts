@@ -5,6 +5,7 @@ export { ZkClusterSource, type ZkSourceOptions } from "./zk-source.js";
 export { TaskSystemActions } from "./actions.js";
 export { DashboardMetrics, type MetricsOptions } from "./metrics.js";
 export { fetchMntr, parseMntr, type MntrResult } from "./mntr.js";
+export { scheduleRows, type ScheduleReader, type ScheduleRow } from "./schedules.js";
 export { DashboardOptionError, checkBind, isLoopback } from "./auth.js";
 export type {
   ClusterSource,

@@ -7,6 +7,7 @@
  * GET  /api/tasks?state=&offset=&limit=      newest first, paged (limit ≤ 500)
  * GET  /api/task?key=b-17/t-abc              one task's detail
  * GET  /api/znodes?path=/&offset=&limit=     data, Stat and children of a znode
+ * GET  /api/schedules         schedules with their next firing, fired and missed counts
  * POST /api/tasks/cancel?key=… /retry?key=…  need the token (header)
  * GET  /metrics               Prometheus text
  */
@@ -26,6 +27,7 @@ import { SseHub } from "./sse.js";
 import { loadStatic, type StaticFile } from "./static-files.js";
 import { TASK_STATES, type ClusterActions, type ClusterSource, type TaskState } from "./types.js";
 import { readZnode } from "./znodes.js";
+import { scheduleRows, type ScheduleReader } from "./schedules.js";
 
 export const DEFAULT_DASHBOARD_PORT = 8080;
 export const DEFAULT_DASHBOARD_HOST = "127.0.0.1";
@@ -37,6 +39,8 @@ export interface DashboardOptions {
   /** Cancel/retry; without it the action endpoints answer 501. */
   actions?: ClusterActions;
   metrics?: DashboardMetrics;
+  /** Reads the schedules for /api/schedules; without it that endpoint answers 404. */
+  schedules?: ScheduleReader;
   /** Default 127.0.0.1; any other address needs `token`. */
   host?: string;
   /** Default 8080; 0 picks a free port. */
@@ -125,6 +129,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
           intParam(url, "limit", 200, 1000),
         );
         return json(res, 200, view);
+      }
+      case "/api/schedules": {
+        if (opts.schedules === undefined) throw new HttpError(404, "no schedules reader");
+        return json(res, 200, { now: Date.now(), schedules: scheduleRows(await opts.schedules()) });
       }
       case "/metrics": {
         if (opts.metrics === undefined) throw new HttpError(404, "metrics are off");

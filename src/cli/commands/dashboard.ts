@@ -11,6 +11,7 @@ import {
   ZkClusterSource,
   startDashboard,
 } from "../../dashboard/index.js";
+import { Schedules, type ScheduleInfo } from "../../tasks/index.js";
 import { addConnectionOptions, CliError, ExitCode, openClient, type ConnectionFlags } from "../connection.js";
 import { createLogger } from "../logger.js";
 
@@ -79,7 +80,8 @@ export function registerDashboardCommand(program: Command): void {
       );
     }
     const source = new ZkClusterSource({ client, root, logger: log.child({ part: "source" }) });
-    const metrics = new DashboardMetrics({ source, mntr });
+    const schedules = (): Promise<ScheduleInfo[]> => new Schedules(client, { root }).list();
+    const metrics = new DashboardMetrics({ source, mntr, schedules });
     let dash;
     try {
       await source.start();
@@ -88,6 +90,7 @@ export function registerDashboardCommand(program: Command): void {
         client,
         actions: new TaskSystemActions(client, root),
         metrics,
+        schedules,
         host: flags.host,
         port: flags.port,
         ...(flags.token === undefined ? {} : { token: flags.token }),
