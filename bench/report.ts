@@ -31,6 +31,7 @@ const TITLES: Record<string, string> = {
   memory: "Server memory per znode",
   cost: "Cost model measurements",
   scaling: "How cost grows with the work",
+  schedules: "Schedules: how late a repeatable task starts, next to BullMQ's job schedulers",
 };
 
 function load(dir: string): BenchResult[] {
