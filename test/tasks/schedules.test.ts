@@ -117,6 +117,26 @@ forEachBackend("tasks: schedules", (backend) => {
     );
   });
 
+  test("missed all: slots from before any master ran are caught up, large payloads a multi each", async () => {
+    const root = uniqueRoot("s-gap");
+    const zk = await client(backend());
+    await zk.create(root, null);
+    // Created "2 s ago" by its clock: the slots of those 2 s came while no master ran.
+    const early = new Schedules(zk, { root, now: () => Date.now() - 2000 });
+    const payload = "x".repeat(400_000);
+    await early.upsert("big", { every: "500ms", missed: "all", limit: 5 }, { type: "t", payload });
+    const startedAt = Date.now();
+    const master = new Master(await client(backend()), { root, id: "m" });
+    cleanup(() => master.close());
+    await master.start();
+    const p = await waitProgress(zk, root, "big", (x) => x.fired === 5, "five firings");
+    const slots = await firedSlots(zk, root, "big");
+    assert.equal(slots.length, 5);
+    assertContiguous(slots, 500);
+    assert.ok((slots[2] ?? Infinity) <= startedAt, "the first slots were caught up");
+    assert.equal(p.missed, 0);
+  });
+
   test("invalid specs are rejected before anything is written", async () => {
     const root = uniqueRoot("s-bad");
     const zk = await client(backend());

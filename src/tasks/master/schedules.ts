@@ -205,7 +205,7 @@ export class ScheduleFirer {
     const chunk: Firing[] = [];
     let bytes = 0;
     for (const slot of slots) {
-      if (chunk.length >= CHUNK_OPS || (chunk.length > 0 && bytes > CHUNK_BYTES)) break;
+      if (chunk.length >= CHUNK_OPS) break;
       const data = encodeEnvelope({
         v: 1,
         type: task.type,
@@ -215,6 +215,8 @@ export class ScheduleFirer {
         submittedAt: this.opts.now(),
         n: chunk.length,
       });
+      // Under jute.maxbuffer with room to spare: a large payload fires alone.
+      if (chunk.length > 0 && bytes + data.length > CHUNK_BYTES) break;
       bytes += data.length;
       chunk.push({ slot, path: this.ctx.layout.task(keyOfId(firingId(id, slot))), data });
     }
