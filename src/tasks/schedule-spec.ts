@@ -182,7 +182,8 @@ export function parseScheduleSpec(input: ScheduleSpecInput): ScheduleSpec {
     if (typeof cron !== "string")
       throw new InvalidArgumentError("cron", `expected a string, got ${describe(cron)}`);
     if (tz !== undefined) spec.tz = checkTimeZone(tz);
-    cronOf(cron, spec.tz);
+    if (cronOf(cron, spec.tz).nextRun() === null)
+      throw new InvalidArgumentError("cron", `${JSON.stringify(cron)} never fires`);
     spec.cron = cron.trim();
   }
   if (start !== undefined) spec.start = parseInstant("start", start);

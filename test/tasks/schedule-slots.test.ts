@@ -146,6 +146,7 @@ test("invalid specs are rejected with a precise InvalidArgumentError", () => {
     [{ every: -1 }, "every"],
     [{ cron: "61 * * * *" }, "cron"],
     [{ cron: "every day" }, "cron"],
+    [{ cron: "0 0 31 2 *" }, "cron"],
     [{ cron: "0 9 * * *", tz: "Mars/Olympus" }, "tz"],
     [{ every: "1s", tz: "UTC" }, "tz"],
     [{ every: "1s", start: "yesterday" }, "start"],
