@@ -44,6 +44,7 @@ const TITLES: Record<string, string> = {
   cost: "Cost model measurements",
   scaling: "How cost grows with the work",
   tls: "TLS vs plain TCP: overseer's client on the same server",
+  schedules: "Schedules: how late a repeatable task starts, next to BullMQ's job schedulers",
 };
 
 function load(dir: string): BenchResult[] {

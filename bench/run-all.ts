@@ -92,6 +92,7 @@ function jobs(native: string | undefined): Job[] {
         ["cost", ["--tasks", "30", "--ensemble-count", "0"]],
         ["events", ["--count", "200", "--rounds", "1"]],
         ["tls", ["--count", "300", "--rounds", "1"]],
+        ["schedules", ["--firings", "10", "--rounds", "2"]],
       ]
     : [
         ["server", ["--count", "20000", "--nodes", "0"]],
@@ -134,6 +135,7 @@ function jobs(native: string | undefined): Job[] {
         ["events", ["--count", "10000", "--rounds", "5"]],
         // TLS vs plain on one server: medians of 5 alternating rounds (the embedded server's TLS port too, if built).
         ["tls", ["--count", "20000", "--rounds", "5"]],
+        ["schedules", ["--firings", "50", "--rounds", "5"]],
       ];
   if (existsSync(join(ROOT_DIR, "bench/scaling.ts"))) list.push(["scaling", SMOKE ? ["--smoke"] : []]);
   const only = values.only?.split(",");

@@ -7,6 +7,7 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerEventsCommand } from "./commands/events.js";
 import { registerLimitCommand } from "./commands/limit.js";
 import { registerMasterCommand } from "./commands/master.js";
+import { registerScheduleCommand } from "./commands/schedule.js";
 import { registerServerCommand } from "./commands/server.js";
 import { registerStatusCommand } from "./commands/status.js";
 import { registerSubmitCommand } from "./commands/submit.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerMasterCommand(program);
   registerWorkerCommand(program);
   registerSubmitCommand(program);
+  registerScheduleCommand(program);
   registerStatusCommand(program);
   registerTasksCommand(program);
   registerWorkersCommand(program);

@@ -22,7 +22,7 @@ export async function readTaskDetail(
   index: TaskIndex,
   key: string,
 ): Promise<TaskDetail | null> {
-  if (!/^(task-[0-9]+|b-[0-9]+\/t-[A-Za-z0-9_.:-]+)$/.test(key)) return null;
+  if (!/^(task-[0-9]+|b-[0-9]+\/t-[A-Za-z0-9_.:@-]+)$/.test(key)) return null;
   const a = index.assignment(key);
   const [r, assignment] = await Promise.all([
     readTask(client, layout, key, { worker: a?.worker ?? null, progress: true }),

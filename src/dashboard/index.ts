@@ -6,6 +6,7 @@ export { TaskSystemActions } from "./actions.js";
 export { DashboardMetrics, type MetricsOptions } from "./metrics.js";
 export { fetchMntr, parseMntr, type MntrResult } from "./mntr.js";
 export { statJson } from "./znodes.js";
+export { scheduleRows, type ScheduleReader, type ScheduleRow } from "./schedules.js";
 export { DashboardOptionError, checkBind, isLoopback } from "./auth.js";
 export type {
   ClusterSource,

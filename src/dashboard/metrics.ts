@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { HostPort } from "../client/index.js";
 import { fetchMntr } from "./mntr.js";
+import { registerScheduleMetrics, type ScheduleReader } from "./schedules.js";
 import { SESSION_STATES, TASK_STATES, type ClusterEvent, type ClusterSource } from "./types.js";
 
 /** Seconds; from a few ms (no-op tasks) to an hour. */
@@ -15,6 +16,8 @@ export interface MetricsOptions {
   source: ClusterSource;
   /** Servers whose `mntr` figures are exported as zk_* gauges (labelled by server); none by default. */
   mntr?: readonly HostPort[];
+  /** Reads the schedules, for their firings and misses (stored in ZooKeeper by the master). */
+  schedules?: ScheduleReader;
   /** Include Node's process metrics (process_*, nodejs_*). Default true. */
   processMetrics?: boolean;
 }
@@ -121,6 +124,7 @@ export class DashboardMetrics {
       labelNames: ["server"],
       registers: r,
     });
+    if (opts.schedules !== undefined) registerScheduleMetrics(this.registry, opts.schedules);
     this.unsubscribe = src.onEvent((e) => this.observe(e));
   }
 

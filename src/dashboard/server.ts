@@ -11,6 +11,7 @@
  * GET  /api/task/logs?id=abc                  a task's log lines
  * GET  /api/limits            limits per task type with their current use (501 without `limits`)
  * POST /api/tasks/cancel|retry|remove|promote?key=…  need the token (header)
+ * GET  /api/schedules         schedules with their next firing, fired and missed counts
  * GET  /metrics               Prometheus text
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -31,6 +32,7 @@ import { getTaskLogs, TaskNotFoundError } from "../tasks/index.js";
 import { loadStatic, type StaticFile } from "./static-files.js";
 import { ACTIONS, TASK_STATES, type ClusterActions, type ClusterSource, type TaskState } from "./types.js";
 import { readZnode } from "./znodes.js";
+import { scheduleRows, type ScheduleReader } from "./schedules.js";
 
 export const DEFAULT_DASHBOARD_PORT = 8080;
 export const DEFAULT_DASHBOARD_HOST = "127.0.0.1";
@@ -44,6 +46,8 @@ export interface DashboardOptions {
   metrics?: DashboardMetrics;
   /** The limits and their use (e.g. `() => new TaskLimits(client, { root }).usage()`). */
   limits?: () => Promise<unknown>;
+  /** Reads the schedules for /api/schedules; without it that endpoint answers 404. */
+  schedules?: ScheduleReader;
   /** Default 127.0.0.1; any other address needs `token`. */
   host?: string;
   /** Default 8080; 0 picks a free port. */
@@ -148,6 +152,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
       case "/api/limits":
         if (opts.limits === undefined) throw new HttpError(501, "this dashboard shows no limits");
         return json(res, 200, await opts.limits());
+      case "/api/schedules": {
+        if (opts.schedules === undefined) throw new HttpError(404, "no schedules reader");
+        return json(res, 200, { now: Date.now(), schedules: scheduleRows(await opts.schedules()) });
+      }
       case "/metrics": {
         if (opts.metrics === undefined) throw new HttpError(404, "metrics are off");
         const m = await opts.metrics.render();

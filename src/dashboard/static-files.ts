@@ -16,6 +16,7 @@ const FILES: Record<string, [string, string]> = {
   "/index.html": ["index.html", "text/html; charset=utf-8"],
   "/app.mjs": ["app.mjs", "text/javascript; charset=utf-8"],
   "/charts.mjs": ["charts.mjs", "text/javascript; charset=utf-8"],
+  "/schedules.mjs": ["schedules.mjs", "text/javascript; charset=utf-8"],
   "/style.css": ["style.css", "text/css; charset=utf-8"],
 };
 

@@ -41,7 +41,8 @@ export {
 } from "./worker/execution/task-log.js";
 export type { ProgressListener } from "./submit/handle-progress.js";
 export { TaskLimits, type LimitsInput, type LimitEntry, type LimitUsageEntry } from "./admin/limits.js";
-export { parseDuration, parseRateText, formatRate, type Rate, type TypeLimits } from "./limits.js";
+export { parseRateText, formatRate, type Rate, type TypeLimits } from "./limits.js";
+export { parseDuration } from "./duration.js";
 export {
   TASK_STATES,
   FINAL_STATES,
@@ -80,6 +81,19 @@ export {
 export { Layout, BUCKETS, isRawKey, keyOfId, idOfKey } from "./layout.js";
 export { SILENT, type Logger } from "./logger.js";
 export type { Delivery, Backoff, TaskOutcome, RemovePolicy } from "./envelope.js";
+export {
+  Schedules,
+  ScheduleNotFoundError,
+  type SchedulesOptions,
+  type ScheduleInfo,
+} from "./admin/schedules.js";
+export {
+  MISSED_ALL_CAP,
+  type Missed,
+  type ScheduleSpec,
+  type ScheduleSpecInput,
+  type TaskTemplate,
+} from "./schedule-spec.js";
 export {
   TaskError,
   PayloadTooLargeError,

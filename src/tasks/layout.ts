@@ -17,6 +17,8 @@
  * <root>/limits/<type>                    rate/concurrency limits of a task type (JSON; see limits.ts)
  * <root>/limit-starts/<type>[/<group>]    master-written: recent starts of a rate-limited type / group
  *                                         ([[ms, count], …], written in the assignment's fenced multi)
+ * <root>/schedules/<id>                   a schedule: JSON { v, spec, task, paused, createdAt, resumedAt? }
+ * <root>/schedules/<id>/state             its progress, written by the master: { last, fired, missed }
  * ```
  *
  * Why buckets: a reply over jute.maxbuffer (1 MB) is refused, so one parent can be listed only up to
@@ -33,8 +35,9 @@ import { InvalidArgumentError } from "../client/index.js";
 /** Number of bucket parents for structured tasks. Part of the layout: changing it breaks id dedup. */
 export const BUCKETS = 64;
 
-/** Task ids: what may appear in a znode name, bounded so bucket listings stay far below 1 MB. */
-const ID_RE = /^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$/;
+/** Task ids: what may appear in a znode name, bounded so bucket listings stay far below 1 MB.
+ * "@" (not first) is allowed for schedule firings, `<schedule-id>@<slot ms>`. */
+const ID_RE = /^[A-Za-z0-9_:-][A-Za-z0-9_.:@-]{0,127}$/;
 const WORKER_RE = /^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$/;
 
 export function checkTaskId(id: unknown): string {
@@ -107,6 +110,7 @@ export class Layout {
   readonly paused: string;
   readonly limits: string;
   readonly limitStarts: string;
+  readonly schedules: string;
 
   constructor(root = "/") {
     if (typeof root !== "string" || !root.startsWith("/") || (root.length > 1 && root.endsWith("/")))
@@ -124,6 +128,7 @@ export class Layout {
     this.paused = at("paused");
     this.limits = at("limits");
     this.limitStarts = at("limit-starts");
+    this.schedules = at("schedules");
   }
 
   task(key: string): string {
@@ -154,6 +159,12 @@ export class Layout {
   starts(type: string, group?: string): string {
     const t = `${this.limitStarts}/${type}`;
     return group === undefined ? t : `${t}/${group === "" ? "@default" : group}`;
+  }
+  schedule(id: string): string {
+    return `${this.schedules}/${id}`;
+  }
+  scheduleState(id: string): string {
+    return `${this.schedules}/${id}/state`;
   }
   assignment(worker: string, key: string): string {
     return `${this.assign}/${worker}/${assignName(key)}`;

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from "../client/index.js";
 import { describe } from "./zk.js";
+import { parseDuration } from "./duration.js";
 
 /** At most `limit` starts in any window of `per` ms (a sliding window). */
 export interface Rate {
@@ -51,18 +52,10 @@ export function checkGroup(name: string, group: unknown): string {
   return group;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000 };
-
 /** "500ms", "1s", "5m", "1h" (a number with one unit) → ms. */
-export function parseDuration(name: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  const ms = m === null ? NaN : Number(m[1]) * (UNITS[m[2] as string] as number);
-  if (!Number.isInteger(ms) || ms < 1 || ms > MAX_WINDOW)
-    throw new InvalidArgumentError(
-      name,
-      `expected a whole number of ms between 1ms and 168h written like 500ms, 1s, 5m, 1h; got ${JSON.stringify(text)}`,
-    );
-  return ms;
+/** A limit's window: a duration of at most a week. */
+export function parseWindow(name: string, text: string): number {
+  return parseDuration(name, text, MAX_WINDOW);
 }
 
 /** "20/1s" → { limit: 20, per: 1000 }. */
@@ -71,7 +64,7 @@ export function parseRateText(name: string, text: string): Rate {
   if (slash < 0)
     throw new InvalidArgumentError(name, `expected N/<duration> such as 20/1s, got ${JSON.stringify(text)}`);
   const n = Number(text.slice(0, slash));
-  return checkRate(name, { limit: n, per: parseDuration(name, text.slice(slash + 1)) });
+  return checkRate(name, { limit: n, per: parseWindow(name, text.slice(slash + 1)) });
 }
 
 export function formatDuration(ms: number): string {

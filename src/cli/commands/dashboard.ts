@@ -12,6 +12,7 @@ import {
   startDashboard,
 } from "../../dashboard/index.js";
 import { TaskLimits } from "../../tasks/index.js";
+import { Schedules, type ScheduleInfo } from "../../tasks/index.js";
 import { addConnectionOptions, CliError, ExitCode, openClient, type ConnectionFlags } from "../connection.js";
 import { createLogger } from "../logger.js";
 
@@ -80,7 +81,8 @@ export function registerDashboardCommand(program: Command): void {
       );
     }
     const source = new ZkClusterSource({ client, root, logger: log.child({ part: "source" }) });
-    const metrics = new DashboardMetrics({ source, mntr });
+    const schedules = (): Promise<ScheduleInfo[]> => new Schedules(client, { root }).list();
+    const metrics = new DashboardMetrics({ source, mntr, schedules });
     let dash;
     try {
       await source.start();
@@ -91,6 +93,7 @@ export function registerDashboardCommand(program: Command): void {
         limits: () => new TaskLimits(client, { root }).usage(),
         metrics,
         root,
+        schedules,
         host: flags.host,
         port: flags.port,
         ...(flags.token === undefined ? {} : { token: flags.token }),

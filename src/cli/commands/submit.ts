@@ -24,11 +24,8 @@ import { bar, progressLine } from "../demo/progress.js";
 import { printJson } from "../output.js";
 import { layoutOf } from "./status.js";
 
-interface SubmitFlags extends ConnectionFlags {
-  wait?: boolean;
-  count?: number;
-  file?: string;
-  id?: string;
+/** What addTaskOptions adds. */
+export interface TaskFlags {
   priority?: number;
   delay?: number;
   attempts?: number;
@@ -38,6 +35,13 @@ interface SubmitFlags extends ConnectionFlags {
   delivery?: SubmitOptions["delivery"];
   removeOnComplete?: RemovePolicy;
   removeOnFail?: RemovePolicy;
+}
+
+interface SubmitFlags extends ConnectionFlags, TaskFlags {
+  wait?: boolean;
+  count?: number;
+  file?: string;
+  id?: string;
   waitTimeout?: number;
 }
 
@@ -77,7 +81,33 @@ export function parsePayload(text: string | undefined, where = "payload"): unkno
   }
 }
 
-function optionsOf(flags: SubmitFlags): SubmitOptions {
+/** The options of a task (shared with `overseer schedule add`); read them back with optionsOf. */
+export function addTaskOptions(cmd: Command): Command {
+  return cmd
+    .option("--priority <n>", "higher runs first (default 0)", int("--priority"))
+    .option("--delay <ms>", "do not start before this many ms from now", int("--delay"))
+    .option("--attempts <n>", "executions allowed in total (default 1 = no retry)", (v) =>
+      positiveInt("--attempts", v),
+    )
+    .option("--timeout <ms>", "per-attempt time limit", (v) => positiveInt("--timeout", v))
+    .option("--labels <a,b>", "labels a worker must all have")
+    .option("--group <g>", "fair-queueing group (a tenant): groups are served round-robin")
+    .addOption(
+      new Option("--delivery <mode>", "delivery semantics (docs/SEMANTICS.md)").choices([
+        "at-least-once",
+        "at-most-once",
+        "fenced",
+      ]),
+    )
+    .option(
+      "--remove-on-complete <policy>",
+      "remove it once done: true, a count (keep the N newest) or age:<ms>",
+      removePolicy("--remove-on-complete"),
+    )
+    .option("--remove-on-fail <policy>", "the same once failed", removePolicy("--remove-on-fail"));
+}
+
+export function optionsOf(flags: TaskFlags): SubmitOptions {
   const o: SubmitOptions = {};
   if (flags.priority !== undefined) o.priority = flags.priority;
   if (flags.delay !== undefined) o.delay = flags.delay;
@@ -206,31 +236,10 @@ export function registerSubmitCommand(program: Command): void {
       positiveInt("--count", v),
     )
     .option("-f, --file <tasks.jsonl>", 'one task per line: {"type", "payload", "id"?, "options"?}')
-    .option("--id <id>", "task id: submitting the same id again gives the same task (default: random)")
-    .option("--priority <n>", "higher runs first (default 0)", int("--priority"))
-    .option("--delay <ms>", "do not start before this many ms from now", int("--delay"))
-    .option("--attempts <n>", "executions allowed in total (default 1 = no retry)", (v) =>
-      positiveInt("--attempts", v),
-    )
-    .option("--timeout <ms>", "per-attempt time limit", (v) => positiveInt("--timeout", v))
-    .option("--labels <a,b>", "labels a worker must all have")
-    .option("--group <g>", "fair-queueing group (a tenant): groups are served round-robin")
-    .addOption(
-      new Option("--delivery <mode>", "delivery semantics (docs/SEMANTICS.md)").choices([
-        "at-least-once",
-        "at-most-once",
-        "fenced",
-      ]),
-    )
-    .option(
-      "--remove-on-complete <policy>",
-      "remove it once done: true, a count (keep the N newest) or age:<ms>",
-      removePolicy("--remove-on-complete"),
-    )
-    .option("--remove-on-fail <policy>", "the same once failed", removePolicy("--remove-on-fail"))
-    .option("--wait-timeout <ms>", "with --wait: give up after this long (exit 1)", (v) =>
-      positiveInt("--wait-timeout", v),
-    );
+    .option("--id <id>", "task id: submitting the same id again gives the same task (default: random)");
+  addTaskOptions(cmd).option("--wait-timeout <ms>", "with --wait: give up after this long (exit 1)", (v) =>
+    positiveInt("--wait-timeout", v),
+  );
   addConnectionOptions(cmd).action(
     async (type: string | undefined, payload: string | undefined, flags: SubmitFlags) => {
       const layout = layoutOf(flags);

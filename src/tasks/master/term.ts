@@ -24,6 +24,7 @@ import {
 } from "./writes.js";
 import { TermWorkers, take } from "./workers.js";
 import { TermLimits } from "./limits.js";
+import { ScheduleFirer } from "./schedules.js";
 import { ReadBatcher } from "../read-batch.js";
 import { bestEffort } from "../logger.js";
 import { TaskRetention } from "./task-retention.js";
@@ -106,6 +107,12 @@ export class MasterTerm {
 
   async run(): Promise<void> {
     this.term.signal.addEventListener("abort", this.kick, { once: true });
+    // Schedules fire beside the assignment loop; a fenced-out firing ends the term like any other write.
+    const schedules = new ScheduleFirer(this.ctx, {
+      now: Date.now,
+      logger: this.opts.logger,
+      onFenced: (err) => ((this.failure ??= err), this.kick()),
+    });
     try {
       await claimMasterNode(this.ctx, this.opts.id);
       for (const p of [this.layout.tasks, this.layout.workers, this.layout.assign])
@@ -120,6 +127,7 @@ export class MasterTerm {
       await this.limits.start();
       // Tasks assigned before this term were not read: their policies are read when they finish.
       this.perTask.adopt(this.state.assigned.keys());
+      await schedules.start();
       // The first pass reads every task before it assigns (priority order across the whole backlog).
       await this.readChanges(true);
       while (this.live) {
@@ -138,6 +146,7 @@ export class MasterTerm {
       }
       await Promise.all([...this.commits, ...this.reading]);
     } finally {
+      await schedules.stop();
       clearTimeout(this.timer);
       clearTimeout(this.retainTimer);
       this.limits.close();

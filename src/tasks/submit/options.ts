@@ -15,7 +15,7 @@ import { checkGroup } from "../limits.js";
 
 export interface SubmitOptions {
   /**
-   * Task id (1–128 of [A-Za-z0-9_.:-]). Submitting the same id twice yields one task: the second call
+   * Task id (1–128 of [A-Za-z0-9_.:@-], "@" not first). Submitting the same id twice yields one task: the second call
    * returns a handle to the first (`handle.created === false`). Default: a random id.
    */
   id?: string;
