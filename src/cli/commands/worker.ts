@@ -10,7 +10,7 @@ import { createLogger } from "../logger.js";
 import { addRoleOptions, connectRole, eventPrinter, runUntilSignal, type RoleFlags } from "./master.js";
 
 interface WorkerFlags extends RoleFlags {
-  handlers: string;
+  handlers?: string;
   concurrency: number;
   prefetch?: number;
   labels?: string;
@@ -76,9 +76,10 @@ export function registerWorkerCommand(program: Command): void {
   const cmd = program
     .command("worker")
     .description("run a worker: joins /workers and runs the tasks the master assigns with your handlers")
-    .requiredOption(
+    .option(
       "--handlers <module>",
-      "ES module exporting `handlers = { <type>: async (ctx) => result }` (and optionally `raw` for seed tasks)",
+      "ES module exporting `handlers = { <type>: async (ctx) => result }` (and optionally `raw` for seed tasks); " +
+        "required unless --shell",
     )
     .addOption(
       new Option("-c, --concurrency <n>", "tasks run at once")
@@ -101,10 +102,16 @@ export function registerWorkerCommand(program: Command): void {
       ),
     );
   addRoleOptions(cmd).action(async (flags: WorkerFlags) => {
-    const loaded = await loadHandlers(flags.handlers);
+    if (flags.handlers === undefined && flags.shell !== true)
+      throw new CliError(
+        "worker: give --handlers <module>, or --shell to run raw seed tasks only",
+        ExitCode.usage,
+      );
+    const loaded: LoadedHandlers =
+      flags.handlers === undefined ? { handlers: {} } : await loadHandlers(flags.handlers);
     if (loaded.raw !== undefined && flags.shell)
       throw new CliError(
-        `--shell conflicts with the \`raw\` handler exported by ${flags.handlers}: use one of them`,
+        `--shell conflicts with the \`raw\` handler exported by ${flags.handlers ?? ""}: use one of them`,
         ExitCode.usage,
       );
     const log = createLogger("worker");
