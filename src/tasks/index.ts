@@ -30,6 +30,7 @@ export { pauseAssignment, resumeAssignment, retryTask, TaskNotRetryableError } f
 export { FencedResource } from "./fencing.js";
 export { Layout, BUCKETS } from "./layout.js";
 export type { Delivery, Backoff, TaskOutcome } from "./envelope.js";
+export { DEFAULT_MAX_REQUEUES, isWorkerLostReason } from "./envelope.js";
 export {
   TaskError,
   PayloadTooLargeError,

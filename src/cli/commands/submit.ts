@@ -15,6 +15,7 @@ import {
   addConnectionOptions,
   CliError,
   ExitCode,
+  nonNegativeInt,
   positiveInt,
   withClient,
   type ConnectionFlags,
@@ -34,6 +35,7 @@ interface SubmitFlags extends ConnectionFlags {
   timeout?: number;
   labels?: string;
   delivery?: SubmitOptions["delivery"];
+  maxRequeues?: number;
   waitTimeout?: number;
 }
 
@@ -69,6 +71,7 @@ function optionsOf(flags: SubmitFlags): SubmitOptions {
   if (flags.attempts !== undefined) o.attempts = flags.attempts;
   if (flags.timeout !== undefined) o.timeout = flags.timeout;
   if (flags.delivery !== undefined) o.delivery = flags.delivery;
+  if (flags.maxRequeues !== undefined) o.maxRequeues = flags.maxRequeues;
   if (flags.labels !== undefined) o.labels = flags.labels.split(",").filter((l) => l !== "");
   return o;
 }
@@ -202,6 +205,11 @@ export function registerSubmitCommand(program: Command): void {
         "at-most-once",
         "fenced",
       ]),
+    )
+    .option(
+      "--max-requeues <n>",
+      'poison cap: requeues after a lost worker; one more loss fails the task "worker lost N times" (default 2)',
+      (v) => nonNegativeInt("--max-requeues", v),
     )
     .option("--wait-timeout <ms>", "with --wait: give up after this long (exit 1)", (v) =>
       positiveInt("--wait-timeout", v),

@@ -58,6 +58,7 @@ function optionsOf(o: StoredOptions): SubmitOptions {
     delivery: o.delivery,
     ...(o.backoff === null ? {} : { backoff: o.backoff }),
     ...(o.timeout === null ? {} : { timeout: o.timeout }),
+    ...(o.maxRequeues === undefined ? {} : { maxRequeues: o.maxRequeues }),
   };
 }
 

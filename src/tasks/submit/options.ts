@@ -24,6 +24,12 @@ export interface SubmitOptions {
   labels?: readonly string[];
   /** Default "at-least-once". See docs/SEMANTICS.md. */
   delivery?: Delivery;
+  /**
+   * Poison cap: times the task is requeued after the worker holding it was lost (crash, session
+   * expiry). One loss more and it ends failed "worker lost N times" instead, so a task that crashes its
+   * worker cannot crash the whole fleet. Default 2 (DEFAULT_MAX_REQUEUES): the 3rd loss fails it.
+   */
+  maxRequeues?: number;
 }
 
 export interface ParsedSubmit {
@@ -33,7 +39,17 @@ export interface ParsedSubmit {
   options: StoredOptions;
 }
 
-const KNOWN = new Set(["id", "priority", "delay", "attempts", "backoff", "timeout", "labels", "delivery"]);
+const KNOWN = new Set([
+  "id",
+  "priority",
+  "delay",
+  "attempts",
+  "backoff",
+  "timeout",
+  "labels",
+  "delivery",
+  "maxRequeues",
+]);
 const LABEL_RE = /^[A-Za-z0-9_.:/=-]{1,64}$/;
 
 /** Time-ordered random id: ids sort roughly by submission, which keeps zkCli listings readable. */
@@ -90,6 +106,9 @@ export function parseSubmitOptions(opts: SubmitOptions | undefined): ParsedSubmi
       timeout,
       labels: parseLabels("labels", o.labels),
       delivery,
+      ...(o.maxRequeues === undefined
+        ? {}
+        : { maxRequeues: int("maxRequeues", o.maxRequeues, 0, 0, 1_000_000) }),
     },
   };
 }
