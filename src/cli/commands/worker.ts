@@ -16,6 +16,7 @@ interface WorkerFlags extends RoleFlags {
   labels?: string;
   shell?: boolean;
   shutdownTimeout?: number;
+  isolation?: "none" | "thread" | "process";
 }
 
 export interface LoadedHandlers {
@@ -72,6 +73,14 @@ export async function loadHandlers(file: string): Promise<LoadedHandlers> {
   return raw === undefined ? { handlers } : { handlers, raw: raw as RawHandler };
 }
 
+/** The --handlers file, checked to exist, as a path the sandboxes import. */
+function handlerPath(file: string | undefined): string {
+  const path = resolve(file ?? "");
+  if (!existsSync(path))
+    throw new CliError(`--handlers ${file ?? ""}: no such file (resolved to ${path})`, ExitCode.usage);
+  return path;
+}
+
 export function registerWorkerCommand(program: Command): void {
   const cmd = program
     .command("worker")
@@ -95,6 +104,14 @@ export function registerWorkerCommand(program: Command): void {
       ).argParser((v) => nonNegativeInt("--prefetch", v)),
     )
     .option("--labels <a,b>", "labels tasks can require (comma-separated)")
+    .addOption(
+      new Option(
+        "--isolation <mode>",
+        "where handlers run: none (the worker's own event loop), thread (a worker thread each) or process " +
+          "(a child process each); thread/process keep heartbeats and commits free of handler code, " +
+          "terminate a handler past its timeout and survive its crash (docs/SEMANTICS.md)",
+      ).choices(["none", "thread", "process"]),
+    )
     .option("--shell", 'run raw seed tasks (`create -s /tasks/task- "cmd"`) as shell commands with sh -c')
     .addOption(
       new Option("--shutdown-timeout <ms>", "on SIGINT/SIGTERM, wait this long for running tasks").argParser(
@@ -107,8 +124,12 @@ export function registerWorkerCommand(program: Command): void {
         "worker: give --handlers <module>, or --shell to run raw seed tasks only",
         ExitCode.usage,
       );
+    const sandboxed = flags.isolation === "thread" || flags.isolation === "process";
+    if (sandboxed && flags.handlers === undefined)
+      throw new CliError(`--isolation ${flags.isolation ?? ""} needs --handlers <module>`, ExitCode.usage);
+    // A sandboxed worker loads the module only in its sandboxes (checked there when it starts).
     const loaded: LoadedHandlers =
-      flags.handlers === undefined ? { handlers: {} } : await loadHandlers(flags.handlers);
+      flags.handlers === undefined || sandboxed ? { handlers: {} } : await loadHandlers(flags.handlers);
     if (loaded.raw !== undefined && flags.shell)
       throw new CliError(
         `--shell conflicts with the \`raw\` handler exported by ${flags.handlers ?? ""}: use one of them`,
@@ -120,12 +141,13 @@ export function registerWorkerCommand(program: Command): void {
     const client = await connectRole(flags);
     let worker: Worker;
     try {
-      worker = new Worker(client, loaded.handlers, {
+      worker = new Worker(client, sandboxed ? handlerPath(flags.handlers) : loaded.handlers, {
         root: flags.root ?? "/",
         concurrency: flags.concurrency,
         ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
         labels,
         rawShell: flags.shell === true,
+        ...(sandboxed ? { isolation: flags.isolation } : {}),
         logger: log,
         ...(loaded.raw === undefined ? {} : { raw: loaded.raw }),
         ...(flags.id === undefined ? {} : { id: flags.id }),
@@ -149,8 +171,14 @@ export function registerWorkerCommand(program: Command): void {
       say(`stale result of ${id} (token ${token}) rejected`, { event: "stale", task: id, token }),
     );
     worker.on("error", (err) => log.warn({ err }, "worker error"));
-    await worker.start();
-    const types = Object.keys(loaded.handlers);
+    try {
+      await worker.start();
+    } catch (err) {
+      await client.close();
+      if (err instanceof InvalidArgumentError) throw new CliError(`worker: ${err.message}`, ExitCode.usage);
+      throw err;
+    }
+    const types = [...worker.types];
     const raw = loaded.raw !== undefined ? "raw (module)" : flags.shell ? "raw (shell)" : null;
     say(
       `worker ${worker.id} ready at ${flags.connect}: ${[...types, ...(raw === null ? [] : [raw])].join(", ")}; ` +
@@ -162,6 +190,7 @@ export function registerWorkerCommand(program: Command): void {
         types,
         raw: raw !== null,
         concurrency: flags.concurrency,
+        isolation: flags.isolation ?? "none",
       },
     );
     process.exitCode = await runUntilSignal(client, log, () => worker.close());
