@@ -23,6 +23,8 @@ export async function startBull(
   workers: number,
   concurrency: number,
   results: "events" | "wait" = "events",
+  /** Another worker script (same first three arguments), with arguments after them. */
+  script: { path: string; args: string[] } = { path: BULL_WORKER, args: [] },
 ): Promise<Bull> {
   const connection = { host: "127.0.0.1", port };
   const queue = new Queue(name, { connection });
@@ -32,7 +34,12 @@ export async function startBull(
   const procs: Child[] = [];
   for (let i = 1; i <= workers; i++)
     procs.push(
-      await startChild(`bullmq ${name} worker ${i}`, BULL_WORKER, [String(port), name, String(concurrency)]),
+      await startChild(`bullmq ${name} worker ${i}`, script.path, [
+        String(port),
+        name,
+        String(concurrency),
+        ...script.args,
+      ]),
     );
   // One listener, completions matched to waiting submitters by job id (events may beat addBulk's reply).
   const seen = new Set<string>();
