@@ -73,6 +73,7 @@ function jobs(native: string | undefined): Job[] {
         ["failover", ["--sessions", "2000", "--bullmq-stall", "1000,1000"]],
         ["memory", ["--nodes", "5000", "--steps", "2"]],
         ["cost", ["--tasks", "30", "--ensemble-count", "0"]],
+        ["sandbox", ["--count", "200", "--warmup", "50", "--rounds", "1", "--concurrency", "2"]],
       ]
     : [
         ["server", ["--count", "20000", "--nodes", "0"]],
@@ -111,6 +112,7 @@ function jobs(native: string | undefined): Job[] {
         ["failover", ["--sessions", "2000,4000,10000"]],
         ["memory", ["--nodes", "200000", "--steps", "4"]],
         ["cost", ["--tasks", "500", "--ensemble-count", "10000"]],
+        ["sandbox", ["--count", "5000", "--rounds", "5"]],
       ];
   if (existsSync(join(ROOT_DIR, "bench/scaling.ts"))) list.push(["scaling", SMOKE ? ["--smoke"] : []]);
   const only = values.only?.split(",");

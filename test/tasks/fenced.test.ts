@@ -81,12 +81,17 @@ forEachBackend("tasks: delivery fenced", (backend) => {
       const file = join(dir, `${delivery}.db`);
       openLedger(file).close();
       const cs = backend().connectString;
-      const role = (id: string): ReturnType<typeof startRole> => startRole("worker", cs, root, id, 4, `ledger=${file}`);
+      const role = (id: string): ReturnType<typeof startRole> =>
+        startRole("worker", cs, root, id, 4, `ledger=${file}`);
       const [w1, w2] = await Promise.all([role("w1"), role("w2")]);
       const sub = new Submitter(zk, { root });
       const batch = (n: number): ReturnType<Submitter["submitMany"]> =>
         sub.submitMany(
-          Array.from({ length: n }, () => ({ type: "transfer", payload: { ms: 500 }, options: { delivery, attempts: 3 } })),
+          Array.from({ length: n }, () => ({
+            type: "transfer",
+            payload: { ms: 500 },
+            options: { delivery, attempts: 3 },
+          })),
         );
       const first = await batch(16);
 
@@ -112,7 +117,9 @@ forEachBackend("tasks: delivery fenced", (backend) => {
       await w1.kill("SIGKILL");
 
       const db = openLedger(file);
-      const rows = db.prepare("SELECT task, COUNT(*) AS n FROM effects GROUP BY task").all() as { n: number }[];
+      const rows = db.prepare("SELECT task, COUNT(*) AS n FROM effects GROUP BY task").all() as {
+        n: number;
+      }[];
       db.close();
       assert.equal(rows.length, 32, `${delivery}: every task has an effect`);
       effects[delivery] = rows.map((r) => r.n);
