@@ -107,9 +107,9 @@ forEachBackend("tasks: delivery fenced", (backend) => {
       for (const id of onW1) await w1.waitFor((l) => l["effect"] === id, `the zombie's write of ${id}`);
 
       // SIGKILL w2 mid-task; a fresh worker takes over.
-      const second = await batch(16);
       const w3 = await role("w3");
       const mark = w2.lines.length;
+      const second = await batch(16);
       await w2.waitFor((l) => "started" in l && w2.lines.indexOf(l) >= mark, "a task started on w2");
       await w2.kill("SIGKILL");
       for (const h of [...first, ...second]) assert.match(String(await h.result()), /applied/);
