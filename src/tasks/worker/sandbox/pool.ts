@@ -94,7 +94,12 @@ export class SandboxPool {
     while (box?.dead === true) box = this.idle.pop();
     if (box === undefined) {
       box = this.spawn();
-      await box.ready;
+      try {
+        await box.ready;
+      } catch (err) {
+        this.discard(box);
+        throw err;
+      }
     }
     const n = ++this.seq;
     const target = box;
