@@ -50,6 +50,7 @@ interface System {
   name: string;
   chunk: ChunkSubmitter;
   rounds: number[];
+  close?: () => Promise<void>;
 }
 
 async function overseer(cs: string, zk: ZooKeeperClient, isolation: string): Promise<System> {
@@ -85,7 +86,12 @@ async function bull(port: number, mode: string): Promise<System> {
     process: "sandboxed (child processes)",
     thread: "sandboxed (useWorkerThreads)",
   };
-  return { name: `BullMQ, ${what[mode as keyof typeof what]}`, rounds: [], chunk: b.chunk };
+  return {
+    name: `BullMQ, ${what[mode as keyof typeof what]}`,
+    rounds: [],
+    chunk: b.chunk,
+    close: () => b.close(),
+  };
 }
 
 function stats(xs: number[]): { median: number; min: number; max: number } {
@@ -106,9 +112,9 @@ async function main(): Promise<void> {
   const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true });
   const cs = `127.0.0.1:${server.port}`;
   const zk = new ZooKeeperClient({ connectString: cs, sessionTimeout: 30_000 });
+  const systems: System[] = [];
   try {
     await zk.connect();
-    const systems: System[] = [];
     for (const iso of ["none", "thread", "process"]) systems.push(await overseer(cs, zk, iso));
     for (const mode of ["inline", "process", "thread"]) systems.push(await bull(redis.port, mode));
     for (const s of systems) await drive(Number(values.warmup), CHUNK, s.chunk);
@@ -158,6 +164,7 @@ async function main(): Promise<void> {
     );
     out.note(howRun("BullMQ"));
   } finally {
+    for (const s of systems) await s.close?.();
     await killAll();
     await zk.close().catch(() => undefined);
     await server.kill("SIGKILL");
