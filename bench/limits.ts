@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     const bull = await startBull(redis.port, "lim-plain", WORKERS, CONCURRENCY);
     bulls.push(bull);
     const limited = await startBull(redis.port, "lim-rate", WORKERS, CONCURRENCY, "events", {
-      limiter: { max: 1_000_000, duration: 1000 },
+      settings: { limiter: { max: 1_000_000, duration: 1000 } },
     });
     bulls.push(limited);
     const systems: { name: string; chunk: ChunkSubmitter; perSec: number[] }[] = [

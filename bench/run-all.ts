@@ -93,6 +93,7 @@ function jobs(native: string | undefined): Job[] {
         ["events", ["--count", "200", "--rounds", "1"]],
         ["tls", ["--count", "300", "--rounds", "1"]],
         ["schedules", ["--firings", "10", "--rounds", "2"]],
+        ["sandbox", ["--count", "200", "--warmup", "50", "--rounds", "1", "--concurrency", "2"]],
       ]
     : [
         ["server", ["--count", "20000", "--nodes", "0"]],
@@ -136,6 +137,7 @@ function jobs(native: string | undefined): Job[] {
         // TLS vs plain on one server: medians of 5 alternating rounds (the embedded server's TLS port too, if built).
         ["tls", ["--count", "20000", "--rounds", "5"]],
         ["schedules", ["--firings", "50", "--rounds", "5"]],
+        ["sandbox", ["--count", "5000", "--rounds", "5"]],
       ];
   if (existsSync(join(ROOT_DIR, "bench/scaling.ts"))) list.push(["scaling", SMOKE ? ["--smoke"] : []]);
   const only = values.only?.split(",");

@@ -23,8 +23,9 @@ export async function startBull(
   workers: number,
   concurrency: number,
   results: "events" | "wait" = "events",
-  /** Extra Worker options as JSON (e.g. `{ limiter: { max, duration } }`). */
-  settings: object = {},
+  /** Extra Worker options as JSON (e.g. `{ limiter: { max, duration } }`), or another worker script (same
+   * first three arguments) with its own arguments after them. */
+  extra: { settings?: object; script?: { path: string; args: string[] } } = {},
 ): Promise<Bull> {
   const connection = { host: "127.0.0.1", port };
   const queue = new Queue(name, { connection });
@@ -34,11 +35,11 @@ export async function startBull(
   const procs: Child[] = [];
   for (let i = 1; i <= workers; i++)
     procs.push(
-      await startChild(`bullmq ${name} worker ${i}`, BULL_WORKER, [
+      await startChild(`bullmq ${name} worker ${i}`, extra.script?.path ?? BULL_WORKER, [
         String(port),
         name,
         String(concurrency),
-        JSON.stringify(settings),
+        ...(extra.script?.args ?? [JSON.stringify(extra.settings ?? {})]),
       ]),
     );
   // One listener, completions matched to waiting submitters by job id (events may beat addBulk's reply).

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { HostPort } from "../client/index.js";
+import { isWorkerLostReason } from "../tasks/index.js";
 import { fetchMntr } from "./mntr.js";
 import { registerScheduleMetrics, type ScheduleReader } from "./schedules.js";
 import { SESSION_STATES, TASK_STATES, type ClusterEvent, type ClusterSource } from "./types.js";
@@ -31,6 +32,7 @@ export class DashboardMetrics {
   private readonly assignments: Counter;
   private readonly reassignments: Counter;
   private readonly finished: Counter<"state">;
+  private readonly workerLost: Counter;
   private readonly wait: Histogram;
   private readonly run: Histogram;
   private readonly turnaround: Histogram;
@@ -110,6 +112,11 @@ export class DashboardMetrics {
       labelNames: ["state"],
       registers: r,
     });
+    this.workerLost = new Counter({
+      name: "overseer_tasks_worker_lost_total",
+      help: "Tasks failed by the poison cap: their worker was lost more often than maxRequeues allows",
+      registers: r,
+    });
     const histogram = (name: string, help: string): Histogram =>
       new Histogram({ name, help, buckets: BUCKETS, registers: r });
     this.wait = histogram("overseer_task_wait_seconds", "Submit → assignment (server clock)");
@@ -146,6 +153,7 @@ export class DashboardMetrics {
       this.wait.observe(e.waitMs / 1000);
     } else {
       this.finished.inc({ state: e.state });
+      if (e.state === "failed" && isWorkerLostReason(e.reason)) this.workerLost.inc();
       this.turnaround.observe(e.turnaroundMs / 1000);
       if (e.runMs !== null) this.run.observe(e.runMs / 1000);
     }

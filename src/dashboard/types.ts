@@ -104,6 +104,8 @@ export type ClusterEvent =
       type: "finished";
       key: string;
       state: "done" | "failed" | "cancelled";
+      /** A failure's reason ("" otherwise). */
+      reason: string;
       /** Assignment → outcome (server clock); null when the assignment came and went unseen. */
       runMs: number | null;
       /** Submit → outcome (server clock). */

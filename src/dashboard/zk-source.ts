@@ -214,6 +214,7 @@ export class ZkClusterSource implements ClusterSource {
         type: "finished",
         key,
         state: e.state as "done" | "failed" | "cancelled",
+        reason: e.state === "failed" ? e.reason : "",
         runMs,
         turnaroundMs,
       });

@@ -38,6 +38,21 @@ export interface StoredOptions {
   /** Only present when set (the default options' JSON stays one constant). */
   removeOnComplete?: RemovePolicy;
   removeOnFail?: RemovePolicy;
+  /** Requeues after a lost worker before the task ends failed (absent: DEFAULT_MAX_REQUEUES). */
+  maxRequeues?: number;
+}
+
+/** Default of `maxRequeues`: the 3rd loss of a worker running the task fails it (docs/SEMANTICS.md). */
+export const DEFAULT_MAX_REQUEUES = 2;
+
+/** The reason stored when a task's worker was lost more often than `maxRequeues` allows. */
+export function workerLostReason(losses: number): string {
+  return `worker lost ${losses} time${losses === 1 ? "" : "s"}`;
+}
+
+/** Is `reason` the one the poison cap stores (worker lost too often)? */
+export function isWorkerLostReason(reason: string): boolean {
+  return /^worker lost \d+ times?$/.test(reason);
 }
 
 export interface RunState {
@@ -45,7 +60,7 @@ export interface RunState {
   failures: number;
   /** Not to be assigned before this time (ms since epoch): delay and backoff. */
   notBefore: number;
-  /** Times the task was taken back from a worker that died or handed it back. */
+  /** Times the task was taken back from a worker that was lost (session ended) while holding it. */
   requeues: number;
   /** Last failure's reason. */
   error?: string;

@@ -20,6 +20,9 @@ export { type SubmitOptions } from "./submit/options.js";
 export { TaskHandle, type TaskStatus } from "./submit/handle.js";
 export { Worker, type WorkerEvents, type WorkerStats } from "./worker/worker.js";
 export { type WorkerOptions, DEFAULT_CONCURRENCY, DEFAULT_SHUTDOWN_TIMEOUT } from "./worker/options.js";
+export { DEFAULT_ISOLATION, type HandlerSource } from "./worker/handlers.js";
+export { type Isolation } from "./worker/sandbox/messages.js";
+export { SANDBOX_KILL_GRACE } from "./worker/sandbox/pool.js";
 export { type TaskContext, type Handler, type AnyHandler } from "./worker/execution/execution.js";
 export { type RawHandler, type RawTaskContext, shellHandler } from "./worker/raw.js";
 export { type WorkerInfo } from "./worker-info.js";
@@ -94,6 +97,7 @@ export {
   type ScheduleSpecInput,
   type TaskTemplate,
 } from "./schedule-spec.js";
+export { DEFAULT_MAX_REQUEUES, isWorkerLostReason } from "./envelope.js";
 export {
   TaskError,
   PayloadTooLargeError,

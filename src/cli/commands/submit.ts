@@ -16,6 +16,7 @@ import {
   addConnectionOptions,
   CliError,
   ExitCode,
+  nonNegativeInt,
   positiveInt,
   withClient,
   type ConnectionFlags,
@@ -33,6 +34,7 @@ export interface TaskFlags {
   labels?: string;
   group?: string;
   delivery?: SubmitOptions["delivery"];
+  maxRequeues?: number;
   removeOnComplete?: RemovePolicy;
   removeOnFail?: RemovePolicy;
 }
@@ -104,7 +106,12 @@ export function addTaskOptions(cmd: Command): Command {
       "remove it once done: true, a count (keep the N newest) or age:<ms>",
       removePolicy("--remove-on-complete"),
     )
-    .option("--remove-on-fail <policy>", "the same once failed", removePolicy("--remove-on-fail"));
+    .option("--remove-on-fail <policy>", "the same once failed", removePolicy("--remove-on-fail"))
+    .option(
+      "--max-requeues <n>",
+      'poison cap: requeues after a lost worker; one more loss fails the task "worker lost N times" (default 2)',
+      (v) => nonNegativeInt("--max-requeues", v),
+    );
 }
 
 export function optionsOf(flags: TaskFlags): SubmitOptions {
@@ -117,6 +124,7 @@ export function optionsOf(flags: TaskFlags): SubmitOptions {
   if (flags.group !== undefined) o.group = flags.group;
   if (flags.removeOnComplete !== undefined) o.removeOnComplete = flags.removeOnComplete;
   if (flags.removeOnFail !== undefined) o.removeOnFail = flags.removeOnFail;
+  if (flags.maxRequeues !== undefined) o.maxRequeues = flags.maxRequeues;
   if (flags.labels !== undefined) o.labels = flags.labels.split(",").filter((l) => l !== "");
   return o;
 }

@@ -10,12 +10,13 @@ import { createLogger } from "../logger.js";
 import { addRoleOptions, connectRole, eventPrinter, runUntilSignal, type RoleFlags } from "./master.js";
 
 interface WorkerFlags extends RoleFlags {
-  handlers: string;
+  handlers?: string;
   concurrency: number;
   prefetch?: number;
   labels?: string;
   shell?: boolean;
   shutdownTimeout?: number;
+  isolation?: "none" | "thread" | "process";
 }
 
 export interface LoadedHandlers {
@@ -72,13 +73,22 @@ export async function loadHandlers(file: string): Promise<LoadedHandlers> {
   return raw === undefined ? { handlers } : { handlers, raw: raw as RawHandler };
 }
 
+/** The --handlers file, checked to exist, as a path the sandboxes import. */
+function handlerPath(file: string | undefined): string {
+  const path = resolve(file ?? "");
+  if (!existsSync(path))
+    throw new CliError(`--handlers ${file ?? ""}: no such file (resolved to ${path})`, ExitCode.usage);
+  return path;
+}
+
 export function registerWorkerCommand(program: Command): void {
   const cmd = program
     .command("worker")
     .description("run a worker: joins /workers and runs the tasks the master assigns with your handlers")
-    .requiredOption(
+    .option(
       "--handlers <module>",
-      "ES module exporting `handlers = { <type>: async (ctx) => result }` (and optionally `raw` for seed tasks)",
+      "ES module exporting `handlers = { <type>: async (ctx) => result }` (and optionally `raw` for seed tasks); " +
+        "required unless --shell",
     )
     .addOption(
       new Option("-c, --concurrency <n>", "tasks run at once")
@@ -94,6 +104,14 @@ export function registerWorkerCommand(program: Command): void {
       ).argParser((v) => nonNegativeInt("--prefetch", v)),
     )
     .option("--labels <a,b>", "labels tasks can require (comma-separated)")
+    .addOption(
+      new Option(
+        "--isolation <mode>",
+        "where handlers run: none (the worker's own event loop), thread (a worker thread each) or process " +
+          "(a child process each); thread/process keep heartbeats and commits free of handler code, " +
+          "terminate a handler past its timeout and survive its crash (docs/SEMANTICS.md)",
+      ).choices(["none", "thread", "process"]),
+    )
     .option("--shell", 'run raw seed tasks (`create -s /tasks/task- "cmd"`) as shell commands with sh -c')
     .addOption(
       new Option("--shutdown-timeout <ms>", "on SIGINT/SIGTERM, wait this long for running tasks").argParser(
@@ -101,10 +119,20 @@ export function registerWorkerCommand(program: Command): void {
       ),
     );
   addRoleOptions(cmd).action(async (flags: WorkerFlags) => {
-    const loaded = await loadHandlers(flags.handlers);
+    if (flags.handlers === undefined && flags.shell !== true)
+      throw new CliError(
+        "worker: give --handlers <module>, or --shell to run raw seed tasks only",
+        ExitCode.usage,
+      );
+    const sandboxed = flags.isolation === "thread" || flags.isolation === "process";
+    if (sandboxed && flags.handlers === undefined)
+      throw new CliError(`--isolation ${flags.isolation ?? ""} needs --handlers <module>`, ExitCode.usage);
+    // A sandboxed worker loads the module only in its sandboxes (checked there when it starts).
+    const loaded: LoadedHandlers =
+      flags.handlers === undefined || sandboxed ? { handlers: {} } : await loadHandlers(flags.handlers);
     if (loaded.raw !== undefined && flags.shell)
       throw new CliError(
-        `--shell conflicts with the \`raw\` handler exported by ${flags.handlers}: use one of them`,
+        `--shell conflicts with the \`raw\` handler exported by ${flags.handlers ?? ""}: use one of them`,
         ExitCode.usage,
       );
     const log = createLogger("worker");
@@ -113,12 +141,13 @@ export function registerWorkerCommand(program: Command): void {
     const client = await connectRole(flags);
     let worker: Worker;
     try {
-      worker = new Worker(client, loaded.handlers, {
+      worker = new Worker(client, sandboxed ? handlerPath(flags.handlers) : loaded.handlers, {
         root: flags.root ?? "/",
         concurrency: flags.concurrency,
         ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
         labels,
         rawShell: flags.shell === true,
+        ...(sandboxed ? { isolation: flags.isolation } : {}),
         logger: log,
         ...(loaded.raw === undefined ? {} : { raw: loaded.raw }),
         ...(flags.id === undefined ? {} : { id: flags.id }),
@@ -142,8 +171,14 @@ export function registerWorkerCommand(program: Command): void {
       say(`stale result of ${id} (token ${token}) rejected`, { event: "stale", task: id, token }),
     );
     worker.on("error", (err) => log.warn({ err }, "worker error"));
-    await worker.start();
-    const types = Object.keys(loaded.handlers);
+    try {
+      await worker.start();
+    } catch (err) {
+      await client.close();
+      if (err instanceof InvalidArgumentError) throw new CliError(`worker: ${err.message}`, ExitCode.usage);
+      throw err;
+    }
+    const types = [...worker.types];
     const raw = loaded.raw !== undefined ? "raw (module)" : flags.shell ? "raw (shell)" : null;
     say(
       `worker ${worker.id} ready at ${flags.connect}: ${[...types, ...(raw === null ? [] : [raw])].join(", ")}; ` +
@@ -155,6 +190,7 @@ export function registerWorkerCommand(program: Command): void {
         types,
         raw: raw !== null,
         concurrency: flags.concurrency,
+        isolation: flags.isolation ?? "none",
       },
     );
     process.exitCode = await runUntilSignal(client, log, () => worker.close());

@@ -61,6 +61,7 @@ function optionsOf(o: StoredOptions): SubmitOptions {
     ...(o.group === undefined ? {} : { group: o.group }),
     ...(o.removeOnComplete === undefined ? {} : { removeOnComplete: o.removeOnComplete }),
     ...(o.removeOnFail === undefined ? {} : { removeOnFail: o.removeOnFail }),
+    ...(o.maxRequeues === undefined ? {} : { maxRequeues: o.maxRequeues }),
   };
 }
 

@@ -12,7 +12,8 @@ import {
   type ZooKeeperClient,
 } from "../../client/index.js";
 import { FENCE_OPS, type LeaderElection, type LeadershipTerm } from "../../recipes/index.js";
-import { decodeEnvelope, encodeEnvelope, encodeOutcome } from "../envelope.js";
+import { decodeEnvelope, encodeOutcome } from "../envelope.js";
+import { decideLost } from "./requeue.js";
 import type { AssignedEvent, ReassignedEvent } from "../history.js";
 import { idOfKey, isRawKey, type Layout } from "../layout.js";
 import type { ClusterState, PendingTask } from "./state.js";
@@ -109,8 +110,9 @@ export function assignmentData(task: PendingTask, at: number): string {
 
 /**
  * Takes back one assignment of a worker whose session ended: at-most-once tasks already marked started
- * end failed ("outcome unknown"); everything else goes back to pending with its version bumped, so a
- * late result of the lost execution can never be committed.
+ * end failed ("outcome unknown"), tasks past their poison cap end failed ("worker lost N times");
+ * everything else goes back to pending with its version bumped (see requeue.ts), so a late result of
+ * the lost execution can never be committed.
  */
 export async function recoverAssignment(ctx: WriteContext, worker: string, key: string): Promise<void> {
   const { client, layout } = ctx;
@@ -140,23 +142,16 @@ export async function recoverAssignment(ctx: WriteContext, worker: string, key: 
   }
   const env = isRawKey(key) ? null : decodeEnvelope(t.data);
   const started = a.data !== null && /"started":true/.test(a.data.toString("utf8"));
-  if (env?.options.delivery === "at-most-once" && started) {
-    const reason = `outcome unknown: worker ${worker} was lost while running it`;
-    const outcome = {
-      state: "failed" as const,
-      reason,
-      attempt: env.run.failures + 1,
-      worker,
-      at: Date.now(),
-    };
-    tx.check(layout.task(key), t.stat.version).create(layout.status(key), encodeOutcome(outcome));
-  } else {
-    const data =
-      env === null ? t.data : encodeEnvelope({ ...env, run: { ...env.run, requeues: env.run.requeues + 1 } });
-    tx.setData(layout.task(key), data, t.stat.version);
-  }
+  const decision = decideLost(env, t.data, worker, started);
+  const version = t.stat.version;
+  if (decision.kind === "fail") {
+    // The loss is counted in the run state too (the version bump also fences the lost execution).
+    if (decision.data !== null) tx.setData(layout.task(key), decision.data, version);
+    else tx.check(layout.task(key), version);
+    tx.create(layout.status(key), decision.outcome);
+  } else tx.setData(layout.task(key), decision.data, version);
   await tx.delete(assignPath).commit();
-  ctx.hooks.reassigned(event(env?.options.delivery === "at-most-once" && started ? "failed" : "requeued"));
+  ctx.hooks.reassigned(event(decision.kind === "fail" ? "failed" : "requeued"));
 }
 
 function tokenOf(data: Buffer | null): number {

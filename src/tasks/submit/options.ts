@@ -40,6 +40,12 @@ export interface SubmitOptions {
   removeOnComplete?: RemovePolicy | false;
   /** The same for a task that ended failed. Default: kept. */
   removeOnFail?: RemovePolicy | false;
+  /**
+   * Poison cap: times the task is requeued after the worker holding it was lost (crash, session
+   * expiry). One loss more and it ends failed "worker lost N times" instead, so a task that crashes its
+   * worker cannot crash the whole fleet. Default 2 (DEFAULT_MAX_REQUEUES): the 3rd loss fails it.
+   */
+  maxRequeues?: number;
 }
 
 export interface ParsedSubmit {
@@ -61,6 +67,7 @@ const KNOWN = new Set([
   "group",
   "removeOnComplete",
   "removeOnFail",
+  "maxRequeues",
 ]);
 const LABEL_RE = /^[A-Za-z0-9_.:/=-]{1,64}$/;
 
@@ -123,6 +130,9 @@ export function parseSubmitOptions(opts: SubmitOptions | undefined): ParsedSubmi
       ...(o.group === undefined ? {} : { group: checkGroup("group", o.group) }),
       ...(removeOnComplete === undefined ? {} : { removeOnComplete }),
       ...(removeOnFail === undefined ? {} : { removeOnFail }),
+      ...(o.maxRequeues === undefined
+        ? {}
+        : { maxRequeues: int("maxRequeues", o.maxRequeues, 0, 0, 1_000_000) }),
     },
   };
 }

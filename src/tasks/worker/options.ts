@@ -7,6 +7,7 @@ import { checkWorkerId } from "../layout.js";
 import { SILENT, type Logger } from "../logger.js";
 import type { RawHandler } from "./raw.js";
 import { parseLabels } from "../submit/options.js";
+import { ISOLATIONS, type Isolation } from "./sandbox/messages.js";
 
 export const DEFAULT_CONCURRENCY = 1;
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
@@ -36,6 +37,14 @@ export interface WorkerOptions {
   raw?: RawHandler;
   /** Run raw tasks' payloads with `sh -c` (only if `raw` is not given). Default false: never runs shell. */
   rawShell?: boolean;
+  /**
+   * Where handlers run. "none": on the worker's own event loop (a handler object's only choice).
+   * "thread" (a worker_threads thread each) and "process" (a forked child process each): the handlers
+   * are given as a module path and loaded in a pool of `concurrency` sandboxes, so handler code never
+   * delays the worker's heartbeats and commits, a handler past its timeout is terminated, and a crash
+   * fails only that attempt. Default for a module: DEFAULT_ISOLATION. See docs/SEMANTICS.md.
+   */
+  isolation?: Isolation;
   /** How long close() waits for running handlers before aborting them (ms). Default 10 000. */
   shutdownTimeout?: number;
   logger?: Logger;
@@ -59,6 +68,8 @@ export interface ResolvedWorkerOptions {
   shutdownTimeout: number;
   logger: Logger;
   unsafeDisableFencing: boolean;
+  /** As given (undefined: the default for the kind of handlers). */
+  isolation: Isolation | undefined;
 }
 
 const KNOWN = new Set([
@@ -72,6 +83,7 @@ const KNOWN = new Set([
   "shutdownTimeout",
   "logger",
   "unsafeDisableFencing",
+  "isolation",
 ]);
 
 function positive(name: string, v: unknown, dflt: number, min: number): number {
@@ -90,6 +102,11 @@ export function parseWorkerOptions(o: WorkerOptions = {}): ResolvedWorkerOptions
     throw new InvalidArgumentError("rawShell", "expected a boolean");
   if (o.unsafeDisableFencing !== undefined && typeof o.unsafeDisableFencing !== "boolean")
     throw new InvalidArgumentError("unsafeDisableFencing", "expected a boolean");
+  if (o.isolation !== undefined && !ISOLATIONS.includes(o.isolation))
+    throw new InvalidArgumentError(
+      "isolation",
+      `expected "none", "thread" or "process", got ${describe(o.isolation)}`,
+    );
   const concurrency = positive("concurrency", o.concurrency, DEFAULT_CONCURRENCY, 1);
   return {
     root: o.root,
@@ -105,5 +122,6 @@ export function parseWorkerOptions(o: WorkerOptions = {}): ResolvedWorkerOptions
     shutdownTimeout: positive("shutdownTimeout", o.shutdownTimeout, DEFAULT_SHUTDOWN_TIMEOUT, 0),
     logger: o.logger ?? SILENT,
     unsafeDisableFencing: o.unsafeDisableFencing ?? false,
+    isolation: o.isolation,
   };
 }

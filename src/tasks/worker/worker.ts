@@ -3,7 +3,7 @@
  * the master puts under <root>/assign/<id>. Handlers run under an AbortSignal; a handler that throws or
  * hangs fails its task, never the worker. Stale results (token no longer current) are dropped and counted.
  */
-import { InvalidArgumentError, type StateEvent, type ZooKeeperClient } from "../../client/index.js";
+import type { StateEvent, ZooKeeperClient } from "../../client/index.js";
 import { CommitBatcher } from "./execution/commit-batch.js";
 import { ReadBatcher } from "../read-batch.js";
 import { LifecycleError } from "../errors.js";
@@ -23,6 +23,8 @@ import { AssignmentFeed } from "./assignments.js";
 import type { WorkerEvents, WorkerStats } from "./events.js";
 import { registerWorker, workerInfo } from "./registration.js";
 import { parseWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
+import { checkHandlers, loadHandlers, type HandlerSetup, type HandlerSource } from "./handlers.js";
+import type { SandboxPool } from "./sandbox/pool.js";
 import { ensurePath, errorText } from "../zk.js";
 
 /** Ms after which an execution that failed (other than as stale) is run again from a listing. */
@@ -50,22 +52,25 @@ export class Worker extends TypedEvents<WorkerEvents> {
   private idle: (() => void) | null = null;
   private readonly onState = (e: StateEvent): void => this.stateChanged(e);
   private readonly feed: AssignmentFeed;
+  private readonly setup: HandlerSetup;
+  private pool: SandboxPool | null = null;
 
+  /**
+   * `handlers`: `{ <type>: (ctx) => result }`, or the path / file: URL of a module exporting it
+   * (required for `isolation` "thread" and "process"; loaded by start()).
+   */
   constructor(
     private readonly client: ZooKeeperClient,
-    handlers: Record<string, AnyHandler>,
+    handlers: HandlerSource,
     options: WorkerOptions = {},
   ) {
     const opts = parseWorkerOptions(options);
     super(opts.logger);
-    if (handlers === null || typeof handlers !== "object")
-      throw new InvalidArgumentError("handlers", "expected { [type]: handler }");
-    for (const [t, h] of Object.entries(handlers))
-      if (typeof h !== "function") throw new InvalidArgumentError(`handlers.${t}`, "expected a function");
+    this.setup = checkHandlers(handlers, opts.isolation);
     this.opts = opts;
     this.id = opts.id;
     this.layout = new Layout(opts.root);
-    this.handlers = new Map(Object.entries(handlers));
+    this.handlers = this.setup.map;
     this.env = {
       client,
       layout: this.layout,
@@ -98,29 +103,27 @@ export class Worker extends TypedEvents<WorkerEvents> {
     return { ...this.counts, running: this.running.size };
   }
 
+  /** The task types it runs (a handler module's: known once start() has loaded it). */
+  get types(): string[] {
+    return [...this.handlers.keys()];
+  }
+
   /** Registers in /workers and starts taking assignments. */
   async start(): Promise<void> {
     if (this.phase !== "latent") throw new LifecycleError("worker", "start", this.phase);
     this.phase = "started";
     const { layout, client } = this;
+    this.pool = await loadHandlers(this.setup, this.opts.concurrency, this.opts.logger);
     await ensurePath(client, layout.workers);
     await ensurePath(client, layout.assignDir(this.id));
-    await this.register(this.opts.concurrency + this.opts.prefetch);
+    const capacity = this.opts.concurrency + this.opts.prefetch;
+    await registerWorker(client, layout.worker(this.id), this.info(capacity), this.stopping.signal);
     client.on("state", this.onState);
     await this.feed.start();
   }
 
   private info(capacity: number): string {
-    return workerInfo(this.opts, [...this.handlers.keys()], capacity);
-  }
-
-  private register(capacity: number): Promise<void> {
-    return registerWorker(
-      this.client,
-      this.layout.worker(this.id),
-      this.info(capacity),
-      this.stopping.signal,
-    );
+    return workerInfo(this.opts, this.types, capacity);
   }
 
   private added(name: string): void {
@@ -202,23 +205,17 @@ export class Worker extends TypedEvents<WorkerEvents> {
   }
 
   private account(ex: Execution, r: ExecutionReport): void {
-    switch (r.result) {
-      case "done":
-        this.counts.completed++;
-        if (this.listens("completed")) this.emit("completed", idOfKey(ex.key), r.value);
-        break;
-      case "failed":
-      case "retry":
-        if (r.result === "retry") this.counts.retried++;
-        else this.counts.failed++;
-        this.emit("failed", idOfKey(ex.key), r.error ?? "", r.result === "retry");
-        break;
-      case "stale":
-        this.counts.stale++;
-        this.emit("stale", idOfKey(ex.key), ex.token);
-        break;
-      default:
-        break;
+    const id = idOfKey(ex.key);
+    if (r.result === "done") {
+      this.counts.completed++;
+      if (this.listens("completed")) this.emit("completed", id, r.value);
+    } else if (r.result === "failed" || r.result === "retry") {
+      if (r.result === "retry") this.counts.retried++;
+      else this.counts.failed++;
+      this.emit("failed", id, r.error ?? "", r.result === "retry");
+    } else if (r.result === "stale") {
+      this.counts.stale++;
+      this.emit("stale", id, ex.token);
     }
   }
 
@@ -291,6 +288,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
     this.feed.close();
     this.stopping.abort();
     this.client.off("state", this.onState);
+    this.pool?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -11,6 +11,7 @@ import { StaleTokenError, type TaskAbortError } from "../../errors.js";
 import { HandlerContext, writeProgress, type ProgressSink } from "./context.js";
 import { isThenable, planOutcome, type HandlerOutcome } from "./plan.js";
 import { StopSwitch } from "./stop.js";
+import { watchFence } from "./fence-watch.js";
 import { SlotClaim } from "../slot-gate.js";
 import { idOfKey, isRawKey } from "../../layout.js";
 import { isStale, parseInfo, staleReason, type ExecutionEnv, type ExecutionResult } from "./types.js";
@@ -53,6 +54,11 @@ export class Execution implements ProgressSink {
 
   stop(reason: TaskAbortError["reason"]): void {
     this.halt.stop(reason);
+  }
+
+  /** Its handler runs and was not stopped. */
+  get live(): boolean {
+    return !this.halt.settled && this.halt.stopped() === null;
   }
 
   async run(): Promise<ExecutionReport> {
@@ -114,6 +120,7 @@ export class Execution implements ProgressSink {
     const cancelWatch =
       watches === undefined ? setTimeout(() => this.watchCancel(), CANCEL_WATCH_DELAY) : undefined;
     watches?.add(this);
+    if (this.delivery === "fenced") watchFence(this.env, this);
     const { hooks } = this.env;
     if (hooks.wants?.("started") !== false)
       hooks.started({

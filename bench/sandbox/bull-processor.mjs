@@ -1,0 +1,2 @@
+// BullMQ's sandboxed processor file for bench/sandbox.ts: a no-op job.
+export default async () => null;
