@@ -11,6 +11,7 @@
  * <root>/tasks/b-<nn>/t-<id>              structured task: JSON envelope { type, payload, options, run }
  * <root>/tasks/b-<nn>/t-<id>/status       structured outcome: JSON { state: done|failed|cancelled, … }
  * <root>/tasks/b-<nn>/t-<id>/progress     last progress a handler reported (JSON)
+ * <root>/tasks/b-<nn>/t-<id>/flow         a flow parent's children: JSON { children: [ids], onFailure }
  * <root>/assign/<worker-id>/<assign-name> assignment: JSON { task, token, attempt, started? }
  * <root>/paused                           exists while assignment is paused (survives failover)
  * ```
@@ -126,6 +127,10 @@ export class Layout {
   }
   progress(key: string): string {
     return `${this.tasks}/${key}/progress`;
+  }
+  /** A flow parent's list of children (see flow.ts). */
+  flow(key: string): string {
+    return `${this.tasks}/${key}/flow`;
   }
   bucket(name: string): string {
     return `${this.tasks}/${name}`;

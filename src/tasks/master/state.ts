@@ -9,6 +9,7 @@ import { isRawKey, type Layout } from "../layout.js";
 import type { WorkerView } from "./scheduler.js";
 import type { WorkerInfo } from "../worker-info.js";
 import { PendingOrder, type PendingTask } from "./pending-order.js";
+import { flowLinksOf, type FlowLinks } from "../flow.js";
 
 export type { PendingTask };
 
@@ -31,6 +32,8 @@ export class ClusterState {
   readonly busy = new Set<string>();
   /** `pending` in scheduling order, kept up to date in small steps (no full sort per added task). */
   private readonly order = new PendingOrder((t) => this.pending.get(t.key) === t);
+  /** Told every task seen finished (flows: master/flows.ts); may be told a key twice. */
+  onFinish: ((key: string) => void) | null = null;
 
   knows(key: string): boolean {
     return this.pending.has(key) || this.assigned.has(key) || this.finished.has(key) || this.busy.has(key);
@@ -69,6 +72,7 @@ export class ClusterState {
     if (at < this.newestFinished) this.finishedUnsorted = true;
     else this.newestFinished = at;
     this.finished.set(key, at);
+    this.onFinish?.(key);
   }
 
   /** The finished tasks oldest first (re-sorted once if entries arrived out of order). */
@@ -119,7 +123,8 @@ export type TaskReading =
   | { kind: "finished"; at: null }
   /** The node has children, one of which may be `status`: read again with its child list. */
   | { kind: "children" }
-  | { kind: "pending"; task: PendingTask }
+  /** `flow`: its links when it belongs to a flow (master/flows.ts decides whether it may run). */
+  | { kind: "pending"; task: PendingTask; flow: FlowLinks | null }
   | { kind: "bad"; reason: string; version: number };
 
 const GONE: TaskReading = { kind: "gone" };
@@ -141,11 +146,13 @@ export function readTask(key: string, task: ReadOpResult | undefined, children?:
     if (children === undefined) return CHILDREN;
     if (children.type === "getChildren" && children.children.includes("status")) return FINISHED;
   }
-  if (isRawKey(key)) return { kind: "pending", task: pendingTask(key, stat.czxid, 0, stat.version, null) };
+  if (isRawKey(key))
+    return { kind: "pending", task: pendingTask(key, stat.czxid, 0, stat.version, null), flow: null };
   const env = decodeEnvelope(task.data);
   if (env === null) return { kind: "bad", reason: "undecodable task envelope", version: stat.version };
   const n = typeof env.n === "number" ? env.n : 0;
-  return { kind: "pending", task: pendingTask(key, stat.czxid, n, stat.version, env) };
+  const flow = env.flow === undefined ? null : flowLinksOf(env.flow);
+  return { kind: "pending", task: pendingTask(key, stat.czxid, n, stat.version, env, flow), flow };
 }
 
 /** One shape for every pending task (raw ones have no envelope): property order fixed, no spreads. */
@@ -155,6 +162,7 @@ function pendingTask(
   n: number,
   version: number,
   env: Envelope | null,
+  flow: FlowLinks | null = null,
 ): PendingTask {
   if (env === null)
     return {
@@ -178,7 +186,8 @@ function pendingTask(
     type: env.type,
     priority: options.priority,
     labels: options.labels,
-    notBefore: run.notBefore,
+    // A flow parent waiting for its children is not ready, like a delayed task that never falls due.
+    notBefore: flow?.waiting === true ? Infinity : run.notBefore,
     delivery: options.delivery,
     attempt: run.failures + 1,
   };

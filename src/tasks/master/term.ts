@@ -24,6 +24,7 @@ import {
 } from "./writes.js";
 import { TermWorkers, take } from "./workers.js";
 import { ReadBatcher } from "../read-batch.js";
+import { FlowTracker } from "./flows.js";
 import { mapLimit, watchRecursive } from "../zk.js";
 
 const COMMIT_WIDTH = 4;
@@ -48,6 +49,8 @@ export class MasterTerm {
   private failure: Error | null = null;
   /** Whether retention removes anything at all (else no pass looks at finished tasks). */
   private readonly retaining: boolean;
+  /** Flows: which flow tasks may run, and when their parents may (master/flows.ts). */
+  private readonly flows: FlowTracker;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -69,14 +72,10 @@ export class MasterTerm {
     };
     this.workers = new TermWorkers(this.ctx, this.kick);
     this.retaining = opts.retention.maxAge !== Infinity || opts.retention.maxCount !== Infinity;
-    this.tasks = new TaskReader(
-      client,
-      layout,
-      new ReadBatcher(client),
-      this.state,
-      this.ctx,
-      opts.retention,
-    );
+    const reads = new ReadBatcher(client);
+    this.flows = new FlowTracker(this.ctx, reads, this.kick, (err) => (this.failure ??= err));
+    this.state.onFinish = (key) => this.flows.finished(key);
+    this.tasks = new TaskReader(client, layout, reads, this.state, this.ctx, opts.retention, this.flows);
   }
 
   private get live(): boolean {
@@ -115,13 +114,14 @@ export class MasterTerm {
         // Most passes have nothing but tasks to read (in the background) and assign: no await for the rest.
         if (this.dirtyPaused || this.workers.dirty) await this.readChanges();
         else this.readInBackground();
+        this.flows.run();
         if (!this.live) break;
         const picks = this.pick();
         if (picks.length > 0) await this.sendAll(picks);
         if (this.retaining) await this.retain();
         if (picks.length === 0 && !this.hasWork()) await this.sleep();
       }
-      await Promise.all([...this.commits, ...this.reading]);
+      await Promise.all([...this.commits, ...this.reading, this.flows.idle()]);
     } finally {
       clearTimeout(this.timer);
       clearTimeout(this.retainTimer);
@@ -233,7 +233,8 @@ export class MasterTerm {
   }
 
   private async retain(): Promise<void> {
-    const { drop, nextAt } = toRetain(this.state, this.opts.retention, Date.now());
+    const { drop: due, nextAt } = toRetain(this.state, this.opts.retention, Date.now());
+    const drop = due.filter((key) => !this.flows.holds(key));
     for (let i = 0; i < drop.length; i += 100) await removeFinished(this.ctx, drop.slice(i, i + 100));
     clearTimeout(this.retainTimer);
     if (nextAt !== Infinity) this.retainTimer = setTimeout(this.kick, Math.max(1, nextAt - Date.now()));

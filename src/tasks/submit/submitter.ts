@@ -27,6 +27,8 @@ import {
   type SubmitOptions,
 } from "./options.js";
 import { ensurePath, mapLimit } from "../zk.js";
+import { encodeFlowChildren, type FlowLinks } from "../flow.js";
+import { planFlow, type FlowNode, type FlowSubmission } from "./flow.js";
 
 /** jute.maxbuffer default (0xfffff) minus room for the request header, path and ACL. */
 export const DEFAULT_MAX_TASK_BYTES = 0xfffff - 4096;
@@ -62,8 +64,10 @@ interface Prepared {
   path: string;
   /** The envelope (a string goes into the request as it is, without an intermediate Buffer). */
   data: string | Buffer;
-  /** Its size in bytes. */
+  /** Its size in bytes (with its flow node's). */
   bytes: number;
+  /** A flow parent's `<task>/flow` node, created in the same multi as the task. */
+  flow?: { path: string; data: string };
 }
 
 export class Submitter extends TypedEvents<SubmitterEvents> {
@@ -156,12 +160,49 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     return prepared.map((p) => this.submitted(p.id, p.key, created.get(p.id) ?? false));
   }
 
+  /**
+   * Submits a flow (see submit/flow.ts): every node is checked before anything is written; children are
+   * written before their parents and the root last, so nothing of the flow runs unless all of it was
+   * written. Called again with the same ids (a root `id`) after a failure, it completes the flow.
+   */
+  async submitFlow(tree: FlowNode): Promise<FlowSubmission> {
+    const prepared = planFlow(tree).map((node) => {
+      const { type, payload, options } = node;
+      try {
+        const p = this.prepare({ type, payload, options }, 0, node.links);
+        if (node.children === null) return p;
+        const data = encodeFlowChildren(node.children);
+        const bytes = p.bytes + Buffer.byteLength(data, "utf8");
+        if (bytes > this.maxBytes) throw new PayloadTooLargeError(bytes, this.maxBytes);
+        return { ...p, bytes, flow: { path: this.layout.flow(p.key), data } };
+      } catch (err) {
+        if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(node.at, err.message);
+        throw err;
+      }
+    });
+    const buckets = new Set(prepared.map((p) => bucketOf(p.id)));
+    await mapLimit([...buckets], 16, (b) => this.ensureBucketName(b));
+    const created = new Map<string, boolean>();
+    for (const batch of batches(prepared)) await this.commitBatch(batch, created);
+    const root = prepared[prepared.length - 1] as Prepared;
+    let any = false;
+    for (const p of prepared) any ||= created.get(p.id) === true;
+    return {
+      root: this.submitted(root.id, root.key, created.get(root.id) ?? false),
+      ids: prepared.map((p) => p.id).reverse(),
+      created: any,
+    };
+  }
+
   private async commitBatch(batch: Prepared[], created: Map<string, boolean>): Promise<void> {
     let todo = batch;
     let uncertain = false;
     while (todo.length > 0) {
       const tx = this.client.transaction();
-      for (const p of todo) tx.create(p.path, p.data);
+      for (const p of todo) {
+        tx.create(p.path, p.data);
+        if (p.flow !== undefined) tx.create(p.flow.path, p.flow.data);
+      }
       try {
         await tx.commit();
         for (const p of todo) created.set(p.id, true);
@@ -187,7 +228,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     }
   }
 
-  private prepare(spec: TaskSpec, n = 0): Prepared {
+  private prepare(spec: TaskSpec, n = 0, flow?: FlowLinks): Prepared {
     if (spec === null || typeof spec !== "object")
       throw new InvalidArgumentError("spec", "expected { type, payload, options }");
     const { type, payload, options } = spec;
@@ -203,7 +244,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     try {
       const optionsJson = parsed === null ? DEFAULT_OPTIONS_JSON : JSON.stringify(parsed.options);
       data =
-        encodeNewEnvelope(type, payload, optionsJson, notBefore, now, n) ??
+        (flow === undefined ? encodeNewEnvelope(type, payload, optionsJson, notBefore, now, n) : undefined) ??
         encodeEnvelope({
           v: 1,
           type,
@@ -212,6 +253,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
           run: { failures: 0, notBefore, requeues: 0 },
           submittedAt: now,
           n,
+          ...(flow === undefined ? {} : { flow }),
         });
     } catch (err) {
       throw new InvalidArgumentError(

@@ -26,6 +26,10 @@ export interface TaskContext<P = unknown> {
   readonly signal: AbortSignal;
   /** Stores progress (JSON) where the submitter's handle reads it; ignored once the token is stale. */
   progress(value: unknown): Promise<void>;
+  /** A flow parent: its done children's results by child id ({} for a task without children). */
+  childResults<R = unknown>(): Promise<Record<string, R>>;
+  /** A flow parent: its failed or cancelled children (onFailure "continue"), id → reason. */
+  childFailures(): Promise<Record<string, string>>;
 }
 
 export type Handler<P = unknown, R = unknown> = (ctx: TaskContext<P>) => Promise<R> | R;

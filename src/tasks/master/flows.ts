@@ -1,0 +1,253 @@
+/**
+ * The master's side of flows: which flow tasks may run, and when a parent may. Everything here is
+ * rebuilt from ZooKeeper each term (the tasks' `flow` links, the parents' `<task>/flow` lists and which
+ * tasks have a `status`), and every decision is carried out by a fenced, version-checked write
+ * (flow-writes.ts), so a failover mid-flow neither loses nor repeats one.
+ *
+ * - A flow task is *held* (not pending) until its parent is admitted; a root is admitted at once. The
+ *   submitter writes the root last, so a flow whose write was cut short never runs.
+ * - An admitted parent waits (`flow.waiting`: not ready, like a delayed task) until every child has
+ *   finished; then it is released (the flag cleared), or failed when a "fail-parent" child failed or
+ *   was cancelled (as soon as that is seen, without waiting for the others).
+ * - A parent that ends without running (cancelled, failed) has its unfinished children cancelled, and
+ *   so on down the tree; a held task whose parent has finished is cancelled too.
+ * - Children of an unfinished parent are kept by retention (the parent reads their outcomes).
+ */
+import type { ReadBatcher } from "../read-batch.js";
+import { decodeOutcome } from "../envelope.js";
+import { decodeFlowChildren, modeOf, type FlowChildren, type FlowLinks } from "../flow.js";
+import { idOfKey, keyOfId } from "../layout.js";
+import { NoNodeError } from "../../client/index.js";
+import type { PendingTask } from "./pending-order.js";
+import { cancelTask, failParent, releaseParent } from "./flow-writes.js";
+import type { WriteContext } from "./writes.js";
+import { mapLimit } from "../zk.js";
+
+/** What the task reader asks about a pending task that belongs to a flow. */
+export interface FlowGate {
+  admit(task: PendingTask, flow: FlowLinks): void;
+}
+
+interface ParentEntry {
+  readonly key: string;
+  /** Version of its latest reading: the release and fail writes are checked against it. */
+  version: number;
+  waiting: boolean;
+  /** Its `<task>/flow` list; null until read. */
+  list: FlowChildren | null;
+  /** Children (keys) not seen finished yet; null until the list is read. */
+  open: Set<string> | null;
+  /** "fail-parent" children seen finished whose outcome has not been read yet. */
+  unread: Set<string>;
+  /** Why it fails, once a "fail-parent" child is known to have failed. */
+  failure: string | null;
+  /** The version a release or fail was last written for (not written twice). */
+  decided: number;
+  /** The parent itself has finished: its unfinished children are cancelled, then it is forgotten. */
+  ended: boolean;
+}
+
+interface Held {
+  task: PendingTask;
+  flow: FlowLinks;
+}
+
+const CHUNK = 32;
+
+export class FlowTracker implements FlowGate {
+  private readonly parents = new Map<string, ParentEntry>();
+  /** child key → its parent's key, for admitted parents whose list has been read. */
+  private readonly parentOf = new Map<string, string>();
+  /** parent key → tasks waiting for that parent to be admitted. */
+  private readonly held = new Map<string, Map<string, Held>>();
+  private readonly dirty = new Set<string>();
+  private readonly cancels = new Set<string>();
+  private working: Promise<void> | null = null;
+
+  constructor(
+    private readonly ctx: WriteContext,
+    private readonly reads: ReadBatcher,
+    /** Wakes the master's loop. */
+    private readonly kick: () => void,
+    /** Ends the term (a write that is neither done nor a lost race: fenced out, connection gone). */
+    private readonly fail: (err: Error) => void,
+  ) {}
+
+  admit(task: PendingTask, flow: FlowLinks): void {
+    const { state } = this.ctx;
+    const parent = flow.parent === undefined ? null : safeKey(flow.parent);
+    if (parent !== null && !this.parents.has(parent)) {
+      if (state.finished.has(parent)) this.cancels.add(task.key);
+      else {
+        let h = this.held.get(parent);
+        if (h === undefined) this.held.set(parent, (h = new Map()));
+        h.set(task.key, { task, flow });
+      }
+      return;
+    }
+    if (flow.children !== undefined && flow.children > 0) this.register(task, flow);
+    state.addPending(task);
+    const h = this.held.get(task.key);
+    if (h === undefined) return;
+    this.held.delete(task.key);
+    for (const { task: t, flow: f } of h.values())
+      if (!state.finished.has(t.key) && !state.assigned.has(t.key)) this.admit(t, f);
+  }
+
+  private register(task: PendingTask, flow: FlowLinks): void {
+    let e = this.parents.get(task.key);
+    if (e === undefined) {
+      e = {
+        key: task.key,
+        version: task.version,
+        waiting: true,
+        list: null,
+        open: null,
+        unread: new Set(),
+        failure: null,
+        decided: -1,
+        ended: false,
+      };
+      this.parents.set(task.key, e);
+    }
+    e.version = task.version;
+    e.waiting = flow.waiting === true;
+    this.dirty.add(task.key);
+  }
+
+  /** A task was seen finished (ClusterState.onFinish): its parent may be ready, its children orphaned. */
+  finished(key: string): void {
+    const p = this.parentOf.get(key);
+    const pe = p === undefined ? undefined : this.parents.get(p);
+    if (pe?.open?.delete(key) === true) {
+      if (pe.list !== null && modeOf(pe.list, idOfKey(key)) === "fail-parent") pe.unread.add(key);
+      if (pe.waiting) this.dirty.add(pe.key);
+    }
+    const e = this.parents.get(key);
+    if (e !== undefined && !e.ended) {
+      e.ended = true;
+      this.dirty.add(key);
+    }
+    const h = this.held.get(key);
+    if (h !== undefined) {
+      this.held.delete(key);
+      for (const k of h.keys()) this.cancels.add(k);
+    }
+  }
+
+  /** Retention must keep this finished task: its parent has not finished (and reads its outcome). */
+  holds(key: string): boolean {
+    return this.parentOf.has(key);
+  }
+
+  /** Starts the work marked so far in the background, unless some is running (it then goes on). */
+  run(): void {
+    if (this.working !== null || (this.dirty.size === 0 && this.cancels.size === 0)) return;
+    const p: Promise<void> = this.work()
+      .catch((err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))))
+      .finally(() => {
+        this.working = null;
+        this.kick();
+      });
+    this.working = p;
+  }
+
+  idle(): Promise<void> {
+    return this.working ?? Promise.resolve();
+  }
+
+  private async work(): Promise<void> {
+    while (!this.ctx.term.signal.aborted && this.dirty.size + this.cancels.size > 0) {
+      const entries: ParentEntry[] = [];
+      for (const k of this.dirty) {
+        const e = this.parents.get(k);
+        if (e !== undefined) entries.push(e);
+      }
+      this.dirty.clear();
+      await mapLimit(
+        entries.filter((e) => e.list === null),
+        16,
+        (e) => this.load(e),
+      );
+      for (const e of entries) if (e.ended) this.forget(e);
+      const live = entries.filter((e) => !e.ended && e.waiting && e.decided !== e.version);
+      await this.readOutcomes(live.filter((e) => e.failure === null && e.unread.size > 0));
+      await mapLimit(live, 16, (e) => this.decide(e));
+      const cancels = [...this.cancels];
+      this.cancels.clear();
+      await mapLimit(cancels, 16, (k) => cancelTask(this.ctx, k));
+    }
+  }
+
+  /** Reads `<task>/flow` and works out which children are still open. */
+  private async load(e: ParentEntry): Promise<void> {
+    let list: FlowChildren | null;
+    try {
+      list = decodeFlowChildren((await this.ctx.client.getData(this.ctx.layout.flow(e.key))).data);
+    } catch (err) {
+      if (!(err instanceof NoNodeError)) throw err;
+      list = null;
+    }
+    if (list === null) e.failure = "its list of children (<task>/flow) is missing or unreadable";
+    e.list = list ?? { children: [], onFailure: {} };
+    const open = new Set<string>();
+    for (const id of e.list.children) {
+      const k = keyOfId(id);
+      this.parentOf.set(k, e.key);
+      if (!this.ctx.state.finished.has(k)) open.add(k);
+      else if (modeOf(e.list, id) === "fail-parent") e.unread.add(k);
+    }
+    e.open = open;
+  }
+
+  /** Reads the outcomes of finished "fail-parent" children; a failed or cancelled one fails the parent. */
+  private async readOutcomes(entries: ParentEntry[]): Promise<void> {
+    const jobs: [ParentEntry, string[]][] = [];
+    for (const e of entries) {
+      const keys = [...e.unread];
+      for (let i = 0; i < keys.length; i += CHUNK) jobs.push([e, keys.slice(i, i + CHUNK)]);
+    }
+    await mapLimit(jobs, 8, async ([e, keys]) => {
+      const results = await this.reads.read(
+        keys.map((k) => ({ type: "getData", path: this.ctx.layout.status(k) }) as const),
+      );
+      keys.forEach((k, i) => {
+        const r = results[i];
+        if (r?.type !== "getData") return; // gone meanwhile (retention cannot: we hold it)
+        e.unread.delete(k);
+        const o = decodeOutcome(r.data);
+        if (o.state === "failed") e.failure ??= `child ${idOfKey(k)} failed: ${o.reason}`;
+        else if (o.state === "cancelled") e.failure ??= `child ${idOfKey(k)} was cancelled`;
+      });
+    });
+  }
+
+  private async decide(e: ParentEntry): Promise<void> {
+    if (e.failure !== null) {
+      e.decided = e.version;
+      await failParent(this.ctx, e.key, e.version, e.failure);
+      return;
+    }
+    if (e.open === null || e.open.size > 0 || e.unread.size > 0) return;
+    e.decided = e.version;
+    await releaseParent(this.ctx, e.key, e.version);
+  }
+
+  /** A parent finished: cancel what of it has not, and stop holding its children. */
+  private forget(e: ParentEntry): void {
+    this.parents.delete(e.key);
+    for (const k of e.open ?? []) this.cancels.add(k);
+    for (const id of e.list?.children ?? []) {
+      const k = keyOfId(id);
+      if (this.parentOf.get(k) === e.key) this.parentOf.delete(k);
+    }
+  }
+}
+
+function safeKey(id: string): string | null {
+  try {
+    return keyOfId(id);
+  } catch {
+    return null;
+  }
+}
