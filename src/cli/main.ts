@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerDashboardCommand } from "./commands/dashboard.js";
 import { registerDemoCommand } from "./commands/demo.js";
+import { registerFlowCommand } from "./commands/flow.js";
 import { registerMasterCommand } from "./commands/master.js";
 import { registerServerCommand } from "./commands/server.js";
 import { registerStatusCommand } from "./commands/status.js";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerMasterCommand(program);
   registerWorkerCommand(program);
   registerSubmitCommand(program);
+  registerFlowCommand(program);
   registerStatusCommand(program);
   registerTasksCommand(program);
   registerWorkersCommand(program);

@@ -74,5 +74,5 @@ export function parseChildFailureMode(name: string, v: unknown): ChildFailureMod
 /** The flow links of a decoded envelope field (anything malformed: none). */
 export function flowLinksOf(v: unknown): FlowLinks | null {
   if (v === undefined || v === null || typeof v !== "object" || Array.isArray(v)) return null;
-  return v as FlowLinks;
+  return v;
 }

@@ -80,7 +80,7 @@ export class FlowTracker implements FlowGate {
       if (state.finished.has(parent)) this.cancels.add(task.key);
       else {
         let h = this.held.get(parent);
-        if (h === undefined) this.held.set(parent, (h = new Map()));
+        if (h === undefined) this.held.set(parent, (h = new Map<string, Held>()));
         h.set(task.key, { task, flow });
       }
       return;
