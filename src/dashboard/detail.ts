@@ -2,6 +2,7 @@
 import { decodeEnvelope, decodeOutcome } from "../tasks/envelope.js";
 import { isRawKey, type Layout } from "../tasks/layout.js";
 import { toRow, type TaskIndex } from "./task-index.js";
+import { readFlowInfo } from "../tasks/index.js";
 import type { TaskDetail } from "./types.js";
 import { orNull, readTaskEntry, type Reader } from "./zk-reads.js";
 
@@ -54,6 +55,8 @@ export async function readTaskDetail(
   if (row.startedAt !== null) timeline.push({ at: row.startedAt, what: `assigned to ${row.worker}` });
   if (status !== null) timeline.push({ at: status.stat.ctime, what: decodeOutcome(status.data).state });
   timeline.sort((x, y) => x.at - y.at);
+  const flow =
+    env?.flow === undefined ? null : await orNull(readFlowInfo(client, row.id, { root: layout.root }));
   return {
     ...row,
     path: layout.task(key),
@@ -64,5 +67,6 @@ export async function readTaskDetail(
     outcome: status === null ? null : isRawKey(key) ? showData(status.data) : json(status.data),
     assignment: assignment === null ? null : { worker: a?.worker, data: json(assignment.data) },
     timeline,
+    flow,
   };
 }

@@ -3,6 +3,7 @@
  * `ZkClusterSource` reads the task layout straight from ZooKeeper; a status API of the task system can
  * replace it without touching the HTTP server, the page or the metrics.
  */
+import type { FlowInfo } from "../tasks/index.js";
 
 export type TaskState = "waiting" | "delayed" | "running" | "done" | "failed" | "cancelled";
 export const TASK_STATES: readonly TaskState[] = [
@@ -108,6 +109,8 @@ export interface TaskDetail extends TaskRow {
   outcome: unknown;
   assignment: unknown;
   timeline: { at: number; what: string }[];
+  /** Its place in a flow (parent, children and their states); null when it is not in one. */
+  flow: FlowInfo | null;
 }
 
 /** What a source observed happening, live (never replayed from the initial read). */

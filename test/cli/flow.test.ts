@@ -66,8 +66,10 @@ describe("overseer flow submit, tasks show (flows)", () => {
     assert.match(root.stdout, /parent:\s+\(none: the flow's root\)/);
     assert.match(root.stdout, /children:\s+2\n\s+two\s+done\n\s+forty\s+done\s+\(onFailure continue\)/);
     const child = await runCli(["tasks", "show", "two", "--json", ...connect]);
-    const view = JSON.parse(child.stdout) as { flow: { parent: string; root: string; childCount: number } };
-    assert.deepEqual([view.flow.parent, view.flow.root, view.flow.childCount], ["total", "total", 0]);
+    const view = JSON.parse(child.stdout) as {
+      flow: { parent: { id: string }; root: string; childCount: number };
+    };
+    assert.deepEqual([view.flow.parent.id, view.flow.root, view.flow.childCount], ["total", "total", 0]);
   });
 
   test("a bad flow file exits 2 and names the place; nothing is written", async () => {

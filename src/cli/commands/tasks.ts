@@ -68,7 +68,7 @@ function line(r: TaskRow): string {
 
 /** A flow task's parent and children, one child per line. */
 function printFlow(f: FlowInfo): void {
-  console.log(`${"parent:".padEnd(13)}${f.parent ?? "(none: the flow's root)"}`);
+  console.log(`${"parent:".padEnd(13)}${f.parent?.id ?? "(none: the flow's root)"}`);
   if (f.childCount === 0) return;
   const waiting = f.waiting ? " (waiting for them)" : "";
   console.log(`${"children:".padEnd(13)}${f.childCount}${waiting}`);

@@ -1,24 +1,39 @@
-/** A task's place in a flow, for `overseer tasks show` and the dashboard: its parent, root and children. */
-import { NoNodeError, type ZooKeeperClient } from "../../client/index.js";
-import { decodeEnvelope } from "../envelope.js";
-import { decodeFlowChildren, flowLinksOf, modeOf, type ChildFailureMode } from "../flow.js";
+/**
+ * A task's place in a flow, for `overseer tasks show` and the dashboard: its parent, root and children.
+ * One node's data per request (a task's payload may be large; several in one reply could pass
+ * jute.maxbuffer), through any reader with getData and exists (a client, or the dashboard's bounded one).
+ */
+import { NoNodeError } from "../../client/index.js";
+import { decodeEnvelope, decodeOutcome } from "../envelope.js";
+import {
+  decodeFlowChildren,
+  flowLinksOf,
+  modeOf,
+  type ChildFailureMode,
+  type FlowChildren,
+} from "../flow.js";
 import { Layout, keyOfId } from "../layout.js";
-import { Submitter } from "../submit/submitter.js";
-import type { TaskState } from "../submit/handle.js";
 import { mapLimit } from "../zk.js";
+
+export interface FlowReader {
+  getData(path: string): Promise<{ data: Buffer | null }>;
+  exists(path: string): Promise<unknown>;
+}
 
 export interface FlowChildInfo {
   id: string;
+  /** Its path under `<root>/tasks` (what the dashboard links by). */
+  key: string;
   onFailure: ChildFailureMode;
-  /** Its state now; "missing" when the task node is gone. */
-  state: TaskState | "missing";
+  /** Its outcome's state, "unfinished" (waiting or running), or "missing" (the task node is gone). */
+  state: "done" | "failed" | "cancelled" | "unfinished" | "missing";
 }
 
 export interface FlowInfo {
   /** The flow's root id (null: this task is the root). */
   root: string | null;
-  /** Its parent's id (null: the root). */
-  parent: string | null;
+  /** Its parent's id and key (null: the root). */
+  parent: { id: string; key: string } | null;
   /** A parent still waiting for some child to finish. */
   waiting: boolean;
   /** Number of children (0: a leaf). */
@@ -32,38 +47,42 @@ export interface FlowInfo {
  * children (default 100). Throws NoNodeError when the task does not exist.
  */
 export async function readFlowInfo(
-  client: ZooKeeperClient,
+  reader: FlowReader,
   id: string,
   opts: { root?: string; limit?: number } = {},
 ): Promise<FlowInfo | null> {
   const layout = new Layout(opts.root ?? "/");
   const key = keyOfId(id);
-  const env = decodeEnvelope((await client.getData(layout.task(key))).data);
-  const links = flowLinksOf(env?.flow);
+  const links = flowLinksOf(decodeEnvelope((await reader.getData(layout.task(key))).data)?.flow);
   if (links === null) return null;
-  let list = null;
+  let list: FlowChildren | null = null;
   if ((links.children ?? 0) > 0) {
     try {
-      list = decodeFlowChildren((await client.getData(layout.flow(key))).data);
+      list = decodeFlowChildren((await reader.getData(layout.flow(key))).data);
     } catch (err) {
       if (!(err instanceof NoNodeError)) throw err;
     }
   }
-  const sub = new Submitter(client, { root: layout.root });
   const shown = (list?.children ?? []).slice(0, opts.limit ?? 100);
   const children = await mapLimit(shown, 16, async (cid): Promise<FlowChildInfo> => {
+    const ckey = keyOfId(cid);
     const onFailure = list === null ? "fail-parent" : modeOf(list, cid);
-    try {
-      return { id: cid, onFailure, state: (await sub.handle(cid).status()).state };
-    } catch {
-      return { id: cid, onFailure, state: "missing" };
-    }
+    return { id: cid, key: ckey, onFailure, state: await childState(reader, layout, ckey) };
   });
   return {
     root: links.root ?? null,
-    parent: links.parent ?? null,
+    parent: links.parent === undefined ? null : { id: links.parent, key: keyOfId(links.parent) },
     waiting: links.waiting === true,
     childCount: list?.children.length ?? links.children ?? 0,
     children,
   };
+}
+
+async function childState(reader: FlowReader, layout: Layout, key: string): Promise<FlowChildInfo["state"]> {
+  try {
+    return decodeOutcome((await reader.getData(layout.status(key))).data).state;
+  } catch (err) {
+    if (!(err instanceof NoNodeError)) throw err;
+  }
+  return (await reader.exists(layout.task(key))) === null ? "missing" : "unfinished";
 }
