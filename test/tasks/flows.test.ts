@@ -11,13 +11,20 @@ import {
   Worker,
   type AnyHandler,
   type FlowNode,
+  type MasterOptions,
   type TaskContext,
 } from "../../src/tasks/index.js";
 import { cleanup, client } from "./helpers.js";
+import { watchPromise } from "../../src/tasks/zk.js";
+import { keyOfId } from "../../src/tasks/layout.js";
 
 /** Children return their payload; the parent returns their sum (and what failed). */
 export const flowHandlers: Record<string, AnyHandler> = {
   num: (ctx: TaskContext<number>) => ctx.payload,
+  slow: async (ctx: TaskContext<{ ms: number; n: number }>) => {
+    await new Promise((r) => setTimeout(r, ctx.payload.ms));
+    return ctx.payload.n;
+  },
   boom: (ctx: TaskContext<string>) => {
     throw new Error(ctx.payload);
   },
@@ -33,11 +40,12 @@ export const flowHandlers: Record<string, AnyHandler> = {
 forEachBackend("tasks: flows", (backend) => {
   async function cluster(
     label: string,
+    mopts: MasterOptions = {},
   ): Promise<{ zk: ZooKeeperClient; root: string; sub: Submitter; runs: string[] }> {
     const root = uniqueRoot(label);
     const zk = await client(backend());
     await zk.create(root, null);
-    const master = new Master(zk, { root });
+    const master = new Master(zk, { root, ...mopts });
     cleanup(() => master.close());
     await master.start();
     const runs: string[] = [];
@@ -135,5 +143,26 @@ forEachBackend("tasks: flows", (backend) => {
       await assert.rejects(sub.handle(id).result(), TaskCancelledError, id);
     assert.equal((await sub.handle("cx-done").status()).state, "done", "a finished child stays done");
     assert.ok(!runs.includes("cx") && !runs.includes("cx-mid"));
+  });
+
+  test("retention keeps the children of an unfinished parent, then removes them like any task", async () => {
+    const { zk, root, sub } = await cluster("retain", { retention: { maxAge: 1000 } });
+    const flow = await sub.submitFlow({
+      type: "sum",
+      id: "kept",
+      children: [
+        ...Array.from({ length: 10 }, (_, i) => ({ type: "num", payload: i })),
+        // Finishes after the fast ones are past the 1 s retention: they must still be there.
+        { type: "slow", payload: { ms: 1500, n: 100 } },
+      ],
+    });
+    assert.equal(await flow.root.result(), 145);
+    // Once the parent has finished, the children go (wait for the first one's deletion).
+    const path = `${root}/tasks/${keyOfId("kept.1")}`;
+    for (;;) {
+      const { watch, fired } = watchPromise();
+      if ((await zk.exists(path, { watch })) === null) break;
+      await fired;
+    }
   });
 });
