@@ -22,11 +22,12 @@ const { values } = parseArgs({
   },
 });
 
-const ORDER = ["server", "client", "tasks", "failover", "memory", "cost", "scaling"];
+const ORDER = ["server", "client", "tasks", "flows", "failover", "memory", "cost", "scaling"];
 const TITLES: Record<string, string> = {
   server: "Embedded server vs Apache ZooKeeper",
   client: "overseer's client vs node-zookeeper-client and the native zookeeper package",
   tasks: "Tasks: overseer vs BullMQ on Redis",
+  flows: "Flows (1 parent + 10 children): overseer vs BullMQ's FlowProducer, and vs plain tasks",
   failover: "Failover and reassignment vs session timeout, next to BullMQ's stalled-job recovery",
   memory: "Server memory per znode",
   cost: "Cost model measurements",

@@ -70,6 +70,7 @@ function jobs(native: string | undefined): Job[] {
             "off", // bench/failover.ts measures it
           ],
         ],
+        ["flows", ["--count", "220", "--warmup", "55", "--rounds", "1", "--shape", "2x4"]],
         ["failover", ["--sessions", "2000", "--bullmq-stall", "1000,1000"]],
         ["memory", ["--nodes", "5000", "--steps", "2"]],
         ["cost", ["--tasks", "30", "--ensemble-count", "0"]],
@@ -108,6 +109,8 @@ function jobs(native: string | undefined): Job[] {
             "off", // bench/failover.ts measures it
           ],
         ],
+        // 11,000 tasks (1,000 flows of 1 + 10) per round, 5 rounds alternating, medians (bench/flows.ts defaults).
+        ["flows", []],
         ["failover", ["--sessions", "2000,4000,10000"]],
         ["memory", ["--nodes", "200000", "--steps", "4"]],
         ["cost", ["--tasks", "500", "--ensemble-count", "10000"]],
