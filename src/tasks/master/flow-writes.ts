@@ -7,7 +7,7 @@
  */
 import { BadVersionError, NodeExistsError, NoNodeError } from "../../client/index.js";
 import { FENCE_OPS } from "../../recipes/index.js";
-import { decodeEnvelope, encodeEnvelope, encodeOutcome } from "../envelope.js";
+import { encodeEnvelope, encodeOutcome, type Envelope } from "../envelope.js";
 import { failTask, fencedTx, type WriteContext } from "./writes.js";
 
 /** A refusal of one of the task ops (not of the fence ops: being fenced out ends the term). */
@@ -17,13 +17,16 @@ function lostRace(err: unknown): boolean {
   return err.opIndex === undefined || err.opIndex >= FENCE_OPS;
 }
 
-/** Clears a waiting parent's `waiting` flag, if it is still at `version`: it becomes assignable. */
-export async function releaseParent(ctx: WriteContext, key: string, version: number): Promise<boolean> {
+/** Clears a waiting parent's `waiting` flag (`env`: its envelope read at `version`), if it is still at
+ * `version`: it becomes assignable. */
+export async function releaseParent(
+  ctx: WriteContext,
+  key: string,
+  version: number,
+  env: Envelope,
+): Promise<boolean> {
   const path = ctx.layout.task(key);
   try {
-    const got = await ctx.client.getData(path);
-    const env = decodeEnvelope(got.data);
-    if (got.stat.version !== version || env === null) return false;
     const flow = { ...env.flow, waiting: false };
     await fencedTx(ctx)
       .setData(path, encodeEnvelope({ ...env, flow }), version)

@@ -14,8 +14,8 @@
  * - Children of an unfinished parent are kept by retention (the parent reads their outcomes).
  */
 import type { ReadBatcher } from "../read-batch.js";
-import { decodeOutcome } from "../envelope.js";
-import { decodeFlowChildren, modeOf, type FlowChildren, type FlowLinks } from "../flow.js";
+import { decodeOutcome, type Envelope } from "../envelope.js";
+import { decodeFlowChildren, flowLinksOf, modeOf, type FlowChildren, type FlowLinks } from "../flow.js";
 import { idOfKey, keyOfId } from "../layout.js";
 import { NoNodeError } from "../../client/index.js";
 import type { PendingTask } from "./pending-order.js";
@@ -25,13 +25,15 @@ import { mapLimit } from "../zk.js";
 
 /** What the task reader asks about a pending task that belongs to a flow. */
 export interface FlowGate {
-  admit(task: PendingTask, flow: FlowLinks): void;
+  admit(task: PendingTask, flow: FlowLinks, env: Envelope): void;
 }
 
 interface ParentEntry {
   readonly key: string;
   /** Version of its latest reading: the release and fail writes are checked against it. */
   version: number;
+  /** Its envelope at that version (the release rewrites it with `waiting` cleared). */
+  env: Envelope;
   waiting: boolean;
   /** Its `<task>/flow` list; null until read. */
   list: FlowChildren | null;
@@ -50,9 +52,12 @@ interface ParentEntry {
 interface Held {
   task: PendingTask;
   flow: FlowLinks;
+  env: Envelope;
 }
 
 const CHUNK = 32;
+/** Lists of up to this many children are read batched with other reads (see load). */
+const SMALL_LIST = 64;
 
 export class FlowTracker implements FlowGate {
   private readonly parents = new Map<string, ParentEntry>();
@@ -73,7 +78,7 @@ export class FlowTracker implements FlowGate {
     private readonly fail: (err: Error) => void,
   ) {}
 
-  admit(task: PendingTask, flow: FlowLinks): void {
+  admit(task: PendingTask, flow: FlowLinks, env: Envelope): void {
     const { state } = this.ctx;
     const parent = flow.parent === undefined ? null : safeKey(flow.parent);
     if (parent !== null && !this.parents.has(parent)) {
@@ -81,25 +86,27 @@ export class FlowTracker implements FlowGate {
       else {
         let h = this.held.get(parent);
         if (h === undefined) this.held.set(parent, (h = new Map<string, Held>()));
-        h.set(task.key, { task, flow });
+        h.set(task.key, { task, flow, env });
       }
       return;
     }
-    if (flow.children !== undefined && flow.children > 0) this.register(task, flow);
+    if (flow.children !== undefined && flow.children > 0) this.register(task, flow, env);
     state.addPending(task);
     const h = this.held.get(task.key);
     if (h === undefined) return;
     this.held.delete(task.key);
-    for (const { task: t, flow: f } of h.values())
-      if (!state.finished.has(t.key) && !state.assigned.has(t.key)) this.admit(t, f);
+    for (const held of h.values())
+      if (!state.finished.has(held.task.key) && !state.assigned.has(held.task.key))
+        this.admit(held.task, held.flow, held.env);
   }
 
-  private register(task: PendingTask, flow: FlowLinks): void {
+  private register(task: PendingTask, flow: FlowLinks, env: Envelope): void {
     let e = this.parents.get(task.key);
     if (e === undefined) {
       e = {
         key: task.key,
         version: task.version,
+        env,
         waiting: true,
         list: null,
         open: null,
@@ -111,6 +118,7 @@ export class FlowTracker implements FlowGate {
       this.parents.set(task.key, e);
     }
     e.version = task.version;
+    e.env = env;
     e.waiting = flow.waiting === true;
     this.dirty.add(task.key);
   }
@@ -181,12 +189,20 @@ export class FlowTracker implements FlowGate {
 
   /** Reads `<task>/flow` and works out which children are still open. */
   private async load(e: ParentEntry): Promise<void> {
-    let list: FlowChildren | null;
-    try {
-      list = decodeFlowChildren((await this.ctx.client.getData(this.ctx.layout.flow(e.key))).data);
-    } catch (err) {
-      if (!(err instanceof NoNodeError)) throw err;
-      list = null;
+    const path = this.ctx.layout.flow(e.key);
+    let list: FlowChildren | null = null;
+    if ((flowLinksOf(e.env.flow)?.children ?? 0) <= SMALL_LIST) {
+      // Small lists share a multiRead with the term's other reads; a large one is read alone, so the
+      // batcher does not size every later batch of the term for it.
+      const [r] = await this.reads.read([{ type: "getData", path }]);
+      if (r?.type === "getData") list = decodeFlowChildren(r.data);
+      else if (r?.type === "error" && !(r.error instanceof NoNodeError)) throw r.error;
+    } else {
+      try {
+        list = decodeFlowChildren((await this.ctx.client.getData(path)).data);
+      } catch (err) {
+        if (!(err instanceof NoNodeError)) throw err;
+      }
     }
     if (list === null) e.failure = "its list of children (<task>/flow) is missing or unreadable";
     e.list = list ?? { children: [], onFailure: {} };
@@ -230,7 +246,7 @@ export class FlowTracker implements FlowGate {
     }
     if (e.open === null || e.open.size > 0 || e.unread.size > 0) return;
     e.decided = e.version;
-    await releaseParent(this.ctx, e.key, e.version);
+    await releaseParent(this.ctx, e.key, e.version, e.env);
   }
 
   /** A parent finished: cancel what of it has not, and stop holding its children. */

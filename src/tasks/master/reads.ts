@@ -32,8 +32,8 @@ export class TaskReader {
   ) {}
 
   private addPending(r: Extract<TaskReading, { kind: "pending" }>): void {
-    if (r.flow === null || this.flows === null) this.state.addPending(r.task);
-    else this.flows.admit(r.task, r.flow);
+    if (r.flow === null || r.env === null || this.flows === null) this.state.addPending(r.task);
+    else this.flows.admit(r.task, r.flow, r.env);
   }
 
   /** Reads `keys` (those not assigned or finished by now) and applies each reading as it arrives. */

@@ -123,8 +123,9 @@ export type TaskReading =
   | { kind: "finished"; at: null }
   /** The node has children, one of which may be `status`: read again with its child list. */
   | { kind: "children" }
-  /** `flow`: its links when it belongs to a flow (master/flows.ts decides whether it may run). */
-  | { kind: "pending"; task: PendingTask; flow: FlowLinks | null }
+  /** `flow`: its links when it belongs to a flow (master/flows.ts decides whether it may run), with
+   * its envelope (`env`, else null: a flow parent is released by rewriting it). */
+  | { kind: "pending"; task: PendingTask; flow: FlowLinks | null; env: Envelope | null }
   | { kind: "bad"; reason: string; version: number };
 
 const GONE: TaskReading = { kind: "gone" };
@@ -147,12 +148,18 @@ export function readTask(key: string, task: ReadOpResult | undefined, children?:
     if (children.type === "getChildren" && children.children.includes("status")) return FINISHED;
   }
   if (isRawKey(key))
-    return { kind: "pending", task: pendingTask(key, stat.czxid, 0, stat.version, null), flow: null };
+    return {
+      kind: "pending",
+      task: pendingTask(key, stat.czxid, 0, stat.version, null),
+      flow: null,
+      env: null,
+    };
   const env = decodeEnvelope(task.data);
   if (env === null) return { kind: "bad", reason: "undecodable task envelope", version: stat.version };
   const n = typeof env.n === "number" ? env.n : 0;
   const flow = env.flow === undefined ? null : flowLinksOf(env.flow);
-  return { kind: "pending", task: pendingTask(key, stat.czxid, n, stat.version, env, flow), flow };
+  const pending = pendingTask(key, stat.czxid, n, stat.version, env, flow);
+  return { kind: "pending", task: pending, flow, env: flow === null ? null : env };
 }
 
 /** One shape for every pending task (raw ones have no envelope): property order fixed, no spreads. */
