@@ -2,7 +2,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
-import { Master, Submitter, Worker, type FlowNode, type TaskContext } from "../../src/tasks/index.js";
+import {
+  Master,
+  Submitter,
+  TaskCancelledError,
+  Worker,
+  type FlowNode,
+  type TaskContext,
+} from "../../src/tasks/index.js";
 import { cleanup, client } from "./helpers.js";
 import { startRole } from "./processes.js";
 
@@ -102,5 +109,38 @@ forEachBackend("tasks: flows through failures", (backend) => {
     assert.equal(again.created, true);
     assert.equal(await again.root.result(), (1199 * 1200) / 2);
     assert.equal(runs.length, 1 + 1201, "every flow task ran once");
+  });
+
+  test("the held tasks of a flow never completed are cancelled after flowOrphanTimeout", async () => {
+    const root = uniqueRoot("flow-orphan");
+    const zk = await client(backend());
+    await zk.create(root, null);
+    const master = new Master(zk, { root, flowOrphanTimeout: 300 });
+    cleanup(() => master.close());
+    await master.start();
+    const doomed = await client(backend());
+    const transaction = doomed.transaction.bind(doomed);
+    doomed.transaction = () => {
+      const tx = transaction();
+      const commit = tx.commit.bind(tx);
+      tx.commit = async () => {
+        const r = await commit();
+        await doomed.close(); // after the first multi: 500 of the 601 tasks
+        return r;
+      };
+      return tx;
+    };
+    const tree: FlowNode = {
+      type: "sum",
+      id: "orphan",
+      children: Array.from({ length: 600 }, (_, i) => ({ type: "num", payload: i })),
+    };
+    await assert.rejects(new Submitter(doomed, { root }).submitFlow(tree));
+    const sub = new Submitter(zk, { root });
+    await assert.rejects(sub.handle("orphan.1").result(), TaskCancelledError);
+    await assert.rejects(sub.handle("orphan.500").result(), TaskCancelledError);
+    // Too late for a retry to complete it: the root is written and fails on its cancelled children.
+    const again = await sub.submitFlow(tree);
+    await assert.rejects(again.root.result(), /child orphan\.\d+ was cancelled/);
   });
 });

@@ -12,6 +12,8 @@
  * - A parent that ends without running (cancelled, failed) has its unfinished children cancelled, and
  *   so on down the tree; a held task whose parent has finished is cancelled too.
  * - Children of an unfinished parent are kept by retention (the parent reads their outcomes).
+ * - A task held longer than `flowOrphanTimeout` after its submission (a flow cut short and not
+ *   completed by a retry) is cancelled (flow-held.ts), and its held descendants with it.
  */
 import type { ReadBatcher } from "../read-batch.js";
 import { decodeOutcome, type Envelope } from "../envelope.js";
@@ -20,6 +22,7 @@ import { idOfKey, keyOfId } from "../layout.js";
 import { NoNodeError } from "../../client/index.js";
 import type { PendingTask } from "./pending-order.js";
 import { cancelTask, failParent, releaseParent } from "./flow-writes.js";
+import { HeldTasks } from "./flow-held.js";
 import type { WriteContext } from "./writes.js";
 import { mapLimit } from "../zk.js";
 
@@ -49,12 +52,6 @@ interface ParentEntry {
   ended: boolean;
 }
 
-interface Held {
-  task: PendingTask;
-  flow: FlowLinks;
-  env: Envelope;
-}
-
 const CHUNK = 32;
 /** Lists of up to this many children are read batched with other reads (see load). */
 const SMALL_LIST = 64;
@@ -64,7 +61,7 @@ export class FlowTracker implements FlowGate {
   /** child key → its parent's key, for admitted parents whose list has been read. */
   private readonly parentOf = new Map<string, string>();
   /** parent key → tasks waiting for that parent to be admitted. */
-  private readonly held = new Map<string, Map<string, Held>>();
+  private readonly held: HeldTasks;
   private readonly dirty = new Set<string>();
   private readonly cancels = new Set<string>();
   private working: Promise<void> | null = null;
@@ -76,7 +73,19 @@ export class FlowTracker implements FlowGate {
     private readonly kick: () => void,
     /** Ends the term (a write that is neither done nor a lost race: fenced out, connection gone). */
     private readonly fail: (err: Error) => void,
-  ) {}
+    /** A held task this long (ms) after its submission is an orphan of a flow cut short: cancelled. */
+    orphanTimeout: number,
+  ) {
+    this.held = new HeldTasks(orphanTimeout, (keys) => {
+      for (const k of keys) this.cancels.add(k);
+      this.kick();
+    });
+  }
+
+  /** Stops the orphan timer (the term is over). */
+  close(): void {
+    this.held.close();
+  }
 
   admit(task: PendingTask, flow: FlowLinks, env: Envelope): void {
     const { state } = this.ctx;
@@ -84,18 +93,13 @@ export class FlowTracker implements FlowGate {
     if (parent !== null && !this.parents.has(parent)) {
       if (state.finished.has(parent)) this.cancels.add(task.key);
       else {
-        let h = this.held.get(parent);
-        if (h === undefined) this.held.set(parent, (h = new Map<string, Held>()));
-        h.set(task.key, { task, flow, env });
+        this.held.hold(parent, { task, flow, env });
       }
       return;
     }
     if (flow.children !== undefined && flow.children > 0) this.register(task, flow, env);
     state.addPending(task);
-    const h = this.held.get(task.key);
-    if (h === undefined) return;
-    this.held.delete(task.key);
-    for (const held of h.values())
+    for (const held of this.held.take(task.key) ?? [])
       if (!state.finished.has(held.task.key) && !state.assigned.has(held.task.key))
         this.admit(held.task, held.flow, held.env);
   }
@@ -136,11 +140,7 @@ export class FlowTracker implements FlowGate {
       e.ended = true;
       this.dirty.add(key);
     }
-    const h = this.held.get(key);
-    if (h !== undefined) {
-      this.held.delete(key);
-      for (const k of h.keys()) this.cancels.add(k);
-    }
+    for (const held of this.held.take(key) ?? []) this.cancels.add(held.task.key);
   }
 
   /** Retention must keep this finished task: its parent has not finished (and reads its outcome). */

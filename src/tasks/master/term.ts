@@ -73,7 +73,13 @@ export class MasterTerm {
     this.workers = new TermWorkers(this.ctx, this.kick);
     this.retaining = opts.retention.maxAge !== Infinity || opts.retention.maxCount !== Infinity;
     const reads = new ReadBatcher(client);
-    this.flows = new FlowTracker(this.ctx, reads, this.kick, (err) => (this.failure ??= err));
+    this.flows = new FlowTracker(
+      this.ctx,
+      reads,
+      this.kick,
+      (err) => (this.failure ??= err),
+      opts.flowOrphanTimeout,
+    );
     this.state.onFinish = (key) => this.flows.finished(key);
     this.tasks = new TaskReader(client, layout, reads, this.state, this.ctx, opts.retention, this.flows);
   }
@@ -125,6 +131,7 @@ export class MasterTerm {
     } finally {
       clearTimeout(this.timer);
       clearTimeout(this.retainTimer);
+      this.flows.close();
       for (const w of this.watches) void w.close().catch(() => undefined);
     }
   }
