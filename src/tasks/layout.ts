@@ -8,7 +8,7 @@
  * <root>/workers/<worker-id>              ephemeral: { capacity, labels, host, pid } (capacity 0 = draining)
  * <root>/tasks/task-<seq>                 raw seed task: payload bytes as typed (e.g. "cmd")
  * <root>/tasks/task-<seq>/status          raw outcome: "done" or "failed: <reason>"
- * <root>/tasks/b-<nn>/t-<id>              structured task: JSON envelope { type, payload, options, run }
+ * <root>/tasks/b-<nn>/t-<id>              structured task: JSON envelope { type, payload, options, run, flow? }
  * <root>/tasks/b-<nn>/t-<id>/status       structured outcome: JSON { state: done|failed|cancelled, … }
  * <root>/tasks/b-<nn>/t-<id>/progress     last progress a handler reported (JSON)
  * <root>/tasks/b-<nn>/t-<id>/flow         a flow parent's children: JSON { children: [ids], onFailure }
