@@ -143,4 +143,27 @@ forEachBackend("tasks: flows through failures", (backend) => {
     const again = await sub.submitFlow(tree);
     await assert.rejects(again.root.result(), /child orphan\.\d+ was cancelled/);
   });
+
+  test("a new master reading a flow's children before its root does not take them for orphans", async () => {
+    const root = uniqueRoot("flow-late-root");
+    const zk = await client(backend());
+    await zk.create(root, null);
+    // Written while no master runs; the master then reads 201 tasks in any order (children may be held
+    // until their root is read), each already past its 1 ms orphan timeout: none may be cancelled.
+    const flow = await new Submitter(zk, { root }).submitFlow({
+      type: "sum",
+      id: "late",
+      children: Array.from({ length: 200 }, (_, i) => ({ type: "num", payload: i })),
+    });
+    const master = new Master(zk, { root, flowOrphanTimeout: 1 });
+    cleanup(() => master.close());
+    await master.start();
+    const num = (ctx: TaskContext<number>): number => ctx.payload;
+    const sum = async (ctx: TaskContext): Promise<number> =>
+      Object.values(await ctx.childResults<number>()).reduce((a, b) => a + b, 0);
+    const worker = new Worker(zk, { num, sum }, { root, concurrency: 8 });
+    cleanup(() => worker.close());
+    await worker.start();
+    assert.equal(await flow.root.result(), (199 * 200) / 2);
+  });
 });

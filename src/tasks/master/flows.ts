@@ -22,7 +22,7 @@ import { idOfKey, keyOfId } from "../layout.js";
 import { NoNodeError } from "../../client/index.js";
 import type { PendingTask } from "./pending-order.js";
 import { cancelTask, failParent, releaseParent } from "./flow-writes.js";
-import { HeldTasks } from "./flow-held.js";
+import { HeldTasks, type Suspect } from "./flow-held.js";
 import type { WriteContext } from "./writes.js";
 import { mapLimit } from "../zk.js";
 
@@ -64,6 +64,8 @@ export class FlowTracker implements FlowGate {
   private readonly held: HeldTasks;
   private readonly dirty = new Set<string>();
   private readonly cancels = new Set<string>();
+  /** Held tasks past flowOrphanTimeout: cancelled once their parent is seen not to exist. */
+  private suspects: Suspect[] = [];
   private working: Promise<void> | null = null;
 
   constructor(
@@ -76,8 +78,8 @@ export class FlowTracker implements FlowGate {
     /** A held task this long (ms) after its submission is an orphan of a flow cut short: cancelled. */
     orphanTimeout: number,
   ) {
-    this.held = new HeldTasks(orphanTimeout, (keys) => {
-      for (const k of keys) this.cancels.add(k);
+    this.held = new HeldTasks(orphanTimeout, (s) => {
+      for (const x of s) this.suspects.push(x);
       this.kick();
     });
   }
@@ -150,7 +152,7 @@ export class FlowTracker implements FlowGate {
 
   /** Starts the work marked so far in the background, unless some is running (it then goes on). */
   run(): void {
-    if (this.working !== null || (this.dirty.size === 0 && this.cancels.size === 0)) return;
+    if (this.working !== null || !this.hasWork()) return;
     const p: Promise<void> = this.work()
       .catch((err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))))
       .finally(() => {
@@ -165,7 +167,8 @@ export class FlowTracker implements FlowGate {
   }
 
   private async work(): Promise<void> {
-    while (!this.ctx.term.signal.aborted && this.dirty.size + this.cancels.size > 0) {
+    while (!this.ctx.term.signal.aborted && this.hasWork()) {
+      await this.checkSuspects();
       const entries: ParentEntry[] = [];
       for (const k of this.dirty) {
         const e = this.parents.get(k);
@@ -185,6 +188,22 @@ export class FlowTracker implements FlowGate {
       this.cancels.clear();
       await mapLimit(cancels, 16, (k) => cancelTask(this.ctx, k));
     }
+  }
+
+  private hasWork(): boolean {
+    return this.dirty.size + this.cancels.size + this.suspects.length > 0;
+  }
+
+  /** Suspected orphans whose parent's node does not exist are cancelled; the others stay held. */
+  private async checkSuspects(): Promise<void> {
+    if (this.suspects.length === 0) return;
+    const suspects = this.suspects;
+    this.suspects = [];
+    const parents = [...new Set(suspects.map((s) => s.parent))];
+    const exists = await mapLimit(parents, 16, (p) => this.ctx.client.exists(this.ctx.layout.task(p)));
+    const gone = new Set(parents.filter((_, i) => exists[i] === null));
+    for (const s of suspects)
+      if (gone.has(s.parent) && this.held.remove(s.parent, s.key)) this.cancels.add(s.key);
   }
 
   /** Reads `<task>/flow` and works out which children are still open. */
