@@ -1,11 +1,11 @@
 /**
  * `npm run bench:flows`: the cost of flows (issue 17). Tasks/s end to end with flows of one parent over
  * `--fanout` (10) no-op children — every task counted, children and parents — against plain no-op
- * tasks, on overseer and on BullMQ 5 (FlowProducer) on a local Redis, in one run.
+ * tasks, on overseer and on BullMQ 5 (FlowProducer) on a local Redis, in one run; and, on overseer,
+ * ZooKeeper requests and transactions per task (the embedded server's srvr), which load does not skew.
  *
  * Four systems at one shape (`--shape`, default 2x16 workers × concurrency): overseer plain (submitMany
- * + handle.result() per task), overseer flows (submitFlow per flow, the flows of a chunk in parallel;
- * root.result() per flow), BullMQ plain (addBulk + one QueueEvents listener), BullMQ flows
+ * + handle.result() per task), overseer flows (submitFlows per chunk; root.result() per flow), BullMQ plain (addBulk + one QueueEvents listener), BullMQ flows
  * (FlowProducer.addBulk per chunk; parents' completions through the same kind of listener). A flow's
  * parent reads its children's results on both sides (ctx.childResults(), job.getChildrenValues()).
  * overseer: the embedded server as its own process (data dir, forceSync), an active master and a backup,
@@ -29,6 +29,7 @@ import { startBullFlows } from "./flows/bull-flows.js";
 import { startBull } from "./tasks/bull.js";
 import { overseerChunk, startCluster, stopCluster, type Cluster } from "./tasks/cluster.js";
 import { drive, type ChunkSubmitter, type Throughput } from "./tasks/measure.js";
+import { fourLetterWord } from "../test/harness/four-letter.js";
 
 const { values } = parseArgs({
   options: {
@@ -51,17 +52,15 @@ const ROUNDS = Number(values.rounds);
 const [WORKERS, CONCURRENCY] = values.shape.split("x").map(Number) as [number, number];
 if (!(WORKERS > 0 && CONCURRENCY > 0)) throw new Error(`--shape: expected e.g. 2x16, got ${values.shape}`);
 
-/** overseer flows: size ÷ (fanout + 1) flows, submitted in parallel; one promise per root. */
+/** overseer flows: size ÷ (fanout + 1) flows in one submitFlows call; one promise per root. */
 function overseerFlows(c: Cluster): ChunkSubmitter {
   return async (size) => {
-    const flows = Array.from({ length: Math.round(size / PER_FLOW) }, () =>
-      c.sub.submitFlow({
-        type: "parent",
-        children: Array.from({ length: FANOUT }, () => ({ type: "noop" })),
-      }),
-    );
+    const trees = Array.from({ length: Math.round(size / PER_FLOW) }, () => ({
+      type: "parent",
+      children: Array.from({ length: FANOUT }, () => ({ type: "noop" })),
+    }));
     c.submitted += size;
-    return (await Promise.all(flows)).map((f) => f.root.result());
+    return (await c.sub.submitFlows(trees)).map((f) => f.root.result());
   };
 }
 
@@ -69,6 +68,17 @@ interface System {
   name: string;
   chunk: ChunkSubmitter;
   rounds: Throughput[];
+  /** overseer only: ZooKeeper requests and transactions per task, summed over rounds. */
+  zk?: { requests: number; txns: number; tasks: number };
+}
+
+/** Requests received and the zxid (transactions committed) so far, from the embedded server's srvr. */
+async function srvr(port: number): Promise<{ requests: number; zxid: number }> {
+  const text = await fourLetterWord(port, "srvr");
+  return {
+    requests: Number(/Received: (\d+)/.exec(text)?.[1] ?? NaN),
+    zxid: Number(/Zxid: (0x[0-9a-f]+)/i.exec(text)?.[1] ?? NaN),
+  };
 }
 
 interface Spread {
@@ -94,7 +104,11 @@ async function main(): Promise<void> {
     "redis-server": redis.version,
   });
   const dir = mkdtempSync(join(tmpdir(), "overseer-bench-flows-"));
-  const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true });
+  const server = await startServerProcess(dir, 0, {
+    tickTime: 500,
+    forceSync: true,
+    fourLetterWords: "srvr",
+  });
   const cs = `127.0.0.1:${server.port}`;
   const zk = new ZooKeeperClient({ connectString: cs, sessionTimeout: 30_000 });
   const shape = `${WORKERS}×${CONCURRENCY}`;
@@ -104,7 +118,7 @@ async function main(): Promise<void> {
   );
   out.note(
     "overseer: embedded server process (forceSync), master + backup + workers as processes; plain: submitMany + handle.result(); " +
-      "flows: submitFlow per flow (a chunk's flows in parallel) + root.result(); the parent reads ctx.childResults()",
+      "flows: submitFlows per chunk + root.result(); the parent reads ctx.childResults()",
   );
   out.note(
     "BullMQ: redis-server --save '' --appendonly no (NOT durable); plain: addBulk; flows: FlowProducer.addBulk per chunk; " +
@@ -125,8 +139,18 @@ async function main(): Promise<void> {
     const bullFlows = await startBullFlows(redis.port, "bench-flows", WORKERS, CONCURRENCY, FANOUT);
     closers.push(() => bullFlows.close());
     const systems: System[] = [
-      { name: "overseer plain", chunk: overseerChunk(cluster), rounds: [] },
-      { name: "overseer flows", chunk: overseerFlows(cluster), rounds: [] },
+      {
+        name: "overseer plain",
+        chunk: overseerChunk(cluster),
+        rounds: [],
+        zk: { requests: 0, txns: 0, tasks: 0 },
+      },
+      {
+        name: "overseer flows",
+        chunk: overseerFlows(cluster),
+        rounds: [],
+        zk: { requests: 0, txns: 0, tasks: 0 },
+      },
       { name: "BullMQ plain", chunk: bull.chunk, rounds: [] },
       { name: "BullMQ flows", chunk: bullFlows.chunk, rounds: [] },
     ];
@@ -134,8 +158,16 @@ async function main(): Promise<void> {
     const width = Math.max(...systems.map((s) => s.name.length));
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of r % 2 === 0 ? systems : [...systems].reverse()) {
+        const z0 = s.zk === undefined ? null : await srvr(server.port);
         const t = await drive(COUNT, CHUNK, s.chunk);
         s.rounds.push(t);
+        if (s.zk !== undefined && z0 !== null) {
+          // The backup master and idle roles' pings are in these counts too (a few per second).
+          const z1 = await srvr(server.port);
+          s.zk.requests += z1.requests - z0.requests;
+          s.zk.txns += z1.zxid - z0.zxid;
+          s.zk.tasks += COUNT;
+        }
         console.log(
           `round ${r + 1} ${s.name.padEnd(width)}: ${fmt(t.perSec)} tasks/s (${fmt(t.ms)} ms, p50 ${fmt(t.p50)} ms, p99 ${fmt(t.p99)} ms)`,
         );
@@ -174,6 +206,33 @@ async function main(): Promise<void> {
       higherIsBetter: true,
       params,
     });
+    const per = (s: System | undefined, k: "requests" | "txns"): number =>
+      s?.zk === undefined ? NaN : s.zk[k] / s.zk.tasks;
+    const [plainSys, flowSys] = systems;
+    out.add({
+      key: "flows.requestsPerTask",
+      label: "overseer: ZooKeeper requests per task, flows vs plain tasks",
+      unit: "requests",
+      value: per(flowSys, "requests"),
+      anchor: per(plainSys, "requests"),
+      anchorName: "overseer, plain tasks (same run)",
+      higherIsBetter: false,
+      params,
+    });
+    out.add({
+      key: "flows.txnsPerTask",
+      label: "overseer: ZooKeeper transactions per task, flows vs plain tasks",
+      unit: "transactions",
+      value: per(flowSys, "txns"),
+      anchor: per(plainSys, "txns"),
+      anchorName: "overseer, plain tasks (same run)",
+      higherIsBetter: false,
+      params,
+    });
+    console.log(
+      `per task: plain ${per(plainSys, "requests").toFixed(2)} requests, ${per(plainSys, "txns").toFixed(2)} transactions; ` +
+        `flows ${per(flowSys, "requests").toFixed(2)} requests, ${per(flowSys, "txns").toFixed(2)} transactions`,
+    );
     out.note(
       `min–max tasks/s over ${ROUNDS} rounds: overseer plain ${range(op)}, overseer flows ${range(of)}, ` +
         `BullMQ plain ${range(bp)}, BullMQ flows ${range(bf)}`,

@@ -71,6 +71,18 @@ forEachBackend("tasks: flows", (backend) => {
     assert.equal(runs.length, 51, "each node ran once");
   });
 
+  test("submitFlows writes several flows in shared multis; each root gets its own children's sum", async () => {
+    const { sub } = await cluster("many");
+    const trees: FlowNode[] = [1, 2, 3].map((k) => ({
+      type: "sum",
+      id: `many-${k}`,
+      children: Array.from({ length: 4 }, () => ({ type: "num", payload: k })),
+    }));
+    const flows = await sub.submitFlows(trees);
+    assert.deepEqual(await Promise.all(flows.map((f) => f.root.result())), [4, 8, 12]);
+    await assert.rejects(sub.submitFlows([trees[0] as FlowNode, trees[0] as FlowNode]), /two of the flows/);
+  });
+
   test("nested: grandchildren first, each parent with its own children's results", async () => {
     const { sub } = await cluster("nested");
     const flow = await sub.submitFlow({

@@ -17,24 +17,37 @@ function lostRace(err: unknown): boolean {
   return err.opIndex === undefined || err.opIndex >= FENCE_OPS;
 }
 
-/** Clears a waiting parent's `waiting` flag (`env`: its envelope read at `version`), if it is still at
- * `version`: it becomes assignable. */
-export async function releaseParent(
-  ctx: WriteContext,
-  key: string,
-  version: number,
-  env: Envelope,
-): Promise<boolean> {
-  const path = ctx.layout.task(key);
-  try {
-    const flow = { ...env.flow, waiting: false };
-    await fencedTx(ctx)
-      .setData(path, encodeEnvelope({ ...env, flow }), version)
-      .commit();
-    return true;
-  } catch (err) {
-    if (lostRace(err)) return false;
-    throw err;
+/** A waiting parent to release: its envelope as read at `version`. */
+export interface Release {
+  key: string;
+  version: number;
+  env: Envelope;
+}
+
+/**
+ * Clears the `waiting` flag of each parent still at the version it was read at, in one multi: they
+ * become assignable. A parent whose version moved on (a cancel won) is left out and the rest sent again.
+ */
+export async function releaseParents(ctx: WriteContext, parents: readonly Release[]): Promise<void> {
+  let todo = parents;
+  while (todo.length > 0) {
+    const tx = fencedTx(ctx);
+    for (const { key, version, env } of todo)
+      tx.setData(
+        ctx.layout.task(key),
+        encodeEnvelope({ ...env, flow: { ...env.flow, waiting: false } }),
+        version,
+      );
+    try {
+      await tx.commit();
+      return;
+    } catch (err) {
+      if (!lostRace(err)) throw err;
+      const index = (err as { opIndex?: number }).opIndex;
+      const bad = index === undefined ? undefined : todo[index - FENCE_OPS];
+      if (bad === undefined) throw err;
+      todo = todo.filter((p) => p !== bad);
+    }
   }
 }
 

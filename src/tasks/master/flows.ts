@@ -21,7 +21,7 @@ import { decodeFlowChildren, flowLinksOf, modeOf, type FlowChildren, type FlowLi
 import { idOfKey, keyOfId } from "../layout.js";
 import { NoNodeError } from "../../client/index.js";
 import type { PendingTask } from "./pending-order.js";
-import { cancelTask, failParent, releaseParent } from "./flow-writes.js";
+import { cancelTask, failParent, releaseParents } from "./flow-writes.js";
 import { HeldTasks, type Suspect } from "./flow-held.js";
 import type { WriteContext } from "./writes.js";
 import { mapLimit } from "../zk.js";
@@ -53,6 +53,8 @@ interface ParentEntry {
 }
 
 const CHUNK = 32;
+/** Parents released per multi at most. */
+const RELEASE_BATCH = 100;
 /** Lists of up to this many children are read batched with other reads (see load). */
 const SMALL_LIST = 64;
 
@@ -183,7 +185,7 @@ export class FlowTracker implements FlowGate {
       for (const e of entries) if (e.ended) this.forget(e);
       const live = entries.filter((e) => !e.ended && e.waiting && e.decided !== e.version);
       await this.readOutcomes(live.filter((e) => e.failure === null && e.unread.size > 0));
-      await mapLimit(live, 16, (e) => this.decide(e));
+      await this.decide(live);
       const cancels = [...this.cancels];
       this.cancels.clear();
       await mapLimit(cancels, 16, (k) => cancelTask(this.ctx, k));
@@ -257,15 +259,17 @@ export class FlowTracker implements FlowGate {
     });
   }
 
-  private async decide(e: ParentEntry): Promise<void> {
-    if (e.failure !== null) {
-      e.decided = e.version;
-      await failParent(this.ctx, e.key, e.version, e.failure);
-      return;
-    }
-    if (e.open === null || e.open.size > 0 || e.unread.size > 0) return;
-    e.decided = e.version;
-    await releaseParent(this.ctx, e.key, e.version, e.env);
+  /** Fails the parents a "fail-parent" child failed; releases, in shared multis, those now ready. */
+  private async decide(entries: ParentEntry[]): Promise<void> {
+    const failing = entries.filter((e) => e.failure !== null);
+    const ready = entries.filter(
+      (e) => e.failure === null && e.open !== null && e.open.size === 0 && e.unread.size === 0,
+    );
+    for (const e of [...failing, ...ready]) e.decided = e.version;
+    await mapLimit(failing, 16, (e) => failParent(this.ctx, e.key, e.version, e.failure ?? ""));
+    const batches: ParentEntry[][] = [];
+    for (let i = 0; i < ready.length; i += RELEASE_BATCH) batches.push(ready.slice(i, i + RELEASE_BATCH));
+    await mapLimit(batches, 4, (b) => releaseParents(this.ctx, b));
   }
 
   /** A parent finished: cancel what of it has not, and stop holding its children. */

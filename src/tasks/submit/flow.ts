@@ -51,8 +51,9 @@ export const MAX_FLOW_NODES = 100_000;
 
 const NODE_KEYS = new Set(["type", "payload", "options", "id", "children", "onFailure"]);
 
-/** Checks `tree` and lists its tasks in post-order (every child before its parent; the root last). */
-export function planFlow(tree: FlowNode): PlannedNode[] {
+/** Checks `tree` and lists its tasks in post-order (every child before its parent; the root last).
+ * Errors name the node (`<prefix>root.children[2]`). */
+export function planFlow(tree: FlowNode, prefix = ""): PlannedNode[] {
   const out: PlannedNode[] = [];
   const ids = new Set<string>();
   let counter = 0;
@@ -114,7 +115,7 @@ export function planFlow(tree: FlowNode): PlannedNode[] {
     });
     return id;
   };
-  visit(tree, "root", null);
+  visit(tree, `${prefix}root`, null);
   return out;
 }
 

@@ -29,12 +29,10 @@ import {
 import { ensurePath, mapLimit } from "../zk.js";
 import { encodeFlowChildren, type FlowLinks } from "../flow.js";
 import { planFlow, type FlowNode, type FlowSubmission } from "./flow.js";
+import { batches } from "./batch.js";
 
 /** jute.maxbuffer default (0xfffff) minus room for the request header, path and ACL. */
 export const DEFAULT_MAX_TASK_BYTES = 0xfffff - 4096;
-/** Multi requests are kept below this many bytes of task data and this many ops. */
-const BATCH_BYTES = 512 * 1024;
-const BATCH_OPS = 500;
 
 export interface SubmitterOptions {
   /** Cluster root; default "/". */
@@ -160,13 +158,41 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     return prepared.map((p) => this.submitted(p.id, p.key, created.get(p.id) ?? false));
   }
 
-  /**
-   * Submits a flow (see submit/flow.ts): every node is checked before anything is written; children are
-   * written before their parents and the root last, so nothing of the flow runs unless all of it was
-   * written. Called again with the same ids (a root `id`) after a failure, it completes the flow.
-   */
+  /** One flow: see submitFlows. */
   async submitFlow(tree: FlowNode): Promise<FlowSubmission> {
-    const prepared = planFlow(tree).map((node) => {
+    return (await this.submitFlows([tree]))[0] as FlowSubmission;
+  }
+
+  /**
+   * Submits flows (see submit/flow.ts). Every node is checked before anything is written; each tree's
+   * children are written before their parents and its root last (trees share multis, in order), so
+   * nothing of a flow runs unless all of it was written. Called again with the same ids (root `id`s)
+   * after a failure, it completes them.
+   */
+  async submitFlows(trees: readonly FlowNode[]): Promise<FlowSubmission[]> {
+    if (!Array.isArray(trees)) throw new InvalidArgumentError("flows", "expected an array of trees");
+    const plans = trees.map((t: FlowNode, i) =>
+      this.prepareFlow(t, trees.length === 1 ? "" : `flows[${i}].`),
+    );
+    const all = plans.flat();
+    if (new Set(all.map((p) => p.id)).size !== all.length)
+      throw new InvalidArgumentError("flows", "an id appears in two of the flows");
+    await mapLimit([...new Set(all.map((p) => bucketOf(p.id)))], 16, (b) => this.ensureBucketName(b));
+    const created = new Map<string, boolean>();
+    for (const batch of batches(all)) await this.commitBatch(batch, created);
+    return plans.map((prepared) => {
+      const root = prepared[prepared.length - 1] as Prepared;
+      return {
+        root: this.submitted(root.id, root.key, created.get(root.id) ?? false),
+        ids: prepared.map((p) => p.id).reverse(),
+        created: prepared.some((p) => created.get(p.id) === true),
+      };
+    });
+  }
+
+  /** A tree's tasks, children first (a parent's `<task>/flow` node with it); errors name `at` + the node. */
+  private prepareFlow(tree: FlowNode, at: string): Prepared[] {
+    return planFlow(tree, at).map((node) => {
       const { type, payload, options } = node;
       try {
         const p = this.prepare({ type, payload, options }, 0, node.links);
@@ -180,18 +206,6 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
         throw err;
       }
     });
-    const buckets = new Set(prepared.map((p) => bucketOf(p.id)));
-    await mapLimit([...buckets], 16, (b) => this.ensureBucketName(b));
-    const created = new Map<string, boolean>();
-    for (const batch of batches(prepared)) await this.commitBatch(batch, created);
-    const root = prepared[prepared.length - 1] as Prepared;
-    let any = false;
-    for (const p of prepared) any ||= created.get(p.id) === true;
-    return {
-      root: this.submitted(root.id, root.key, created.get(root.id) ?? false),
-      ids: prepared.map((p) => p.id).reverse(),
-      created: any,
-    };
   }
 
   private async commitBatch(batch: Prepared[], created: Map<string, boolean>): Promise<void> {
@@ -276,19 +290,4 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     await ensurePath(this.client, this.layout.bucket(bucket));
     this.buckets.add(bucket);
   }
-}
-
-function* batches(items: readonly Prepared[]): Generator<Prepared[]> {
-  let cur: Prepared[] = [];
-  let bytes = 0;
-  for (const p of items) {
-    if (cur.length > 0 && (cur.length >= BATCH_OPS || bytes + p.bytes > BATCH_BYTES)) {
-      yield cur;
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(p);
-    bytes += p.bytes;
-  }
-  if (cur.length > 0) yield cur;
 }
