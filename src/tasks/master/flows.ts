@@ -6,7 +6,7 @@
  *
  * - A flow task is *held* (not pending) until its parent is admitted; a root is admitted at once. The
  *   submitter writes the root last, so a flow whose write was cut short never runs.
- * - An admitted parent waits (`flow.waiting`: not ready, like a delayed task) until every child has
+ * - An admitted parent waits (`flow.waiting`: not even pending) until every child has
  *   finished; then it is released (the flag cleared), or failed when a "fail-parent" child failed or
  *   was cancelled (as soon as that is seen, without waiting for the others).
  * - A parent that ends without running (cancelled, failed) has its unfinished children cancelled, and
@@ -102,7 +102,9 @@ export class FlowTracker implements FlowGate {
       return;
     }
     if (flow.children !== undefined && flow.children > 0) this.register(task, flow, env);
-    state.addPending(task);
+    // A parent waiting for its children is not pending at all (no round walks past it); the release
+    // rewrites it, and its reading then comes back here ready.
+    if (flow.waiting !== true) state.addPending(task);
     for (const held of this.held.take(task.key) ?? [])
       if (!state.finished.has(held.task.key) && !state.assigned.has(held.task.key))
         this.admit(held.task, held.flow, held.env);

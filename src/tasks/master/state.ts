@@ -158,7 +158,7 @@ export function readTask(key: string, task: ReadOpResult | undefined, children?:
   if (env === null) return { kind: "bad", reason: "undecodable task envelope", version: stat.version };
   const n = typeof env.n === "number" ? env.n : 0;
   const flow = env.flow === undefined ? null : flowLinksOf(env.flow);
-  const pending = pendingTask(key, stat.czxid, n, stat.version, env, flow);
+  const pending = pendingTask(key, stat.czxid, n, stat.version, env);
   return { kind: "pending", task: pending, flow, env: flow === null ? null : env };
 }
 
@@ -169,7 +169,6 @@ function pendingTask(
   n: number,
   version: number,
   env: Envelope | null,
-  flow: FlowLinks | null = null,
 ): PendingTask {
   if (env === null)
     return {
@@ -193,8 +192,7 @@ function pendingTask(
     type: env.type,
     priority: options.priority,
     labels: options.labels,
-    // A flow parent waiting for its children is not ready, like a delayed task that never falls due.
-    notBefore: flow?.waiting === true ? Infinity : run.notBefore,
+    notBefore: run.notBefore,
     delivery: options.delivery,
     attempt: run.failures + 1,
   };
