@@ -94,17 +94,18 @@ export class FlowTracker implements FlowGate {
   admit(task: PendingTask, flow: FlowLinks, env: Envelope): void {
     const { state } = this.ctx;
     const parent = flow.parent === undefined ? null : safeKey(flow.parent);
-    if (parent !== null && !this.parents.has(parent)) {
+    const pe = parent === null ? undefined : this.parents.get(parent);
+    if (parent !== null && (pe === undefined || pe.ended)) {
+      // A parent that has finished (an ended entry has too) will never wait for it: cancelled.
       if (state.finished.has(parent)) this.cancels.add(task.key);
-      else {
-        this.held.hold(parent, { task, flow, env });
-      }
+      else this.held.hold(parent, { task, flow, env });
       return;
     }
-    if (flow.children !== undefined && flow.children > 0) this.register(task, flow, env);
+    const isParent = flow.children !== undefined && flow.children > 0;
+    if (isParent) this.register(task, flow, env);
     // A parent waiting for its children is not pending at all (no round walks past it); the release
     // rewrites it, and its reading then comes back here ready.
-    if (flow.waiting !== true) state.addPending(task);
+    if (!isParent || flow.waiting !== true) state.addPending(task);
     for (const held of this.held.take(task.key) ?? [])
       if (!state.finished.has(held.task.key) && !state.assigned.has(held.task.key))
         this.admit(held.task, held.flow, held.env);
