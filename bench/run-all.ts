@@ -87,6 +87,7 @@ function jobs(native: string | undefined): Job[] {
             "10",
           ],
         ],
+        ["flows", ["--count", "220", "--warmup", "55", "--rounds", "1", "--shape", "2x4"]],
         ["failover", ["--sessions", "2000", "--bullmq-stall", "1000,1000"]],
         ["memory", ["--nodes", "5000", "--steps", "2"]],
         ["cost", ["--tasks", "30", "--ensemble-count", "0"]],
@@ -130,6 +131,8 @@ function jobs(native: string | undefined): Job[] {
           ],
         ],
         ["limits", ["--count", "20000", "--rounds", "5", "--groups", "1000", "--burst", "20000"]],
+        // 11,000 tasks (1,000 flows of 1 + 10) per round, 5 rounds alternating, medians (bench/flows.ts defaults).
+        ["flows", []],
         ["failover", ["--sessions", "2000,4000,10000"]],
         ["memory", ["--nodes", "200000", "--steps", "4"]],
         ["cost", ["--tasks", "500", "--ensemble-count", "10000"]],

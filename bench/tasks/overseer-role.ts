@@ -3,7 +3,8 @@
  *   node --import tsx overseer-role.ts <master|worker> <connectString> <root> <id> <sessionTimeout> <concurrency>
  * Prints one JSON object per line, each with `t` (Date.now(), so the bench can time events across
  * processes on this machine): {"ready":pid,"session":ms}, master: {"leader":epoch}, {"assigned":event} (a term's first only);
- * worker: {"started":taskId} for "sleep" tasks only (the "noop" handler prints nothing and returns null).
+ * worker: {"started":taskId} for "sleep" tasks only (the "noop" handler prints nothing and returns null;
+ * "parent", a flow's, returns how many child results it read).
  */
 import type { TaskContext } from "../../src/tasks/index.js";
 import { Master, Worker, ZooKeeperClient } from "../lib/overseer.js";
@@ -33,7 +34,9 @@ if (role === "master") {
     });
     return id;
   };
-  const worker = new Worker(client, { noop, sleep }, { root, id, concurrency: Number(concurrency) });
+  // A flow's parent (bench/flows.ts) reads its children's results, as a real one would.
+  const parent = async (ctx: TaskContext): Promise<number> => Object.keys(await ctx.childResults()).length;
+  const worker = new Worker(client, { noop, sleep, parent }, { root, id, concurrency: Number(concurrency) });
   await worker.start();
 } else {
   throw new Error(`unknown role ${String(role)}`);

@@ -6,6 +6,7 @@ import { registerDashboardCommand } from "./commands/dashboard.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerEventsCommand } from "./commands/events.js";
 import { registerLimitCommand } from "./commands/limit.js";
+import { registerFlowCommand } from "./commands/flow.js";
 import { registerMasterCommand } from "./commands/master.js";
 import { registerScheduleCommand } from "./commands/schedule.js";
 import { registerServerCommand } from "./commands/server.js";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerSubmitCommand(program);
   registerScheduleCommand(program);
+  registerFlowCommand(program);
   registerStatusCommand(program);
   registerTasksCommand(program);
   registerWorkersCommand(program);

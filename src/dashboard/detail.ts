@@ -1,6 +1,7 @@
 /** One task's full record for the detail view: payload, options, attempts, assignment, outcome, timeline. */
 import { orNull, parseJson, readTask, type Layout } from "../tasks/index.js";
 import { toRow, type TaskIndex } from "./task-index.js";
+import { readFlowInfo } from "../tasks/index.js";
 import type { TaskDetail } from "./types.js";
 import { entryOf, type Reader } from "./zk-reads.js";
 
@@ -38,6 +39,8 @@ export async function readTaskDetail(
   if (row.startedAt !== null) timeline.push({ at: row.startedAt, what: `assigned to ${row.worker}` });
   if (r.finishedAt !== null) timeline.push({ at: r.finishedAt, what: r.state });
   timeline.sort((x, y) => x.at - y.at);
+  const flow =
+    env?.flow === undefined ? null : await orNull(readFlowInfo(client, row.id, { root: layout.root }));
   return {
     ...row,
     path: layout.task(key),
@@ -48,5 +51,6 @@ export async function readTaskDetail(
     outcome: r.outcome,
     assignment: assignment === null ? null : { worker: a?.worker, data: parseJson(assignment.data) ?? null },
     timeline,
+    flow,
   };
 }

@@ -3,6 +3,7 @@
  * `ZkClusterSource` reads the task layout straight from ZooKeeper; a status API of the task system can
  * replace it without touching the HTTP server, the page or the metrics.
  */
+import type { FlowInfo } from "../tasks/index.js";
 
 import type { MasterInfo, TaskState } from "../tasks/index.js";
 
@@ -95,6 +96,8 @@ export interface TaskDetail extends TaskRow {
   outcome: unknown;
   assignment: unknown;
   timeline: { at: number; what: string }[];
+  /** Its place in a flow (parent, children and their states); null when it is not in one. */
+  flow: FlowInfo | null;
 }
 
 /** What a source observed happening, live (never replayed from the initial read). */

@@ -6,6 +6,7 @@
  */
 import { describe } from "./zk.js";
 import { InvalidArgumentError } from "../client/index.js";
+import type { FlowLinks } from "./flow.js";
 
 export type Delivery = "at-least-once" | "at-most-once" | "fenced";
 export const DELIVERIES: readonly Delivery[] = ["at-least-once", "at-most-once", "fenced"];
@@ -75,6 +76,8 @@ export interface Envelope {
   submittedAt: number;
   /** Position within its submitMany multi: its ops share one zxid, so czxid alone cannot order them. */
   n?: number;
+  /** Its place in a flow (see flow.ts); absent for a task submitted on its own. */
+  flow?: FlowLinks;
 }
 
 export type TaskOutcome =

@@ -17,6 +17,9 @@ export type {
   TermEvent,
 } from "./history.js";
 export { type SubmitOptions } from "./submit/options.js";
+export { type FlowNode, type FlowSubmission } from "./submit/flow.js";
+export { type ChildFailureMode } from "./flow.js";
+export { readFlowInfo, type FlowInfo, type FlowChildInfo, type FlowReader } from "./admin/flow-info.js";
 export { TaskHandle, type TaskStatus } from "./submit/handle.js";
 export { Worker, type WorkerEvents, type WorkerStats } from "./worker/worker.js";
 export { type WorkerOptions, DEFAULT_CONCURRENCY, DEFAULT_SHUTDOWN_TIMEOUT } from "./worker/options.js";

@@ -8,10 +8,11 @@
  * <root>/workers/<worker-id>              ephemeral: { capacity, labels, host, pid } (capacity 0 = draining)
  * <root>/tasks/task-<seq>                 raw seed task: payload bytes as typed (e.g. "cmd")
  * <root>/tasks/task-<seq>/status          raw outcome: "done" or "failed: <reason>"
- * <root>/tasks/b-<nn>/t-<id>              structured task: JSON envelope { type, payload, options, run }
+ * <root>/tasks/b-<nn>/t-<id>              structured task: JSON envelope { type, payload, options, run, flow? }
  * <root>/tasks/b-<nn>/t-<id>/status       structured outcome: JSON { state: done|failed|cancelled, … }
  * <root>/tasks/b-<nn>/t-<id>/progress     last progress a handler reported (JSON)
  * <root>/tasks/b-<nn>/t-<id>/logs         the task's log lines, all attempts, bounded (JSON)
+ * <root>/tasks/b-<nn>/t-<id>/flow         a flow parent's children: JSON { children: [ids], onFailure }
  * <root>/assign/<worker-id>/<assign-name> assignment: JSON { task, token, attempt, started? }
  * <root>/paused                           exists while assignment is paused (survives failover)
  * <root>/limits/<type>                    rate/concurrency limits of a task type (JSON; see limits.ts)
@@ -142,6 +143,10 @@ export class Layout {
   }
   logs(key: string): string {
     return `${this.tasks}/${key}/logs`;
+  }
+  /** A flow parent's list of children (see flow.ts). */
+  flow(key: string): string {
+    return `${this.tasks}/${key}/flow`;
   }
   bucket(name: string): string {
     return `${this.tasks}/${name}`;

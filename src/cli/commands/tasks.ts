@@ -5,12 +5,14 @@ import {
   isRawKey,
   keyOfTaskId,
   readTask,
+  readFlowInfo,
   TaskAdmin,
   retryTask,
   Submitter,
   TASK_STATES,
   TaskNotFoundError,
   TaskNotRetryableError,
+  type FlowInfo,
   type Layout,
   type TaskRecord,
   type TaskState,
@@ -63,6 +65,19 @@ function line(r: TaskRecord): string {
   const who = r.worker === null ? "" : `  ${r.worker}`;
   const why = r.outcome?.state === "failed" ? `  ${r.outcome.reason}` : "";
   return `${r.id}  ${r.type ?? "(raw)"}  ${r.state}  attempt ${r.attempt}${who}${why}`;
+}
+
+/** A flow task's parent and children, one child per line. */
+function printFlow(f: FlowInfo): void {
+  console.log(`${"parent:".padEnd(13)}${f.parent?.id ?? "(none: the flow's root)"}`);
+  if (f.childCount === 0) return;
+  const waiting = f.waiting ? " (waiting for them)" : "";
+  console.log(`${"children:".padEnd(13)}${f.childCount}${waiting}`);
+  for (const c of f.children)
+    console.log(
+      `  ${c.id}  ${c.state}${c.onFailure === "fail-parent" ? "" : `  (onFailure ${c.onFailure})`}`,
+    );
+  if (f.childCount > f.children.length) console.log(`  … ${f.childCount - f.children.length} more`);
 }
 
 export function registerTasksCommand(program: Command): void {
@@ -128,7 +143,10 @@ export function registerTasksCommand(program: Command): void {
     tasks.command("show <id>").description("a task's type, payload, options, state and outcome"),
   ).action(async (id: string, flags: ConnectionFlags) => {
     const layout = layoutOf(flags);
-    const row = await withClient(flags, (c) => findTask(c, layout, id));
+    const [row, flow] = await withClient(flags, async (c) => {
+      const r = await findTask(c, layout, id);
+      return [r, isRawKey(r.key) ? null : await readFlowInfo(c, r.id, { root: layout.root })] as const;
+    });
     const view = {
       id: row.id,
       path: layout.task(row.key),
@@ -141,11 +159,15 @@ export function registerTasksCommand(program: Command): void {
       worker: row.worker,
       submittedAt: row.submittedAt,
       outcome: row.outcome,
+      ...(flow === null ? {} : { flow }),
     };
     if (flags.json) printJson(view);
-    else
-      for (const [k, v] of Object.entries(view))
+    else {
+      const { flow: _tree, ...fields } = view;
+      for (const [k, v] of Object.entries(fields))
         console.log(`${`${k}:`.padEnd(13)}${typeof v === "string" ? v : JSON.stringify(v)}`);
+      if (flow !== null) printFlow(flow);
+    }
   });
 
   addConnectionOptions(tasks.command("cancel <id>").description("cancel a waiting or running task")).action(

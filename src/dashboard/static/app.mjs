@@ -236,6 +236,7 @@ async function openTask(key) {
     ),
     el("h2", {}, "timeline"),
     el("ul", {}, ...t.timeline.map((e) => el("li", {}, `${time(e.at)} ${e.what}`))),
+    ...flowTree(t.flow),
     el("h2", {}, "payload"),
     el("pre", {}, text(t.payload)),
     el("h2", {}, "outcome"),
@@ -253,6 +254,31 @@ async function openTask(key) {
     },
     (err) => ($("detail-log").textContent = err.message),
   );
+}
+
+// A flow task's parent and children, each a link to its own detail.
+function flowTree(f) {
+  if (!f) return [];
+  const link = (id, key) => el("a", { href: "#", onclick: (e) => (e.preventDefault(), openTask(key)) }, id);
+  const parent = f.parent ? ["parent ", link(f.parent.id, f.parent.key)] : ["root of its flow"];
+  const kids = f.children.map((c) =>
+    el(
+      "li",
+      {},
+      link(c.id, c.key),
+      " ",
+      el("span", { class: `state-${c.state}` }, c.state),
+      c.onFailure === "fail-parent" ? "" : ` · onFailure ${c.onFailure}`,
+    ),
+  );
+  if (f.childCount > f.children.length)
+    kids.push(el("li", { class: "muted" }, `… ${f.childCount - f.children.length} more`));
+  const waiting = f.waiting ? " (waiting for them)" : "";
+  return [
+    el("h2", {}, "flow"),
+    el("div", {}, ...parent, f.childCount > 0 ? ` · ${f.childCount} children${waiting}` : ""),
+    el("ul", {}, ...kids),
+  ];
 }
 
 // --- znode browser

@@ -24,6 +24,11 @@ export interface MasterOptions {
   retention?: RetentionOptions;
   /** Assignments per multi. Default 200. */
   batchSize?: number;
+  /**
+   * Flow tasks whose parent has not appeared this many ms after they were submitted (a flow whose write
+   * was cut short and not retried) are cancelled. Default 10 minutes. See docs/SEMANTICS.md "Flows".
+   */
+  flowOrphanTimeout?: number;
   logger?: Logger;
   /**
    * FOR FAULT-INJECTION TESTS ONLY — a deliberately broken master. Its writes (assignments, requeues,
@@ -40,9 +45,13 @@ export interface ResolvedMasterOptions {
   scheduler: Scheduler;
   retention: { maxAge: number; maxCount: number };
   batchSize: number;
+  flowOrphanTimeout: number;
   logger: Logger;
   unsafeDisableEpochFence: boolean;
 }
+
+/** Default MasterOptions.flowOrphanTimeout (ms). */
+export const DEFAULT_FLOW_ORPHAN_TIMEOUT = 10 * 60_000;
 
 const KNOWN = new Set([
   "root",
@@ -50,6 +59,7 @@ const KNOWN = new Set([
   "scheduler",
   "retention",
   "batchSize",
+  "flowOrphanTimeout",
   "logger",
   "unsafeDisableEpochFence",
 ]);
@@ -86,6 +96,10 @@ export function parseMasterOptions(o: MasterOptions = {}): ResolvedMasterOptions
       maxCount: nonNegative("retention.maxCount", r.maxCount),
     },
     batchSize,
+    flowOrphanTimeout:
+      o.flowOrphanTimeout === undefined
+        ? DEFAULT_FLOW_ORPHAN_TIMEOUT
+        : nonNegative("flowOrphanTimeout", o.flowOrphanTimeout),
     logger: o.logger ?? SILENT,
     unsafeDisableEpochFence: o.unsafeDisableEpochFence ?? false,
   };

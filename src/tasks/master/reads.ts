@@ -11,6 +11,7 @@ import { readTask, statusTime, type ClusterState, type TaskReading } from "./sta
 import { failTask, type WriteContext } from "./writes.js";
 import { opsThatFit, type ReadBatcher } from "../read-batch.js";
 import type { TaskRetention } from "./task-retention.js";
+import type { FlowGate } from "./flows.js";
 
 /** Chunks read at once (each up to MAX_CHUNK keys): up to 256 task reads in flight. */
 const LANES = 16;
@@ -28,8 +29,15 @@ export class TaskReader {
     private readonly ctx: WriteContext,
     private readonly retention: ResolvedMasterOptions["retention"],
     /** Told the data of each task read pending or finished (per-task retention policies). */
-    private readonly perTask?: TaskRetention,
+    private readonly perTask: TaskRetention | undefined = undefined,
+    /** Decides when a pending task of a flow may be assigned (else: pending at once). */
+    private readonly flows: FlowGate | null = null,
   ) {}
+
+  private addPending(r: Extract<TaskReading, { kind: "pending" }>): void {
+    if (r.flow === null || r.env === null || this.flows === null) this.state.addPending(r.task);
+    else this.flows.admit(r.task, r.flow, r.env);
+  }
 
   /** Reads `keys` (those not assigned or finished by now) and applies each reading as it arrives. */
   async read(keys: readonly string[]): Promise<void> {
@@ -88,7 +96,7 @@ export class TaskReader {
   private applyNow(key: string, r: TaskReading): boolean {
     const { state } = this;
     if (r.kind === "pending") {
-      if (!state.assigned.has(key) && !state.finished.has(key)) state.addPending(r.task);
+      if (!state.assigned.has(key) && !state.finished.has(key)) this.addPending(r);
       return true;
     }
     if (r.kind === "gone") {
@@ -118,7 +126,7 @@ export class TaskReader {
     if (state.assigned.has(key) || (state.finished.has(key) && r.kind !== "gone")) return;
     if (r.kind === "gone") state.forget(key);
     else if (r.kind === "finished") state.finish(key, at);
-    else if (r.kind === "pending") state.addPending(r.task);
+    else if (r.kind === "pending") this.addPending(r);
     else if (r.kind === "bad")
       await failTask(this.ctx, key, r.version, r.reason).catch(() => this.ctx.refresh.add(key));
     else this.ctx.refresh.add(key); // no child list came back (cannot happen): read it again

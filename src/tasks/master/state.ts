@@ -11,6 +11,7 @@ import type { WorkerInfo } from "../worker-info.js";
 import type { PendingTask } from "./pending-order.js";
 import { GroupedPending, type FairRound } from "./pending-groups.js";
 import { LimitUsage } from "./limit-usage.js";
+import { flowLinksOf, type FlowLinks } from "../flow.js";
 
 export type { PendingTask };
 
@@ -37,6 +38,8 @@ export class ClusterState {
   readonly usage = new LimitUsage();
   /** Assigned keys whose type and group are not known yet (found at load): read before limits apply. */
   readonly unclassified = new Set<string>();
+  /** Told every task seen finished (flows: master/flows.ts); may be told a key twice. */
+  onFinish: ((key: string) => void) | null = null;
 
   knows(key: string): boolean {
     return this.pending.has(key) || this.assigned.has(key) || this.finished.has(key) || this.busy.has(key);
@@ -85,6 +88,7 @@ export class ClusterState {
     if (at < this.newestFinished) this.finishedUnsorted = true;
     else this.newestFinished = at;
     this.finished.set(key, at);
+    this.onFinish?.(key);
   }
 
   /** The finished tasks oldest first (re-sorted once if entries arrived out of order). */
@@ -147,7 +151,9 @@ export type TaskReading =
   | { kind: "finished"; at: null }
   /** The node has children, one of which may be `status`: read again with its child list. */
   | { kind: "children" }
-  | { kind: "pending"; task: PendingTask }
+  /** `flow`: its links when it belongs to a flow (master/flows.ts decides whether it may run), with
+   * its envelope (`env`, else null: a flow parent is released by rewriting it). */
+  | { kind: "pending"; task: PendingTask; flow: FlowLinks | null; env: Envelope | null }
   | { kind: "bad"; reason: string; version: number };
 
 const GONE: TaskReading = { kind: "gone" };
@@ -169,11 +175,19 @@ export function readTask(key: string, task: ReadOpResult | undefined, children?:
     if (children === undefined) return CHILDREN;
     if (children.type === "getChildren" && children.children.includes("status")) return FINISHED;
   }
-  if (isRawKey(key)) return { kind: "pending", task: pendingTask(key, stat.czxid, 0, stat.version, null) };
+  if (isRawKey(key))
+    return {
+      kind: "pending",
+      task: pendingTask(key, stat.czxid, 0, stat.version, null),
+      flow: null,
+      env: null,
+    };
   const env = decodeEnvelope(task.data);
   if (env === null) return { kind: "bad", reason: "undecodable task envelope", version: stat.version };
   const n = typeof env.n === "number" ? env.n : 0;
-  return { kind: "pending", task: pendingTask(key, stat.czxid, n, stat.version, env) };
+  const flow = env.flow === undefined ? null : flowLinksOf(env.flow);
+  const pending = pendingTask(key, stat.czxid, n, stat.version, env);
+  return { kind: "pending", task: pending, flow, env: flow === null ? null : env };
 }
 
 /** One shape for every pending task (raw ones have no envelope): property order fixed, no spreads. */

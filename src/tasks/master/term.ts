@@ -28,6 +28,7 @@ import { ScheduleFirer } from "./schedules.js";
 import { ReadBatcher } from "../read-batch.js";
 import { bestEffort } from "../logger.js";
 import { TaskRetention } from "./task-retention.js";
+import { FlowTracker } from "./flows.js";
 import { mapLimit, watchRecursive } from "../zk.js";
 
 const COMMIT_WIDTH = 4;
@@ -57,6 +58,8 @@ export class MasterTerm {
   private readonly retaining: boolean;
   /** removeOnComplete / removeOnFail of the tasks that carry them. */
   private readonly perTask: TaskRetention;
+  /** Flows: which flow tasks may run, and when their parents may (master/flows.ts). */
+  private readonly flows: FlowTracker;
 
   constructor(
     private readonly client: ZooKeeperClient,
@@ -80,14 +83,24 @@ export class MasterTerm {
     this.limits = new TermLimits(this.ctx, this.kick);
     this.retaining = opts.retention.maxAge !== Infinity || opts.retention.maxCount !== Infinity;
     this.perTask = new TaskRetention(client, layout);
+    const reads = new ReadBatcher(client);
+    this.flows = new FlowTracker(
+      this.ctx,
+      reads,
+      this.kick,
+      (err) => (this.failure ??= err),
+      opts.flowOrphanTimeout,
+    );
+    this.state.onFinish = (key) => this.flows.finished(key);
     this.tasks = new TaskReader(
       client,
       layout,
-      new ReadBatcher(client),
+      reads,
       this.state,
       this.ctx,
       opts.retention,
       this.perTask,
+      this.flows,
     );
   }
 
@@ -138,18 +151,20 @@ export class MasterTerm {
         // Most passes have nothing but tasks to read (in the background) and assign: no await for the rest.
         if (this.dirtyPaused || this.workers.dirty || this.limits.dirty) await this.readChanges();
         else this.readInBackground();
+        this.flows.run();
         if (!this.live) break;
         const picks = this.pick();
         if (picks.length > 0) await this.sendAll(picks);
         if (this.retaining || this.perTask.active) await this.retain();
         if (picks.length === 0 && !this.hasWork()) await this.sleep();
       }
-      await Promise.all([...this.commits, ...this.reading]);
+      await Promise.all([...this.commits, ...this.reading, this.flows.idle()]);
     } finally {
       await schedules.stop();
       clearTimeout(this.timer);
       clearTimeout(this.retainTimer);
       this.limits.close();
+      this.flows.close();
       for (const w of this.watches) void bestEffort(this.opts.logger, "removing a master watch", w.close());
       // Settled (they never reject) before a next term of the same leadership rebuilds its picture, so
       // that rebuild sees every assignment and start record this one made.
@@ -274,7 +289,8 @@ export class MasterTerm {
 
   private async retain(): Promise<void> {
     await this.perTask.settle();
-    const { drop, nextAt } = toRetain(this.state, this.opts.retention, Date.now(), this.perTask);
+    const { drop: due, nextAt } = toRetain(this.state, this.opts.retention, Date.now(), this.perTask);
+    const drop = due.filter((key) => !this.flows.holds(key));
     for (let i = 0; i < drop.length; i += 100) await removeFinished(this.ctx, drop.slice(i, i + 100));
     clearTimeout(this.retainTimer);
     if (nextAt !== Infinity) this.retainTimer = setTimeout(this.kick, Math.max(1, nextAt - Date.now()));

@@ -27,12 +27,12 @@ import {
   type SubmitOptions,
 } from "./options.js";
 import { ensurePath, mapLimit } from "../zk.js";
+import { encodeFlowChildren, type FlowLinks } from "../flow.js";
+import { planFlow, type FlowNode, type FlowSubmission } from "./flow.js";
+import { batches } from "./batch.js";
 
 /** jute.maxbuffer default (0xfffff) minus room for the request header, path and ACL. */
 export const DEFAULT_MAX_TASK_BYTES = 0xfffff - 4096;
-/** Multi requests are kept below this many bytes of task data and this many ops. */
-const BATCH_BYTES = 512 * 1024;
-const BATCH_OPS = 500;
 
 export interface SubmitterOptions {
   /** Cluster root; default "/". */
@@ -62,8 +62,10 @@ interface Prepared {
   path: string;
   /** The envelope (a string goes into the request as it is, without an intermediate Buffer). */
   data: string | Buffer;
-  /** Its size in bytes. */
+  /** Its size in bytes (with its flow node's). */
   bytes: number;
+  /** A flow parent's `<task>/flow` node, created in the same multi as the task. */
+  flow?: { path: string; data: string };
 }
 
 export class Submitter extends TypedEvents<SubmitterEvents> {
@@ -160,12 +162,65 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     return prepared.map((p) => this.submitted(p.id, p.key, created.get(p.id) ?? false));
   }
 
+  /** One flow: see submitFlows. */
+  async submitFlow(tree: FlowNode): Promise<FlowSubmission> {
+    return (await this.submitFlows([tree]))[0] as FlowSubmission;
+  }
+
+  /**
+   * Submits flows (see submit/flow.ts). Every node is checked before anything is written; each tree's
+   * children are written before their parents and its root last (trees share multis, in order), so
+   * nothing of a flow runs unless all of it was written. Called again with the same ids (root `id`s)
+   * after a failure, it completes them.
+   */
+  async submitFlows(trees: readonly FlowNode[]): Promise<FlowSubmission[]> {
+    if (!Array.isArray(trees)) throw new InvalidArgumentError("flows", "expected an array of trees");
+    const plans = trees.map((t: FlowNode, i) =>
+      this.prepareFlow(t, trees.length === 1 ? "" : `flows[${i}].`),
+    );
+    const all = plans.flat();
+    if (new Set(all.map((p) => p.id)).size !== all.length)
+      throw new InvalidArgumentError("flows", "an id appears in two of the flows");
+    await mapLimit([...new Set(all.map((p) => bucketOf(p.id)))], 16, (b) => this.ensureBucketName(b));
+    const created = new Map<string, boolean>();
+    for (const batch of batches(all)) await this.commitBatch(batch, created);
+    return plans.map((prepared) => {
+      const root = prepared[prepared.length - 1] as Prepared;
+      return {
+        root: this.submitted(root.id, root.key, created.get(root.id) ?? false),
+        ids: prepared.map((p) => p.id).reverse(),
+        created: prepared.some((p) => created.get(p.id) === true),
+      };
+    });
+  }
+
+  /** A tree's tasks, children first (a parent's `<task>/flow` node with it); errors name `at` + the node. */
+  private prepareFlow(tree: FlowNode, at: string): Prepared[] {
+    return planFlow(tree, at).map((node) => {
+      const { type, payload, options } = node;
+      try {
+        const p = this.prepare({ type, payload, options }, 0, node.links);
+        if (node.children === null) return p;
+        const data = encodeFlowChildren(node.children);
+        const bytes = p.bytes + Buffer.byteLength(data, "utf8");
+        if (bytes > this.maxBytes) throw new PayloadTooLargeError(bytes, this.maxBytes);
+        return { ...p, bytes, flow: { path: this.layout.flow(p.key), data } };
+      } catch (err) {
+        if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(node.at, err.message);
+        throw err;
+      }
+    });
+  }
+
   private async commitBatch(batch: Prepared[], created: Map<string, boolean>): Promise<void> {
     let todo = batch;
     let uncertain = false;
     while (todo.length > 0) {
       const tx = this.client.transaction();
-      for (const p of todo) tx.create(p.path, p.data);
+      for (const p of todo) {
+        tx.create(p.path, p.data);
+        if (p.flow !== undefined) tx.create(p.flow.path, p.flow.data);
+      }
       try {
         await tx.commit();
         for (const p of todo) created.set(p.id, true);
@@ -209,7 +264,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     if (this.closed) throw new LifecycleError("submitter", operation, "closed");
   }
 
-  private prepare(spec: TaskSpec, n = 0): Prepared {
+  private prepare(spec: TaskSpec, n = 0, flow?: FlowLinks): Prepared {
     if (spec === null || typeof spec !== "object")
       throw new InvalidArgumentError("spec", "expected { type, payload, options }");
     const { type, payload, options } = spec;
@@ -225,7 +280,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     try {
       const optionsJson = parsed === null ? DEFAULT_OPTIONS_JSON : JSON.stringify(parsed.options);
       data =
-        encodeNewEnvelope(type, payload, optionsJson, notBefore, now, n) ??
+        (flow === undefined ? encodeNewEnvelope(type, payload, optionsJson, notBefore, now, n) : undefined) ??
         encodeEnvelope({
           v: 1,
           type,
@@ -234,6 +289,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
           run: { failures: 0, notBefore, requeues: 0 },
           submittedAt: now,
           n,
+          ...(flow === undefined ? {} : { flow }),
         });
     } catch (err) {
       throw new InvalidArgumentError(
@@ -256,19 +312,4 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     await ensurePath(this.client, this.layout.bucket(bucket));
     this.buckets.add(bucket);
   }
-}
-
-function* batches(items: readonly Prepared[]): Generator<Prepared[]> {
-  let cur: Prepared[] = [];
-  let bytes = 0;
-  for (const p of items) {
-    if (cur.length > 0 && (cur.length >= BATCH_OPS || bytes + p.bytes > BATCH_BYTES)) {
-      yield cur;
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(p);
-    bytes += p.bytes;
-  }
-  if (cur.length > 0) yield cur;
 }

@@ -8,6 +8,7 @@ import type { Delivery } from "../../envelope.js";
 import { bestEffort, SILENT } from "../../logger.js";
 import type { ExecutionEnv, TaskContext } from "./types.js";
 import type { StopSwitch } from "./stop.js";
+import type { ChildReader } from "./children.js";
 
 /** Where a handler's progress goes (its execution). */
 export interface ProgressSink {
@@ -18,6 +19,7 @@ export interface ProgressSink {
 export class HandlerContext implements TaskContext<never> {
   readonly #halt: StopSwitch;
   readonly #sink: ProgressSink;
+  readonly #children: ChildReader | null;
   /** The payload is whatever the submitter sent; the handler's declared type is its own claim. */
   readonly payload: never;
 
@@ -31,10 +33,23 @@ export class HandlerContext implements TaskContext<never> {
     readonly workerId: string,
     halt: StopSwitch,
     sink: ProgressSink,
+    /** A flow parent's children (null: not a parent). */
+    children: ChildReader | null = null,
   ) {
     this.payload = payload as never;
     this.#halt = halt;
     this.#sink = sink;
+    this.#children = children;
+  }
+
+  async childResults<R = unknown>(): Promise<Record<string, R>> {
+    if (this.#children === null) return {};
+    return (await this.#children.outcomes()).results as Record<string, R>;
+  }
+
+  async childFailures(): Promise<Record<string, string>> {
+    if (this.#children === null) return {};
+    return (await this.#children.outcomes()).failures;
   }
 
   get signal(): AbortSignal {

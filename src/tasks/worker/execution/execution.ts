@@ -12,6 +12,7 @@ import { HandlerContext, writeProgress, type ProgressSink } from "./context.js";
 import { isThenable, planOutcome, type HandlerOutcome } from "./plan.js";
 import { StopSwitch } from "./stop.js";
 import { watchFence } from "./fence-watch.js";
+import { ChildReader } from "./children.js";
 import { SlotClaim } from "../slot-gate.js";
 import { idOfKey, isRawKey } from "../../layout.js";
 import { isStale, parseInfo, staleReason, type ExecutionEnv, type ExecutionResult } from "./types.js";
@@ -196,6 +197,7 @@ export class Execution implements ProgressSink {
         workerId,
         this.halt,
         this,
+        env.flow?.children === undefined ? null : new ChildReader(this.env, this.key),
       ),
     );
   }

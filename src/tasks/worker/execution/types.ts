@@ -32,6 +32,10 @@ export interface TaskContext<P = unknown> {
    * Written a few ms later in one batch, and before the outcome is committed; ignored once stale.
    */
   log(line: string): void;
+  /** A flow parent: its done children's results by child id ({} for a task without children). */
+  childResults<R = unknown>(): Promise<Record<string, R>>;
+  /** A flow parent: its failed or cancelled children (onFailure "continue"), id → reason. */
+  childFailures(): Promise<Record<string, string>>;
 }
 
 export type Handler<P = unknown, R = unknown> = (ctx: TaskContext<P>) => Promise<R> | R;

@@ -25,7 +25,7 @@ function port(): Port {
 
 const channel = port();
 const runs = new Map<number, AbortController>();
-const acks = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+const acks = new Map<number, { resolve: (value: unknown) => void; reject: (e: Error) => void }>();
 let seq = 0;
 
 function reply(m: FromSandbox): void {
@@ -39,13 +39,13 @@ function reply(m: FromSandbox): void {
   }
 }
 
-function context(
-  n: number,
-  task: SandboxTask,
-  signal: AbortSignal,
-): TaskContext<never> & {
-  log(line: string): void;
-} {
+function context(n: number, task: SandboxTask, signal: AbortSignal): TaskContext<never> {
+  const ask = <R>(what: "results" | "failures"): Promise<R> =>
+    new Promise<R>((resolve, reject) => {
+      const s = ++seq;
+      acks.set(s, { resolve: (v) => resolve(v as R), reject });
+      channel.send({ t: "children", n, seq: s, what });
+    });
   return {
     ...task,
     payload: task.payload as never,
@@ -53,10 +53,12 @@ function context(
     progress: (value: unknown) =>
       new Promise<void>((resolve, reject) => {
         const s = ++seq;
-        acks.set(s, { resolve, reject });
+        acks.set(s, { resolve: () => resolve(), reject });
         channel.send({ t: "progress", n, seq: s, value });
       }),
     log: (line: string) => channel.send({ t: "log", n, line: String(line) }),
+    childResults: <R>() => ask<Record<string, R>>("results"),
+    childFailures: () => ask<Record<string, string>>("failures"),
   };
 }
 
@@ -67,7 +69,7 @@ try {
     if (m.t === "ack") {
       const a = acks.get(m.seq);
       acks.delete(m.seq);
-      if (m.error === undefined) a?.resolve();
+      if (m.error === undefined) a?.resolve(m.value);
       else a?.reject(new Error(m.error));
     } else if (m.t === "abort") runs.get(m.n)?.abort(new TaskAbortError(m.reason));
     else {

@@ -22,8 +22,8 @@ export type ToSandbox =
   | { t: "run"; n: number; task: SandboxTask }
   /** The execution was stopped: the sandbox aborts the handler's signal with this reason. */
   | { t: "abort"; n: number; reason: TaskAbortError["reason"] }
-  /** A progress report was stored (or refused: `error`). */
-  | { t: "ack"; seq: number; error?: string };
+  /** A progress report was stored, or a question answered (`value`); or refused: `error`. */
+  | { t: "ack"; seq: number; error?: string; value?: unknown };
 
 export type FromSandbox =
   /** The handler module loaded: the task types it exports. */
@@ -31,8 +31,10 @@ export type FromSandbox =
   /** The handler module could not be loaded or has the wrong shape. */
   | { t: "load-failed"; message: string }
   | { t: "progress"; n: number; seq: number; value: unknown }
-  /** A log line of run `n` (for ctx.log, once task logs exist; dropped until then). */
+  /** A log line of run `n` (ctx.log). */
   | { t: "log"; n: number; line: string }
+  /** A flow parent asks for its children's results or failures (answered with an ack carrying them). */
+  | { t: "children"; n: number; seq: number; what: "results" | "failures" }
   | { t: "done"; n: number; ok: true; value: unknown }
   | { t: "done"; n: number; ok: false; error: string };
 

@@ -59,8 +59,6 @@ export interface SandboxPoolOptions {
   size: number;
   logger: Logger;
   killGrace?: number;
-  /** Where `ctx.log` lines of a sandboxed handler go; default: dropped. */
-  log?: (ctx: TaskContext<never>, line: string) => void;
 }
 
 export class SandboxPool {
@@ -165,8 +163,13 @@ export class SandboxPool {
         () => box.ch.send({ t: "ack", seq: m.seq }),
         (err: unknown) => box.ch.send({ t: "ack", seq: m.seq, error: String(err) }),
       );
-    } else if (m.t === "log") this.opts.log?.(run.ctx, m.line);
-    else if (m.t === "done") {
+    } else if (m.t === "log") run.ctx.log(m.line);
+    else if (m.t === "children") {
+      (m.what === "results" ? run.ctx.childResults() : run.ctx.childFailures()).then(
+        (value) => box.ch.send({ t: "ack", seq: m.seq, value }),
+        (err: unknown) => box.ch.send({ t: "ack", seq: m.seq, error: String(err) }),
+      );
+    } else if (m.t === "done") {
       this.settle(box, run);
       if (!this.closed && !box.dead) this.idle.push(box);
       if (m.ok) run.resolve(m.value);
