@@ -9,9 +9,10 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
  * `max`. Anything else is an InvalidArgumentError naming `name`.
  */
 export function parseDuration(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  const bound = max === Number.MAX_SAFE_INTEGER ? "" : ` of at most ${max} ms`;
   if (typeof v === "number") {
     if (!Number.isSafeInteger(v) || v <= 0 || v > max)
-      throw new InvalidArgumentError(name, `expected a whole number of ms from 1 to ${max}, got ${v}`);
+      throw new InvalidArgumentError(name, `expected a positive whole number of ms${bound}, got ${v}`);
     return v;
   }
   const m = typeof v === "string" ? /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim()) : null;
@@ -19,7 +20,7 @@ export function parseDuration(name: string, v: unknown, max = Number.MAX_SAFE_IN
   if (!Number.isSafeInteger(ms) || ms < 1 || ms > max)
     throw new InvalidArgumentError(
       name,
-      `expected a duration of whole ms from 1ms up to ${max} ms, written like 500ms, 1s, 5m, 1h or 1d; got ${describe(v)}`,
+      `expected a duration like 500ms, 1s, 5m, 1h or 1d (whole ms${bound}), got ${describe(v)}`,
     );
   return ms;
 }

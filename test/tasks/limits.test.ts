@@ -223,7 +223,10 @@ forEachBackend("tasks: limits and fair groups", (backend) => {
   test("invalid limits are rejected with clear errors and nothing is written; the CLI sets, lists, removes", async () => {
     const { root, zk } = await setup("invalid");
     const limits = new TaskLimits(zk, { root });
-    await assert.rejects(limits.set("t", { rate: "20/1x" }), /rate: expected a whole number of ms/);
+    await assert.rejects(
+      limits.set("t", { rate: "20/1x" }),
+      /rate: expected a duration like 500ms, 1s, 5m, 1h or 1d/,
+    );
     await assert.rejects(limits.set("t", { concurrency: 0 }), /concurrency: expected an integer from 1/);
     await assert.rejects(limits.set("a/b", { concurrency: 1 }), /limits name types of/);
     await assert.rejects(limits.set("t", {}), /at least one of rate/);

@@ -141,7 +141,7 @@ test("invalid specs are rejected with a precise InvalidArgumentError", () => {
     [{}, "spec"],
     [{ every: "1s", cron: "* * * * *" }, "spec"],
     [{ every: "5x" }, "every"],
-    [{ every: "1.5s" }, "every"],
+    [{ every: "1.5ms" }, "every"],
     [{ every: "10ms" }, "every"],
     [{ every: -1 }, "every"],
     [{ cron: "61 * * * *" }, "cron"],
