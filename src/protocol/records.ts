@@ -1,6 +1,7 @@
 /**
  * Every client-protocol record of ZooKeeper 3.8 (PROTOCOL.md §2, §3, §4, §6), field order = wire order.
- * Grammar comments use jute's names.
+ * Grammar comments use jute's names. The session's own records (auth, SASL, whoAmI, watch registration)
+ * live in session-records.ts and are re-exported here.
  */
 import { bool, buffer, empty, int, long, longNum, record, ustring, vector, type Codec } from "./codec.js";
 import { Stat } from "./stat.js";
@@ -21,6 +22,7 @@ export const ACL: Codec<ACL> = record<ACL>({ perms: int, id: Id });
 export const ACLList: Codec<ACL[]> = vector(ACL);
 
 export { Stat, readStat, writeStat } from "./stat.js";
+export * from "./session-records.js";
 
 // ---- handshake (PROTOCOL.md §2) ----
 
@@ -227,55 +229,6 @@ export const ReconfigRequest: Codec<ReconfigRequest> = record<ReconfigRequest>({
   curConfigId: long,
 });
 
-/** CheckWatchesRequest / RemoveWatchesRequest { ustring path; int type } */
-export interface WatchesRequest {
-  path: string;
-  type: number;
-}
-export const WatchesRequest: Codec<WatchesRequest> = record<WatchesRequest>({ path: ustring, type: int });
-
-/** AuthPacket { int type; ustring scheme; buffer auth } */
-export interface AuthPacket {
-  type: number;
-  scheme: string;
-  auth: Buffer | null;
-}
-export const AuthPacket: Codec<AuthPacket> = record<AuthPacket>({ type: int, scheme: ustring, auth: buffer });
-
-/** SetWatches { long relativeZxid; vector<ustring> dataWatches; existWatches; childWatches } */
-export interface SetWatches {
-  relativeZxid: bigint;
-  dataWatches: string[];
-  existWatches: string[];
-  childWatches: string[];
-}
-export const SetWatches: Codec<SetWatches> = record<SetWatches>({
-  relativeZxid: long,
-  dataWatches: vector(ustring),
-  existWatches: vector(ustring),
-  childWatches: vector(ustring),
-});
-
-/** SetWatches2 { …SetWatches; vector<ustring> persistentWatches; persistentRecursiveWatches } */
-export interface SetWatches2 extends SetWatches {
-  persistentWatches: string[];
-  persistentRecursiveWatches: string[];
-}
-export const SetWatches2: Codec<SetWatches2> = record<SetWatches2>({
-  relativeZxid: long,
-  dataWatches: vector(ustring),
-  existWatches: vector(ustring),
-  childWatches: vector(ustring),
-  persistentWatches: vector(ustring),
-  persistentRecursiveWatches: vector(ustring),
-});
-
-/** GetSASLRequest / SetSASLResponse { buffer token } */
-export interface SaslToken {
-  token: Buffer | null;
-}
-export const SaslToken: Codec<SaslToken> = record<SaslToken>({ token: buffer });
-
 /** GetEphemeralsResponse { vector<ustring> ephemerals } */
 export interface GetEphemeralsResponse {
   ephemerals: string[];
@@ -291,32 +244,10 @@ export interface GetAllChildrenNumberResponse {
 export const GetAllChildrenNumberResponse: Codec<GetAllChildrenNumberResponse> =
   record<GetAllChildrenNumberResponse>({ totalNumber: int });
 
-/** AddWatchRequest { ustring path; int mode } */
-export interface AddWatchRequest {
-  path: string;
-  mode: number;
-}
-export const AddWatchRequest: Codec<AddWatchRequest> = record<AddWatchRequest>({ path: ustring, mode: int });
-
 /** ErrorResponse { int err } — addWatch's reply body and a failed multi op's body */
 export interface ErrorResponse {
   err: number;
 }
 export const ErrorResponse: Codec<ErrorResponse> = record<ErrorResponse>({ err: int });
-
-/** ClientInfo { ustring authScheme; ustring user } */
-export interface ClientInfo {
-  authScheme: string;
-  user: string;
-}
-export const ClientInfo: Codec<ClientInfo> = record<ClientInfo>({ authScheme: ustring, user: ustring });
-
-/** WhoAmIResponse { vector<ClientInfo> clientInfo } */
-export interface WhoAmIResponse {
-  clientInfo: ClientInfo[];
-}
-export const WhoAmIResponse: Codec<WhoAmIResponse> = record<WhoAmIResponse>({
-  clientInfo: vector(ClientInfo),
-});
 
 export const Empty = empty;

@@ -16,11 +16,9 @@
  * - `epoch`: a persistent node whose data version IS the epoch. Never delete it: a recreated node
  *   starts again at version 0, so the recipe refuses to lead (and logs) while it is missing.
  *
- * Becoming leader: we are the lowest candidate, the node is owned by our session, and ONE multi
- * `check(candidate, -1)` + `setData(epoch, id, seenVersion)` succeeds; the epoch is the version it
- * returns, so every term has a distinct, strictly greater epoch. A deposed leader's fenced writes
- * (`fencedTransaction`) fail on the server even if its session still lives. Each candidate watches
- * only its predecessor (no herd effect).
+ * Becoming leader: the lowest candidate claims a new epoch in one multi, and writes fenced by the
+ * epoch fail once a newer term began (epoch.ts). Each candidate watches only its predecessor (no
+ * herd effect).
  *
  * Connection states: on `suspended` the default policy ("relinquish") aborts the term at once; on
  * `reconnected` we re-check, and if the session survived and we are still first we claim a NEW term
@@ -29,8 +27,6 @@
  * election: it ends as a follower; make a new client and a new LeaderElection to run again.
  */
 import {
-  BadVersionError,
-  NoNodeError,
   SessionExpiredError,
   isRetriable,
   type Logger,
@@ -38,7 +34,8 @@ import {
   type Transaction,
   type ZooKeeperClient,
 } from "../client/index.js";
-import { NotLeaderError, RecipeClosedError, RecipeError } from "./errors.js";
+import { claimEpoch, fencedTransaction } from "./epoch.js";
+import { RecipeClosedError, RecipeError } from "./errors.js";
 import {
   SILENT,
   backoff,
@@ -55,9 +52,7 @@ import { parseElectionOptions, type LeaderElectionOptions, type ResolvedElection
 import { Terms, type ElectionEvents, type LeadershipChange, type LeadershipTerm } from "./term.js";
 
 export type { LeadershipTerm, LeadershipChange } from "./term.js";
-
-/** `fencedTransaction` puts this many checks before the caller's ops (offset into `results`). */
-export const FENCE_OPS = 2;
+export { FENCE_OPS } from "./epoch.js";
 
 type Lifecycle = "latent" | "started" | "lost" | "closed";
 
@@ -155,9 +150,7 @@ export class LeaderElection implements AsyncDisposable {
    * NotLeaderError without a term, and the term's LeadershipLostError if it already ended locally.
    */
   fencedTransaction(term: LeadershipTerm | null = this.term): Transaction {
-    if (term === null) throw new NotLeaderError();
-    if (term.signal.aborted) throw term.signal.reason as Error;
-    return this.client.transaction().check(this.epochPath, term.epoch).check(term.candidatePath, -1);
+    return fencedTransaction(this.client, this.epochPath, term);
   }
 
   /** Gives up the current term (if any) and re-enters at the back of the line. */
@@ -284,21 +277,9 @@ export class LeaderElection implements AsyncDisposable {
   }
 
   private async claim(mine: string, seen: number, suspensions: number): Promise<void> {
-    let version: number;
-    try {
-      const results = await this.client
-        .transaction()
-        .check(mine, -1)
-        .setData(this.epochPath, this.opts.id, seen)
-        .commit();
-      const set = results[1];
-      if (set?.type !== "setData") throw new RecipeError("unexpected multi result");
-      version = set.stat.version;
-    } catch (err) {
-      if (err instanceof BadVersionError) return this.schedule(); // a racing claim: look again
-      if (err instanceof NoNodeError && err.opIndex === 0) return this.reenter();
-      throw err;
-    }
+    const version = await claimEpoch(this.client, mine, this.epochPath, this.opts.id, seen);
+    if (version === "raced") return this.schedule(); // a racing claim: look again
+    if (version === "gone") return this.reenter();
     const straddled = this.opts.suspendedPolicy === "relinquish" && this.suspensions !== suspensions;
     // Not trusted: the bump is harmless (it only fences older terms); the next step claims again.
     if (this.lifecycle !== "started" || this.candidate !== mine || straddled) return this.schedule();

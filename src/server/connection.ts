@@ -4,25 +4,22 @@
  * one socket write per connection after the whole chunk has been processed. No exception escapes
  * the socket handlers: any failure closes this connection only.
  *
- * Durability gate: output is tagged with the zxid the server had applied when it was produced and
- * is held until the txn log has synced that zxid (a reply may reveal a write, so it must not leave
- * before the write is on disk). Held output is released strictly in order, keeping FIFO replies.
+ * Durability gate: output is held until the txn log has synced the writes it may reveal (see
+ * output-batch.ts), and released strictly in order, keeping FIFO replies.
  *
  * Backpressure: once `maxOutstanding` replies are queued or held, or the socket's own write buffer
  * passes WRITE_HIGH_WATER (a client that does not read), the connection stops reading; frames
  * already received wait in `backlog`. Reading resumes when the replies drain.
  */
 import type { Socket } from "node:net";
-import { ErrorCode, FrameDecoder, JuteWriter, KeeperState, type Id } from "../protocol/index.js";
+import { FrameDecoder, type Id, type JuteWriter } from "../protocol/index.js";
 import { normalizeAddress } from "./acl.js";
 import { fourLetterCode } from "./fourletter.js";
-import { HeldOutput } from "./held-output.js";
 import type { Logger } from "./logger.js";
+import { OutputBatch } from "./output-batch.js";
 import type { Session, SessionOwner } from "./sessions.js";
 import { WatchSet, type Watcher } from "./watches.js";
 
-/** Java clients refuse any frame longer than this (PROTOCOL.md §1.1), so replies never exceed it. */
-export const MAX_REPLY_LENGTH = 0xfffff;
 /** Unsent bytes in the socket above which the connection stops reading requests. */
 export const WRITE_HIGH_WATER = 1 << 20;
 
@@ -63,13 +60,9 @@ export class Connection implements Watcher, SessionOwner {
   private firstBytesChecked = false;
   private head: Buffer | null = null;
   private readonly decoder: FrameDecoder;
-  private out = new JuteWriter(4096);
-  private replyStart = 0;
+  private readonly output = new OutputBatch();
   private queued = false;
-  private readonly held = new HeldOutput();
   private endRequested = false;
-  /** Replies in `out` / in `held`: the requests this connection has outstanding. */
-  private unreplied = 0;
   private backlog: Buffer[] = [];
   private paused = false;
   private resumeScheduled = false;
@@ -100,7 +93,7 @@ export class Connection implements Watcher, SessionOwner {
 
   /** Requests whose replies have not reached the socket yet. */
   get outstanding(): number {
-    return this.unreplied + this.held.replies;
+    return this.output.outstanding;
   }
 
   private overLimit(): boolean {
@@ -224,60 +217,38 @@ export class Connection implements Watcher, SessionOwner {
 
   /** Start a reply frame: the caller writes the body into the returned writer, then calls endReply. */
   beginReply(xid: number, zxid: number, err: number): JuteWriter {
-    const w = this.out;
-    this.replyStart = w.length;
-    w.writeInt(0).writeInt(xid).writeLongNumber(zxid).writeInt(err);
-    return w;
+    return this.output.beginReply(xid, zxid, err);
   }
 
-  /**
-   * Finish the frame begun by beginReply. A reply the client would refuse (> 0xfffff bytes, e.g. a
-   * huge getChildren) is replaced by a MARSHALLINGERROR header: Apache would send it and the
-   * client would drop the connection; an error code is the safe, retry-free answer.
-   */
+  /** Finish the frame begun by beginReply (a reply over 0xfffff bytes becomes MARSHALLINGERROR). */
   endReply(): void {
-    const w = this.out;
-    const len = w.length - this.replyStart - 4;
-    if (len > MAX_REPLY_LENGTH) {
-      const xid = w.view().readInt32BE(this.replyStart + 4);
-      const zxidHi = w.view().readInt32BE(this.replyStart + 8);
-      const zxidLo = w.view().readUInt32BE(this.replyStart + 12);
-      w.reset(this.replyStart);
-      this.beginReply(xid, zxidHi * 0x100000000 + zxidLo, ErrorCode.MARSHALLINGERROR);
+    const refused = this.output.endReply();
+    if (refused !== null)
       this.logger.warn(
-        { conn: this.id, length: len },
+        { conn: this.id, length: refused },
         "reply exceeds 0xfffff bytes; sent MARSHALLINGERROR instead",
       );
-    }
-    w.patchInt(this.replyStart, w.length - this.replyStart - 4);
     this.sent++;
-    this.unreplied++;
     this.markQueued();
   }
 
   /** A complete frame without length prefix handling by the caller (handshake replies). */
   sendFrame(frame: Buffer): void {
-    this.out.writeRaw(frame);
+    this.output.frame(frame);
     this.sent++;
-    this.unreplied++;
     this.markQueued();
   }
 
-  /** ReplyHeader(−1, −1, 0) + WatcherEvent(type, SyncConnected, path), written straight into the
-   * output batch: 3.8 sends zxid −1 (PROTOCOL.md §3.1). */
+  /** A watch notification, written straight into the output batch. */
   notify(type: number, path: string): void {
     if (this.socket.destroyed) return;
-    const w = this.out;
-    const start = w.length;
-    w.writeInt(0).writeInt(-1).writeInt(-1).writeInt(-1).writeInt(0); // length, xid, zxid −1 (two ints), err
-    w.writeInt(type).writeInt(KeeperState.SyncConnected).writeString(path);
-    w.patchInt(start, w.length - start - 4);
+    this.output.notification(type, path);
     this.sent++;
     this.markQueued();
   }
 
   sendText(text: string): void {
-    this.out.writeRaw(Buffer.from(text, "utf8"));
+    this.output.text(text);
     this.markQueued();
   }
 
@@ -293,26 +264,20 @@ export class Connection implements Watcher, SessionOwner {
    */
   flush(appliedZxid: number, durableZxid: number): boolean {
     this.queued = false;
-    if (this.out.length > 0) {
-      this.held.push(this.out.toBuffer(), this.unreplied, appliedZxid);
-      this.unreplied = 0;
-      // Don't keep a large reply's buffer alive for the connection's lifetime.
-      if (this.out.length > 1 << 16) this.out = new JuteWriter(4096);
-      else this.out.reset();
-    }
+    this.output.hold(appliedZxid);
     return this.release(durableZxid);
   }
 
   /** Write the held output the log has made durable; true while some is still held. */
   release(durableZxid: number): boolean {
-    const ready = this.held.take(durableZxid);
+    const ready = this.output.take(durableZxid);
     if (ready !== null && !this.socket.destroyed) this.socket.write(ready);
-    if (this.held.empty && this.endRequested && !this.socket.destroyed) {
+    if (this.output.nothingHeld && this.endRequested && !this.socket.destroyed) {
       this.endRequested = false;
       this.socket.end(() => this.socket.destroy());
     }
     if (this.paused) this.scheduleResume();
-    return !this.held.empty;
+    return !this.output.nothingHeld;
   }
 
   /** Stop reading, send what is queued (once durable), then close (after error replies that end a connection). */
@@ -326,8 +291,7 @@ export class Connection implements Watcher, SessionOwner {
   /** Close without sending anything further (session moved to another connection, expiry). */
   close(_reason: string): void {
     this.closing = true;
-    this.out.reset();
-    this.held.clear();
+    this.output.discard();
     this.backlog = [];
     this.clearHandshakeTimer();
     this.socket.destroy();

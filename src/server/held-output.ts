@@ -1,5 +1,5 @@
 /**
- * A connection's output waiting for the txn log (the durability gate, see connection.ts): chunks in
+ * A connection's output waiting for the txn log (the durability gate, see output-batch.ts): chunks in
  * production order, each tagged with the zxid it may depend on and the number of replies it holds.
  */
 interface HeldChunk {

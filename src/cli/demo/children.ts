@@ -1,6 +1,8 @@
 /** The demo's child processes: `overseer master|worker|dashboard …` run by this same Node and entry point. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface Child {
   readonly name: string;
@@ -22,6 +24,17 @@ function self(): string[] {
   const entry = process.argv[1];
   if (entry === undefined) throw new Error("cannot tell which script is running");
   return [...process.execArgv, entry];
+}
+
+function handlersModule(): string {
+  // From source (tsx) this file is .ts and so is the module; from dist both are .js.
+  const here = fileURLToPath(import.meta.url);
+  return join(dirname(here), here.endsWith(".ts") ? "handlers.ts" : "handlers.js");
+}
+
+/** The arguments of a demo worker: the demo's handlers module, `concurrency` slots. */
+export function workerArgs(concurrency: number): string[] {
+  return ["worker", "--handlers", handlersModule(), "--concurrency", String(concurrency)];
 }
 
 export function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {

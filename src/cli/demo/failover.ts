@@ -1,9 +1,20 @@
-/** The demo's takeover timer. */
+/** The demo's failover: which master leads (the one to kill), and the takeover timer. */
 import type { ZooKeeperClient } from "../../client/index.js";
 import { readMaster, type Layout } from "../../tasks/index.js";
 import type { Child } from "./children.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The master whose latest leader/follower line says it leads. */
+export function leadingMaster(masters: readonly Child[]): { child: Child; epoch: number | null } | null {
+  for (const m of masters) {
+    if (!m.alive) continue;
+    const last = [...m.lines].reverse().find((l) => l["event"] === "leader" || l["event"] === "follower");
+    if (last?.["event"] === "leader")
+      return { child: m, epoch: typeof last["epoch"] === "number" ? last["epoch"] : null };
+  }
+  return null;
+}
 
 /**
  * Times a takeover after the kill at `t0`: until a master with an epoch above `oldEpoch` is registered,

@@ -5,25 +5,18 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { ensurePath, ZooKeeperClient } from "../../client/index.js";
 import { startServer, type RunningServer } from "../../server/index.js";
 import { Layout, listAssignments, readAllTasks, Submitter, type TaskSpec } from "../../tasks/index.js";
-import { spawnChild, type Child } from "./children.js";
-import { timeFailover } from "./failover.js";
+import { spawnChild, workerArgs, type Child } from "./children.js";
+import { leadingMaster, timeFailover } from "./failover.js";
 import { bar, progressLine } from "./progress.js";
 import type { DemoFlags, DemoSummary } from "./types.js";
 import { verify } from "./verify.js";
 
 const HANDLER_TYPE = "demo.square";
 const SUBMIT_CHUNK = 200;
-
-function handlersModule(): string {
-  // From source (tsx) this file is .ts and so is the module; from dist both are .js.
-  const here = fileURLToPath(import.meta.url);
-  return join(dirname(here), here.endsWith(".ts") ? "handlers.ts" : "handlers.js");
-}
 
 export class Demo {
   private readonly dir = mkdtempSync(join(tmpdir(), "overseer-demo-"));
@@ -85,15 +78,7 @@ export class Demo {
     );
     for (let i = 1; i <= o.masters; i++) this.masters.push(this.role(`demo-m${i}`, ["master"]));
     for (let i = 1; i <= o.workers; i++)
-      this.workers.push(
-        this.role(`demo-w${i}`, [
-          "worker",
-          "--handlers",
-          handlersModule(),
-          "--concurrency",
-          String(o.concurrency),
-        ]),
-      );
+      this.workers.push(this.role(`demo-w${i}`, workerArgs(o.concurrency)));
     await Promise.all(
       this.children.map((c) => c.waitFor((l) => l["event"] === "ready", "its ready line", 30_000)),
     );
@@ -209,23 +194,12 @@ export class Demo {
     }
   }
 
-  /** The master whose latest leader/follower line says it leads. */
-  private leading(): { child: Child; epoch: number | null } | null {
-    for (const m of this.masters) {
-      if (!m.alive) continue;
-      const last = [...m.lines].reverse().find((l) => l["event"] === "leader" || l["event"] === "follower");
-      if (last?.["event"] === "leader")
-        return { child: m, epoch: typeof last["epoch"] === "number" ? last["epoch"] : null };
-    }
-    return null;
-  }
-
   /**
    * SIGKILLs the active master and a worker in the same instant (nothing awaited first: a worker's tasks
    * take milliseconds, so a kill after a round trip would find it idle), then times the takeover.
    */
   private async killSome(): Promise<void> {
-    const master = this.leading();
+    const master = leadingMaster(this.masters);
     const worker = this.workers.find((w) => w.alive);
     const at = this.done.size;
     const t0 = Date.now();
@@ -262,9 +236,7 @@ export class Demo {
   async keep(hasDashboard: boolean): Promise<void> {
     // Replace the killed processes so the cluster is whole again.
     const args = (c: Child): string[] =>
-      c.name.startsWith("demo-m")
-        ? ["master"]
-        : ["worker", "--handlers", handlersModule(), "--concurrency", String(this.o.concurrency)];
+      c.name.startsWith("demo-m") ? ["master"] : workerArgs(this.o.concurrency);
     for (const list of [this.masters, this.workers])
       list.forEach((c, i) => {
         if (!c.alive) list[i] = this.role(c.name, args(c));

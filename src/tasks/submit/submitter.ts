@@ -10,26 +10,21 @@ import {
   retry,
   type ZooKeeperClient,
 } from "../../client/index.js";
-import { encodeEnvelope, encodeNewEnvelope, type TaskOutcome } from "../envelope.js";
+import type { TaskOutcome } from "../envelope.js";
 import { TypedEvents } from "../events.js";
 import type { ResultEvent, SubmittedEvent } from "../history.js";
-import { LifecycleError, PayloadTooLargeError } from "../errors.js";
+import { LifecycleError } from "../errors.js";
 import { SessionWaits, TaskHandle } from "./handle.js";
 import { ReadBatcher } from "../read-batch.js";
 import { Layout, bucketOf, keyOfId, checkTaskId } from "../layout.js";
 import { SILENT, type Logger } from "../logger.js";
-import {
-  DEFAULT_OPTIONS_JSON,
-  defaultStoredOptions,
-  generateId,
-  parseSubmitOptions,
-  type ParsedSubmit,
-  type SubmitOptions,
-} from "./options.js";
+import type { SubmitOptions } from "./options.js";
 import { ensurePath, mapLimit } from "../zk.js";
-import { encodeFlowChildren, type FlowLinks } from "../flow.js";
-import { planFlow, type FlowNode, type FlowSubmission } from "./flow.js";
+import type { FlowNode, FlowSubmission } from "./flow.js";
 import { batches } from "./batch.js";
+import { prepareFlow, prepareTask, type Prepared, type TaskSpec } from "./prepare.js";
+
+export type { TaskSpec } from "./prepare.js";
 
 /** jute.maxbuffer default (0xfffff) minus room for the request header, path and ACL. */
 export const DEFAULT_MAX_TASK_BYTES = 0xfffff - 4096;
@@ -42,30 +37,11 @@ export interface SubmitterOptions {
   logger?: Logger;
 }
 
-export interface TaskSpec {
-  type: string;
-  payload?: unknown;
-  options?: SubmitOptions;
-}
-
 export interface SubmitterEvents {
   /** A task was written (or found there already: `created === false`), once per id per call. */
   submitted: [e: SubmittedEvent];
   /** A handle from this submitter observed the task's stored outcome (each time it is awaited). */
   result: [e: ResultEvent];
-}
-
-interface Prepared {
-  id: string;
-  key: string;
-  /** The task node's path. */
-  path: string;
-  /** The envelope (a string goes into the request as it is, without an intermediate Buffer). */
-  data: string | Buffer;
-  /** Its size in bytes (with its flow node's). */
-  bytes: number;
-  /** A flow parent's `<task>/flow` node, created in the same multi as the task. */
-  flow?: { path: string; data: string };
 }
 
 export class Submitter extends TypedEvents<SubmitterEvents> {
@@ -117,7 +93,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
 
   async submit(type: string, payload?: unknown, options?: SubmitOptions): Promise<TaskHandle> {
     this.check("submit");
-    const p = this.prepare({ type, payload, options });
+    const p = prepareTask(this.layout, this.maxBytes, { type, payload, options });
     await this.ensureBucket(p.key);
     const created = await retry(async (attempt) => {
       try {
@@ -140,7 +116,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
     if (!Array.isArray(specs)) throw new InvalidArgumentError("specs", "expected an array");
     const prepared = specs.map((s: TaskSpec, i) => {
       try {
-        return this.prepare(s, i);
+        return prepareTask(this.layout, this.maxBytes, s, i);
       } catch (err) {
         if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`specs[${i}]`, err.message);
         throw err;
@@ -176,7 +152,7 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
   async submitFlows(trees: readonly FlowNode[]): Promise<FlowSubmission[]> {
     if (!Array.isArray(trees)) throw new InvalidArgumentError("flows", "expected an array of trees");
     const plans = trees.map((t: FlowNode, i) =>
-      this.prepareFlow(t, trees.length === 1 ? "" : `flows[${i}].`),
+      prepareFlow(this.layout, this.maxBytes, t, trees.length === 1 ? "" : `flows[${i}].`),
     );
     const all = plans.flat();
     if (new Set(all.map((p) => p.id)).size !== all.length)
@@ -191,24 +167,6 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
         ids: prepared.map((p) => p.id).reverse(),
         created: prepared.some((p) => created.get(p.id) === true),
       };
-    });
-  }
-
-  /** A tree's tasks, children first (a parent's `<task>/flow` node with it); errors name `at` + the node. */
-  private prepareFlow(tree: FlowNode, at: string): Prepared[] {
-    return planFlow(tree, at).map((node) => {
-      const { type, payload, options } = node;
-      try {
-        const p = this.prepare({ type, payload, options }, 0, node.links);
-        if (node.children === null) return p;
-        const data = encodeFlowChildren(node.children);
-        const bytes = p.bytes + Buffer.byteLength(data, "utf8");
-        if (bytes > this.maxBytes) throw new PayloadTooLargeError(bytes, this.maxBytes);
-        return { ...p, bytes, flow: { path: this.layout.flow(p.key), data } };
-      } catch (err) {
-        if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(node.at, err.message);
-        throw err;
-      }
     });
   }
 
@@ -262,45 +220,6 @@ export class Submitter extends TypedEvents<SubmitterEvents> {
 
   private check(operation: string): void {
     if (this.closed) throw new LifecycleError("submitter", operation, "closed");
-  }
-
-  private prepare(spec: TaskSpec, n = 0, flow?: FlowLinks): Prepared {
-    if (spec === null || typeof spec !== "object")
-      throw new InvalidArgumentError("spec", "expected { type, payload, options }");
-    const { type, payload, options } = spec;
-    if (typeof type !== "string" || type.length === 0 || type.length > 128)
-      throw new InvalidArgumentError("type", "expected a string of 1–128 characters");
-    // No options (the common case): the defaults, whose JSON is a constant.
-    const parsed: ParsedSubmit | null = options === undefined ? null : parseSubmitOptions(options);
-    const id = parsed === null ? generateId() : parsed.id;
-    const delay = parsed === null ? 0 : parsed.delay;
-    const now = Date.now();
-    const notBefore = delay > 0 ? now + delay : 0;
-    let data: string | Buffer;
-    try {
-      const optionsJson = parsed === null ? DEFAULT_OPTIONS_JSON : JSON.stringify(parsed.options);
-      data =
-        (flow === undefined ? encodeNewEnvelope(type, payload, optionsJson, notBefore, now, n) : undefined) ??
-        encodeEnvelope({
-          v: 1,
-          type,
-          payload: payload === undefined ? null : payload,
-          options: parsed === null ? defaultStoredOptions() : parsed.options,
-          run: { failures: 0, notBefore, requeues: 0 },
-          submittedAt: now,
-          n,
-          ...(flow === undefined ? {} : { flow }),
-        });
-    } catch (err) {
-      throw new InvalidArgumentError(
-        "payload",
-        `not JSON-serializable: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
-    const bytes = typeof data === "string" ? Buffer.byteLength(data, "utf8") : data.length;
-    if (bytes > this.maxBytes) throw new PayloadTooLargeError(bytes, this.maxBytes);
-    const key = keyOfId(id);
-    return { id, key, path: this.layout.task(key), data, bytes };
   }
 
   private ensureBucket(key: string): Promise<void> {
