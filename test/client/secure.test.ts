@@ -5,7 +5,7 @@
  * quickly, never a hang.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { test } from "node:test";
 import {
   AuthFailedError,
   NoAuthError,
