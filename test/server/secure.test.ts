@@ -250,7 +250,7 @@ describe("an encrypted private key (ssl.keyStore.password)", () => {
     const tls = { port: 0, certFile: certs.server.certPath, keyFile: enc };
     await assert.rejects(
       startServer({ port: 0, tls: { ...tls, passphrase: "wrong" } }),
-      /invalid server option "tls"/,
+      /invalid tls: cannot use the certificate and key/,
     );
     const server = await startServer({ port: 0, tls: { ...tls, passphrase: "s3cret" } });
     try {
@@ -275,7 +275,7 @@ describe("TLS configuration errors stop the start", () => {
     );
     await assert.rejects(
       startServer({ port: 0, tls: { port: 0, ...base, keyFile: certs.caPath } }),
-      /invalid server option "tls"/,
+      /invalid tls: cannot use the certificate and key/,
     );
   });
 });
