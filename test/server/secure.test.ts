@@ -248,7 +248,10 @@ describe("an encrypted private key (ssl.keyStore.password)", () => {
       "pass:s3cret",
     ]);
     const tls = { port: 0, certFile: certs.server.certPath, keyFile: enc };
-    await assert.rejects(startServer({ port: 0, tls: { ...tls, passphrase: "wrong" } }), /invalid tls: /);
+    await assert.rejects(
+      startServer({ port: 0, tls: { ...tls, passphrase: "wrong" } }),
+      /invalid tls: cannot use the certificate and key/,
+    );
     const server = await startServer({ port: 0, tls: { ...tls, passphrase: "s3cret" } });
     try {
       const c = await tlsSession(server.securePort ?? 0);
@@ -272,7 +275,7 @@ describe("TLS configuration errors stop the start", () => {
     );
     await assert.rejects(
       startServer({ port: 0, tls: { port: 0, ...base, keyFile: certs.caPath } }),
-      /invalid tls: /,
+      /invalid tls: cannot use the certificate and key/,
     );
   });
 });
