@@ -55,6 +55,8 @@ describe("overseer zk", () => {
     const exists = await runCli(["zk", "create", "/v", ...connect]);
     assert.equal(exists.code, 1);
     assert.match(exists.stderr, /NODEEXISTS/);
+    // Said once: the code and the path are not repeated.
+    assert.equal(exists.stderr.match(/NODEEXISTS/g)?.length, 1, exists.stderr);
   });
 
   test("usage errors exit 2", async () => {

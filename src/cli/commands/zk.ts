@@ -35,12 +35,8 @@ async function run(flags: ConnectionFlags, body: (c: ZooKeeperClient) => Promise
   try {
     await withClient(flags, body);
   } catch (err) {
-    if (err instanceof ZooKeeperError) {
-      throw new CliError(
-        `${err.codeName}: ${err.message}${err.path ? ` (${err.path})` : ""}`,
-        ExitCode.failed,
-      );
-    }
+    // The message already reads "<CODE>: <what> (<path>)".
+    if (err instanceof ZooKeeperError) throw new CliError(err.message, ExitCode.failed);
     throw err;
   }
 }
