@@ -6,7 +6,13 @@
  * read (refresher.ts), so no request can leave the view stale. No polling: the only other timer fires
  * when a delayed task becomes due.
  */
-import type { Logger, PersistentWatch, StateEvent, ZooKeeperClient } from "../client/index.js";
+import {
+  NoAuthError,
+  type Logger,
+  type PersistentWatch,
+  type StateEvent,
+  type ZooKeeperClient,
+} from "../client/index.js";
 import {
   assignmentOfPath,
   FINAL_STATES,
@@ -89,6 +95,11 @@ export class ZkClusterSource implements ClusterSource {
   async start(): Promise<void> {
     this.client.on("state", this.onState);
     this.session = this.client.state;
+    // A root this identity may not read is a mistake to report now (wrong --sasl-user, a creator ACL),
+    // not a failing read to retry for ever: NoAuth is not retriable.
+    await this.client.getChildren(this.layout.root).catch((err: unknown) => {
+      if (err instanceof NoAuthError) throw err;
+    });
     // Watch first, then read: a change during the read is marked dirty and read again afterwards.
     this.watch = await this.client.addWatch(this.layout.root, { recursive: true });
     void this.pump(this.watch);
