@@ -5,6 +5,7 @@
  * assignments that made them), and the assignments held per type and group (ClusterState.usage).
  * `gate(now)` answers, for one round, whether a task may start now.
  */
+import { bestEffort, SILENT, type Logger } from "../logger.js";
 import { NoNodeError, type PersistentWatch, type Transaction } from "../../client/index.js";
 import { decodeEnvelope } from "../envelope.js";
 import { decodeLimits, type Rate, type TypeLimits } from "../limits.js";
@@ -33,6 +34,7 @@ export class TermLimits {
   constructor(
     private readonly ctx: WriteContext,
     private readonly kick: () => void,
+    private readonly log: Logger = SILENT,
   ) {}
 
   /** Something must be read before limits can be applied exactly. */
@@ -75,7 +77,8 @@ export class TermLimits {
   }
 
   close(): void {
-    void this.watch?.close().catch(() => undefined);
+    if (this.watch !== null && this.watch !== undefined)
+      void bestEffort(this.log, "removing the limits watch", this.watch.close());
   }
 
   /** Reads the configuration if it changed, and the type and group of assignments found at load. */

@@ -13,7 +13,7 @@ import { isRetriable, NodeExistsError, type PersistentWatch, type WatchEvent } f
 import { FENCE_OPS } from "../../recipes/index.js";
 import { encodeEnvelope } from "../envelope.js";
 import { bucketOf, keyOfId } from "../layout.js";
-import type { Logger } from "../logger.js";
+import { bestEffort, type Logger } from "../logger.js";
 import {
   decodeProgress,
   decodeSchedule,
@@ -86,7 +86,8 @@ export class ScheduleFirer {
     this.stopped = true;
     clearTimeout(this.timer);
     this.kick();
-    await this.watch?.close().catch(() => undefined);
+    if (this.watch !== null && this.watch !== undefined)
+      await bestEffort(this.opts.logger, "removing the schedules watch", this.watch.close());
     await this.loop;
   }
 

@@ -80,7 +80,7 @@ export class MasterTerm {
       unsafe: opts.unsafeDisableEpochFence,
     };
     this.workers = new TermWorkers(this.ctx, this.kick);
-    this.limits = new TermLimits(this.ctx, this.kick);
+    this.limits = new TermLimits(this.ctx, this.kick, opts.logger);
     this.retaining = opts.retention.maxAge !== Infinity || opts.retention.maxCount !== Infinity;
     this.perTask = new TaskRetention(client, layout);
     const reads = new ReadBatcher(client);
