@@ -5,9 +5,23 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { ZooKeeperClient } from "../../src/client/index.js";
 import { forEachBackend } from "../harness/backends.js";
 import { openZkCli } from "../harness/zkcli.js";
 import { startCli } from "../cli/cluster.js";
+
+/** Resolves once `path` exists (an exists watch, no polling). */
+async function untilExists(connectString: string, path: string): Promise<void> {
+  const zk = new ZooKeeperClient({ connectString, sessionTimeout: 4000 });
+  await zk.connect();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zk.exists(path, { watch: () => resolve() }).then((s) => s !== null && resolve(), reject);
+    });
+  } finally {
+    await zk.close();
+  }
+}
 
 forEachBackend("seed walkthrough with `overseer master` and `overseer worker --shell`", (backend) => {
   test("a raw zkCli task is run with sh -c by a --shell worker and answered done (or its failure)", async () => {
@@ -21,6 +35,8 @@ forEachBackend("seed walkthrough with `overseer master` and `overseer worker --s
       assert.equal(ready["raw"], true);
       assert.deepEqual(ready["types"], []);
       assert.match(await cli.run("ls /workers"), /worker1\.example\.com/);
+      // "leading" is said when the term begins; the term then makes /tasks (a seed user would wait too).
+      await untilExists(backend().connectString, "/tasks");
 
       const created = await cli.run('create -s /tasks/task- "true"');
       const task = /^Created (\/tasks\/task-\d{10})$/.exec(created)?.[1];
