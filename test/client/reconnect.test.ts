@@ -73,7 +73,10 @@ forEachBackend("client reconnect", (backend) => {
       assert.deepEqual(await dataEvent, { type: "NodeDataChanged", path: root });
       assert.deepEqual(await childEvent, { type: "NodeChildrenChanged", path: root });
       assert.notEqual(await direct.exists(`${root}/eph`), null, "the session, and its ephemeral, survived");
-      assert.equal(proxy.accepted, 2);
+      // The first link and the reconnect; and at most one more: an attempt refused while blocked (closed
+      // without a reply) is followed by one TLS probe to tell a TLS port from a server not serving yet
+      // (client/attempt.ts), which the proxy counts if it lands just after unblock().
+      assert.ok(proxy.accepted === 2 || proxy.accepted === 3, `accepted ${proxy.accepted} links`);
     } finally {
       await c.close();
       await direct.close();
