@@ -3,6 +3,8 @@
 /** What a worker advertises in its /workers node; the master routes on it. */
 export interface WorkerInfo {
   capacity: number;
+  /** Handlers it runs at once (capacity − concurrency = its prefetch); older workers: = capacity. */
+  concurrency: number;
   labels: string[];
   /** Task types it has handlers for. */
   types: string[];
@@ -18,6 +20,8 @@ export function decodeWorkerInfo(data: Buffer | null): WorkerInfo {
     const v = JSON.parse(text) as Partial<WorkerInfo>;
     return {
       capacity: typeof v.capacity === "number" ? v.capacity : 1,
+      concurrency:
+        typeof v.concurrency === "number" ? v.concurrency : typeof v.capacity === "number" ? v.capacity : 1,
       labels: Array.isArray(v.labels) ? v.labels.filter((l) => typeof l === "string") : [],
       types: Array.isArray(v.types) ? v.types.filter((l) => typeof l === "string") : [],
       raw: v.raw === true,
@@ -26,6 +30,6 @@ export function decodeWorkerInfo(data: Buffer | null): WorkerInfo {
     };
   } catch {
     // A worker registered by hand in zkCli (`create -e /workers/w1 "host:port"`): one raw task at a time.
-    return { capacity: 1, labels: [], types: [], raw: true, host: text, pid: 0 };
+    return { capacity: 1, concurrency: 1, labels: [], types: [], raw: true, host: text, pid: 0 };
   }
 }

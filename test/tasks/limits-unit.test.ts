@@ -32,7 +32,7 @@ function cluster(capacity: number, types = ["t", "u"]): ClusterState {
   const s = new ClusterState();
   s.workers.set("w", {
     id: "w",
-    info: { capacity, labels: [], types, raw: false, host: "h", pid: 1 },
+    info: { capacity, concurrency: capacity, labels: [], types, raw: false, host: "h", pid: 1 },
     assigned: new Set(),
   });
   return s;

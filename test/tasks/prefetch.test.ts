@@ -18,10 +18,10 @@ import {
 } from "../../src/tasks/index.js";
 import { client, startTaskCluster } from "./helpers.js";
 
-test("prefetch defaults to 3 × concurrency from 2 up, 0 for one at a time; checked", () => {
+test("prefetch defaults to 3 × concurrency, one at a time too; checked", () => {
   assert.equal(parseWorkerOptions({ concurrency: 16 }).prefetch, 48);
   assert.equal(parseWorkerOptions({ concurrency: 2 }).prefetch, 6);
-  assert.equal(parseWorkerOptions({}).prefetch, 0);
+  assert.equal(parseWorkerOptions({}).prefetch, 3);
   assert.equal(parseWorkerOptions({ concurrency: 4, prefetch: 0 }).prefetch, 0);
   assert.throws(() => parseWorkerOptions({ prefetch: -1 }), InvalidArgumentError);
   assert.throws(() => parseWorkerOptions({ prefetch: 1.5 }), InvalidArgumentError);
@@ -57,6 +57,35 @@ forEachBackend("tasks: prefetch", (backend) => {
     }
     await Promise.all(hs.map((h) => h.result()));
     assert.equal(most, 2);
+  });
+
+  test("one at a time with prefetch keeps strict priority: a later, higher task runs before queued lower ones", async () => {
+    const { root, zk, addWorker } = await startTaskCluster(backend(), { label: "prefetch-priority" });
+    const started: string[] = [];
+    let release: () => void = () => undefined;
+    await addWorker(
+      {
+        t: async (ctx: TaskContext) => {
+          started.push(ctx.id);
+          if (ctx.id === "first") await new Promise<void>((r) => (release = r));
+        },
+      },
+      { id: "w", concurrency: 1, prefetch: 2 },
+    );
+    const sub = new Submitter(zk, { root });
+    const first = await sub.submit("t", null, { id: "first" });
+    await waitFor(() => started.length === 1);
+    const low = await sub.submitMany(["low-1", "low-2"].map((id) => ({ type: "t", options: { id } })));
+    await waitFor(async () => (await zk.getChildren(`${root}/assign/w`)).length === 3);
+    const high = await sub.submitMany([
+      { type: "t", options: { id: "mid", priority: 5 } },
+      { type: "t", options: { id: "high", priority: 10 } },
+    ]);
+    // Beyond its capacity of 3: the master gives it both, since they outrank its queued ones.
+    await waitFor(async () => (await zk.getChildren(`${root}/assign/w`)).length === 5);
+    release();
+    await Promise.all([first, ...low, ...high].map((h) => h.result()));
+    assert.deepEqual(started, ["first", "high", "mid", "low-1", "low-2"]);
   });
 
   test("a prefetched assignment cancelled while it waits for a slot never runs; the slot is not lost", async () => {

@@ -33,3 +33,21 @@ test("a waiter that no longer wants its slot gives it back: the next waiter gets
   assert.deepEqual(got, ["third"]);
   assert.equal(gate.busy, 1);
 });
+
+test("waiters are served highest priority first, first come first served among equals", () => {
+  const gate = new SlotGate(1);
+  const order: string[] = [];
+  const log = (x: string) => (): void => void order.push(x);
+  assert.equal(gate.take(log("running"), 0), true);
+  gate.take(log("low-1"), 0);
+  gate.take(log("low-2"), 0);
+  gate.take(log("high"), 10);
+  gate.take(log("mid-1"), 5);
+  gate.take(log("mid-2"), 5);
+  gate.give();
+  gate.give();
+  assert.deepEqual(order, ["high", "mid-1"]);
+  gate.take(log("top"), 20); // arrives after two were served: still ahead of the rest
+  for (let i = 0; i < 4; i++) gate.give();
+  assert.deepEqual(order, ["high", "mid-1", "top", "mid-2", "low-1", "low-2"]);
+});

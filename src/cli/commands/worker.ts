@@ -99,8 +99,8 @@ export function registerWorkerCommand(program: Command): void {
       new Option(
         "--prefetch <n>",
         "assignments queued beyond --concurrency so a freed slot never waits for the master " +
-          "(the capacity the master sees is concurrency + prefetch; default: 3 × concurrency when ≥ 2, else 0; " +
-          "0 = strict priority order)",
+          "(the capacity the master sees is concurrency + prefetch; default: 3 × concurrency; priority order " +
+          "stays strict; use 0 for long tasks, so none waits on a busy worker while another is idle)",
       ).argParser((v) => nonNegativeInt("--prefetch", v)),
     )
     .option("--labels <a,b>", "labels tasks can require (comma-separated)")

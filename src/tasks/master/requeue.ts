@@ -1,5 +1,5 @@
 /**
- * What the master does with a task whose worker was lost while holding it (recoverAssignment): requeue
+ * What the master does with a task whose worker was lost while holding it (recoverAssignments): requeue
  * it with its loss counted in the run state (`run.requeues`), or end it failed — at-most-once tasks
  * already started ("outcome unknown"), and any task lost more than its `maxRequeues` allows (the poison
  * cap: "worker lost N times"). Both writes go in the master's one fenced, version-checked multi, so the
@@ -16,12 +16,14 @@ import {
 export type LostDecision =
   { kind: "requeue"; data: Buffer | null } | { kind: "fail"; outcome: Buffer; data: Buffer | null };
 
-/** `data`: the task node's bytes as read; `started`: the assignment was marked started (at-most-once). */
+/** `data`: the task node's bytes as read; `started`: the assignment was marked started (at-most-once);
+ * `charged`: the loss counts against the task (it was among what the worker was running). */
 export function decideLost(
   env: Envelope | null,
   data: Buffer | null,
   worker: string,
   started: boolean,
+  charged = true,
 ): LostDecision {
   // Raw seed tasks have no run state to count in: they are requeued as the seed does.
   if (env === null) return { kind: "requeue", data };
@@ -33,6 +35,8 @@ export function decideLost(
   });
   if (env.options.delivery === "at-most-once" && started)
     return failed(`outcome unknown: worker ${worker} was lost while running it`, null);
+  // Queued, not running: back unchanged (the rewrite still bumps the version, fencing the assignment).
+  if (!charged) return { kind: "requeue", data };
   const requeues = env.run.requeues + 1;
   const counted = encodeEnvelope({ ...env, run: { ...env.run, requeues } });
   const cap = env.options.maxRequeues ?? DEFAULT_MAX_REQUEUES;

@@ -4,9 +4,10 @@ import type { Pick } from "./writes.js";
 import type { ResolvedMasterOptions } from "./options.js";
 import type { Scheduler } from "./scheduler.js";
 import type { LimitGate } from "./limits.js";
+import { overflowPicks } from "./overflow.js";
 
 /** Ready tasks in fair order (groups round-robin, see pending-groups.ts), each given to the scheduler's
- * worker while capacity lasts and `gate` (the limits) allows; and when the next delayed or rate-limited
+ * worker while capacity lasts and `gate` (the limits) allows (then priority overflow, overflow.ts); and when the next delayed or rate-limited
  * task may start (Infinity: none, or only an ending task can free it). */
 export function pickTasks(
   state: ClusterState,
@@ -17,7 +18,10 @@ export function pickTasks(
   let free = state.freeCapacity();
   const picks: Pick[] = [];
   let nextWake = Infinity;
-  if (free === 0) return { picks, nextWake };
+  if (free === 0) {
+    overflowPicks(state, scheduler, now, gate, picks);
+    return { picks, nextWake };
+  }
   const views = state.workerViews();
   const byId = new Map(views.map((v) => [v.id, v as { load: number }]));
   const round = state.fairRound();
@@ -56,6 +60,8 @@ export function pickTasks(
     }
     if (placed) round.served(g);
   }
+  // Every slot taken: a task that outranks a worker's queued assignments may still go to it.
+  if (free === 0) overflowPicks(state, scheduler, now, gate, picks);
   return { picks, nextWake };
 }
 

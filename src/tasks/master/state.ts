@@ -38,6 +38,12 @@ export class ClusterState {
   readonly usage = new LimitUsage();
   /** Assigned keys whose type and group are not known yet (found at load): read before limits apply. */
   readonly unclassified = new Set<string>();
+  /** Priority of each assignment made this term (found at load: unknown, not here). */
+  readonly assignedPriority = new Map<string, number>();
+  /** How many pending tasks / known-priority assignments there are of each priority (overflow.ts's
+   * quick check: usually one or two entries). */
+  readonly pendingPriorities = new Map<number, number>();
+  readonly assignedPriorities = new Map<number, number>();
   /** Told every task seen finished (flows: master/flows.ts); may be told a key twice. */
   onFinish: ((key: string) => void) | null = null;
 
@@ -49,9 +55,13 @@ export class ClusterState {
   addPending(t: PendingTask): void {
     const old = this.pending.get(t.key);
     if (old === t) return;
-    if (old !== undefined) this.order.remove(old);
+    if (old !== undefined) {
+      this.order.remove(old);
+      count(this.pendingPriorities, old.priority, -1);
+    }
     this.pending.set(t.key, t);
     this.order.add(t);
+    count(this.pendingPriorities, t.priority, 1);
   }
 
   removePending(key: string): void {
@@ -59,6 +69,7 @@ export class ClusterState {
     if (old === undefined) return;
     this.pending.delete(key);
     this.order.remove(old);
+    count(this.pendingPriorities, old.priority, -1);
   }
 
   /** `task`: what was assigned (unknown for assignments found at load: classified later). */
@@ -66,13 +77,21 @@ export class ClusterState {
     this.removePending(key);
     this.assigned.set(key, worker);
     this.workers.get(worker)?.assigned.add(key);
-    if (task !== undefined) this.usage.hold(key, task.type, task.group);
-    else if (!isRawKey(key)) this.unclassified.add(key);
+    if (task !== undefined) {
+      this.usage.hold(key, task.type, task.group);
+      this.assignedPriority.set(key, task.priority);
+      count(this.assignedPriorities, task.priority, 1);
+    } else if (!isRawKey(key)) this.unclassified.add(key);
   }
 
   unassign(key: string): string | undefined {
     const w = this.assigned.get(key);
     this.assigned.delete(key);
+    const p = this.assignedPriority.get(key);
+    if (p !== undefined) {
+      this.assignedPriority.delete(key);
+      count(this.assignedPriorities, p, -1);
+    }
     this.usage.release(key);
     this.unclassified.delete(key);
     if (w !== undefined) this.workers.get(w)?.assigned.delete(key);
@@ -143,6 +162,13 @@ export class ClusterState {
     for (const w of this.workers.values()) free += Math.max(0, w.info.capacity - w.assigned.size);
     return free;
   }
+}
+
+/** Adds `by` to the count of `key`, dropping it at zero. */
+function count(m: Map<number, number>, key: number, by: number): void {
+  const n = (m.get(key) ?? 0) + by;
+  if (n > 0) m.set(key, n);
+  else m.delete(key);
 }
 
 export type TaskReading =

@@ -7,7 +7,7 @@
 import { NoNodeError, type ZooKeeperClient } from "../../client/index.js";
 import { keyOfAssignName, type Layout } from "../layout.js";
 import type { ClusterState } from "./state.js";
-import { ensureFenced, recoverAssignment, type WriteContext } from "./writes.js";
+import { ensureFenced, recoverAssignments, type WriteContext } from "./writes.js";
 import { decodeWorkerInfo } from "../worker-info.js";
 import { mapLimit } from "../zk.js";
 
@@ -108,9 +108,10 @@ export class TermWorkers {
       if (!(err instanceof NoNodeError)) throw err;
       names = [];
     }
-    const keys = new Set([...names.map(keyOfAssignName), ...(this.state.workers.get(id)?.assigned ?? [])]);
+    const entry = this.state.workers.get(id);
+    const keys = new Set([...names.map(keyOfAssignName), ...(entry?.assigned ?? [])]);
     this.state.workers.delete(id);
-    await mapLimit([...keys], 32, (key) => recoverAssignment(this.ctx, id, key));
+    await recoverAssignments(this.ctx, id, [...keys], entry?.info.concurrency ?? 1);
     if (keys.size > 0) this.ctx.hooks.recovered(id, keys.size);
   }
 }

@@ -8,6 +8,7 @@ import {
   NodeExistsError,
   NoNodeError,
   NotEmptyError,
+  type ReadOpResult,
   type Transaction,
   type ZooKeeperClient,
 } from "../../client/index.js";
@@ -108,20 +109,66 @@ export function assignmentData(task: PendingTask, at: number): string {
   return `{"task":${JSON.stringify(key)},"token":${version},"attempt":${attempt},"delivery":${JSON.stringify(delivery)},"at":${at}}`;
 }
 
+/** What recovery read of one assignment: the assignment, its task and its status. */
+type Recovery = {
+  key: string;
+  a: ReadOpResult | undefined;
+  t: ReadOpResult | undefined;
+  s: ReadOpResult | undefined;
+};
+
 /**
- * Takes back one assignment of a worker whose session ended: at-most-once tasks already marked started
- * end failed ("outcome unknown"), tasks past their poison cap end failed ("worker lost N times");
- * everything else goes back to pending with its version bumped (see requeue.ts), so a late result of
- * the lost execution can never be committed.
+ * Takes back every assignment of a worker whose session ended: at-most-once tasks already marked
+ * started end failed ("outcome unknown"), tasks past their poison cap end failed ("worker lost N
+ * times"), everything else goes back to pending with its version bumped (see requeue.ts), so a late
+ * result of the lost execution can never be committed. The loss is counted (`run.requeues`) only for
+ * the `concurrency` assignments the worker would have been running: the first in its own order
+ * (priority, then assignment order; worker/slot-gate.ts); its queued ones go back uncounted.
  */
-export async function recoverAssignment(ctx: WriteContext, worker: string, key: string): Promise<void> {
+export async function recoverAssignments(
+  ctx: WriteContext,
+  worker: string,
+  keys: readonly string[],
+  concurrency: number,
+): Promise<void> {
   const { client, layout } = ctx;
+  const reads = await mapLimit(keys, 32, async (key): Promise<Recovery> => {
+    const [a, t, s] = await client.multiRead([
+      { type: "getData", path: layout.assignment(worker, key) },
+      { type: "getData", path: layout.task(key) },
+      { type: "getData", path: layout.status(key) },
+    ]);
+    return { key, a, t, s };
+  });
+  const live = reads.filter(
+    (r) => r.a?.type === "getData" && r.t?.type === "getData" && r.s?.type !== "getData",
+  );
+  // The worker's order: priority, then assignment order — one multi's assignments share a czxid and
+  // reach it in the master's pending order (task czxid, then position in its multi).
+  const rank = (r: Recovery): [number, bigint, bigint, number] => {
+    const env = r.t?.type === "getData" && !isRawKey(r.key) ? decodeEnvelope(r.t.data) : null;
+    return [
+      env?.options.priority ?? 0,
+      r.a?.type === "getData" ? r.a.stat.czxid : 0n,
+      r.t?.type === "getData" ? r.t.stat.czxid : 0n,
+      typeof env?.n === "number" ? env.n : 0,
+    ];
+  };
+  const ranks = new Map(live.map((r) => [r, rank(r)]));
+  live.sort((x, y) => {
+    const [a, b] = [ranks.get(x), ranks.get(y)] as [ReturnType<typeof rank>, ReturnType<typeof rank>];
+    if (a[0] !== b[0]) return b[0] - a[0];
+    for (const i of [1, 2] as const) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+    return a[3] - b[3];
+  });
+  const charged = new Set(live.slice(0, Math.max(1, concurrency)).map((r) => r.key));
+  await mapLimit(reads, 32, (r) => recoverOne(ctx, worker, r, charged.has(r.key)));
+}
+
+async function recoverOne(ctx: WriteContext, worker: string, r: Recovery, charged: boolean): Promise<void> {
+  const { layout } = ctx;
+  const { key, a, t, s } = r;
   const assignPath = layout.assignment(worker, key);
-  const [a, t, s] = await client.multiRead([
-    { type: "getData", path: assignPath },
-    { type: "getData", path: layout.task(key) },
-    { type: "getData", path: layout.status(key) },
-  ]);
   ctx.state.unassign(key);
   ctx.refresh.add(key);
   if (a?.type !== "getData") return;
@@ -142,7 +189,7 @@ export async function recoverAssignment(ctx: WriteContext, worker: string, key: 
   }
   const env = isRawKey(key) ? null : decodeEnvelope(t.data);
   const started = a.data !== null && /"started":true/.test(a.data.toString("utf8"));
-  const decision = decideLost(env, t.data, worker, started);
+  const decision = decideLost(env, t.data, worker, started, charged);
   const version = t.stat.version;
   if (decision.kind === "fail") {
     // The loss is counted in the run state too (the version bump also fences the lost execution).

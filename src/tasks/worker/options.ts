@@ -11,7 +11,7 @@ import { ISOLATIONS, type Isolation } from "./sandbox/messages.js";
 
 export const DEFAULT_CONCURRENCY = 1;
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
-/** Default prefetch per unit of concurrency (from 2 up). See docs/SEMANTICS.md "Prefetch". */
+/** Default prefetch per unit of concurrency. See docs/SEMANTICS.md "Prefetch and priority". */
 export const PREFETCH_PER_SLOT = 3;
 
 export interface WorkerOptions {
@@ -25,10 +25,11 @@ export interface WorkerOptions {
    * Assignments the worker takes beyond `concurrency`, read at once, queued locally and started the
    * moment a slot frees, so a slot never waits for the master (the master sees capacity
    * `concurrency + prefetch`). Queued assignments are not started: a worker lost with them is requeued,
-   * shutdown hands them back. Default: `3 × concurrency` when concurrency is 2 or more (enough queued to
-   * cover the master's round trips for short tasks), else 0 (one at a time runs strictly in the master's
-   * priority order). Lower it for long tasks, where queued ones would wait while another worker is idle,
-   * and for strict priority: a higher-priority task can wait behind up to `prefetch` queued ones.
+   * shutdown hands them back. Default: `3 × concurrency` (enough queued to cover the master's round
+   * trips for short tasks). Priority stays strict: queued ones run highest priority first, and a task
+   * that outranks queued ones is given to the worker beyond its capacity (up to `prefetch` more) to run
+   * next. Lower it for long tasks, where queued ones would wait while another worker is idle; 0 makes
+   * the worker wait for the master between tasks.
    */
   prefetch?: number;
   /** Labels tasks can require. */
@@ -115,7 +116,7 @@ export function parseWorkerOptions(o: WorkerOptions = {}): ResolvedWorkerOptions
         ? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`
         : checkWorkerId(o.id),
     concurrency,
-    prefetch: positive("prefetch", o.prefetch, concurrency >= 2 ? PREFETCH_PER_SLOT * concurrency : 0, 0),
+    prefetch: positive("prefetch", o.prefetch, PREFETCH_PER_SLOT * concurrency, 0),
     labels: parseLabels("labels", o.labels),
     raw: o.raw ?? null,
     rawShell: o.rawShell ?? false,

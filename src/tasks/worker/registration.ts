@@ -8,6 +8,7 @@ import { watchPromise } from "../zk.js";
 export function workerInfo(opts: ResolvedWorkerOptions, types: string[], capacity: number): string {
   return JSON.stringify({
     capacity,
+    concurrency: opts.concurrency,
     labels: opts.labels,
     types,
     raw: opts.raw !== null || opts.rawShell,

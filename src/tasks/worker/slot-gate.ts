@@ -1,37 +1,44 @@
 /**
  * A worker's handler slots: at most `size` handlers run at once. An execution reads its assignment and
  * task before it asks for a slot, so a prefetched assignment is ready the moment a slot frees and a
- * slot is held only while a handler runs (and, at-most-once, while it is marked started). Waiters are
- * served first come, first served.
+ * slot is held only while a handler runs (and, at-most-once, while it is marked started). A freed slot
+ * goes to the waiter of highest priority, first come first served among equals: what a worker holds
+ * runs in the master's priority order (docs/SEMANTICS.md "Prefetch and priority").
  */
 export class SlotGate {
   private used = 0;
-  private waiters: (() => void)[] = [];
+  /** Waiters in the order they are served: priority high first, then arrival. */
+  private waiters: { priority: number; granted: () => void }[] = [];
   private head = 0;
 
   constructor(readonly size: number) {}
 
   /** Takes a slot for `granted`: at once (true, `granted` not called) when one is free, else `granted`
    * is called when one is handed over (false). A waiter that no longer wants its slot gives it back. */
-  take(granted: () => void): boolean {
+  take(granted: () => void, priority = 0): boolean {
     if (this.used < this.size) {
       this.used++;
       return true;
     }
-    this.waiters.push(granted);
+    const w = this.waiters;
+    let i = w.length;
+    // Usually appended (one priority); otherwise placed after every waiter of its priority or higher.
+    while (i > this.head && (w[i - 1] as { priority: number }).priority < priority) i--;
+    if (i === w.length) w.push({ priority, granted });
+    else w.splice(i, 0, { priority, granted });
     return false;
   }
 
-  /** Frees a slot: it goes straight to the longest waiter, if any. */
+  /** Frees a slot: it goes straight to the first waiter, if any. */
   give(): void {
     if (this.head < this.waiters.length) {
-      const next = this.waiters[this.head] as () => void;
-      this.waiters[this.head++] = NOOP;
+      const next = this.waiters[this.head] as { granted: () => void };
+      this.waiters[this.head++] = SERVED;
       if (this.head === this.waiters.length) {
         this.waiters = [];
         this.head = 0;
       }
-      next();
+      next.granted();
       return;
     }
     this.used--;
@@ -44,6 +51,8 @@ export class SlotGate {
 }
 
 const NOOP = (): void => undefined;
+/** A served waiter's place (priority Infinity: nothing is ever placed before it). */
+const SERVED = { priority: Infinity, granted: NOOP };
 
 /** What a claim needs of its execution's stop switch. */
 interface Stoppable {
@@ -58,7 +67,11 @@ export class SlotClaim {
   /** Has had its slot (its handler runs or ran): false while reading or waiting for one. */
   had = false;
 
-  constructor(private readonly gate: Pick<SlotGate, "take" | "give"> | undefined) {}
+  constructor(
+    private readonly gate: Pick<SlotGate, "take" | "give"> | undefined,
+    /** Its task's priority: the order it is handed a slot in among waiters. */
+    public priority = 0,
+  ) {}
 
   /** True: taken at once. Else resolves true once handed a slot, false once `halt` stops (before or
    * while waiting; a slot handed over after that is given straight back). */
@@ -74,7 +87,7 @@ export class SlotClaim {
       this.holding = this.had = true;
       resolve(true);
     };
-    if (gate.take(granted)) {
+    if (gate.take(granted, this.priority)) {
       waiting = false;
       return (this.holding = this.had = true);
     }

@@ -39,7 +39,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
   private readonly handlers: Map<string, AnyHandler>;
   private readonly env: ExecutionEnv;
   private readonly running = new Map<string, Execution>();
-  /** Executions reading, waiting for a slot (SlotGate) or running their handler: ≤ concurrency + prefetch. */
+  /** Executions reading, waiting for a slot (SlotGate) or running their handler: ≤ concurrency + 2 × prefetch. */
   private active = 0;
   private relistTimer: NodeJS.Timeout | undefined;
   private readonly queued: string[] = [];
@@ -153,7 +153,8 @@ export class Worker extends TypedEvents<WorkerEvents> {
   }
 
   private pump(): void {
-    const cap = this.opts.concurrency + this.opts.prefetch;
+    // Up to `prefetch` more than the capacity it advertises: the master's priority overflow (master/overflow.ts).
+    const cap = this.opts.concurrency + 2 * this.opts.prefetch;
     for (let i = 0; i < this.queued.length && this.active < cap;) {
       const name = this.queued[i] as string;
       // An earlier execution under the same name is still finishing: this one waits its turn.

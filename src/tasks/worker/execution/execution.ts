@@ -85,7 +85,7 @@ export class Execution implements ProgressSink {
     const env = raw ? null : decodeEnvelope(t.data);
     if (!raw && env === null)
       return this.finish({ ok: false, error: "undecodable task envelope" }, null, true);
-    if (env !== null) this.delivery = env.options.delivery;
+    if (env !== null) [this.delivery, this.slot.priority] = [env.options.delivery, env.options.priority];
     if (this.delivery === "at-most-once" && info.started === true)
       return this.finish({ ok: false, error: "outcome unknown: an earlier execution started" }, env, true);
     const slot = this.slot.take(this.halt);
