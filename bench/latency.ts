@@ -102,7 +102,7 @@ async function main(): Promise<void> {
               unit: "ms",
               anchorName,
               higherIsBetter: false,
-              params: { count: COUNT, rounds: ROUNDS },
+              params: { count: COUNT, rounds: ROUNDS, concurrency: conc, prefetch: capacity - conc },
             },
             p(ours, k),
             p(a, k),

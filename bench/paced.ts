@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     for (const level of LEVELS) {
       const of = (sys: System, k: "p50" | "p99" | "achieved"): Spread =>
         spread((sys.at.get(level) ?? []).map((p) => p[k]));
-      const params = { load: level, rate: Math.round((C * level) / 100), shape };
+      const params = { load: level, rate: Math.round((C * level) / 100), shape, prefetch: capacity - CONCURRENCY };
       for (const k of ["p50", "p99"] as const)
         out.add(
           medianFigure(

@@ -65,12 +65,15 @@ export function medianFigure(
   ours: MedianRange,
   anchor?: MedianRange,
 ): Figure {
+  // One round has no range to show.
+  const ranged = (s: MedianRange): boolean => s.n > 1;
   return {
     ...f,
     value: ours.median,
-    range: [ours.min, ours.max],
+    ...(ranged(ours) ? { range: [ours.min, ours.max] } : {}),
     samples: Math.min(ours.n, anchor?.n ?? ours.n),
-    ...(anchor === undefined ? {} : { anchor: anchor.median, anchorRange: [anchor.min, anchor.max] }),
+    ...(anchor === undefined ? {} : { anchor: anchor.median }),
+    ...(anchor !== undefined && ranged(anchor) ? { anchorRange: [anchor.min, anchor.max] } : {}),
   };
 }
 

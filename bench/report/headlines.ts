@@ -1,7 +1,7 @@
 /** The report's headline table: one line per anchor, the ratios a reader looks for first. */
 import type { BenchResult, Figure } from "../lib/results.js";
 import { ratioText } from "./charts.js";
-import { labelWithUnit, num } from "./svg.js";
+import { labelWithUnit, numRange } from "./svg.js";
 
 const PICKS: [string, RegExp][] = [
   ["server", /^server\.(create|getData|setData|delete)\.ops$/],
@@ -10,6 +10,8 @@ const PICKS: [string, RegExp][] = [
   // After every shape's usual (Redis without persistence) ratio: the same overseer round vs BullMQ on
   // Redis with appendfsync always, where measured (--durable-shapes).
   ["tasks", /^tasks\.\d+x\d+\.durable\.(perSec|p99)$/],
+  ["latency", /^latency\.single\.(durable\.)?p(50|99)$/],
+  ["paced", /^paced\.\d+\.p(50|99)$/],
   ["failover", /^failover\.(master|reassign)\.\d+$/],
   ["memory", /^memory\.perZnode$/],
   ["cost", /^cost\.(txns\.(one-by-one|batched)|implied\.one-by-one)$/],
@@ -21,7 +23,7 @@ export function headlines(results: readonly BenchResult[]): string[] {
     const r = results.find((x) => x.name === name);
     for (const f of r?.figures.filter((x: Figure) => re.test(x.key)) ?? [])
       rows.push(
-        `| ${labelWithUnit(f)} | ${num(f.value)} | ${f.anchor === undefined ? "—" : `${num(f.anchor)} (${f.anchorName ?? ""})`} | ${ratioText(f) || "—"} |`,
+        `| ${labelWithUnit(f)} | ${numRange(f.value, f.range)} | ${f.anchor === undefined ? "—" : `${numRange(f.anchor, f.anchorRange)} (${f.anchorName ?? ""})`} | ${ratioText(f) || "—"} |`,
       );
   }
   return rows;

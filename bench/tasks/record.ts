@@ -64,7 +64,13 @@ function addRows(
 
 export function record(out: ResultBuilder, s: ShapeResult): void {
   const shape = `${s.workers}×${s.concurrency}`;
-  const params = { workers: s.workers, concurrency: s.concurrency, shape, slots: s.workers * s.concurrency };
+  const params = {
+    workers: s.workers,
+    concurrency: s.concurrency,
+    shape,
+    slots: s.workers * s.concurrency,
+    prefetch: s.capacity - s.concurrency,
+  };
   const key = `tasks.${s.workers}x${s.concurrency}`;
   addRows(out, key, "", s.ours, s.bull, { anchorName: `BullMQ ${packageVersion("bullmq")} on Redis`, params });
   if (s.durable !== undefined)
