@@ -88,7 +88,8 @@ async function main(): Promise<void> {
       }
     const [ours, ...anchors] = systems;
     if (ours === undefined) throw new Error("no systems");
-    const p = (sys: System, k: "p50" | "p99"): ReturnType<typeof spread> => spread(sys.rounds.map((l) => l[k]));
+    const p = (sys: System, k: "p50" | "p99"): ReturnType<typeof spread> =>
+      spread(sys.rounds.map((l) => l[k]));
     for (const a of anchors) {
       const durable = a.name.endsWith("durable");
       const key = durable ? "latency.single.durable" : "latency.single";

@@ -66,7 +66,8 @@ async function capacities(systems: System[]): Promise<Spread[]> {
   const n = Number(values["capacity-count"]);
   const rounds: number[][] = systems.map(() => []);
   for (let r = 0; r < Number(values["capacity-rounds"]); r++)
-    for (const s of alternate(systems, r)) rounds[systems.indexOf(s)]?.push((await drive(n, 500, s.chunk)).perSec);
+    for (const s of alternate(systems, r))
+      rounds[systems.indexOf(s)]?.push((await drive(n, 500, s.chunk)).perSec);
   return rounds.map(spread);
 }
 
@@ -91,7 +92,8 @@ async function main(): Promise<void> {
     const caps = await capacities(systems);
     const [oursCap, bullCap] = caps;
     if (oursCap === undefined || bullCap === undefined) throw new Error("no capacities");
-    const C = values.capacity === undefined ? Math.min(oursCap.median, bullCap.median) : Number(values.capacity);
+    const C =
+      values.capacity === undefined ? Math.min(oursCap.median, bullCap.median) : Number(values.capacity);
     console.log(
       `capacity at ${shape}: overseer ${withRange(oursCap, fmt)} tasks/s, BullMQ ${withRange(bullCap, fmt)}; C = ${fmt(C)}`,
     );
@@ -126,7 +128,12 @@ async function main(): Promise<void> {
     for (const level of LEVELS) {
       const of = (sys: System, k: "p50" | "p99" | "achieved"): Spread =>
         spread((sys.at.get(level) ?? []).map((p) => p[k]));
-      const params = { load: level, rate: Math.round((C * level) / 100), shape, prefetch: capacity - CONCURRENCY };
+      const params = {
+        load: level,
+        rate: Math.round((C * level) / 100),
+        shape,
+        prefetch: capacity - CONCURRENCY,
+      };
       for (const k of ["p50", "p99"] as const)
         out.add(
           medianFigure(

@@ -93,8 +93,7 @@ function section(r: BenchResult, svgRel: string, svgDir: string): string[] {
     `- run: ${r.startedAt}, ${num(r.durationMs / 1000)} s`,
     "",
   );
-  if (r.load?.over === true)
-    lines.push(`> **Taken under load**: ${describeLoad(r.load)}.`, "");
+  if (r.load?.over === true) lines.push(`> **Taken under load**: ${describeLoad(r.load)}.`, "");
   for (const c of chartsFor(r)) {
     writeFileSync(join(svgDir, c.file), c.svg);
     lines.push(`![${c.title}](${svgRel}/${c.file})`, "");

@@ -228,8 +228,7 @@ async function report(): Promise<boolean> {
 
 /** <out>/run.json: the load check, the data directories' filesystems, each benchmark's time. */
 function writeRun(run: ResultBuilder, outcomes: Outcome[], started: number): void {
-  for (const o of outcomes)
-    run.note(`${o.name}: ${o.ok ? "done" : "FAILED"} in ${o.seconds.toFixed(0)} s`);
+  for (const o of outcomes) run.note(`${o.name}: ${o.ok ? "done" : "FAILED"} in ${o.seconds.toFixed(0)} s`);
   run.note(`total (before the report): ${((Date.now() - started) / 1000).toFixed(0)} s`);
   run.write(join(OUT, "run.json"));
 }

@@ -12,7 +12,9 @@ export function loadWarning(results: readonly BenchResult[]): string[] {
   return [
     `> **Taken under load.** The 1-minute load average was above the core count when ${under
       .map((r) => (r.name === "run" ? "bench/run-all.ts" : r.name))
-      .join(", ")} started (run anyway with --allow-load): other work shared the CPU and the figures may be low.`,
+      .join(
+        ", ",
+      )} started (run anyway with --allow-load): other work shared the CPU and the figures may be low.`,
     "",
   ];
 }
@@ -66,7 +68,9 @@ export function methodSection(results: readonly BenchResult[]): string[] {
     "- **Worker prefetch.** An overseer worker holds up to `prefetch` assignments queued beyond the tasks it",
     "  runs, so a freed slot starts the next task without waiting for the master. Default: `3 × concurrency` from",
     "  concurrency 2 up (`PREFETCH_PER_SLOT` in src/tasks/worker/options.ts); at concurrency 1 see the value each",
-    "  benchmark read back from its worker's advertised capacity." + prefetchSeen(results) + " The factor 3 was chosen with",
+    "  benchmark read back from its worker's advertised capacity." +
+      prefetchSeen(results) +
+      " The factor 3 was chosen with",
     "  bench/tasks.ts itself, at 2×16 only (20,000 tasks, 3 alternating runs per setting): prefetch 16 gave",
     "  0.92–1.00× BullMQ, prefetch 48 gave 1.02–1.03×. So the 2×16 figure is measured at a setting tuned on this",
     "  benchmark; other shapes were not tuned. BullMQ runs at its defaults with only the concurrency set (its",

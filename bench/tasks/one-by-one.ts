@@ -32,7 +32,9 @@ export async function sequential(n: number, one: OneSubmitter): Promise<Latencie
   const latencies: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    await (await one()).done;
+    await (
+      await one()
+    ).done;
     latencies.push(performance.now() - t0);
   }
   return stats(latencies);
@@ -59,7 +61,7 @@ export async function paced(rate: number, ms: number, one: OneSubmitter): Promis
   let sendLagMs = 0;
   let lastSeen = 0;
   const start = performance.now();
-  for (let sent = 0; sent < n; ) {
+  for (let sent = 0; sent < n;) {
     const now = performance.now();
     for (; sent < n && start + sent * gap <= now; sent++) {
       const due = start + sent * gap;

@@ -72,7 +72,10 @@ export function record(out: ResultBuilder, s: ShapeResult): void {
     prefetch: s.capacity - s.concurrency,
   };
   const key = `tasks.${s.workers}x${s.concurrency}`;
-  addRows(out, key, "", s.ours, s.bull, { anchorName: `BullMQ ${packageVersion("bullmq")} on Redis`, params });
+  addRows(out, key, "", s.ours, s.bull, {
+    anchorName: `BullMQ ${packageVersion("bullmq")} on Redis`,
+    params,
+  });
   if (s.durable !== undefined)
     addRows(out, `${key}.durable`, ", vs BullMQ with Redis appendfsync always", s.ours, s.durable, {
       anchorName: `BullMQ ${packageVersion("bullmq")} on Redis (appendfsync always)`,
@@ -145,4 +148,3 @@ export async function recovery(
     await stopCluster(c);
   }
 }
-
