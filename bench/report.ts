@@ -127,7 +127,8 @@ function main(): void {
   for (const n of values.note) lines.push(`> ${n}`, "");
   lines.push(...loadWarning(run === undefined ? results : [run, ...results]));
   lines.push(
-    "Reproduce: `npm run bench` (every benchmark, ≈ 7–9 minutes on 2 cores; needs Apache ZooKeeper, Java and",
+    "Reproduce: `npm run bench` (every benchmark, meant to take under 15 minutes on 2 cores: each one's time is under",
+    '"This run"; needs Apache ZooKeeper, Java and',
     "redis-server: `scripts/install-system-deps.sh` and `scripts/install-bench-deps.sh` install them as root), or one",
     "benchmark with the command printed under its section. `npm run bench:smoke` runs the same scripts at tiny sizes",
     "(< 2 minutes) to check they work; its figures mean nothing. The native `zookeeper` package is installed in a",
