@@ -43,7 +43,10 @@ export async function sequential(n: number, one: OneSubmitter): Promise<Latencie
 export interface Paced extends Latencies {
   /** Offered tasks/s. */
   rate: number;
-  /** Tasks/s completed: n ÷ (last result seen − start). Below `rate`, the system fell behind. */
+  /**
+   * Tasks/s completed, between the first result seen and the last: `rate` when the system keeps up (a
+   * steady latency shifts both ends alike), below it when a backlog builds.
+   */
   achieved: number;
   /** The longest a submit call started after its due time (ms): the driver's own lag. */
   sendLagMs: number;
@@ -59,6 +62,7 @@ export async function paced(rate: number, ms: number, one: OneSubmitter): Promis
   const latencies: number[] = [];
   const waits: Promise<void>[] = [];
   let sendLagMs = 0;
+  let firstSeen = Infinity;
   let lastSeen = 0;
   const start = performance.now();
   for (let sent = 0; sent < n;) {
@@ -71,6 +75,7 @@ export async function paced(rate: number, ms: number, one: OneSubmitter): Promis
           .then((s) => s.done)
           .then(() => {
             lastSeen = performance.now();
+            firstSeen = Math.min(firstSeen, lastSeen);
             latencies.push(lastSeen - due);
           }),
       );
@@ -81,5 +86,6 @@ export async function paced(rate: number, ms: number, one: OneSubmitter): Promis
     }
   }
   await Promise.all(waits);
-  return { ...stats(latencies), rate, achieved: (n / (lastSeen - start)) * 1000, sendLagMs };
+  const achieved = n > 1 ? ((n - 1) / (lastSeen - firstSeen)) * 1000 : NaN;
+  return { ...stats(latencies), rate, achieved, sendLagMs };
 }
