@@ -182,14 +182,14 @@ export function chartsFor(r: BenchResult): Chart[] {
         ...multiBars(
           r,
           "tasks-p50.svg",
-          "Submit → result latency p50",
+          "Submit → result p50 inside a burst of N tasks (backlog included)",
           f(/^tasks\.\d+x\d+\.(durable\.)?p50$/),
           shape,
         ),
         ...multiBars(
           r,
           "tasks-p99.svg",
-          "Submit → result latency p99",
+          "Submit → result p99 inside a burst of N tasks (backlog included)",
           f(/^tasks\.\d+x\d+\.(durable\.)?p99$/),
           shape,
         ),
