@@ -4,14 +4,16 @@
  *
  *   npx tsx bench/report.ts [--results bench/results] [--out docs/BENCHMARKS.md] [--svg-dir docs/bench] [--note TEXT]
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { describeLoad } from "./lib/machine.js";
 import type { BenchResult, Figure } from "./lib/results.js";
 import { chartsFor, ratioText } from "./report/charts.js";
 import { costModel } from "./report/costmodel.js";
 import { headlines } from "./report/headlines.js";
-import { labelWithUnit, num } from "./report/svg.js";
+import { loadWarning, methodSection, runSection } from "./report/method.js";
+import { labelWithUnit, num, numRange } from "./report/svg.js";
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +29,8 @@ const ORDER = [
   "client",
   "tls",
   "tasks",
+  "latency",
+  "paced",
   "events",
   "limits",
   "flows",
@@ -39,6 +43,8 @@ const TITLES: Record<string, string> = {
   server: "Embedded server vs Apache ZooKeeper",
   client: "overseer's client vs node-zookeeper-client and the native zookeeper package",
   tasks: "Tasks: overseer vs BullMQ on Redis",
+  latency: "Single-task latency: one task in flight, overseer vs BullMQ on Redis",
+  paced: "Latency at a paced offered load: overseer vs BullMQ on Redis",
   limits: "Rate limits and fair groups: overseer vs BullMQ on Redis",
   flows: "Flows (1 parent + 10 children): overseer vs BullMQ's FlowProducer, and vs plain tasks",
   failover: "Failover and reassignment vs session timeout, next to BullMQ's stalled-job recovery",
@@ -51,7 +57,9 @@ const TITLES: Record<string, string> = {
 
 function load(dir: string): BenchResult[] {
   const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
-  const out = files.map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as BenchResult);
+  const out = files
+    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as BenchResult)
+    .filter((r) => r.name !== "run");
   const rank = (n: string): number => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
   return out.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
@@ -69,7 +77,7 @@ function table(figs: Figure[]): string[] {
   ];
   for (const f of figs)
     rows.push(
-      `| ${labelWithUnit(f)} | ${num(f.value)} | ${f.anchorName ?? "—"} | ${f.anchor === undefined ? "—" : num(f.anchor)} | ${ratioText(f) || "—"} | ${better(f) || "—"} |`,
+      `| ${labelWithUnit(f)} | ${numRange(f.value, f.range)} | ${f.anchorName ?? "—"} | ${f.anchor === undefined ? "—" : numRange(f.anchor, f.anchorRange)} | ${ratioText(f) || "—"} | ${better(f) || "—"} |`,
     );
   return rows;
 }
@@ -85,6 +93,7 @@ function section(r: BenchResult, svgRel: string, svgDir: string): string[] {
     `- run: ${r.startedAt}, ${num(r.durationMs / 1000)} s`,
     "",
   );
+  if (r.load?.over === true) lines.push(`> **Taken under load**: ${describeLoad(r.load)}.`, "");
   for (const c of chartsFor(r)) {
     writeFileSync(join(svgDir, c.file), c.svg);
     lines.push(`![${c.title}](${svgRel}/${c.file})`, "");
@@ -96,6 +105,8 @@ function section(r: BenchResult, svgRel: string, svgDir: string): string[] {
 
 function main(): void {
   const results = load(values.results);
+  const runFile = join(values.results, "run.json");
+  const run = existsSync(runFile) ? (JSON.parse(readFileSync(runFile, "utf8")) as BenchResult) : undefined;
   mkdirSync(values["svg-dir"], { recursive: true });
   const svgRel = relative(dirname(values.out), values["svg-dir"]) || ".";
   const byName = new Map(results.map((r) => [r.name, r]));
@@ -114,8 +125,10 @@ function main(): void {
       "",
     );
   for (const n of values.note) lines.push(`> ${n}`, "");
+  lines.push(...loadWarning(run === undefined ? results : [run, ...results]));
   lines.push(
-    "Reproduce: `npm run bench` (every benchmark, ≈ 7–9 minutes on 2 cores; needs Apache ZooKeeper, Java and",
+    "Reproduce: `npm run bench` (every benchmark, meant to take under 15 minutes on 2 cores: each one's time is under",
+    '"This run"; needs Apache ZooKeeper, Java and',
     "redis-server: `scripts/install-system-deps.sh` and `scripts/install-bench-deps.sh` install them as root), or one",
     "benchmark with the command printed under its section. `npm run bench:smoke` runs the same scripts at tiny sizes",
     "(< 2 minutes) to check they work; its figures mean nothing. The native `zookeeper` package is installed in a",
@@ -125,6 +138,7 @@ function main(): void {
     "run as installed from npm.",
     "",
   );
+  lines.push(...runSection(run), ...methodSection(results));
   lines.push("## Headline ratios", "", ...headlines(results), "");
   for (const r of results) {
     if (r.name === "cost") continue;

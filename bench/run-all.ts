@@ -7,7 +7,12 @@
  * A benchmark running longer than --timeout seconds (smoke 150, full 900) is killed with its process
  * group and counts as failed.
  *
- *   npx tsx bench/run-all.ts [--smoke] [--only server,tasks] [--out DIR] [--parallel N] [--timeout S] [--note TEXT]
+ * Before the first benchmark the load guard (bench/lib/machine.ts) refuses to start while the 1-minute load
+ * average is above the core count, unless --allow-load or --smoke (then every result is marked); its verdict is handed
+ * to the benchmarks (OVERSEER_BENCH_LOAD), and it and the filesystems of the data directories go into
+ * <out>/run.json with each benchmark's duration, which the report shows first.
+ *
+ *   npx tsx bench/run-all.ts [--smoke] [--only server,tasks] [--out DIR] [--parallel N] [--timeout S] [--note TEXT] [--allow-load]
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -17,6 +22,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT_DIR } from "./lib/children.js";
 import { ensureBuiltOnce } from "./lib/dist.js";
+import { ResultBuilder } from "./lib/emit.js";
+import { LOAD_ENV, checkLoad, recordMachine, type LoadCheck } from "./lib/machine.js";
 import { ensureRedis } from "./lib/redis.js";
 import { prepareNative } from "./run-all/native.js";
 
@@ -28,6 +35,7 @@ const { values } = parseArgs({
     parallel: { type: "string" },
     timeout: { type: "string" },
     note: { type: "string", multiple: true, default: [] },
+    "allow-load": { type: "boolean", default: false },
   },
 });
 const SMOKE = values.smoke;
@@ -68,6 +76,14 @@ function jobs(native: string | undefined): Job[] {
             "2x4",
             "--recovery",
             "off", // bench/failover.ts measures it
+          ],
+        ],
+        ["latency", ["--count", "20", "--warmup", "5", "--rounds", "1"]],
+        [
+          "paced",
+          [
+            ...["--shape", "2x4", "--seconds", "0.3", "--rounds", "1", "--warmup", "50"],
+            ...["--capacity-count", "200", "--capacity-rounds", "1"],
           ],
         ],
         [
@@ -116,20 +132,16 @@ function jobs(native: string | undefined): Job[] {
           [
             // 20,000 per round (bench/tasks.ts's own default): 5,000-task rounds last ~0.4 s, half of it
             // the submission burst, and gave 2×16 ratios 0.05–0.1 lower than 20,000 in the same session.
-            "--count",
-            "20000",
-            "--warmup",
-            "2000",
-            "--rounds",
-            "3",
-            "--shapes",
-            "1x1,2x16,4x32",
-            "--durable-shapes",
-            "2x16",
-            "--recovery",
-            "off", // bench/failover.ts measures it
+            // 1×1 at the full N too; 4×32 is left out of the full run for time (it ran ≈ like 2×16).
+            // Medians of 5 alternating rounds.
+            ...["--count", "20000", "--warmup", "2000", "--rounds", "5", "--shapes", "1x1,2x16"],
+            ...["--durable-shapes", "2x16", "--recovery", "off"], // bench/failover.ts measures recovery
           ],
         ],
+        // One task in flight, 500 per round, 5 alternating rounds (bench/latency.ts defaults).
+        ["latency", []],
+        // 50% and 80% of the slower system's 2×16 capacity, 2 s per system per round, 5 rounds (defaults).
+        ["paced", []],
         ["limits", ["--count", "20000", "--rounds", "5", "--groups", "1000", "--burst", "20000"]],
         // 11,000 tasks (1,000 flows of 1 + 10) per round, 5 rounds alternating, medians (bench/flows.ts defaults).
         ["flows", []],
@@ -214,9 +226,29 @@ async function report(): Promise<boolean> {
   return fmtCode === 0;
 }
 
+/** <out>/run.json: the load check, the data directories' filesystems, each benchmark's time. */
+function writeRun(run: ResultBuilder, outcomes: Outcome[], started: number): void {
+  for (const o of outcomes) run.note(`${o.name}: ${o.ok ? "done" : "FAILED"} in ${o.seconds.toFixed(0)} s`);
+  run.note(`total (before the report): ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  run.write(join(OUT, "run.json"));
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  let load: LoadCheck;
+  try {
+    // A smoke run checks the scripts, not speed: it never refuses (CI runners are often busy), only marks.
+    load = checkLoad({ allowLoad: values["allow-load"] || SMOKE });
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+    return;
+  }
+  // The benchmarks carry this verdict instead of refusing on the load the previous one left behind.
+  process.env[LOAD_ENV] = JSON.stringify(load);
   mkdirSync(OUT, { recursive: true });
+  const runInfo = new ResultBuilder("run");
+  recordMachine(runInfo, load, [tmpdir(), OUT]);
   ensureRedis();
   // Once, before benchmarks start in parallel: they inherit OVERSEER_BENCH_DIST and do not build again.
   ensureBuiltOnce();
@@ -232,6 +264,7 @@ async function main(): Promise<void> {
     for (let job = queue.shift(); job !== undefined; job = queue.shift()) outcomes.push(await run(job));
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
+  writeRun(runInfo, outcomes, started);
   const reported = await report();
   const total = (Date.now() - started) / 1000;
   for (const o of outcomes)

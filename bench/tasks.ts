@@ -9,15 +9,17 @@
  * and a backup candidate, each its own process; results through `handle.result()` per task (a watch
  * per task). BullMQ's Redis runs without persistence (`--save '' --appendonly no`); results through one
  * QueueEvents 'completed' listener matched by job id (`--bullmq-results wait`: job.waitUntilFinished
- * per job). After a warm-up each, `--rounds` rounds alternate which goes first, and the best round of
- * each is compared (other load on the machine only ever slows a round down). 1×1 runs a tenth of N
- * (it is latency-bound). CPU time per process is read from /proc around each round.
+ * per job). After a warm-up each, `--rounds` rounds (default 5) alternate which goes first; every figure
+ * is the MEDIAN of the rounds with its min–max beside it. 1×1 runs `--count-1x1` tasks (default N). The
+ * p50/p99 here are inside a burst of N tasks, so they measure the backlog; bench/latency.ts measures one
+ * task at a time and bench/paced.ts a paced load. CPU time per process is read from /proc around each round.
+ * The load guard (bench/lib/machine.ts) refuses to start on a busy machine unless --allow-load.
  *
  * At the shapes in `--durable-shapes` (default 2x16; "" = none) BullMQ is also measured on a second
  * Redis, `--save '' --appendonly yes --appendfsync always` (its own temp dir, on the same filesystem
  * as overseer's data dir; checked with CONFIG GET): durable like overseer. Same driver, workers and
  * concurrency; it takes part in the same rounds (order overseer, BullMQ, BullMQ durable, reversed every
- * other round) and its best round is reported as extra figures (tasks.<shape>.durable.*).
+ * other round) and its medians are reported as extra figures (tasks.<shape>.durable.*).
  *
  * Then recovery at the `--session` timeout (default 4 s; `--recovery off` skips it): a cluster of an
  * active master, a backup and 2 workers × 4; master failover = SIGKILL of the active master while
@@ -26,25 +28,29 @@
  * same at several session timeouts against BullMQ's stalled-job recovery (`npm run bench` runs that one
  * and passes --recovery off here).
  *
- *   npm run bench:tasks [-- --count 20000 --rounds 3 --shapes 1x1,2x16,4x32 --durable-shapes 2x16 --session 4000 --recovery on|off --json FILE --profile DIR]
+ *   npm run bench:tasks [-- --count 20000 --count-1x1 5000 --rounds 5 --allow-load --shapes 1x1,2x16,4x32 --durable-shapes 2x16 --session 4000 --recovery on|off --json FILE --profile DIR]
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { killAll, withCpu } from "./lib/children.js";
-import { ResultBuilder, ratio } from "./lib/emit.js";
+import { ResultBuilder } from "./lib/emit.js";
+import { checkLoad, recordMachine } from "./lib/machine.js";
 import { ZooKeeperClient, howRun, startServerProcess } from "./lib/overseer.js";
 import { ensureRedis, startRedis, type Redis } from "./lib/redis.js";
 import { overseerVersion, packageVersion } from "./lib/versions.js";
 import { fmt } from "./load.js";
 import { startBull, type Bull } from "./tasks/bull.js";
-import { masterFailover, overseerChunk, startCluster, stopCluster, workerReassign } from "./tasks/cluster.js";
-import { best, drive, median, type ChunkSubmitter, type Throughput } from "./tasks/measure.js";
+import { advertisedCapacity, overseerChunk, startCluster, stopCluster } from "./tasks/cluster.js";
+import { drive, summarize, type ChunkSubmitter, type Throughput } from "./tasks/measure.js";
+import { ms, record, recovery, type ShapeResult } from "./tasks/record.js";
 
 const { values } = parseArgs({
   options: {
     count: { type: "string", default: "20000" },
+    "count-1x1": { type: "string" },
+    "allow-load": { type: "boolean", default: false },
     warmup: { type: "string", default: "2000" },
     shapes: { type: "string", default: "1x1,2x16,4x32" },
     "durable-shapes": { type: "string", default: "2x16" },
@@ -52,12 +58,13 @@ const { values } = parseArgs({
     session: { type: "string", default: "4000" },
     recovery: { type: "string", default: "on" },
     "bullmq-results": { type: "string", default: "events" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
     profile: { type: "string" },
     json: { type: "string" },
   },
 });
 const COUNT = Number(values.count);
+const COUNT_1X1 = Number(values["count-1x1"] ?? values.count);
 const WARMUP = Number(values.warmup);
 const CHUNK = Number(values.chunk);
 const ROUNDS = Number(values.rounds);
@@ -81,17 +88,6 @@ for (const s of DURABLE_SHAPES)
   if (!SHAPES.some((x) => `${x.workers}x${x.concurrency}` === s))
     console.log(`note: --durable-shapes ${s} is not among --shapes ${values.shapes}: not measured`);
 
-interface ShapeResult {
-  workers: number;
-  concurrency: number;
-  ours: Throughput;
-  bull: Throughput;
-  oursMedian: number;
-  bullMedian: number;
-  /** BullMQ on the appendfsync-always Redis, at --durable-shapes. */
-  durable?: { best: Throughput; median: number };
-}
-
 /** The Redis instances BullMQ runs on: the usual one and, if any --durable-shapes, the durable one. */
 interface Redises {
   plain: Redis;
@@ -114,8 +110,8 @@ async function runShape(
   concurrency: number,
 ): Promise<ShapeResult> {
   const shape = `${workers}x${concurrency}`;
-  const n = workers * concurrency === 1 ? Math.max(50, Math.round(COUNT / 10)) : COUNT;
-  const warm = workers * concurrency === 1 ? Math.round(WARMUP / 10) : WARMUP;
+  const n = workers * concurrency === 1 ? COUNT_1X1 : COUNT;
+  const warm = Math.round((WARMUP * n) / COUNT);
   const session = Number(values.session);
   const cluster = await startCluster(cs, zk, `/tasks-${shape}`, {
     workers,
@@ -168,7 +164,7 @@ async function runShape(
         t.cpu = cpu;
         s.rounds.push(t);
         console.log(
-          `${shape} round ${r + 1} ${s.name.padEnd(width)}: ${fmt(t.perSec)} tasks/s (${fmt(t.ms)} ms, p50 ${fmt(t.p50)} ms, p99 ${fmt(t.p99)} ms)`,
+          `${shape} round ${r + 1} ${s.name.padEnd(width)}: ${fmt(t.perSec)} tasks/s (${fmt(t.ms)} ms, p50 ${ms(t.p50)} ms, p99 ${ms(t.p99)} ms)`,
         );
       }
     }
@@ -176,11 +172,11 @@ async function runShape(
     return {
       workers,
       concurrency,
-      ours: best(o),
-      bull: best(b),
-      oursMedian: median(o),
-      bullMedian: median(b),
-      ...(d === undefined ? {} : { durable: { best: best(d), median: median(d) } }),
+      n,
+      ours: summarize(o),
+      bull: summarize(b),
+      ...(d === undefined ? {} : { durable: summarize(d) }),
+      capacity: await advertisedCapacity(zk, cluster, "w1"),
     };
   } finally {
     await durable?.close();
@@ -192,165 +188,8 @@ async function runShape(
   }
 }
 
-function record(out: ResultBuilder, s: ShapeResult): void {
-  const shape = `${s.workers}×${s.concurrency}`;
-  const params = { workers: s.workers, concurrency: s.concurrency, shape, slots: s.workers * s.concurrency };
-  const anchorName = `BullMQ ${packageVersion("bullmq")} on Redis`;
-  const base = { anchorName, params };
-  const key = `tasks.${s.workers}x${s.concurrency}`;
-  out.add({
-    ...base,
-    key: `${key}.perSec`,
-    label: `tasks/s, ${shape}`,
-    unit: "tasks/s",
-    value: s.ours.perSec,
-    anchor: s.bull.perSec,
-    higherIsBetter: true,
-  });
-  out.add({
-    ...base,
-    key: `${key}.p50`,
-    label: `submit → result p50, ${shape}`,
-    unit: "ms",
-    value: s.ours.p50,
-    anchor: s.bull.p50,
-    higherIsBetter: false,
-  });
-  out.add({
-    ...base,
-    key: `${key}.p99`,
-    label: `submit → result p99, ${shape}`,
-    unit: "ms",
-    value: s.ours.p99,
-    anchor: s.bull.p99,
-    higherIsBetter: false,
-  });
-  out.add({
-    ...base,
-    key: `${key}.medianPerSec`,
-    label: `tasks/s, median round, ${shape}`,
-    unit: "tasks/s",
-    value: s.oursMedian,
-    anchor: s.bullMedian,
-    higherIsBetter: true,
-  });
-  const cpu = (t: Throughput): string =>
-    Object.entries(t.cpu ?? {})
-      .map(([k, ms]) => `${k} ${((ms / t.n) * 1000).toFixed(0)}`)
-      .join(", ");
-  if (s.durable !== undefined)
-    recordDurable(out, s, s.durable, { ...params, anchorPersistence: "appendfsync always" });
-  out.note(`${shape}: CPU ms per 1,000 tasks (best round): overseer ${cpu(s.ours)}; BullMQ ${cpu(s.bull)}`);
-  if (s.durable !== undefined)
-    out.note(
-      `${shape}: CPU ms per 1,000 tasks (best round), BullMQ on Redis appendfsync always: ${cpu(s.durable.best)}`,
-    );
-  console.log(
-    `${shape}: overseer ${fmt(s.ours.perSec)} tasks/s vs BullMQ ${fmt(s.bull.perSec)} (${ratio(s.ours.perSec, s.bull.perSec)}); ` +
-      `p50 ${fmt(s.ours.p50)} vs ${fmt(s.bull.p50)} ms; p99 ${fmt(s.ours.p99)} vs ${fmt(s.bull.p99)} ms`,
-  );
-  if (s.durable !== undefined) {
-    const d = s.durable.best;
-    console.log(
-      `${shape}: overseer ${fmt(s.ours.perSec)} tasks/s vs BullMQ on Redis appendfsync always ${fmt(d.perSec)} (${ratio(s.ours.perSec, d.perSec)}); ` +
-        `p50 ${fmt(s.ours.p50)} vs ${fmt(d.p50)} ms; p99 ${fmt(s.ours.p99)} vs ${fmt(d.p99)} ms`,
-    );
-  }
-}
-
-/** The same overseer round against BullMQ on the durable Redis: tasks.<shape>.durable.*, after the shape's usual rows. */
-function recordDurable(
-  out: ResultBuilder,
-  s: ShapeResult,
-  d: { best: Throughput; median: number },
-  params: Record<string, number | string>,
-): void {
-  const shape = `${s.workers}×${s.concurrency}`;
-  const vs = "vs BullMQ with Redis appendfsync always";
-  const base = { anchorName: `BullMQ ${packageVersion("bullmq")} on Redis (appendfsync always)`, params };
-  const key = `tasks.${s.workers}x${s.concurrency}.durable`;
-  out.add({
-    ...base,
-    key: `${key}.perSec`,
-    label: `tasks/s, ${shape}, ${vs}`,
-    unit: "tasks/s",
-    value: s.ours.perSec,
-    anchor: d.best.perSec,
-    higherIsBetter: true,
-  });
-  out.add({
-    ...base,
-    key: `${key}.p50`,
-    label: `submit → result p50, ${shape}, ${vs}`,
-    unit: "ms",
-    value: s.ours.p50,
-    anchor: d.best.p50,
-    higherIsBetter: false,
-  });
-  out.add({
-    ...base,
-    key: `${key}.p99`,
-    label: `submit → result p99, ${shape}, ${vs}`,
-    unit: "ms",
-    value: s.ours.p99,
-    anchor: d.best.p99,
-    higherIsBetter: false,
-  });
-  out.add({
-    ...base,
-    key: `${key}.medianPerSec`,
-    label: `tasks/s, median round, ${shape}, ${vs}`,
-    unit: "tasks/s",
-    value: s.oursMedian,
-    anchor: d.median,
-    higherIsBetter: true,
-  });
-}
-
-/** Master failover and worker reassignment at the --session timeout (see the header). */
-async function recovery(out: ResultBuilder, cs: string, zk: ZooKeeperClient): Promise<void> {
-  const c = await startCluster(cs, zk, "/tasks-recovery", {
-    workers: 2,
-    concurrency: 4,
-    session: Number(values.session),
-  });
-  try {
-    const f = await masterFailover(c);
-    const r = await workerReassign(c, zk);
-    console.log(
-      `recovery, session ${fmt(c.session)} ms: master failover ${fmt(f.assignMs)} ms (SIGKILL of the active master → ` +
-        `the backup's first assignment), worker reassignment ${fmt(r.startedMs)} ms (SIGKILL of a worker mid-task → ` +
-        `the task started on the other worker)`,
-    );
-    const params = { session: c.session };
-    const floor = "the session timeout itself (detection floor)";
-    const s = `${fmt(c.session / 1000)} s`;
-    out.add({
-      key: "tasks.recovery.failover",
-      label: `master failover, session ${s}`,
-      unit: "ms",
-      value: f.assignMs,
-      anchor: c.session,
-      anchorName: floor,
-      higherIsBetter: false,
-      params,
-    });
-    out.add({
-      key: "tasks.recovery.reassign",
-      label: `dead worker's task restarted elsewhere, session ${s}`,
-      unit: "ms",
-      value: r.startedMs,
-      anchor: c.session,
-      anchorName: floor,
-      higherIsBetter: false,
-      params,
-    });
-  } finally {
-    await stopCluster(c);
-  }
-}
-
 async function main(): Promise<void> {
+  const load = checkLoad({ allowLoad: values["allow-load"] });
   ensureRedis();
   const out = new ResultBuilder("tasks");
   const redis = await startRedis();
@@ -371,13 +210,13 @@ async function main(): Promise<void> {
   const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true });
   const zk = new ZooKeeperClient({ connectString: `127.0.0.1:${server.port}`, sessionTimeout: 30_000 });
   console.log(
-    `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${fmt(totalmem() / 2 ** 30)} GiB, node ${process.version}, load average ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(" ")}`,
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${fmt(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
   );
+  recordMachine(out, load, [dir, ...(durable === undefined ? [] : [durable.dir])]);
   out.note(
-    `N = ${fmt(COUNT)} no-op tasks per round (1×1: a tenth), submit → result seen by the submitter, chunks of ${CHUNK}; ` +
-      `warm-up, then ${ROUNDS} rounds alternating which system goes first; best round reported`,
+    `N = ${fmt(COUNT)} no-op tasks per round (1×1: ${fmt(COUNT_1X1)}), submit → result seen by the submitter, chunks of ${CHUNK}; ` +
+      `warm-up, then ${ROUNDS} rounds alternating which system goes first; every figure is the median of the rounds ` +
+      `[min–max]; p50/p99 are inside the burst (backlog included): see the latency and paced sections for latency alone`,
   );
   out.note(
     "overseer: embedded server process (data dir, forceSync: durable), master + backup candidate + workers as processes, submitMany + handle.result() per task",
@@ -393,11 +232,6 @@ async function main(): Promise<void> {
         `same driver, workers and concurrency, in the same rounds (order overseer, BullMQ, BullMQ durable, reversed every other round)`,
     );
   out.note(howRun("BullMQ"));
-  out.note(
-    `load average at start: ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(" ")}`,
-  );
   try {
     await zk.connect();
     for (const { workers, concurrency } of SHAPES) {
@@ -411,7 +245,8 @@ async function main(): Promise<void> {
       );
       record(out, s);
     }
-    if (values.recovery !== "off") await recovery(out, `127.0.0.1:${server.port}`, zk);
+    if (values.recovery !== "off")
+      await recovery(out, `127.0.0.1:${server.port}`, zk, Number(values.session));
   } finally {
     await killAll();
     await zk.close().catch(() => undefined);
@@ -424,7 +259,7 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  console.error(err);
+  console.error(err instanceof Error && err.name === "LoadTooHighError" ? err.message : err);
   await killAll();
   process.exitCode = 1;
 });

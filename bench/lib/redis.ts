@@ -16,6 +16,8 @@ export interface Redis {
   port: number;
   pid: number | undefined;
   version: string;
+  /** Its data dir (the AOF's, when durable). */
+  dir: string;
   /** The persistence settings it runs with, as read back from it with CONFIG GET. */
   persistence: Persistence;
   stop(): Promise<void>;
@@ -109,5 +111,5 @@ export async function startRedis(durability: Durability = "none"): Promise<Redis
     await stop();
     throw err;
   }
-  return { port, pid: proc.pid, version, persistence, stop };
+  return { port, pid: proc.pid, version, dir, persistence, stop };
 }

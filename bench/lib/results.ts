@@ -6,6 +6,7 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { cpus, totalmem, platform, release } from "node:os";
 import { dirname } from "node:path";
+import type { Filesystem, LoadCheck } from "./machine.js";
 
 /** One measured quantity, e.g. "create ops/s" for overseer and Apache ZooKeeper. */
 export interface Figure {
@@ -22,6 +23,12 @@ export interface Figure {
   anchorName?: string;
   /** True when a larger value is better (ops/s), false for times and memory. */
   higherIsBetter: boolean;
+  /** overseer's min–max over the rounds when `value` is their median. */
+  range?: [number, number];
+  /** The anchor's min–max over the rounds when `anchor` is their median. */
+  anchorRange?: [number, number];
+  /** Rounds (samples) behind `value` and `anchor`. */
+  samples?: number;
   /** Free-form conditions, e.g. { workers: 4, concurrency: 32 } — used as x values of curves. */
   params?: Record<string, number | string>;
 }
@@ -37,6 +44,10 @@ export interface BenchResult {
   /** Versions of everything measured, e.g. { "Apache ZooKeeper": "3.8.0", bullmq: "5.x", redis: "7.0.15" }. */
   versions: Record<string, string>;
   figures: Figure[];
+  /** The load guard's check at start (bench/lib/machine.ts); `over` means figures taken under load. */
+  load?: LoadCheck;
+  /** Filesystems of the benchmark's data directories. */
+  filesystems?: Filesystem[];
   /** Anything a reader must know to interpret the figures (settings, caveats). */
   notes: string[];
 }

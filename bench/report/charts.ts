@@ -54,13 +54,13 @@ function multiBars(
   const groups: BarGroup[] = ops.map((op) => {
     const mine = figs.filter((f) => groupOf(f) === op);
     const first = mine[0];
+    const of = (a: string): Figure | undefined => mine.find((f) => f.anchorName === a);
     return {
       label: op,
-      values: [
-        first?.value ?? NaN,
-        ...anchors.map((a) => mine.find((f) => f.anchorName === a)?.anchor ?? NaN),
-      ],
+      values: [first?.value ?? NaN, ...anchors.map((a) => of(a)?.anchor ?? NaN)],
       note: mine.map(ratioText).join(" / "),
+      // Medians of rounds carry their min–max: whiskers.
+      ranges: [first?.range, ...anchors.map((a) => of(a)?.anchorRange)],
     };
   });
   const svg = barChart(title, subtitle(r), figs[0]?.unit ?? "", ["overseer", ...anchors], groups);
@@ -123,6 +123,24 @@ function failoverChart(r: BenchResult): Chart[] {
   ];
 }
 
+/** Latency p50 and p99 against the offered load (% of the slower system's capacity), both systems. */
+function pacedChart(r: BenchResult): Chart[] {
+  const figs = r.figures.filter((f) => /^paced\.\d+\.p(50|99)$/.test(f.key));
+  if (figs.length === 0) return [];
+  const anchor = figs[0]?.anchorName ?? "BullMQ";
+  const load = (f: Figure): number => Number(f.params?.["load"]);
+  const series: Series[] = (["p50", "p99"] as const).flatMap((p) => {
+    const mine = figs.filter((f) => f.key.endsWith(p));
+    return [
+      { name: `overseer ${p}`, points: mine.map((f): [number, number] => [load(f), f.value]) },
+      { name: `${anchor} ${p}`, points: mine.map((f): [number, number] => [load(f), f.anchor ?? NaN]) },
+    ];
+  });
+  const title = "Submit → result latency at a paced offered load (medians of rounds)";
+  const svg = lineChart(title, subtitle(r), "offered load (% of the slower system's capacity)", "ms", series);
+  return [{ file: "paced-latency.svg", title, svg }];
+}
+
 export function chartsFor(r: BenchResult): Chart[] {
   const f = (re: RegExp): Figure[] => r.figures.filter((x) => re.test(x.key));
   const shape = (x: Figure): string => String(x.params?.["shape"] ?? x.label);
@@ -157,25 +175,36 @@ export function chartsFor(r: BenchResult): Chart[] {
         ...multiBars(
           r,
           "tasks-throughput.svg",
-          "Tasks/s end to end: overseer vs BullMQ",
+          "Tasks/s end to end: overseer vs BullMQ (medians of rounds, min–max)",
           f(/^tasks\.\d+x\d+\.(durable\.)?perSec$/),
           shape,
         ),
         ...multiBars(
           r,
           "tasks-p50.svg",
-          "Submit → result latency p50",
+          "Submit → result p50 inside a burst of N tasks (backlog included)",
           f(/^tasks\.\d+x\d+\.(durable\.)?p50$/),
           shape,
         ),
         ...multiBars(
           r,
           "tasks-p99.svg",
-          "Submit → result latency p99",
+          "Submit → result p99 inside a burst of N tasks (backlog included)",
           f(/^tasks\.\d+x\d+\.(durable\.)?p99$/),
           shape,
         ),
       ];
+    case "latency":
+      // One group per percentile: overseer, BullMQ on Redis without and with appendfsync always.
+      return multiBars(
+        r,
+        "latency-single.svg",
+        "One task at a time: submit → result (medians of rounds, min–max)",
+        f(/^latency\.single\.(durable\.)?p(50|99)$/),
+        (x) => x.key.replace(/^.*\./, ""),
+      );
+    case "paced":
+      return pacedChart(r);
     case "failover":
       return failoverChart(r);
     case "memory":

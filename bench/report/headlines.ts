@@ -1,15 +1,18 @@
 /** The report's headline table: one line per anchor, the ratios a reader looks for first. */
 import type { BenchResult, Figure } from "../lib/results.js";
 import { ratioText } from "./charts.js";
-import { labelWithUnit, num } from "./svg.js";
+import { labelWithUnit, numRange } from "./svg.js";
 
 const PICKS: [string, RegExp][] = [
   ["server", /^server\.(create|getData|setData|delete)\.ops$/],
   ["client", /^client\.(nzk|native)\.sync-yes\.(create|getData)\.(ops|cpu)$/],
-  ["tasks", /^tasks\.\d+x\d+\.(perSec|p99)$/],
-  // After every shape's usual (Redis without persistence) ratio: the same overseer round vs BullMQ on
+  // Throughput only: the tasks section's p50/p99 are inside a burst (backlog); latency is in latency and paced.
+  ["tasks", /^tasks\.\d+x\d+\.perSec$/],
+  // After every shape's usual (Redis without persistence) ratio: the same overseer rounds vs BullMQ on
   // Redis with appendfsync always, where measured (--durable-shapes).
-  ["tasks", /^tasks\.\d+x\d+\.durable\.(perSec|p99)$/],
+  ["tasks", /^tasks\.\d+x\d+\.durable\.perSec$/],
+  ["latency", /^latency\.single\.(durable\.)?p(50|99)$/],
+  ["paced", /^paced\.\d+\.p(50|99)$/],
   ["failover", /^failover\.(master|reassign)\.\d+$/],
   ["memory", /^memory\.perZnode$/],
   ["cost", /^cost\.(txns\.(one-by-one|batched)|implied\.one-by-one)$/],
@@ -21,7 +24,7 @@ export function headlines(results: readonly BenchResult[]): string[] {
     const r = results.find((x) => x.name === name);
     for (const f of r?.figures.filter((x: Figure) => re.test(x.key)) ?? [])
       rows.push(
-        `| ${labelWithUnit(f)} | ${num(f.value)} | ${f.anchor === undefined ? "—" : `${num(f.anchor)} (${f.anchorName ?? ""})`} | ${ratioText(f) || "—"} |`,
+        `| ${labelWithUnit(f)} | ${numRange(f.value, f.range)} | ${f.anchor === undefined ? "—" : `${numRange(f.anchor, f.anchorRange)} (${f.anchorName ?? ""})`} | ${ratioText(f) || "—"} |`,
       );
   }
   return rows;

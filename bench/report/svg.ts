@@ -36,6 +36,11 @@ export function num(v: number): string {
   return v.toFixed(2);
 }
 
+/** A median with its min–max when it has one: "1,234 [1,100–1,300]". */
+export function numRange(v: number, range?: readonly [number, number]): string {
+  return range === undefined ? num(v) : `${num(v)} [${num(range[0])}–${num(range[1])}]`;
+}
+
 /** A figure's label with its unit, unless the label already names it. */
 export function labelWithUnit(f: { label: string; unit: string }): string {
   return f.label.includes(f.unit) ? f.label : `${f.label} (${f.unit})`;
@@ -92,6 +97,8 @@ export interface BarGroup {
   values: number[];
   /** Shown above the group, e.g. "1.35×". */
   note?: string;
+  /** Per series, the min–max over the rounds, drawn as a whisker on the bar (value = their median). */
+  ranges?: ([number, number] | undefined)[];
 }
 
 export function barChart(
@@ -101,7 +108,13 @@ export function barChart(
   series: string[],
   groups: BarGroup[],
 ): string {
-  const max = Math.max(1e-9, ...groups.flatMap((g) => g.values.filter(Number.isFinite)));
+  const max = Math.max(
+    1e-9,
+    ...groups.flatMap((g) => [
+      ...g.values.filter(Number.isFinite),
+      ...(g.ranges ?? []).map((r) => r?.[1] ?? NaN).filter(Number.isFinite),
+    ]),
+  );
   const tk = ticks(0, max);
   const top = tk.at(-1) ?? max;
   const ph = H - M.top - M.bottom;
@@ -114,10 +127,15 @@ export function barChart(
     g.values.forEach((v, si) => {
       if (!Number.isFinite(v)) return;
       const x = x0 + si * bw;
+      const r = g.ranges?.[si];
+      const ranged = r !== undefined && Number.isFinite(r[0]) && Number.isFinite(r[1]);
+      // The value sits above the bar, or above its whisker (the rounds' max) when it has one.
+      const labelY = Math.min(y(v), ranged ? y(r[1]) : y(v)) - 3;
       body.push(
         `<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${(y(0) - y(v)).toFixed(1)}" fill="${COLORS[si % COLORS.length]}"><title>${esc(`${series[si] ?? ""}: ${num(v)} ${unit}`)}</title></rect>`,
-        `<text x="${(x + bw / 2 - 1).toFixed(1)}" y="${(y(v) - 3).toFixed(1)}" text-anchor="middle" font-size="10" fill="#333">${num(v)}</text>`,
+        `<text x="${(x + bw / 2 - 1).toFixed(1)}" y="${labelY.toFixed(1)}" text-anchor="middle" font-size="10" fill="#333">${num(v)}</text>`,
       );
+      if (ranged) body.push(whisker(x + bw / 2 - 1, y(r[0]), y(r[1])));
     });
     const cx = M.left + gi * gw + gw / 2;
     body.push(
@@ -130,6 +148,13 @@ export function barChart(
   });
   body.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(0)}" y2="${y(0)}" stroke="#333"/>`);
   return frame(title, subtitle, [...body, ...legend(series)]);
+}
+
+/** A min–max whisker: a vertical line with caps, at x from y0 to y1. */
+function whisker(x: number, y0: number, y1: number): string {
+  const [a, b, l, r] = [y0.toFixed(1), y1.toFixed(1), (x - 4).toFixed(1), (x + 4).toFixed(1)];
+  const xs = x.toFixed(1);
+  return `<path d="M${xs} ${a}V${b}M${l} ${a}H${r}M${l} ${b}H${r}" stroke="#111" stroke-width="1.2" fill="none"/>`;
 }
 
 export interface Series {

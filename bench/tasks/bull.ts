@@ -3,11 +3,14 @@ import { fileURLToPath } from "node:url";
 import { Queue, QueueEvents, type Job } from "bullmq";
 import { killAll, startChild, type Child } from "../lib/children.js";
 import type { ChunkSubmitter } from "./measure.js";
+import type { OneSubmitter } from "./one-by-one.js";
 
 const BULL_WORKER = fileURLToPath(new URL("./bullmq-worker.ts", import.meta.url));
 
 export interface Bull {
   chunk: ChunkSubmitter;
+  /** One job (queue.add), its completion through the same listener. */
+  one: OneSubmitter;
   workers: Child[];
   close(): Promise<void>;
 }
@@ -62,6 +65,7 @@ export async function startBull(
       const jobs = await queue.addBulk(Array.from({ length: size }, () => ({ name: "noop", data: {} })));
       return jobs.map(resultOf);
     },
+    one: async () => ({ done: resultOf(await queue.add("noop", {})) }),
     workers: procs,
     close: async () => {
       await Promise.all(procs.map((w) => w.kill("SIGKILL")));

@@ -6,12 +6,14 @@ import { fileURLToPath } from "node:url";
 import { sleep, startChild, type Child } from "../lib/children.js";
 import { Submitter, type ZooKeeperClient } from "../lib/overseer.js";
 import type { ChunkSubmitter } from "./measure.js";
+import type { OneSubmitter } from "./one-by-one.js";
 
 const ROLE = fileURLToPath(new URL("./overseer-role.ts", import.meta.url));
 
 export interface ClusterOptions {
   workers: number;
-  concurrency: number;
+  /** Per worker; "default": not passed, the Worker's own default (and its default prefetch). */
+  concurrency: number | "default";
   /** Session timeout of every role, ms. */
   session: number;
   /** Extra node flags for the role processes (e.g. --cpu-prof). */
@@ -54,6 +56,22 @@ export async function startCluster(
 
 export async function stopCluster(c: Cluster): Promise<void> {
   await Promise.all([...c.masters, ...c.workers.map((w) => w.child)].map((p) => p.kill("SIGKILL")));
+}
+
+/** One task through `submit` and its handle's `result()`. */
+export function overseerOne(c: Cluster): OneSubmitter {
+  return async () => {
+    const h = await c.sub.submit("noop");
+    c.submitted++;
+    return { done: h.result() };
+  };
+}
+
+/** What worker `id` advertises in its /workers node: capacity = concurrency + prefetch. */
+export async function advertisedCapacity(zk: ZooKeeperClient, c: Cluster, id: string): Promise<number> {
+  const { data } = await zk.getData(`${c.root}/workers/${id}`);
+  const info = JSON.parse(data?.toString("utf8") ?? "{}") as { capacity?: unknown };
+  return typeof info.capacity === "number" ? info.capacity : NaN;
 }
 
 export function overseerChunk(c: Cluster): ChunkSubmitter {

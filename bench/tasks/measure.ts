@@ -45,13 +45,42 @@ export async function drive(n: number, chunk: number, submitChunk: ChunkSubmitte
   };
 }
 
-/** The round with the most tasks/s (noise from other processes only ever slows a round down). */
-export function best(rounds: readonly Throughput[]): Throughput {
-  const first = rounds[0];
-  if (first === undefined) throw new Error("no rounds");
-  return rounds.reduce((x, y) => (y.perSec > x.perSec ? y : x), first);
+/** A figure's median over rounds with its min–max: every headline is one of these. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
 }
 
-export function median(rounds: readonly Throughput[]): number {
-  return [...rounds].sort((a, b) => a.perSec - b.perSec)[Math.floor(rounds.length / 2)]?.perSec ?? NaN;
+/** Median (the lower middle of an even count, a value that was measured), min and max. */
+export function spread(values: readonly number[]): Spread {
+  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return {
+    median: s[Math.floor((s.length - 1) / 2)] ?? NaN,
+    min: s[0] ?? NaN,
+    max: s.at(-1) ?? NaN,
+    n: s.length,
+  };
+}
+
+/** tasks/s, p50 and p99 over a system's rounds, each its own median with range. */
+export interface RoundsSummary {
+  perSec: Spread;
+  p50: Spread;
+  p99: Spread;
+  /** The median-tasks/s round (its CPU per process is reported). */
+  medianRound: Throughput;
+}
+
+export function summarize(rounds: readonly Throughput[]): RoundsSummary {
+  const perSec = spread(rounds.map((r) => r.perSec));
+  const medianRound = rounds.find((r) => r.perSec === perSec.median) ?? rounds[0];
+  if (medianRound === undefined) throw new Error("no rounds");
+  return {
+    perSec,
+    p50: spread(rounds.map((r) => r.p50)),
+    p99: spread(rounds.map((r) => r.p99)),
+    medianRound,
+  };
 }

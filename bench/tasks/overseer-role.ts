@@ -1,6 +1,6 @@
 /**
  * An overseer master candidate or worker as its own process, for `npm run bench:tasks`.
- *   node --import tsx overseer-role.ts <master|worker> <connectString> <root> <id> <sessionTimeout> <concurrency>
+ *   node --import tsx overseer-role.ts <master|worker> <connectString> <root> <id> <sessionTimeout> <concurrency|default>
  * Prints one JSON object per line, each with `t` (Date.now(), so the bench can time events across
  * processes on this machine): {"ready":pid,"session":ms}, master: {"leader":epoch}, {"assigned":event} (a term's first only);
  * worker: {"started":taskId} for "sleep" tasks only (the "noop" handler prints nothing and returns null;
@@ -36,7 +36,9 @@ if (role === "master") {
   };
   // A flow's parent (bench/flows.ts) reads its children's results, as a real one would.
   const parent = async (ctx: TaskContext): Promise<number> => Object.keys(await ctx.childResults()).length;
-  const worker = new Worker(client, { noop, sleep, parent }, { root, id, concurrency: Number(concurrency) });
+  // "default": the Worker's own concurrency and prefetch defaults (bench/latency.ts).
+  const slots = concurrency === "default" ? {} : { concurrency: Number(concurrency) };
+  const worker = new Worker(client, { noop, sleep, parent }, { root, id, ...slots });
   await worker.start();
 } else {
   throw new Error(`unknown role ${String(role)}`);

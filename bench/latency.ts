@@ -1,0 +1,127 @@
+/**
+ * `npm run bench:latency`: single-task latency. ONE task in flight at a time: submit → result seen by
+ * the submitter (this process), `--count` tasks one after another per round, after a warm-up of
+ * `--warmup`; `--rounds` rounds (default 5) alternating the order of the systems; p50 and p99 of each
+ * round, reported as the median of the rounds with min–max.
+ *
+ * overseer: the cluster of bench/tasks.ts (embedded server process with forceSync, an active master and a
+ * backup candidate, ONE worker with the Worker's default options: concurrency and prefetch as a user gets
+ * them, read back from the worker's /workers node), Submitter.submit + handle.result(). BullMQ: one worker
+ * process at its default concurrency (1), queue.add + a QueueEvents 'completed' listener, on Redis without
+ * persistence AND on Redis with appendfsync always (durable like overseer).
+ *
+ *   npx tsx bench/latency.ts [--count 500 --warmup 100 --rounds 5 --session 4000 --allow-load --json FILE]
+ */
+import { parseArgs } from "node:util";
+import { medianFigure, ratio, withRange } from "./lib/emit.js";
+import { tasks } from "./lib/overseer.js";
+import { packageVersion } from "./lib/versions.js";
+import { startBull, type Bull } from "./tasks/bull.js";
+import { advertisedCapacity, overseerOne, startCluster, stopCluster, type Cluster } from "./tasks/cluster.js";
+import { spread } from "./tasks/measure.js";
+import { sequential, type Latencies, type OneSubmitter } from "./tasks/one-by-one.js";
+import { ms } from "./tasks/record.js";
+import { failed, setUp } from "./tasks/setup.js";
+
+const { values } = parseArgs({
+  options: {
+    count: { type: "string", default: "500" },
+    warmup: { type: "string", default: "100" },
+    rounds: { type: "string", default: "5" },
+    session: { type: "string", default: "4000" },
+    "allow-load": { type: "boolean", default: false },
+    json: { type: "string" },
+  },
+});
+const COUNT = Number(values.count);
+const WARMUP = Number(values.warmup);
+const ROUNDS = Number(values.rounds);
+
+interface System {
+  name: string;
+  one: OneSubmitter;
+  rounds: Latencies[];
+}
+
+async function main(): Promise<void> {
+  const s = await setUp("latency", { allowLoad: values["allow-load"], durable: true });
+  const { out } = s;
+  let cluster: Cluster | undefined;
+  const bulls: Bull[] = [];
+  try {
+    cluster = await startCluster(s.cs, s.zk, "/latency", {
+      workers: 1,
+      concurrency: "default",
+      session: Number(values.session),
+    });
+    const capacity = await advertisedCapacity(s.zk, cluster, "w1");
+    const conc = tasks.DEFAULT_CONCURRENCY;
+    const bull = await startBull(s.redis.port, "latency", 1, 1);
+    bulls.push(bull);
+    const systems: System[] = [
+      { name: "overseer", one: overseerOne(cluster), rounds: [] },
+      { name: "BullMQ", one: bull.one, rounds: [] },
+    ];
+    if (s.durable !== undefined) {
+      const durable = await startBull(s.durable.port, "latency-durable", 1, 1);
+      bulls.push(durable);
+      systems.push({ name: "BullMQ durable", one: durable.one, rounds: [] });
+    }
+    out.note(
+      `one task in flight: ${COUNT} no-op tasks one after another per round (submit → result seen by the submitter), ` +
+        `after ${WARMUP} of warm-up each; ${ROUNDS} rounds alternating the order of the systems; ` +
+        `figures are the median of the rounds' p50 / p99 [min–max]`,
+    );
+    out.note(
+      `overseer: 1 worker with the Worker's default options: concurrency ${conc}, advertised capacity ${capacity} ` +
+        `(so prefetch ${capacity - conc}); BullMQ: 1 worker process at its default concurrency 1`,
+    );
+    for (const sys of systems) await sequential(WARMUP, sys.one);
+    const width = Math.max(...systems.map((x) => x.name.length));
+    for (let r = 0; r < ROUNDS; r++)
+      for (const sys of r % 2 === 0 ? systems : [...systems].reverse()) {
+        const l = await sequential(COUNT, sys.one);
+        sys.rounds.push(l);
+        console.log(
+          `round ${r + 1} ${sys.name.padEnd(width)}: p50 ${ms(l.p50)} ms, p99 ${ms(l.p99)} ms, max ${ms(l.max)} ms`,
+        );
+      }
+    const [ours, ...anchors] = systems;
+    if (ours === undefined) throw new Error("no systems");
+    const p = (sys: System, k: "p50" | "p99"): ReturnType<typeof spread> =>
+      spread(sys.rounds.map((l) => l[k]));
+    for (const a of anchors) {
+      const durable = a.name.endsWith("durable");
+      const key = durable ? "latency.single.durable" : "latency.single";
+      const anchorName = `BullMQ ${packageVersion("bullmq")} on Redis${durable ? " (appendfsync always)" : ""}`;
+      for (const k of ["p50", "p99"] as const) {
+        out.add(
+          medianFigure(
+            {
+              key: `${key}.${k}`,
+              label: `one task at a time, submit → result ${k}${durable ? ", vs BullMQ with Redis appendfsync always" : ""}`,
+              unit: "ms",
+              anchorName,
+              higherIsBetter: false,
+              params: { count: COUNT, rounds: ROUNDS, concurrency: conc, prefetch: capacity - conc },
+            },
+            p(ours, k),
+            p(a, k),
+          ),
+        );
+      }
+      console.log(
+        `one at a time: overseer p50 ${withRange(p(ours, "p50"), ms)} ms vs ${a.name} ${withRange(p(a, "p50"), ms)} ms ` +
+          `(${ratio(p(ours, "p50").median, p(a, "p50").median)}); p99 ${withRange(p(ours, "p99"), ms)} vs ` +
+          `${withRange(p(a, "p99"), ms)} ms`,
+      );
+    }
+  } finally {
+    for (const b of bulls) await b.close();
+    if (cluster !== undefined) await stopCluster(cluster);
+    await s.stop();
+  }
+  out.write(values.json);
+}
+
+main().catch(failed);

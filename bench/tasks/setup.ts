@@ -1,0 +1,91 @@
+/**
+ * The common start of bench/latency.ts and bench/paced.ts: the load guard, redis-server (without and,
+ * if asked, with appendfsync always), overseer's embedded server as its own process (data dir, forceSync)
+ * and a client on it, the data dirs' filesystems recorded; `stop()` undoes it all.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { killAll } from "../lib/children.js";
+import { ResultBuilder } from "../lib/emit.js";
+import { checkLoad, recordMachine } from "../lib/machine.js";
+import { ZooKeeperClient, howRun, startServerProcess } from "../lib/overseer.js";
+import { ensureRedis, startRedis, type Redis } from "../lib/redis.js";
+import { overseerVersion, packageVersion } from "../lib/versions.js";
+
+export interface Setup {
+  out: ResultBuilder;
+  /** The embedded server's connect string. */
+  cs: string;
+  serverPid: number | undefined;
+  zk: ZooKeeperClient;
+  redis: Redis;
+  durable?: Redis;
+  stop(): Promise<void>;
+}
+
+export async function setUp(name: string, o: { allowLoad: boolean; durable: boolean }): Promise<Setup> {
+  const load = checkLoad({ allowLoad: o.allowLoad });
+  ensureRedis();
+  const out = new ResultBuilder(name);
+  const redis = await startRedis();
+  const durable = o.durable
+    ? await startRedis("aof-always").catch(async (err: unknown) => {
+        await redis.stop();
+        throw err;
+      })
+    : undefined;
+  Object.assign(out.versions, {
+    overseer: overseerVersion(),
+    bullmq: packageVersion("bullmq"),
+    ioredis: packageVersion("ioredis"),
+    "redis-server": redis.version,
+  });
+  const dir = mkdtempSync(join(tmpdir(), `overseer-bench-${name}-`));
+  // tickTime 500: negotiable session timeouts 1–10 s (ZooKeeper's [2, 20] × tickTime).
+  const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true });
+  const cs = `127.0.0.1:${server.port}`;
+  const zk = new ZooKeeperClient({ connectString: cs, sessionTimeout: 30_000 });
+  const stop = async (): Promise<void> => {
+    await killAll();
+    await zk.close().catch(() => undefined);
+    await server.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    await redis.stop();
+    await durable?.stop();
+  };
+  try {
+    await zk.connect();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  recordMachine(out, load, [dir, ...(durable === undefined ? [] : [durable.dir])]);
+  out.note(
+    "overseer: embedded server process (data dir, forceSync: every write fsync'd before it is acknowledged), " +
+      "master + backup candidate + workers as processes, Submitter.submit + handle.result() per task",
+  );
+  out.note(
+    "BullMQ: redis-server --save '' --appendonly no (NOT durable), queue.add + one QueueEvents 'completed' listener" +
+      (durable === undefined
+        ? ""
+        : `; durable: a second redis-server --appendonly yes --appendfsync always (CONFIG GET: appendfsync ${durable.persistence.appendfsync})`),
+  );
+  out.note(howRun("BullMQ"));
+  return {
+    out,
+    cs,
+    serverPid: server.proc.pid,
+    zk,
+    redis,
+    ...(durable === undefined ? {} : { durable }),
+    stop,
+  };
+}
+
+/** main().catch for these benches: the load guard's refusal is printed as its message alone. */
+export async function failed(err: unknown): Promise<void> {
+  console.error(err instanceof Error && err.name === "LoadTooHighError" ? err.message : err);
+  await killAll();
+  process.exitCode = 1;
+}
