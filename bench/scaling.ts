@@ -29,11 +29,10 @@ import { machineInfo, writeResult, type Figure } from "./lib/results.js";
 import { MASTER_SESSION } from "./scaling/cluster.js";
 import { ROOT_DIR, killAll } from "./lib/children.js";
 import { howRun } from "./lib/overseer.js";
-import { APACHE_SETTINGS, apacheServer, apacheZooKeeperProblem } from "./scaling/apache.js";
+import { APACHE_SETTINGS, apachePoints, apacheZooKeeperProblem } from "./scaling/apache.js";
 import {
   PENDING_SESSION,
   pendingPoint,
-  warmUp,
   workerPoint,
   type Point,
   type Settings,
@@ -261,19 +260,7 @@ async function apacheCurve(started: number, points: Point[], notes: string[]): P
       `Apache ZooKeeper points skipped: the run took ${fmt(elapsed / 1000)} s already (limit ${BUDGET_MS / 1000} s; --force runs them)`,
     );
   console.log(`\non Apache ZooKeeper (${APACHE_SETTINGS})`);
-  const t0 = Date.now();
-  const server = await apacheServer();
-  try {
-    await warmUp(server, APACHE_WARMUP, PENDING_WORKERS, settings);
-    console.log(`  warm-up (${fmt(APACHE_WARMUP)} tasks) took ${fmt((Date.now() - t0) / 1000)} s`);
-    for (const p of APACHE_PENDING) {
-      const t1 = Date.now();
-      points.push(await pendingPoint(p, PENDING_WORKERS, settings, server));
-      console.log(`  ${fmt(p)} pending on Apache: point took ${fmt((Date.now() - t1) / 1000)} s`);
-    }
-  } finally {
-    await server.stop();
-  }
+  points.push(...(await apachePoints(APACHE_PENDING, APACHE_WARMUP, PENDING_WORKERS, settings)));
   notes.push(
     `Apache ZooKeeper point(s): the pending point (same masters, ${PENDING_WORKERS} workers of concurrency ${Math.ceil(settings.slots / PENDING_WORKERS)} in ${settings.procs} processes, same window) on ${APACHE_SETTINGS}. ` +
       `The server is warmed up first with a ${fmt(APACHE_WARMUP)}-task point under another root (pre-load, a master's load and assignments, workers draining it), which stays in its tree. ` +

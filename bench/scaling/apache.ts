@@ -11,6 +11,7 @@
 import { startApacheZooKeeper } from "../../test/harness/apache-zk.js";
 import { apacheZooKeeperProblem } from "../../test/harness/java.js";
 import type { ScalingServer } from "./cluster.js";
+import { pendingPoint, warmUp, type Point, type Settings } from "./scenarios.js";
 
 export { apacheZooKeeperProblem };
 
@@ -32,4 +33,32 @@ export async function apacheServer(): Promise<ScalingServer> {
     },
     stop: () => zk.stop(),
   };
+}
+
+/**
+ * Pending points of `sizes` tasks on one Apache ZooKeeper (`workers` workers drain each), after a
+ * warm-up point of `warmupTasks` under its own root.
+ */
+export async function apachePoints(
+  sizes: readonly number[],
+  warmupTasks: number,
+  workers: number,
+  s: Settings,
+): Promise<Point[]> {
+  const secs = (t: number): string => `${Math.round((Date.now() - t) / 1000)} s`;
+  const t0 = Date.now();
+  const server = await apacheServer();
+  const points: Point[] = [];
+  try {
+    await warmUp(server, warmupTasks, workers, s);
+    s.log(`  start and warm-up (${warmupTasks} tasks) took ${secs(t0)}`);
+    for (const n of sizes) {
+      const t1 = Date.now();
+      points.push(await pendingPoint(n, workers, s, server));
+      s.log(`  ${n} pending on Apache: point took ${secs(t1)}`);
+    }
+  } finally {
+    await server.stop();
+  }
+  return points;
 }
