@@ -189,12 +189,6 @@ export interface Result {
 }
 
 /**
- * The harness starts test JVMs with C1 only (fast start-up); a benchmark needs the server's steady
- * state, so C2 is switched back on (later flags win) and the heap is not the bottleneck.
- */
-const BENCH_JVM_FLAGS = ["-XX:TieredStopAtLevel=4", "-Xmx1g"];
-
-/**
  * One anchor: a fresh Apache ZooKeeper with `forceSync`, warmed up, then ROUNDS rounds in which every
  * client drives the same load in turn, the order reversed each round so no client always follows
  * the JIT's or the log's warm-up; each client's best round is reported.
@@ -203,7 +197,7 @@ async function runAnchor(forceSync: string, native: NativeCtor | string): Promis
   const zk = await startApacheZooKeeper({
     tickTime: 2000,
     extraConfig: { forceSync },
-    jvmFlags: BENCH_JVM_FLAGS,
+    apacheDefaults: true, // G1, C2, default heap: not the harness's test-speed JVM flags
   });
   const measured = new Map<string, Measured[][]>();
   try {

@@ -6,8 +6,9 @@
  * before the first create) / nodes.
  *
  * The embedded server runs as its own process with a data dir (durable, no forceSync: fsync does not
- * change memory); Apache standalone with -Xmx2g and C2. A JVM's RSS is heap the collector has grown
- * into, not live data: read Apache's figure as what an operator sees in `top`.
+ * change memory); Apache standalone with its own JVM defaults (G1, C2, heap up to ¼ of RAM). A JVM's
+ * RSS is heap the collector has grown into, not live data: read Apache's figure as what an operator
+ * sees in `top`.
  *
  *   npm run bench:memory [-- --nodes 200000 --steps 4 --data-size 100 --json FILE]
  */
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   console.log("Apache ZooKeeper:");
   const apache = await startApacheZooKeeper({
     tickTime: 2000,
-    jvmFlags: ["-XX:TieredStopAtLevel=4", "-Xmx2g"],
+    apacheDefaults: true, // G1, C2, default heap (¼ of RAM): not the harness's test-speed JVM flags
   });
   let theirs: [number, number][];
   try {
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     await apache.stop();
   }
 
-  const anchorName = "Apache ZooKeeper 3.8 (JVM, -Xmx2g)";
+  const anchorName = "Apache ZooKeeper 3.8 (JVM defaults: G1, heap ≤ ¼ of RAM)";
   for (const [i, [n, mib]] of ours.entries()) {
     out.add({
       key: `memory.rss.${n}`,

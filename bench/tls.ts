@@ -88,13 +88,11 @@ async function drive(connectString: string, certs: TestCerts, mode: Mode, tag: s
   }
 }
 
-const BENCH_JVM_FLAGS = ["-XX:TieredStopAtLevel=4", "-Xmx1g"];
-
 async function apache(certs: TestCerts): Promise<Target> {
   const zk = await startApacheZooKeeper({
     tickTime: 2000,
     extraConfig: { forceSync: "no" },
-    jvmFlags: BENCH_JVM_FLAGS,
+    apacheDefaults: true, // G1, C2, default heap: not the harness's test-speed JVM flags
     secure: { tls: { certs, clientAuth: "none" } },
   });
   const tls = zk.secureConnectString;

@@ -17,7 +17,7 @@ export async function ensembleRates(count: number): Promise<EnsembleRates> {
   const ens = await startApacheEnsemble(3, {
     tickTime: 500,
     extraConfig: { forceSync: "yes" },
-    jvmFlags: ["-XX:TieredStopAtLevel=4", "-Xmx512m"],
+    apacheDefaults: true, // G1, C2, default heap: not the harness's test-speed JVM flags
   });
   try {
     await ens.leader(60_000);

@@ -1,14 +1,14 @@
 /**
- * One overseer cluster for a scaling measurement: a fresh embedded server process (its own data dir,
- * forceSync), tasks pre-loaded with `submitMany`, master candidates and worker hosts as processes.
+ * One overseer cluster for a scaling measurement: a server — by default a fresh embedded server process
+ * (its own data dir, forceSync), or a given one (e.g. Apache ZooKeeper, bench/scaling/apache.ts) —, tasks
+ * pre-loaded with `submitMany`, master candidates and worker hosts as processes.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TaskSpec } from "../../src/tasks/index.js";
-import type { ChildServer } from "../../test/server/child-server.js";
-import { Child, startChild, type Line } from "../lib/children.js";
+import { Child, rssMiB, startChild, type Line } from "../lib/children.js";
 import { Submitter, ZooKeeperClient, startServerProcess } from "../lib/overseer.js";
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
@@ -20,28 +20,64 @@ export const MASTER_SESSION = 2000;
 /** Worker sessions are longer, so hundreds of them on 2 busy cores never expire by accident. */
 const WORKER_SESSION = 10_000;
 
+/** The server a cluster runs on. */
+export interface ScalingServer {
+  readonly port: number;
+  /** Its process (or the wrapper it runs under), for resident memory. */
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** A fresh embedded server process: own data dir, forceSync, tickTime 500 (sessions of 1–10 s), no
+ * per-address connection cap (hundreds of worker sessions). */
+export async function embeddedServer(): Promise<ScalingServer> {
+  const dir = mkdtempSync(join(tmpdir(), "overseer-bench-scaling-"));
+  const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true, maxClientCnxns: 0 });
+  return {
+    port: server.port,
+    pid: server.proc.pid,
+    stop: async () => {
+      await server.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resident memory of the server process (with its children), bytes. */
+export function serverRss(server: ScalingServer): number {
+  try {
+    return rssMiB(server.pid) * 2 ** 20;
+  } catch {
+    return NaN;
+  }
+}
+
 export class Cluster {
-  readonly root = "/scaling";
   readonly masters: Child[] = [];
   readonly hosts: Child[] = [];
   private constructor(
     readonly masterSession: number,
-    readonly server: ChildServer,
+    readonly server: ScalingServer,
     readonly zk: ZooKeeperClient,
-    private readonly dir: string,
+    readonly root: string,
+    /** Stop the server with the cluster (it was started for it). */
+    private readonly ownsServer: boolean,
   ) {}
 
   get cs(): string {
     return `127.0.0.1:${this.server.port}`;
   }
 
-  static async start(masterSession = MASTER_SESSION): Promise<Cluster> {
-    const dir = mkdtempSync(join(tmpdir(), "overseer-bench-scaling-"));
-    // tickTime 500: sessions of 1–10 s; no per-address connection cap (hundreds of worker sessions).
-    const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true, maxClientCnxns: 0 });
-    const zk = new ZooKeeperClient({ connectString: `127.0.0.1:${server.port}`, sessionTimeout: 10_000 });
+  /** A cluster under `root` on `server`, or on a fresh embedded server process that it stops with it. */
+  static async start(
+    masterSession = MASTER_SESSION,
+    server?: ScalingServer,
+    root = "/scaling",
+  ): Promise<Cluster> {
+    const srv = server ?? (await embeddedServer());
+    const zk = new ZooKeeperClient({ connectString: `127.0.0.1:${srv.port}`, sessionTimeout: 10_000 });
     await zk.connect();
-    const c = new Cluster(masterSession, server, zk, dir);
+    const c = new Cluster(masterSession, srv, zk, root, server === undefined);
     await zk.create(c.root, null);
     return c;
   }
@@ -126,8 +162,7 @@ export class Cluster {
   async stop(): Promise<void> {
     await Promise.all([...this.masters, ...this.hosts].map((c) => c.kill("SIGKILL")));
     await this.zk.close().catch(() => undefined);
-    await this.server.kill("SIGKILL");
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.ownsServer) await this.server.stop();
   }
 }
 

@@ -5,7 +5,7 @@
  * - pendingPoint: P tasks pre-loaded with nothing running; a master loads them (time, memory); workers
  *   start and drain; the active master is SIGKILLed and the backup rebuilds all P and assigns again.
  */
-import { Cluster, lastWith } from "./cluster.js";
+import { Cluster, lastWith, serverRss, type ScalingServer } from "./cluster.js";
 
 /**
  * Master sessions of the pending curve (ms). With 1M pending tasks the master blocks its event loop for
@@ -38,6 +38,8 @@ export interface Point {
   /** The active master's longest event-loop stall over its life, forced GCs aside (ms; 0: none over
    * 200 ms): long synchronous work, which can cost it its connection or its session. */
   maxStallMs: number;
+  /** The server's resident memory once the first master has loaded (pending curve: holding every task). */
+  serverRss: number;
   /** The backup's memory after its first assignment (after a full GC). */
   backupRss: number;
   /** Error events and lost sessions the roles reported during the point (a busy machine's noise). */
@@ -130,15 +132,24 @@ export async function workerPoint(workers: number, pending: number, s: Settings)
     const [[active, backup]] = await Promise.all([masters(c), c.startWorkers(workers, s.procs, concurrency)]);
     const tasksPerSec = await rate(c, pending, s);
     const mem = await c.memory(active);
+    const srv = serverRss(c.server);
     const fo = await failover(c, backup, active);
-    return { workers, concurrency, pending, preloadMs, tasksPerSec, ...mem, ...fo, incidents: incidents(c) };
+    const more = { tasksPerSec, serverRss: srv, incidents: incidents(c) };
+    return { workers, concurrency, pending, preloadMs, ...more, ...mem, ...fo };
   } finally {
     await c.stop();
   }
 }
 
-export async function pendingPoint(pending: number, workers: number, s: Settings): Promise<Point> {
-  const c = await Cluster.start(PENDING_SESSION);
+/** A pending point on a fresh embedded server, or on `server` (left running). */
+export async function pendingPoint(
+  pending: number,
+  workers: number,
+  s: Settings,
+  server?: ScalingServer,
+): Promise<Point> {
+  // A shared server may hold other points: each gets its own root.
+  const c = await Cluster.start(PENDING_SESSION, server, server === undefined ? "/scaling" : `/p-${pending}`);
   try {
     const concurrency = Math.ceil(s.slots / workers);
     const preloadMs = await c.preload(pending);
@@ -148,12 +159,34 @@ export async function pendingPoint(pending: number, workers: number, s: Settings
     const began = lastWith(active, "leader");
     const loadMs = loaded.t - (began?.t ?? NaN);
     const mem = await c.memory(active);
+    const srv = serverRss(c.server);
     s.log(`  ${pending} pending: loaded in ${Math.round(loadMs)} ms; ${workers} workers start`);
     await c.startWorkers(workers, s.procs, concurrency);
     const tasksPerSec = await rate(c, pending, s);
     const fo = await failover(c, backup, active);
-    const more = { loadMs, tasksPerSec, incidents: incidents(c) };
+    const more = { loadMs, tasksPerSec, serverRss: srv, incidents: incidents(c) };
     return { workers, concurrency, pending, preloadMs, ...more, ...mem, ...fo };
+  } finally {
+    await c.stop();
+  }
+}
+
+/**
+ * Warms a long-lived server up (its JIT, page cache and collector) with the whole path a point takes, at a
+ * small size and under its own root: pre-load, a master's load and assignments, workers draining it all.
+ */
+export async function warmUp(
+  server: ScalingServer,
+  tasks: number,
+  workers: number,
+  s: Settings,
+): Promise<void> {
+  const c = await Cluster.start(PENDING_SESSION, server, "/warm-up");
+  try {
+    await c.preload(tasks);
+    await c.startMaster("warm");
+    await c.startWorkers(workers, s.procs, Math.ceil(s.slots / workers));
+    await c.doneAt(tasks);
   } finally {
     await c.stop();
   }

@@ -30,6 +30,8 @@ export interface ApacheEnsembleOptions {
   clientHost?: string;
   /** TLS on a secure client port of every member and/or SASL (see secure-zk.ts). */
   secure?: SecureServerOptions;
+  /** Benchmarks: Apache's own JVM and txn-log defaults instead of the test-speed ones (see ApacheZooKeeperOptions). */
+  apacheDefaults?: boolean;
 }
 
 export interface EnsembleMember {
@@ -107,9 +109,10 @@ export async function startApacheEnsemble(n = 3, opts: ApacheEnsembleOptions = {
       clientPort,
       clientHost,
       jvmFlags: [...secure.jvmFlags, ...(opts.jvmFlags ?? [])],
+      apacheDefaults: opts.apacheDefaults === true,
     };
     writeConfig(spec.configPath, {
-      ...baseConfig(tickTime, dataDir, clientPort, clientHost),
+      ...baseConfig(tickTime, dataDir, clientPort, clientHost, opts.apacheDefaults === true),
       initLimit: 10,
       syncLimit: 5,
       ...serverLines,

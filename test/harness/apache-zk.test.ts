@@ -1,11 +1,24 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fourLetterWord, serverMode } from "./four-letter.js";
 import { skipUnlessApacheZooKeeper, startApacheEnsemble, startApacheZooKeeper } from "./apache-zk.js";
 import { freePort } from "./ports.js";
+import { ZOOKEEPER_JAR } from "./java.js";
+import { connect } from "../../src/client/index.js";
 
 const skip = skipUnlessApacheZooKeeper();
+
+/** `pid` and every process below it (Linux /proc). */
+function descendants(pid: number): number[] {
+  const kids = readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+    readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number),
+  );
+  return [pid, ...kids.flatMap(descendants)];
+}
+
+const cmdline = (pid: number): string => readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
 
 test("freePort returns a bindable loopback port", async () => {
   const port = await freePort();
@@ -41,6 +54,23 @@ describe("startApacheZooKeeper", { skip }, () => {
     }
     assert.ok(!existsSync(zk.dataDir));
     assert.equal(await serverMode(zk.port), undefined);
+  });
+
+  test("apacheDefaults: a JVM without the test-speed flags and a txn log with Apache's 64 MiB preallocation", async () => {
+    await using zk = await startApacheZooKeeper({ apacheDefaults: true });
+    const c = await connect({ connectString: zk.connectString, sessionTimeout: 2000 });
+    await c.create("/defaults", null);
+    await c.close();
+    const logs = readdirSync(join(zk.dataDir, "version-2")).filter((f) => f.startsWith("log."));
+    assert.equal(logs.length, 1);
+    // Padded to one 64 MiB block past its 16-byte header (4 MiB with the test servers' preAllocSize).
+    assert.equal(statSync(join(zk.dataDir, "version-2", logs[0] ?? "")).size, 64 * 2 ** 20 + 16);
+    const jvm =
+      descendants(zk.pid ?? 0)
+        .map(cmdline)
+        .find((args) => args.includes(ZOOKEEPER_JAR)) ?? "";
+    assert.match(jvm, /ZooKeeperServerMain/);
+    assert.doesNotMatch(jvm, /UseSerialGC|TieredStopAtLevel|-Xmx/);
   });
 
   test("honours extraConfig", async () => {

@@ -3,14 +3,21 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { serverMode } from "./four-letter.js";
 import { FAST_JVM_FLAGS, requireJava, serverClassPath, spawnGuarded, type GuardedProcess } from "./java.js";
 
-/** Flags every server JVM gets; callers' `jvmFlags` come after them, so they win. */
-export const SERVER_JVM_FLAGS: readonly string[] = [
-  "-Xmx256m",
-  ...FAST_JVM_FLAGS,
+/** Flags every server JVM gets, whatever its tuning; callers' `jvmFlags` come after them, so they win. */
+const FUNCTIONAL_JVM_FLAGS: readonly string[] = [
   // TTL nodes (createTTL, opcode 21) are refused with UNIMPLEMENTED unless this is set.
   "-Dzookeeper.extendedTypesEnabled=true",
   "-Dzookeeper.jmx.log4j.disable=true",
 ];
+
+/** Flags of a test server JVM: small heap, serial GC, C1 only — fast start-up, not fast serving. */
+export const SERVER_JVM_FLAGS: readonly string[] = ["-Xmx256m", ...FAST_JVM_FLAGS, ...FUNCTIONAL_JVM_FLAGS];
+
+/**
+ * Flags of a server JVM that runs with Apache's own defaults (benchmarks): the JVM picks its collector (G1),
+ * its compilers (C1 + C2) and its heap (¼ of RAM; Debian's zkServer.sh sets no -Xmx either).
+ */
+export const DEFAULTS_JVM_FLAGS: readonly string[] = FUNCTIONAL_JVM_FLAGS;
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 
@@ -25,6 +32,9 @@ export interface ServerSpec {
   /** The address the client port is bound to (`clientPortAddress`); default 127.0.0.1. */
   clientHost?: string;
   jvmFlags: readonly string[];
+  /** Run with Apache's own JVM and txn-log defaults (DEFAULTS_JVM_FLAGS, no preAllocSize) instead of the
+   * test-speed ones; for benchmarks. */
+  apacheDefaults?: boolean;
 }
 
 export function renderConfig(entries: Readonly<Record<string, string | number>>): string {
@@ -37,14 +47,18 @@ export function writeConfig(path: string, entries: Readonly<Record<string, strin
   writeFileSync(path, renderConfig(entries));
 }
 
-/** Settings shared by standalone servers and ensemble members (before the caller's `extraConfig`). */
+/**
+ * Settings shared by standalone servers and ensemble members (before the caller's `extraConfig`). With
+ * `apacheDefaults` the txn log keeps Apache's default preallocation (64 MiB blocks) and forceSync (yes).
+ */
 export function baseConfig(
   tickTime: number,
   dataDir: string,
   clientPort: number,
   clientHost = "127.0.0.1",
+  apacheDefaults = false,
 ): Record<string, string | number> {
-  return {
+  const config: Record<string, string | number> = {
     tickTime,
     dataDir,
     clientPort,
@@ -55,9 +69,10 @@ export function baseConfig(
     maxClientCnxns: 0,
     // Honour requested session timeouts up to 60 s despite the small tickTime (max defaults to 20 × tickTime).
     maxSessionTimeout: 60_000,
-    // The txn log is preallocated in blocks of this many KiB (default 64 MiB).
-    preAllocSize: 4096,
   };
+  // The txn log is preallocated in blocks of this many KiB (default 64 MiB): small blocks start tests faster.
+  if (!apacheDefaults) config["preAllocSize"] = 4096;
+  return config;
 }
 
 export function launchServer(spec: ServerSpec): GuardedProcess {
@@ -67,7 +82,7 @@ export function launchServer(spec: ServerSpec): GuardedProcess {
     return spawnGuarded(
       java,
       [
-        ...SERVER_JVM_FLAGS,
+        ...(spec.apacheDefaults === true ? DEFAULTS_JVM_FLAGS : SERVER_JVM_FLAGS),
         ...spec.jvmFlags,
         `-Dzookeeper.log.dir=${spec.confDir}`,
         `-Dlog4j.configuration=file:${spec.confDir}/log4j.properties`,
