@@ -116,7 +116,7 @@ export function parseWorkerOptions(o: WorkerOptions = {}): ResolvedWorkerOptions
         ? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`
         : checkWorkerId(o.id),
     concurrency,
-    prefetch: positive("prefetch", o.prefetch, PREFETCH_PER_SLOT * concurrency, 0),
+    prefetch: positive("prefetch", o.prefetch, Math.max(16, PREFETCH_PER_SLOT * concurrency), 0),
     labels: parseLabels("labels", o.labels),
     raw: o.raw ?? null,
     rawShell: o.rawShell ?? false,
