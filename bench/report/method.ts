@@ -66,14 +66,17 @@ export function methodSection(results: readonly BenchResult[]): string[] {
     "  (`--allow-load` runs anyway and marks every result, shown at the top of this file). The load averages at",
     "  start and the filesystems of the data directories (type, device, mount options) are recorded per result.",
     "- **Worker prefetch.** An overseer worker holds up to `prefetch` assignments queued beyond the tasks it",
-    "  runs, so a freed slot starts the next task without waiting for the master. Default: `3 × concurrency` from",
-    "  concurrency 2 up (`PREFETCH_PER_SLOT` in src/tasks/worker/options.ts); at concurrency 1 see the value each",
-    "  benchmark read back from its worker's advertised capacity." +
+    "  runs, so a freed slot starts the next task without waiting for the master. Default `auto`",
+    "  (src/tasks/worker/prefetch.ts): sized from the handlers' running mean time to cover ~50 ms of work, between 0",
+    "  and `max(32, 3 × concurrency)`; no-op tasks get the maximum. Each benchmark records what its worker",
+    "  advertised after its rounds." +
       prefetchSeen(results) +
-      " The factor 3 was chosen with",
-    "  bench/tasks.ts itself, at 2×16 only (20,000 tasks, 3 alternating runs per setting): prefetch 16 gave",
-    "  0.92–1.00× BullMQ, prefetch 48 gave 1.02–1.03×. So the 2×16 figure is measured at a setting tuned on this",
-    "  benchmark; other shapes were not tuned. BullMQ runs at its defaults with only the concurrency set (its",
+      " Tuning, disclosed: the factor 3 was chosen",
+    "  with bench/tasks.ts at 2×16 (20,000 tasks, 3 alternating runs per setting): prefetch 16 gave 0.92–1.00×",
+    "  BullMQ, 48 gave 1.02–1.03×, 96 no more (0.96–1.01×, issue #20). The floor 32 was chosen with bench/tasks.ts",
+    "  at 1×1 (5,000 tasks, 3 alternating rounds each, machine shared with other work): prefetch 3 gave 0.39×",
+    "  BullMQ, 8 gave 0.82×, 16 gave 0.81–1.18×, 32 gave 2.07×. So the 1×1 and 2×16 figures are measured at",
+    "  settings tuned on this benchmark. BullMQ runs at its defaults with only the concurrency set (its",
     "  worker fetches the next job in the same call that completes the last one).",
     "",
   ];

@@ -57,8 +57,9 @@ test(
     const f = await startFixture();
     after(() => f.close());
     await startRole("master", f.server.connectString, f.root, "master-1");
-    await startRole("worker", f.server.connectString, f.root, "worker-1", 4);
-    const w2 = await startRole("worker", f.server.connectString, f.root, "worker-2", 2);
+    // Fixed prefetch (the automatic one changes with the tasks' times): 3 × concurrency each.
+    await startRole("worker", f.server.connectString, f.root, "worker-1", 4, "prefetch=12");
+    const w2 = await startRole("worker", f.server.connectString, f.root, "worker-2", 2, "prefetch=6");
     const { ctx, dispose } = await launch();
     after(dispose);
     const page = await ctx.newPage();
@@ -90,7 +91,7 @@ test(
 
     await until("worker-count", "2");
     await until("master", "master-1");
-    // Concurrency 4 and 2, each with the default prefetch (3 × concurrency): the master sees 16 + 8 slots.
+    // Concurrency 4 and 2, prefetch 12 and 6: the master sees 16 + 8 slots.
     assert.equal(await text("capacity"), "24");
 
     const connect = ["--connect", f.server.connectString, "--root", f.root];

@@ -18,10 +18,14 @@ import {
 } from "../../src/tasks/index.js";
 import { client, startTaskCluster } from "./helpers.js";
 
-test("prefetch defaults to 3 × concurrency, one at a time too; checked", () => {
+test("prefetch defaults to auto, up to max(32, 3 × concurrency); a number fixes it; checked", () => {
   assert.equal(parseWorkerOptions({ concurrency: 16 }).prefetch, 48);
-  assert.equal(parseWorkerOptions({ concurrency: 2 }).prefetch, 6);
-  assert.equal(parseWorkerOptions({}).prefetch, 3);
+  assert.equal(parseWorkerOptions({ concurrency: 2 }).prefetch, 32);
+  assert.equal(parseWorkerOptions({}).prefetch, 32);
+  assert.equal(parseWorkerOptions({}).prefetchAuto, true);
+  assert.equal(parseWorkerOptions({ prefetch: "auto" }).prefetchAuto, true);
+  assert.equal(parseWorkerOptions({ prefetch: 5 }).prefetchAuto, false);
+  assert.throws(() => parseWorkerOptions({ prefetch: "fast" as unknown as number }), InvalidArgumentError);
   assert.equal(parseWorkerOptions({ concurrency: 4, prefetch: 0 }).prefetch, 0);
   assert.throws(() => parseWorkerOptions({ prefetch: -1 }), InvalidArgumentError);
   assert.throws(() => parseWorkerOptions({ prefetch: 1.5 }), InvalidArgumentError);

@@ -12,7 +12,7 @@ import { addRoleOptions, connectRole, eventPrinter, runUntilSignal, type RoleFla
 interface WorkerFlags extends RoleFlags {
   handlers?: string;
   concurrency: number;
-  prefetch?: number;
+  prefetch?: number | "auto";
   labels?: string;
   shell?: boolean;
   shutdownTimeout?: number;
@@ -97,11 +97,11 @@ export function registerWorkerCommand(program: Command): void {
     )
     .addOption(
       new Option(
-        "--prefetch <n>",
+        "--prefetch <n|auto>",
         "assignments queued beyond --concurrency so a freed slot never waits for the master " +
-          "(the capacity the master sees is concurrency + prefetch; default: 3 × concurrency; priority order " +
-          "stays strict; use 0 for long tasks, so none waits on a busy worker while another is idle)",
-      ).argParser((v) => nonNegativeInt("--prefetch", v)),
+          "(the capacity the master sees is concurrency + prefetch; default auto: sized to cover ~50 ms of " +
+          "work from the handlers' mean time, up to max(32, 3 × concurrency); priority order stays strict)",
+      ).argParser((v): number | "auto" => (v === "auto" ? "auto" : nonNegativeInt("--prefetch", v))),
     )
     .option("--labels <a,b>", "labels tasks can require (comma-separated)")
     .addOption(

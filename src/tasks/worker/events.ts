@@ -1,5 +1,6 @@
 /** What a Worker tells its listeners, and its counters. */
 import type { CommittedEvent, RejectedEvent, StartedEvent } from "../history.js";
+import type { ExecutionResult } from "./execution/types.js";
 
 export interface WorkerEvents {
   completed: [id: string, result: unknown];
@@ -23,4 +24,29 @@ export interface WorkerStats {
   retried: number;
   stale: number;
   running: number;
+}
+
+export type WorkerCounts = Omit<WorkerStats, "running">;
+
+/** Counts an execution's end and tells the listeners (`emit` is the worker's own; `listens` skips a
+ * payload nobody gets). */
+export function account(
+  counts: WorkerCounts,
+  emit: <K extends keyof WorkerEvents>(event: K, ...args: WorkerEvents[K]) => void,
+  listens: (event: keyof WorkerEvents) => boolean,
+  id: string,
+  token: number,
+  r: { result: ExecutionResult; value?: unknown; error?: string | undefined },
+): void {
+  if (r.result === "done") {
+    counts.completed++;
+    if (listens("completed")) emit("completed", id, r.value);
+  } else if (r.result === "failed" || r.result === "retry") {
+    if (r.result === "retry") counts.retried++;
+    else counts.failed++;
+    emit("failed", id, r.error ?? "", r.result === "retry");
+  } else if (r.result === "stale") {
+    counts.stale++;
+    emit("stale", id, token);
+  }
 }

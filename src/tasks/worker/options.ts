@@ -11,8 +11,10 @@ import { ISOLATIONS, type Isolation } from "./sandbox/messages.js";
 
 export const DEFAULT_CONCURRENCY = 1;
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
-/** Default prefetch per unit of concurrency. See docs/SEMANTICS.md "Prefetch and priority". */
+/** The automatic prefetch's ceiling: `max(AUTO_PREFETCH_FLOOR, PREFETCH_PER_SLOT × concurrency)`.
+ * See docs/SEMANTICS.md "Prefetch and priority" for how they were tuned. */
 export const PREFETCH_PER_SLOT = 3;
+export const AUTO_PREFETCH_FLOOR = 32;
 
 export interface WorkerOptions {
   /** Cluster root; default "/". */
@@ -24,14 +26,14 @@ export interface WorkerOptions {
   /**
    * Assignments the worker takes beyond `concurrency`, read at once, queued locally and started the
    * moment a slot frees, so a slot never waits for the master (the master sees capacity
-   * `concurrency + prefetch`). Queued assignments are not started: a worker lost with them is requeued,
-   * shutdown hands them back. Default: `3 × concurrency` (enough queued to cover the master's round
-   * trips for short tasks). Priority stays strict: queued ones run highest priority first, and a task
-   * that outranks queued ones is given to the worker beyond its capacity (up to `prefetch` more) to run
-   * next. Lower it for long tasks, where queued ones would wait while another worker is idle; 0 makes
-   * the worker wait for the master between tasks.
+   * `concurrency + prefetch`). Queued assignments are not started: a worker lost with them is requeued
+   * uncounted, shutdown hands them back. Priority stays strict: queued ones run highest priority first,
+   * and a task that outranks queued ones is given to the worker beyond its capacity (up to `prefetch`
+   * more) to run next. Default "auto": sized from the handlers' running mean time to cover about 50 ms
+   * of work (worker/prefetch.ts) — up to `max(32, 3 × concurrency)` for short tasks, 0 for long ones
+   * at one at a time. A number fixes it (0: wait for the master between tasks).
    */
-  prefetch?: number;
+  prefetch?: number | "auto";
   /** Labels tasks can require. */
   labels?: readonly string[];
   /** Handler for raw seed tasks (`create -s /tasks/task- "cmd"`). Default: raw tasks are not taken. */
@@ -62,7 +64,9 @@ export interface ResolvedWorkerOptions {
   root: string | undefined;
   id: string;
   concurrency: number;
+  /** Fixed, or (auto) the most the automatic prefetch advertises. */
   prefetch: number;
+  prefetchAuto: boolean;
   labels: string[];
   raw: RawHandler | null;
   rawShell: boolean;
@@ -116,7 +120,11 @@ export function parseWorkerOptions(o: WorkerOptions = {}): ResolvedWorkerOptions
         ? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`
         : checkWorkerId(o.id),
     concurrency,
-    prefetch: positive("prefetch", o.prefetch, Math.max(16, PREFETCH_PER_SLOT * concurrency), 0),
+    prefetch:
+      o.prefetch === "auto" || o.prefetch === undefined
+        ? Math.max(AUTO_PREFETCH_FLOOR, PREFETCH_PER_SLOT * concurrency)
+        : positive("prefetch", o.prefetch, 0, 0),
+    prefetchAuto: o.prefetch === "auto" || o.prefetch === undefined,
     labels: parseLabels("labels", o.labels),
     raw: o.raw ?? null,
     rawShell: o.rawShell ?? false,

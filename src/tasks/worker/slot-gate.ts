@@ -11,7 +11,15 @@ export class SlotGate {
   private waiters: { priority: number; granted: () => void }[] = [];
   private head = 0;
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    /** Told how long each slot was held (a handler's run): the automatic prefetch's input. */
+    private readonly onHeld: ((ms: number) => void) | null = null,
+  ) {}
+
+  held(ms: number): void {
+    this.onHeld?.(ms);
+  }
 
   /** Takes a slot for `granted`: at once (true, `granted` not called) when one is free, else `granted`
    * is called when one is handed over (false). A waiter that no longer wants its slot gives it back. */
@@ -64,11 +72,13 @@ interface Stoppable {
 /** One execution's claim on a slot of its worker's gate (no gate: no limit). */
 export class SlotClaim {
   private holding = false;
+  /** When it got its slot (performance.now()). */
+  private since = 0;
   /** Has had its slot (its handler runs or ran): false while reading or waiting for one. */
   had = false;
 
   constructor(
-    private readonly gate: Pick<SlotGate, "take" | "give"> | undefined,
+    private readonly gate: (Pick<SlotGate, "take" | "give"> & { held?(ms: number): void }) | undefined,
     /** Its task's priority: the order it is handed a slot in among waiters. */
     public priority = 0,
   ) {}
@@ -85,10 +95,12 @@ export class SlotClaim {
       if (!waiting) return gate.give();
       waiting = false;
       this.holding = this.had = true;
+      this.since = performance.now();
       resolve(true);
     };
     if (gate.take(granted, this.priority)) {
       waiting = false;
+      this.since = performance.now();
       return (this.holding = this.had = true);
     }
     return new Promise<boolean>((r) => {
@@ -105,6 +117,7 @@ export class SlotClaim {
   release(): void {
     if (!this.holding) return;
     this.holding = false;
+    this.gate?.held?.(performance.now() - this.since);
     this.gate?.give();
   }
 }

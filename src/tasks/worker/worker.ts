@@ -19,8 +19,9 @@ import { DelayedCalls } from "./execution/stop.js";
 import { idOfKey, keyOfAssignName, Layout } from "../layout.js";
 import { shellHandler } from "./raw.js";
 import { SlotGate } from "./slot-gate.js";
+import { AutoPrefetch } from "./prefetch.js";
 import { AssignmentFeed } from "./assignments.js";
-import type { WorkerEvents, WorkerStats } from "./events.js";
+import { account, type WorkerEvents, type WorkerStats } from "./events.js";
 import { registerWorker, workerInfo } from "./registration.js";
 import { parseWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
 import { checkHandlers, loadHandlers, type HandlerSetup, type HandlerSource } from "./handlers.js";
@@ -54,6 +55,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
   private readonly feed: AssignmentFeed;
   private readonly setup: HandlerSetup;
   private pool: SandboxPool | null = null;
+  private readonly auto: AutoPrefetch | null; // null: prefetch fixed at opts.prefetch
 
   /**
    * `handlers`: `{ <type>: (ctx) => result }`, or the path / file: URL of a module exporting it
@@ -90,7 +92,12 @@ export class Worker extends TypedEvents<WorkerEvents> {
     this.env.cancelWatches = new DelayedCalls(CANCEL_WATCH_DELAY, (ex) => ex.watchCancel());
     this.env.committer = new CommitBatcher(this.env);
     this.env.reader = new ReadBatcher(client);
-    this.env.slots = new SlotGate(opts.concurrency);
+    const { concurrency: c, prefetch } = opts;
+    const auto = opts.prefetchAuto
+      ? new AutoPrefetch(c, prefetch, (p) => this.advertise(c + p), opts.logger)
+      : null;
+    this.auto = auto;
+    this.env.slots = new SlotGate(c, auto === null ? null : (ms) => auto.held(ms));
     this.feed = new AssignmentFeed(client, this.layout.assignDir(this.id), opts.logger, {
       added: (name) => this.added(name),
       removed: (name) => this.removed(name),
@@ -116,7 +123,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
     this.pool = await loadHandlers(this.setup, this.opts.concurrency, this.opts.logger);
     await ensurePath(client, layout.workers);
     await ensurePath(client, layout.assignDir(this.id));
-    const capacity = this.opts.concurrency + this.opts.prefetch;
+    const capacity = this.opts.concurrency + (this.auto?.current ?? this.opts.prefetch);
     await registerWorker(client, layout.worker(this.id), this.info(capacity), this.stopping.signal);
     client.on("state", this.onState);
     await this.feed.start();
@@ -124,6 +131,10 @@ export class Worker extends TypedEvents<WorkerEvents> {
 
   private info(capacity: number): string {
     return workerInfo(this.opts, this.types, capacity);
+  }
+
+  private async advertise(capacity: number): Promise<void> {
+    if (this.phase === "started") await this.client.setData(this.layout.worker(this.id), this.info(capacity));
   }
 
   private added(name: string): void {
@@ -206,18 +217,8 @@ export class Worker extends TypedEvents<WorkerEvents> {
   }
 
   private account(ex: Execution, r: ExecutionReport): void {
-    const id = idOfKey(ex.key);
-    if (r.result === "done") {
-      this.counts.completed++;
-      if (this.listens("completed")) this.emit("completed", id, r.value);
-    } else if (r.result === "failed" || r.result === "retry") {
-      if (r.result === "retry") this.counts.retried++;
-      else this.counts.failed++;
-      this.emit("failed", id, r.error ?? "", r.result === "retry");
-    } else if (r.result === "stale") {
-      this.counts.stale++;
-      this.emit("stale", id, ex.token);
-    }
+    const emit = <K extends keyof WorkerEvents>(e: K, ...a: WorkerEvents[K]): void => this.emit(e, ...a);
+    account(this.counts, emit, (e) => this.listens(e), idOfKey(ex.key), ex.token, r);
   }
 
   private stateChanged(e: StateEvent): void {
@@ -239,6 +240,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
       return;
     }
     this.phase = "closing";
+    this.auto?.close();
     try {
       await this.client.setData(this.layout.worker(this.id), this.info(0));
     } catch (err) {
