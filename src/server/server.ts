@@ -125,7 +125,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
       this.securePort = await bind(secure, tls.port, tls.host ?? o.host, o.logger);
     }
     this.expiry.start();
-    const reap = (): void => reapContainers(this.db, Date.now(), o.maxNeverUsedContainerMs);
+    const reap = (): void => void reapContainers(this.db, Date.now(), o.maxNeverUsedContainerMs);
     this.timers.push(setInterval(() => this.guard(reap), o.containerCheckIntervalMs).unref());
     const { port, securePort } = this;
     o.logger.info({ host: o.host, port, securePort, dataDir: o.dataDir }, "server listening");
