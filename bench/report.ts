@@ -62,6 +62,11 @@ function better(f: Figure): string {
   return ok ? "overseer" : "anchor";
 }
 
+/** " [min–max]" after a median, when the figure has a range. */
+function span(r: [number, number] | undefined): string {
+  return r === undefined || r[0] === r[1] ? "" : ` [${num(r[0])}–${num(r[1])}]`;
+}
+
 function table(figs: Figure[]): string[] {
   const rows = [
     "| figure | overseer | anchor | anchor value | overseer ÷ anchor | better |",
@@ -69,7 +74,7 @@ function table(figs: Figure[]): string[] {
   ];
   for (const f of figs)
     rows.push(
-      `| ${labelWithUnit(f)} | ${num(f.value)} | ${f.anchorName ?? "—"} | ${f.anchor === undefined ? "—" : num(f.anchor)} | ${ratioText(f) || "—"} | ${better(f) || "—"} |`,
+      `| ${labelWithUnit(f)} | ${num(f.value)}${span(f.range)} | ${f.anchorName ?? "—"} | ${f.anchor === undefined ? "—" : num(f.anchor) + span(f.anchorRange)} | ${ratioText(f) || "—"} | ${better(f) || "—"} |`,
     );
   return rows;
 }

@@ -22,6 +22,12 @@ export interface Figure {
   anchorName?: string;
   /** True when a larger value is better (ops/s), false for times and memory. */
   higherIsBetter: boolean;
+  /** overseer's min–max over the rounds when `value` is their median. */
+  range?: [number, number];
+  /** The anchor's min–max over the rounds when `anchor` is their median. */
+  anchorRange?: [number, number];
+  /** Rounds (samples) behind `value` and `anchor`. */
+  samples?: number;
   /** Free-form conditions, e.g. { workers: 4, concurrency: 32 } — used as x values of curves. */
   params?: Record<string, number | string>;
 }

@@ -10,7 +10,7 @@ const PICKS: [string, RegExp][] = [
   // After every shape's usual (Redis without persistence) ratio: the same overseer round vs BullMQ on
   // Redis with appendfsync always, where measured (--durable-shapes).
   ["tasks", /^tasks\.\d+x\d+\.durable\.(perSec|p99)$/],
-  ["failover", /^failover\.(master|reassign)\.\d+$/],
+  ["failover", /^failover\.(master|reassign)\.(\d+|defaults)$/],
   ["memory", /^memory\.perZnode$/],
   ["cost", /^cost\.(txns\.(one-by-one|batched)|implied\.one-by-one)$/],
 ];
