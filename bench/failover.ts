@@ -105,6 +105,8 @@ interface SessionResult {
   expired: Spread;
   leader: Spread;
   gap: Spread;
+  /** Task nodes under the root when the master died: what the backup reads before its first assignment. */
+  backlog: Spread;
   reassign: Spread;
   reassignExpired: Spread;
   reassignAssigned: Spread;
@@ -135,6 +137,7 @@ async function measureSession(cs: string, zk: ZooKeeperClient, session: number):
       expired: spread(f.map((x) => x.expiredMs)),
       leader: spread(f.map((x) => x.leaderMs)),
       gap: spread(f.map((x) => x.maxGapMs)),
+      backlog: spread(f.map((x) => x.backlog)),
       reassign: spread(r.map((x) => x.startedMs)),
       reassignExpired: spread(r.map((x) => x.expiredMs)),
       reassignAssigned: spread(r.map((x) => x.assignMs)),
@@ -199,6 +202,9 @@ async function main(): Promise<void> {
   const ms = { unit: "ms", higherIsBetter: false } as const;
   const floor = "the session timeout itself (detection floor)";
   const floorSpread = (s: number): Spread => ({ median: s, min: s, max: s, n: SAMPLES });
+  out.note(
+    `the backup reads every task node under the root (pending or finished) before its first assignment; task nodes at the kill, median [min–max]: ${rows.map((r) => `${fmt(r.session / 1000)} s ${show(r.backlog)}`).join(", ")}`,
+  );
   rows.forEach((r, i) => {
     const params = { session: r.session };
     const s = `${fmt(r.session / 1000)} s`;
