@@ -11,7 +11,7 @@ import type { BenchResult, Figure } from "./lib/results.js";
 import { chartsFor, ratioText } from "./report/charts.js";
 import { costModel } from "./report/costmodel.js";
 import { headlines } from "./report/headlines.js";
-import { labelWithUnit, num } from "./report/svg.js";
+import { figureNum, labelWithUnit, num } from "./report/svg.js";
 
 const { values } = parseArgs({
   options: {
@@ -63,8 +63,8 @@ function better(f: Figure): string {
 }
 
 /** " [min–max]" after a median, when the figure has a range. */
-function span(r: [number, number] | undefined): string {
-  return r === undefined || r[0] === r[1] ? "" : ` [${num(r[0])}–${num(r[1])}]`;
+function span(r: [number, number] | undefined, unit: string): string {
+  return r === undefined || r[0] === r[1] ? "" : ` [${figureNum(r[0], unit)}–${figureNum(r[1], unit)}]`;
 }
 
 function table(figs: Figure[]): string[] {
@@ -74,7 +74,7 @@ function table(figs: Figure[]): string[] {
   ];
   for (const f of figs)
     rows.push(
-      `| ${labelWithUnit(f)} | ${num(f.value)}${span(f.range)} | ${f.anchorName ?? "—"} | ${f.anchor === undefined ? "—" : num(f.anchor) + span(f.anchorRange)} | ${ratioText(f) || "—"} | ${better(f) || "—"} |`,
+      `| ${labelWithUnit(f)} | ${figureNum(f.value, f.unit)}${span(f.range, f.unit)} | ${f.anchorName ?? "—"} | ${f.anchor === undefined ? "—" : figureNum(f.anchor, f.unit) + span(f.anchorRange, f.unit)} | ${ratioText(f) || "—"} | ${better(f) || "—"} |`,
     );
   return rows;
 }

@@ -1,7 +1,7 @@
 /** The report's headline table: one line per anchor, the ratios a reader looks for first. */
 import type { BenchResult, Figure } from "../lib/results.js";
 import { ratioText } from "./charts.js";
-import { labelWithUnit, num } from "./svg.js";
+import { figureNum, labelWithUnit } from "./svg.js";
 
 const PICKS: [string, RegExp][] = [
   ["server", /^server\.(create|getData|setData|delete)\.ops$/],
@@ -21,7 +21,7 @@ export function headlines(results: readonly BenchResult[]): string[] {
     const r = results.find((x) => x.name === name);
     for (const f of r?.figures.filter((x: Figure) => re.test(x.key)) ?? [])
       rows.push(
-        `| ${labelWithUnit(f)} | ${num(f.value)} | ${f.anchor === undefined ? "—" : `${num(f.anchor)} (${f.anchorName ?? ""})`} | ${ratioText(f) || "—"} |`,
+        `| ${labelWithUnit(f)} | ${figureNum(f.value, f.unit)} | ${f.anchor === undefined ? "—" : `${figureNum(f.anchor, f.unit)} (${f.anchorName ?? ""})`} | ${ratioText(f) || "—"} |`,
       );
   }
   return rows;

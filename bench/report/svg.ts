@@ -36,6 +36,12 @@ export function num(v: number): string {
   return v.toFixed(2);
 }
 
+/** num(), but milliseconds below 1M in full: "10,227 ms", not "10k", where the figure is 10 s plus a little. */
+export function figureNum(v: number, unit: string): string {
+  const full = unit === "ms" && Math.abs(v) >= 1e4 && Math.abs(v) < 1e6;
+  return full ? Math.round(v).toLocaleString("en-US") : num(v);
+}
+
 /** A figure's label with its unit, unless the label already names it. */
 export function labelWithUnit(f: { label: string; unit: string }): string {
   return f.label.includes(f.unit) ? f.label : `${f.label} (${f.unit})`;
