@@ -70,6 +70,7 @@ function better(f: Figure): string {
   return ok ? "overseer" : "anchor";
 }
 
+/** " [min–max]" after a median, when the figure has a range. */
 function table(figs: Figure[]): string[] {
   const rows = [
     "| figure | overseer | anchor | anchor value | overseer ÷ anchor | better |",
@@ -77,7 +78,7 @@ function table(figs: Figure[]): string[] {
   ];
   for (const f of figs)
     rows.push(
-      `| ${labelWithUnit(f)} | ${numRange(f.value, f.range)} | ${f.anchorName ?? "—"} | ${f.anchor === undefined ? "—" : numRange(f.anchor, f.anchorRange)} | ${ratioText(f) || "—"} | ${better(f) || "—"} |`,
+      `| ${labelWithUnit(f)} | ${numRange(f.value, f.range, f.unit)} | ${f.anchorName ?? "—"} | ${f.anchor === undefined ? "—" : numRange(f.anchor, f.anchorRange, f.unit)} | ${ratioText(f) || "—"} | ${better(f) || "—"} |`,
     );
   return rows;
 }

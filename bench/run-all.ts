@@ -104,7 +104,7 @@ function jobs(native: string | undefined): Job[] {
           ],
         ],
         ["flows", ["--count", "220", "--warmup", "55", "--rounds", "1", "--shape", "2x4"]],
-        ["failover", ["--sessions", "2000", "--bullmq-stall", "1000,1000"]],
+        ["failover", ["--sessions", "2000", "--samples", "2", "--bullmq-stall", "1000,1000"]],
         ["memory", ["--nodes", "5000", "--steps", "2"]],
         ["cost", ["--tasks", "30", "--ensemble-count", "0"]],
         ["events", ["--count", "200", "--rounds", "1"]],

@@ -26,7 +26,7 @@ export const tasks = await load<typeof TasksModule>("tasks");
 
 export const { ZooKeeperClient, connect } = client;
 export type ZooKeeperClient = ClientModule.ZooKeeperClient;
-export const { Master, Worker, Submitter } = tasks;
+export const { Master, Worker, Submitter, TaskAdmin } = tasks;
 export type Master = TasksModule.Master;
 export type Worker = TasksModule.Worker;
 export type Submitter = TasksModule.Submitter;

@@ -104,13 +104,16 @@ export function curves(r: BenchResult): Chart[] {
 function failoverChart(r: BenchResult): Chart[] {
   const pick = (p: string): Figure[] => r.figures.filter((f) => f.key.startsWith(p));
   const master = pick("failover.master.");
-  const reassign = pick("failover.reassign.");
+  const reassign = pick("failover.reassign.").filter((f) => f.key !== "failover.reassign.defaults");
   if (master.length === 0) return [];
   const at = (f: Figure): number => Number(f.params?.["session"]) / 1000;
   const series: Series[] = [
     { name: "overseer master failover", points: master.map((f) => [at(f), f.value / 1000]) },
     { name: "overseer dead worker's task restarted", points: reassign.map((f) => [at(f), f.value / 1000]) },
-    { name: "BullMQ stalled job restarted", points: reassign.map((f) => [at(f), (f.anchor ?? NaN) / 1000]) },
+    {
+      name: "BullMQ stalled job restarted (lockDuration = stalledInterval = session)",
+      points: reassign.map((f) => [at(f), (f.anchor ?? NaN) / 1000]),
+    },
     { name: "session timeout", points: master.map((f) => [at(f), at(f)]) },
   ];
   const title = "Recovery after SIGKILL vs session timeout";

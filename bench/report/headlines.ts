@@ -13,7 +13,7 @@ const PICKS: [string, RegExp][] = [
   ["tasks", /^tasks\.\d+x\d+\.durable\.perSec$/],
   ["latency", /^latency\.single\.(durable\.)?p(50|99)$/],
   ["paced", /^paced\.\d+\.p(50|99)$/],
-  ["failover", /^failover\.(master|reassign)\.\d+$/],
+  ["failover", /^failover\.(master|reassign)\.(\d+|defaults)$/],
   ["memory", /^memory\.perZnode$/],
   ["cost", /^cost\.(txns\.(one-by-one|batched)|implied\.one-by-one)$/],
 ];
@@ -24,7 +24,7 @@ export function headlines(results: readonly BenchResult[]): string[] {
     const r = results.find((x) => x.name === name);
     for (const f of r?.figures.filter((x: Figure) => re.test(x.key)) ?? [])
       rows.push(
-        `| ${labelWithUnit(f)} | ${numRange(f.value, f.range)} | ${f.anchor === undefined ? "—" : `${numRange(f.anchor, f.anchorRange)} (${f.anchorName ?? ""})`} | ${ratioText(f) || "—"} |`,
+        `| ${labelWithUnit(f)} | ${numRange(f.value, f.range, f.unit)} | ${f.anchor === undefined ? "—" : `${numRange(f.anchor, f.anchorRange, f.unit)} (${f.anchorName ?? ""})`} | ${ratioText(f) || "—"} |`,
       );
   }
   return rows;

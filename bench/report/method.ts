@@ -69,9 +69,7 @@ export function methodSection(results: readonly BenchResult[]): string[] {
     "  runs, so a freed slot starts the next task without waiting for the master. Default `auto`",
     "  (src/tasks/worker/prefetch.ts): sized from the handlers' running mean time to cover ~50 ms of work, between 0",
     "  and `max(32, 3 × concurrency)`; no-op tasks get the maximum. Each benchmark records what its worker",
-    "  advertised after its rounds." +
-      prefetchSeen(results) +
-      " Tuning, disclosed: the factor 3 was chosen",
+    "  advertised after its rounds." + prefetchSeen(results) + " Tuning, disclosed: the factor 3 was chosen",
     "  with bench/tasks.ts at 2×16 (20,000 tasks, 3 alternating runs per setting): prefetch 16 gave 0.92–1.00×",
     "  BullMQ, 48 gave 1.02–1.03×, 96 no more (0.96–1.01×, issue #20). The floor 32 was chosen with bench/tasks.ts",
     "  at 1×1 (5,000 tasks, 3 alternating rounds each, machine shared with other work): prefetch 3 gave 0.39×",

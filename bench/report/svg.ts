@@ -36,9 +36,17 @@ export function num(v: number): string {
   return v.toFixed(2);
 }
 
-/** A median with its min–max when it has one: "1,234 [1,100–1,300]". */
-export function numRange(v: number, range?: readonly [number, number]): string {
-  return range === undefined ? num(v) : `${num(v)} [${num(range[0])}–${num(range[1])}]`;
+/** num(), but milliseconds below 1M in full: "10,227 ms", not "10k", where the figure is 10 s plus a little. */
+export function figureNum(v: number, unit: string): string {
+  const full = unit === "ms" && Math.abs(v) >= 1e4 && Math.abs(v) < 1e6;
+  return full ? Math.round(v).toLocaleString("en-US") : num(v);
+}
+
+/** A median with its min–max when it has one: "1,234 [1,100–1,300]" (ms from 10 s up in full). */
+export function numRange(v: number, range?: readonly [number, number], unit = ""): string {
+  return range === undefined
+    ? figureNum(v, unit)
+    : `${figureNum(v, unit)} [${figureNum(range[0], unit)}–${figureNum(range[1], unit)}]`;
 }
 
 /** A figure's label with its unit, unless the label already names it. */

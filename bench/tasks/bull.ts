@@ -82,26 +82,34 @@ export interface StallSettings {
   stalledInterval?: number;
 }
 
+let stallRuns = 0;
+
 /**
  * A sleep job whose worker is SIGKILLed mid-job: ms until another worker process starts it again
- * (BullMQ's stalled-job recovery).
+ * (BullMQ's stalled-job recovery). Its own queue and processes, so several may run at once; `onKill`
+ * is called right after the SIGKILL.
  */
-export async function bullStalled(port: number, settings: StallSettings = {}): Promise<number> {
+export async function bullStalled(
+  port: number,
+  settings: StallSettings = {},
+  onKill: () => void = () => undefined,
+): Promise<number> {
   const connection = { host: "127.0.0.1", port };
-  const name = `stall-${Date.now()}`;
+  const name = `stall-${Date.now()}-${++stallRuns}`;
   const queue = new Queue(name, { connection });
   const args = [String(port), name, "1", JSON.stringify(settings)];
   try {
-    const a = await startChild("bullmq stall worker a", BULL_WORKER, args);
+    const a = await startChild(`bullmq ${name} worker a`, BULL_WORKER, args);
     const job = await queue.add("sleep", { ms: 300_000 });
     await a.waitFor((l) => l["started"] === job.id, "job started on a");
     // The survivor joins after the job is taken, so the only way it gets the job is stalled recovery.
-    const b = await startChild("bullmq stall worker b", BULL_WORKER, args);
+    const b = await startChild(`bullmq ${name} worker b`, BULL_WORKER, args);
     const killed = await a.kill("SIGKILL");
+    onKill();
     const again = await b.waitFor((l) => l["started"] === job.id, "the job restarted on b", 0, 180_000);
     return again.t - killed;
   } finally {
-    await killAll((n) => n.startsWith("bullmq stall"));
+    await killAll((n) => n.startsWith(`bullmq ${name} `));
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
   }

@@ -29,6 +29,10 @@ export interface Cluster {
   session: number;
   /** Tasks written under this root so far (the tree a new master must rebuild from). */
   submitted: number;
+  /** Starts one more role process under this root (a replacement after a SIGKILL). */
+  spawn(kind: "master" | "worker", id: string): Promise<Child>;
+  /** Role processes started so far (for fresh ids). */
+  spawned: number;
 }
 
 export async function startCluster(
@@ -51,7 +55,17 @@ export async function startCluster(
   const workers: Cluster["workers"] = [];
   for (let i = 1; i <= o.workers; i++) workers.push({ id: `w${i}`, child: await role("worker", `w${i}`) });
   const session = Number(m1.lines.find((l) => "session" in l)?.["session"]);
-  return { root, sub: new Submitter(zk, { root }), masters: [m1, m2], workers, session, submitted: 0 };
+  const sub = new Submitter(zk, { root });
+  return {
+    root,
+    sub,
+    masters: [m1, m2],
+    workers,
+    session,
+    submitted: 0,
+    spawn: role,
+    spawned: 2 + o.workers,
+  };
 }
 
 export async function stopCluster(c: Cluster): Promise<void> {
@@ -82,7 +96,23 @@ export function overseerChunk(c: Cluster): ChunkSubmitter {
   };
 }
 
+/**
+ * Watches `path`; `gone` resolves with Date.now() when it is deleted (an ephemeral gone with its session).
+ * (Wrapped: an async function returning the promise itself would wait for the deletion.)
+ */
+async function deletedAt(zk: ZooKeeperClient, path: string): Promise<{ gone: Promise<number> }> {
+  let resolve = (_t: number): void => undefined;
+  const gone = new Promise<number>((r) => (resolve = r));
+  const stat = await zk.exists(path, {
+    watch: (e) => (e.type === "NodeDeleted" ? resolve(Date.now()) : undefined),
+  });
+  if (stat === null) throw new Error(`${path} is missing before the kill`);
+  return { gone };
+}
+
 export interface Failover {
+  /** SIGKILL → the dead master's session expired (its ephemeral /master deleted, seen by a watch); NaN without `zk`. */
+  expiredMs: number;
   /** SIGKILL → the backup's "leader" event. */
   leaderMs: number;
   /** SIGKILL → the backup's first assignment. */
@@ -95,8 +125,11 @@ export interface Failover {
   backlog: number;
 }
 
-/** SIGKILL of the active master while 32 lanes of submit → result flow: ms until the backup assigns. */
-export async function masterFailover(c: Cluster): Promise<Failover> {
+/**
+ * SIGKILL of the active master while 32 lanes of submit → result flow: ms until the backup assigns.
+ * A new backup candidate then replaces the dead master, so the cluster can take the next sample.
+ */
+export async function masterFailover(c: Cluster, zk?: ZooKeeperClient): Promise<Failover> {
   const [m1, m2] = c.masters;
   if (m1 === undefined || m2 === undefined) throw new Error("two masters needed");
   let stop = false;
@@ -117,20 +150,19 @@ export async function masterFailover(c: Cluster): Promise<Failover> {
   await sleep(1000);
   const backlog = c.submitted;
   const before = m2.lines.length;
+  const expired = zk === undefined ? { gone: Promise.resolve(NaN) } : await deletedAt(zk, `${c.root}/master`);
   maxGapMs = 0;
   const killedAt = await m1.kill("SIGKILL");
-  const leader = await m2.waitFor((l) => "leader" in l, "m2 leading", 0, 120_000);
-  const assigned = await m2.waitFor(
-    (l) => "assigned" in l && m2.lines.indexOf(l) >= before,
-    "m2's first assignment",
-    0,
-    120_000,
-  );
+  const leader = await m2.waitFor((l) => "leader" in l, "m2 leading", before, 120_000);
+  const assigned = await m2.waitFor((l) => "assigned" in l, "m2's first assignment", before, 120_000);
+  const backup = c.spawn("master", `m${++c.spawned}`);
   await sleep(500);
   stop = true;
   await Promise.all(lanes);
+  c.masters = [m2, await backup];
   const session = c.session;
   return {
+    expiredMs: (await expired.gone) - killedAt,
     leaderMs: leader.t - killedAt,
     assignMs: assigned.t - killedAt,
     maxGapMs,
@@ -141,6 +173,8 @@ export async function masterFailover(c: Cluster): Promise<Failover> {
 }
 
 export interface Reassign {
+  /** SIGKILL → the dead worker's session expired (its /workers node deleted, seen by a watch). */
+  expiredMs: number;
   /** SIGKILL → the task's assignment to the other worker seen through a watch. */
   assignMs: number;
   /** SIGKILL → the task started again on the other worker. */
@@ -148,12 +182,21 @@ export interface Reassign {
   session: number;
 }
 
-/** SIGKILL of a worker running a task: ms until that task is assigned to (and started on) another worker. */
-export async function workerReassign(c: Cluster, zk: ZooKeeperClient): Promise<Reassign> {
+/**
+ * SIGKILL of a worker running a task: ms until that task is assigned to (and started on) another worker.
+ * A new worker then replaces the dead one, so the cluster can take the next sample.
+ */
+export async function workerReassign(c: Cluster, zk: ZooKeeperClient, taskMs = 3000): Promise<Reassign> {
   const [victim, survivor] = c.workers;
   if (victim === undefined || survivor === undefined) throw new Error("two workers needed");
-  const handles = await Promise.all(Array.from({ length: 4 }, () => c.sub.submit("sleep", { ms: 3000 })));
-  const running = await victim.child.waitFor((l) => "started" in l, "a sleep task on the victim", 0, 10_000);
+  const from = victim.child.lines.length;
+  const handles = await Promise.all(Array.from({ length: 4 }, () => c.sub.submit("sleep", { ms: taskMs })));
+  const running = await victim.child.waitFor(
+    (l) => "started" in l,
+    "a sleep task on the victim",
+    from,
+    10_000,
+  );
   const handle = handles.find((h) => h.id === running["started"]);
   if (handle === undefined) throw new Error("the victim started a task we did not submit");
   const name = handle.key.replace("/", ".");
@@ -165,11 +208,20 @@ export async function workerReassign(c: Cluster, zk: ZooKeeperClient): Promise<R
     };
     look();
   });
+  const expired = await deletedAt(zk, `${c.root}/workers/${victim.id}`);
   const killed = await victim.child.kill("SIGKILL");
   const assignedAt = await seen;
   const startedLine = await survivor.child.waitFor((l) => l["started"] === handle.id, "the task restarted");
+  const id = `w${++c.spawned}`;
+  const replacement = c.spawn("worker", id);
   const result = await handle.result();
   if (result !== survivor.id) throw new Error(`the reassigned task ran on ${String(result)}`);
   await Promise.all(handles.map((h) => h.result()));
-  return { assignMs: assignedAt - killed, startedMs: startedLine.t - killed, session: c.session };
+  c.workers = [survivor, { id, child: await replacement }];
+  return {
+    expiredMs: (await expired.gone) - killed,
+    assignMs: assignedAt - killed,
+    startedMs: startedLine.t - killed,
+    session: c.session,
+  };
 }

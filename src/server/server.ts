@@ -1,6 +1,6 @@
 /**
  * The embedded single-node server: listens, owns the connections, the session table and the
- * timers (session expiry every tick, container/TTL reaper), and batches output per event-loop turn.
+ * timers (session expiry at each due bucket, container/TTL reaper), and batches output per event-loop turn.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import type { Id } from "../protocol/index.js";
@@ -19,6 +19,7 @@ import { bind, unbind } from "./listen.js";
 import type { ResolvedOptions } from "./options.js";
 import { reapContainers } from "./reaper.js";
 import { handleRequest } from "./requests.js";
+import { ExpiryTimer } from "./expiry.js";
 import { SessionTracker, type Session } from "./sessions.js";
 import { Persistence } from "./storage/persistence.js";
 import type { SaslAuthenticator } from "./sasl.js";
@@ -41,6 +42,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
   sasl: SaslAuthenticator | null = null;
   private readonly startedAt = Date.now();
   private timers: NodeJS.Timeout[] = [];
+  private readonly expiry: ExpiryTimer;
   private listeners: Server[] = [];
   private port = 0;
   private securePort: number | null = null;
@@ -48,6 +50,10 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
 
   constructor(readonly options: ResolvedOptions) {
     this.sessions = new SessionTracker(options.tickTime, Date.now());
+    const sweep = (now: number): void =>
+      this.guard(() => this.sessions.takeExpired(now).forEach((s) => this.expire(s)));
+    this.expiry = new ExpiryTimer(sweep, () => this.sessions.earliestDue());
+    this.sessions.onBucket = (at) => this.expiry.due(at);
   }
 
   /** Load the data dir (snapshot + log replay) and start logging; before listen(). */
@@ -118,13 +124,9 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
       this.listeners.push(secure);
       this.securePort = await bind(secure, tls.port, tls.host ?? o.host, o.logger);
     }
-    const every = (ms: number, fn: () => void): void => {
-      const t = setInterval(() => this.guard(fn), ms);
-      t.unref();
-      this.timers.push(t);
-    };
-    every(o.tickTime, () => this.expireDueSessions());
-    every(o.containerCheckIntervalMs, () => reapContainers(this.db, Date.now(), o.maxNeverUsedContainerMs));
+    this.expiry.start();
+    const reap = (): void => void reapContainers(this.db, Date.now(), o.maxNeverUsedContainerMs);
+    this.timers.push(setInterval(() => this.guard(reap), o.containerCheckIntervalMs).unref());
     const { port, securePort } = this;
     o.logger.info({ host: o.host, port, securePort, dataDir: o.dataDir }, "server listening");
     return { host: o.host, port, securePort };
@@ -244,10 +246,6 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     s.owner = null;
   }
 
-  private expireDueSessions(): void {
-    for (const s of this.sessions.takeExpired(Date.now())) this.expire(s);
-  }
-
   expireSession(sessionId: bigint): boolean {
     const s = this.sessions.get(sessionId);
     if (s === undefined) return false;
@@ -290,6 +288,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     this.closing ??= (async () => {
       for (const t of this.timers) clearInterval(t);
       this.timers = [];
+      this.expiry.stop();
       for (const c of this.connections) c.close("server shutting down");
       await Promise.all(this.listeners.map(unbind));
       // Finish the fsync in flight (and anything queued) so the data dir ends consistent.
