@@ -11,12 +11,12 @@
  * shows more of the client.
  *
  * Each anchor is warmed up with every client, then measured over --rounds rounds (client order
- * alternating); each client's best round per op is reported.
+ * alternating); each client's median round per op is reported, with the min–max.
  *
  * `--native-dir DIR` loads the native package from DIR/node_modules/zookeeper (e.g. a scratch directory
  * where `npm install zookeeper` was run, so this repository's node_modules stays untouched).
  *
- *   npm run bench:client [-- --count 20000 --in-flight 128 --data-size 100 --force-sync both|yes|no --rounds 2 --json FILE]
+ *   npm run bench:client [-- --count 20000 --in-flight 128 --data-size 100 --force-sync both|yes|no --rounds 5 --json FILE]
  */
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { startApacheZooKeeper } from "../test/harness/apache-zk.js";
 import { connect } from "./lib/overseer.js";
 import { fmt, runPhase, type PhaseResult } from "./load.js";
-import { best, clientFigures, clientResult } from "./client/figures.js";
+import { clientFigures, clientResult, medianOf } from "./client/figures.js";
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +33,7 @@ const { values } = parseArgs({
     "in-flight": { type: "string", default: "128" },
     "data-size": { type: "string", default: "100" },
     "force-sync": { type: "string", default: "both" },
-    rounds: { type: "string", default: "2" },
+    rounds: { type: "string", default: "5" },
     "native-dir": { type: "string" },
     json: { type: "string" },
   },
@@ -59,6 +59,10 @@ interface Target {
 export interface Measured extends PhaseResult {
   /** Client process CPU (user + system) per op, microseconds. */
   cpuUsPerOp: number;
+  /** Over the rounds, when this is their median: min–max of ops/s and of CPU µs/op, and how many. */
+  range?: [number, number];
+  cpuRange?: [number, number];
+  samples?: number;
 }
 
 const require = createRequire(import.meta.url);
@@ -191,7 +195,7 @@ export interface Result {
 /**
  * One anchor: a fresh Apache ZooKeeper with `forceSync`, warmed up, then ROUNDS rounds in which every
  * client drives the same load in turn, the order reversed each round so no client always follows
- * the JIT's or the log's warm-up; each client's best round is reported.
+ * the JIT's or the log's warm-up; each client's median round is reported (min–max beside it).
  */
 async function runAnchor(forceSync: string, native: NativeCtor | string): Promise<Result[]> {
   const zk = await startApacheZooKeeper({
@@ -230,7 +234,7 @@ async function runAnchor(forceSync: string, native: NativeCtor | string): Promis
   const names = ["overseer", "node-zookeeper-client", "zookeeper (native)"];
   return [...measured]
     .sort(([a], [b]) => names.indexOf(a) - names.indexOf(b))
-    .map(([name, rounds]) => ({ name, phases: best(rounds) }));
+    .map(([name, rounds]) => ({ name, phases: medianOf(rounds) }));
 }
 
 function report(title: string, results: readonly Result[]): void {
@@ -254,7 +258,7 @@ function report(title: string, results: readonly Result[]): void {
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version}`);
   console.log(
-    `load: ${fmt(COUNT)} of each op, ${IN_FLIGHT} in flight, ${DATA.length}-byte data; best of ${ROUNDS} rounds\n`,
+    `load: ${fmt(COUNT)} of each op, ${IN_FLIGHT} in flight, ${DATA.length}-byte data; median of ${ROUNDS} rounds [min–max]\n`,
   );
 
   const native = loadNative();

@@ -19,7 +19,7 @@ export function clientResult(
     out.versions["zookeeper (native)"] = packageVersion("zookeeper", nativeDir ?? undefined);
   else out.note(`zookeeper (native) not measured: ${nativeProblem}`);
   out.note(
-    "every client drives the same Apache ZooKeeper with the same closed loop (128 in flight, 100-byte data); best of the rounds per op",
+    "every client drives the same Apache ZooKeeper with the same closed loop (128 in flight, 100-byte data); the median round per op, min–max beside it",
   );
   out.note(
     "CPU µs/op is the client process's own CPU (process.cpuUsage around the phase): the fairer measure of a client when the server is the bottleneck",
@@ -49,6 +49,7 @@ export function clientFigures(out: ResultBuilder, forceSync: string, results: re
         anchorName,
         higherIsBetter: true,
         params,
+        ...spread(r.range, a.range, r.samples),
       });
       out.add({
         key: `client.${tag}.sync-${forceSync}.${r.op}.cpu`,
@@ -59,18 +60,37 @@ export function clientFigures(out: ResultBuilder, forceSync: string, results: re
         anchorName,
         higherIsBetter: false,
         params,
+        ...spread(r.cpuRange, a.cpuRange, r.samples),
       });
     }
   }
 }
 
-/** Best ops/s per op over the rounds (the server's noise only ever slows a round down). */
-export function best(rounds: readonly Measured[][]): Measured[] {
+/** The median round per op (by ops/s), carrying the min–max of ops/s and CPU µs/op over the rounds. */
+export function medianOf(rounds: readonly Measured[][]): Measured[] {
   const first = rounds[0] ?? [];
-  return first.map((_, i) =>
-    rounds
-      .map((r) => r[i])
-      .filter((m): m is Measured => m !== undefined)
-      .reduce((x, y) => (y.opsPerSec > x.opsPerSec ? y : x)),
-  );
+  return first.map((_, i) => {
+    const all = rounds.map((r) => r[i]).filter((m): m is Measured => m !== undefined);
+    const byOps = [...all].sort((x, y) => x.opsPerSec - y.opsPerSec);
+    const cpu = all.map((m) => m.cpuUsPerOp);
+    const mid = byOps[Math.floor(byOps.length / 2)] as Measured;
+    return {
+      ...mid,
+      range: [byOps[0]?.opsPerSec ?? NaN, byOps.at(-1)?.opsPerSec ?? NaN],
+      cpuRange: [Math.min(...cpu), Math.max(...cpu)],
+      samples: all.length,
+    };
+  });
+}
+
+function spread(
+  range: [number, number] | undefined,
+  anchorRange: [number, number] | undefined,
+  samples: number | undefined,
+): { range?: [number, number]; anchorRange?: [number, number]; samples?: number } {
+  return {
+    ...(range === undefined ? {} : { range }),
+    ...(anchorRange === undefined ? {} : { anchorRange }),
+    ...(samples === undefined ? {} : { samples }),
+  };
 }

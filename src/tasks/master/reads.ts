@@ -39,8 +39,12 @@ export class TaskReader {
     else this.flows.admit(r.task, r.flow, r.env);
   }
 
-  /** Reads `keys` (those not assigned or finished by now) and applies each reading as it arrives. */
-  async read(keys: readonly string[]): Promise<void> {
+  /**
+   * Reads `keys` (those not assigned or finished by now) and applies each reading as it arrives. With
+   * `defer`, the readings that need a second read (a node with children: finished tasks, mostly) are
+   * handed to it instead of awaited — a new master's first pass waits only for every task's first read.
+   */
+  async read(keys: readonly string[], defer?: (rest: Promise<void>) => void): Promise<void> {
     const { state } = this;
     const todo = keys.filter((k) => !state.assigned.has(k) && !state.finished.has(k));
     let next = 0;
@@ -68,7 +72,13 @@ export class TaskReader {
           if (r.kind === "pending" && t?.type === "getData") this.perTask?.notePending(key, t.data);
           if (!this.applyNow(key, r)) (slow ??= []).push([key, r]);
         }
-        if (slow !== null) for (const [key, r] of slow) await this.finishReading(key, r);
+        // Together, so the batcher sends them as one request (a new master's first pass finds mostly
+        // finished tasks, each needing its child list: one by one they were most of a failover's rebuild).
+        if (slow !== null) {
+          const rest = Promise.all(slow.map(([key, r]) => this.finishReading(key, r))).then(() => undefined);
+          if (defer === undefined) await rest;
+          else defer(rest);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(LANES, Math.ceil(todo.length / MAX_CHUNK)) }, lane));

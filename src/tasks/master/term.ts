@@ -141,7 +141,7 @@ export class MasterTerm {
       // Tasks assigned before this term were not read: their policies are read when they finish.
       this.perTask.adopt(this.state.assigned.keys());
       await schedules.start();
-      // The first pass reads every task before it assigns (priority order across the whole backlog).
+      // Every task read once before the first assignment (priority order over the backlog; reads.ts).
       await this.readChanges(true);
       while (this.live) {
         this.poked = false;
@@ -214,33 +214,35 @@ export class MasterTerm {
       await this.limits.prepare();
       await this.limits.sweep(Date.now());
     }
-    if (waitForTasks) await this.readTasks(take(this.refresh));
+    if (waitForTasks) await this.tasks.read(take(this.refresh), (rest) => this.track(rest));
     else this.readInBackground();
   }
 
   /**
    * New and changed tasks are read while the loop goes on assigning what it already knows: a burst of
-   * submissions must not stall the workers (reading 20,000 new tasks takes the master about a second).
-   * Readings are applied when they arrive; the version check of the assignment multi catches any that
-   * a later change made stale.
+   * submissions must not stall the workers (20,000 new tasks take the master about a second to read).
+   * Readings apply as they arrive; the assignment multi's version check catches any made stale since.
    */
   private readInBackground(): void {
     if (this.refresh.size === 0) return;
     const keys = take(this.refresh);
-    const p: Promise<void> = this.readTasks(keys)
-      .catch((err: unknown) => {
+    this.track(
+      this.tasks.read(keys).catch((err: unknown) => {
         for (const k of keys) this.refresh.add(k);
-        this.failure ??= err instanceof Error ? err : new Error(String(err));
-      })
-      .finally(() => {
-        this.reading.delete(p);
-        this.kick();
-      });
-    this.reading.add(p);
+        throw err;
+      }),
+    );
   }
 
-  private readTasks(keys: string[]): Promise<void> {
-    return this.tasks.read(keys);
+  /** A read beside the loop: a failure ends the term; its end wakes the loop. */
+  private track(p: Promise<void>): void {
+    const tracked: Promise<void> = p
+      .catch((err: unknown) => void (this.failure ??= err instanceof Error ? err : new Error(String(err))))
+      .finally(() => {
+        this.reading.delete(tracked);
+        this.kick();
+      });
+    this.reading.add(tracked);
   }
 
   /** What this pass assigns (nothing while paused). */
