@@ -25,10 +25,11 @@ export interface Session {
 
 /**
  * The finest expiry bucket, ms. Apache buckets by tickTime, so a session outlives its timeout by up to a
- * whole tick (500 ms–2 s in practice) before anyone learns it is gone; 50 ms buckets keep that under
- * 50 ms and still move a busy session at most 20 times a second.
+ * whole tick (500 ms–2 s in practice) before anyone learns it is gone; 10 ms buckets keep that under
+ * 10 ms (a failover's budget is the session + 200 ms, issue #20) and move a busy session at most 100
+ * times a second (a Map move each).
  */
-export const EXPIRY_RESOLUTION_MS = 50;
+export const EXPIRY_RESOLUTION_MS = 10;
 
 export class SessionTracker {
   readonly sessions = new Map<bigint, Session>();

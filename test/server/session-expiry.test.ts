@@ -69,10 +69,11 @@ describe("SessionTracker buckets", () => {
   });
 
   test("a tick below the resolution is the bucket", () => {
-    const t = new SessionTracker(20, 0);
+    // tickTime 4 (below the 10 ms resolution): deadline 105 rounds up to the next multiple of 4.
+    const t = new SessionTracker(4, 0);
     const s = t.create(100, 5);
-    assert.equal(s.expireAt, 120);
-    assert.deepEqual(t.takeExpired(119), []);
-    assert.deepEqual(t.takeExpired(120), [s]);
+    assert.equal(s.expireAt, 108);
+    assert.deepEqual(t.takeExpired(107), []);
+    assert.deepEqual(t.takeExpired(108), [s]);
   });
 });
