@@ -54,7 +54,6 @@ async function main(): Promise<void> {
       concurrency: "default",
       session: Number(values.session),
     });
-    const capacity = await advertisedCapacity(s.zk, cluster, "w1");
     const conc = tasks.DEFAULT_CONCURRENCY;
     const bull = await startBull(s.redis.port, "latency", 1, 1);
     bulls.push(bull);
@@ -72,10 +71,6 @@ async function main(): Promise<void> {
         `after ${WARMUP} of warm-up each; ${ROUNDS} rounds alternating the order of the systems; ` +
         `figures are the median of the rounds' p50 / p99 [min–max]`,
     );
-    out.note(
-      `overseer: 1 worker with the Worker's default options: concurrency ${conc}, advertised capacity ${capacity} ` +
-        `(so prefetch ${capacity - conc}); BullMQ: 1 worker process at its default concurrency 1`,
-    );
     for (const sys of systems) await sequential(WARMUP, sys.one);
     const width = Math.max(...systems.map((x) => x.name.length));
     for (let r = 0; r < ROUNDS; r++)
@@ -86,6 +81,12 @@ async function main(): Promise<void> {
           `round ${r + 1} ${sys.name.padEnd(width)}: p50 ${ms(l.p50)} ms, p99 ${ms(l.p99)} ms, max ${ms(l.max)} ms`,
         );
       }
+    // After the rounds: the automatic prefetch has settled on what these tasks ask for.
+    const capacity = await advertisedCapacity(s.zk, cluster, "w1");
+    out.note(
+      `overseer: 1 worker with the Worker's default options: concurrency ${conc}, advertised capacity ${capacity} ` +
+        `after the rounds (so prefetch ${capacity - conc}); BullMQ: 1 worker process at its default concurrency 1`,
+    );
     const [ours, ...anchors] = systems;
     if (ours === undefined) throw new Error("no systems");
     const p = (sys: System, k: "p50" | "p99"): ReturnType<typeof spread> =>
