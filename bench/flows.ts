@@ -15,16 +15,12 @@
  *
  *   npm run bench:flows [-- --count 11000 --rounds 5 --fanout 10 --shape 2x16 --json FILE]
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { killAll } from "./lib/children.js";
-import { ResultBuilder, ratio } from "./lib/emit.js";
-import { ZooKeeperClient, howRun, startServerProcess } from "./lib/overseer.js";
-import { ensureRedis, startRedis } from "./lib/redis.js";
-import { overseerVersion, packageVersion } from "./lib/versions.js";
+import { ratio } from "./lib/emit.js";
+import { howRun } from "./lib/overseer.js";
+import { packageVersion } from "./lib/versions.js";
 import { fmt } from "./load.js";
+import { failed, setUp } from "./tasks/setup.js";
 import { startBullFlows } from "./flows/bull-flows.js";
 import { startBull } from "./tasks/bull.js";
 import { overseerChunk, startCluster, stopCluster, type Cluster } from "./tasks/cluster.js";
@@ -39,6 +35,7 @@ const { values } = parseArgs({
     fanout: { type: "string", default: "10" },
     shape: { type: "string", default: "2x16" },
     json: { type: "string" },
+    "allow-load": { type: "boolean", default: false },
   },
 });
 const FANOUT = Number(values.fanout);
@@ -95,22 +92,13 @@ function spread(rounds: readonly Throughput[]): Spread {
 const range = (s: Spread): string => `${fmt(s.min)}–${fmt(s.max)}`;
 
 async function main(): Promise<void> {
-  ensureRedis();
-  const out = new ResultBuilder("flows");
-  const redis = await startRedis();
-  Object.assign(out.versions, {
-    overseer: overseerVersion(),
-    bullmq: packageVersion("bullmq"),
-    "redis-server": redis.version,
+  const setup = await setUp("flows", {
+    allowLoad: values["allow-load"],
+    durable: false,
+    server: { fourLetterWords: "srvr" },
   });
-  const dir = mkdtempSync(join(tmpdir(), "overseer-bench-flows-"));
-  const server = await startServerProcess(dir, 0, {
-    tickTime: 500,
-    forceSync: true,
-    fourLetterWords: "srvr",
-  });
-  const cs = `127.0.0.1:${server.port}`;
-  const zk = new ZooKeeperClient({ connectString: cs, sessionTimeout: 30_000 });
+  const { out, cs, zk, redis } = setup;
+  const port = Number(cs.slice(cs.lastIndexOf(":") + 1));
   const shape = `${WORKERS}×${CONCURRENCY}`;
   out.note(
     `${fmt(COUNT)} tasks per round at ${shape} (workers × concurrency), every task counted: flows of 1 parent + ${FANOUT} no-op ` +
@@ -128,7 +116,6 @@ async function main(): Promise<void> {
   let cluster: Cluster | undefined;
   const closers: (() => Promise<void>)[] = [];
   try {
-    await zk.connect();
     cluster = await startCluster(cs, zk, "/flows", {
       workers: WORKERS,
       concurrency: CONCURRENCY,
@@ -158,12 +145,12 @@ async function main(): Promise<void> {
     const width = Math.max(...systems.map((s) => s.name.length));
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of r % 2 === 0 ? systems : [...systems].reverse()) {
-        const z0 = s.zk === undefined ? null : await srvr(server.port);
+        const z0 = s.zk === undefined ? null : await srvr(port);
         const t = await drive(COUNT, CHUNK, s.chunk);
         s.rounds.push(t);
         if (s.zk !== undefined && z0 !== null) {
           // The backup master and idle roles' pings are in these counts too (a few per second).
-          const z1 = await srvr(server.port);
+          const z1 = await srvr(port);
           s.zk.requests += z1.requests - z0.requests;
           s.zk.txns += z1.zxid - z0.zxid;
           s.zk.tasks += COUNT;
@@ -244,17 +231,9 @@ async function main(): Promise<void> {
   } finally {
     for (const c of closers.reverse()) await c().catch(() => undefined);
     if (cluster !== undefined) await stopCluster(cluster);
-    await killAll();
-    await zk.close().catch(() => undefined);
-    await server.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-    await redis.stop();
+    await setup.stop();
   }
   out.write(values.json);
 }
 
-main().catch(async (err: unknown) => {
-  console.error(err);
-  await killAll();
-  process.exitCode = 1;
-});
+main().catch(failed);

@@ -21,7 +21,7 @@ import { advertisedCapacity, overseerOne, startCluster, stopCluster, type Cluste
 import { spread } from "./tasks/measure.js";
 import { sequential, type Latencies, type OneSubmitter } from "./tasks/one-by-one.js";
 import { ms } from "./tasks/record.js";
-import { failed, setUp } from "./tasks/setup.js";
+import { failed, oneByOneNotes, setUp } from "./tasks/setup.js";
 
 const { values } = parseArgs({
   options: {
@@ -45,6 +45,7 @@ interface System {
 
 async function main(): Promise<void> {
   const s = await setUp("latency", { allowLoad: values["allow-load"], durable: true });
+  oneByOneNotes(s);
   const { out } = s;
   let cluster: Cluster | undefined;
   const bulls: Bull[] = [];

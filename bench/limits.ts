@@ -15,16 +15,12 @@
  *
  *   npx tsx bench/limits.ts [--count 20000] [--rounds 5] [--shape 2x16] [--groups 1000] [--burst 20000] [--small 50] [--json FILE]
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { killAll } from "./lib/children.js";
-import { ResultBuilder, ratio } from "./lib/emit.js";
-import { ZooKeeperClient, howRun, startServerProcess, tasks } from "./lib/overseer.js";
-import { ensureRedis, startRedis } from "./lib/redis.js";
-import { overseerVersion, packageVersion } from "./lib/versions.js";
+import { ratio } from "./lib/emit.js";
+import { howRun, tasks } from "./lib/overseer.js";
+import { packageVersion } from "./lib/versions.js";
 import { fmt } from "./load.js";
+import { failed, setUp } from "./tasks/setup.js";
 import { startBull, type Bull } from "./tasks/bull.js";
 import { startCluster, stopCluster, type Cluster } from "./tasks/cluster.js";
 import { drive, percentile, type ChunkSubmitter } from "./tasks/measure.js";
@@ -40,6 +36,7 @@ const { values } = parseArgs({
     small: { type: "string", default: "50" },
     chunk: { type: "string", default: "500" },
     json: { type: "string" },
+    "allow-load": { type: "boolean", default: false },
   },
 });
 const COUNT = Number(values.count);
@@ -87,22 +84,11 @@ async function burst(big: ChunkSubmitter, small: ChunkSubmitter): Promise<{ p50:
 }
 
 async function main(): Promise<void> {
-  ensureRedis();
-  const out = new ResultBuilder("limits");
-  const redis = await startRedis();
-  Object.assign(out.versions, {
-    overseer: overseerVersion(),
-    bullmq: packageVersion("bullmq"),
-    "redis-server": redis.version,
-  });
-  const dir = mkdtempSync(join(tmpdir(), "overseer-bench-limits-"));
-  const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true });
-  const cs = `127.0.0.1:${server.port}`;
-  const zk = new ZooKeeperClient({ connectString: cs, sessionTimeout: 30_000 });
+  const setup = await setUp("limits", { allowLoad: values["allow-load"], durable: false });
+  const { out, cs, zk, redis } = setup;
   const clusters: Cluster[] = [];
   const bulls: Bull[] = [];
   try {
-    await zk.connect();
     const opts = { workers: WORKERS, concurrency: CONCURRENCY, session: 4000 };
     const plain = await startCluster(cs, zk, "/lim-plain", opts);
     const rated = await startCluster(cs, zk, "/lim-rate", opts);
@@ -234,17 +220,9 @@ async function main(): Promise<void> {
   } finally {
     for (const b of bulls) await b.close();
     for (const c of clusters) await stopCluster(c);
-    await killAll();
-    await zk.close().catch(() => undefined);
-    await server.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-    await redis.stop();
+    await setup.stop();
   }
   out.write(values.json);
 }
 
-main().catch(async (err: unknown) => {
-  console.error(err);
-  await killAll();
-  process.exitCode = 1;
-});
+main().catch(failed);

@@ -29,7 +29,7 @@ import {
 import { drive, spread, type ChunkSubmitter, type Spread } from "./tasks/measure.js";
 import { paced, type OneSubmitter, type Paced } from "./tasks/one-by-one.js";
 import { ms } from "./tasks/record.js";
-import { failed, setUp } from "./tasks/setup.js";
+import { failed, oneByOneNotes, setUp } from "./tasks/setup.js";
 
 const { values } = parseArgs({
   options: {
@@ -73,6 +73,7 @@ async function capacities(systems: System[]): Promise<Spread[]> {
 
 async function main(): Promise<void> {
   const s = await setUp("paced", { allowLoad: values["allow-load"], durable: false });
+  oneByOneNotes(s);
   const { out } = s;
   const shape = `${WORKERS}×${CONCURRENCY}`;
   let cluster: Cluster | undefined;

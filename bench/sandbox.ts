@@ -13,17 +13,13 @@
  *
  *   npx tsx bench/sandbox.ts [--count 5000 --warmup 1000 --rounds 5 --workers 2 --concurrency 16 --json FILE]
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { killAll, startChild } from "./lib/children.js";
-import { ResultBuilder } from "./lib/emit.js";
-import { Submitter, ZooKeeperClient, howRun, startServerProcess } from "./lib/overseer.js";
-import { ensureRedis, startRedis } from "./lib/redis.js";
-import { overseerVersion, packageVersion } from "./lib/versions.js";
+import { startChild } from "./lib/children.js";
+import { Submitter, howRun, type ZooKeeperClient } from "./lib/overseer.js";
+import { packageVersion } from "./lib/versions.js";
 import { fmt } from "./load.js";
+import { failed, setUp } from "./tasks/setup.js";
 import { startBull } from "./tasks/bull.js";
 import { drive, type ChunkSubmitter } from "./tasks/measure.js";
 
@@ -35,6 +31,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "2" },
     concurrency: { type: "string", default: "16" },
     json: { type: "string" },
+    "allow-load": { type: "boolean", default: false },
   },
 });
 const COUNT = Number(values.count);
@@ -99,21 +96,10 @@ function stats(xs: number[]): { median: number; min: number; max: number } {
 }
 
 async function main(): Promise<void> {
-  ensureRedis();
-  const out = new ResultBuilder("sandbox");
-  const redis = await startRedis();
-  Object.assign(out.versions, {
-    overseer: overseerVersion(),
-    bullmq: packageVersion("bullmq"),
-    "redis-server": redis.version,
-  });
-  const dir = mkdtempSync(join(tmpdir(), "overseer-bench-sandbox-"));
-  const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true });
-  const cs = `127.0.0.1:${server.port}`;
-  const zk = new ZooKeeperClient({ connectString: cs, sessionTimeout: 30_000 });
+  const setup = await setUp("sandbox", { allowLoad: values["allow-load"], durable: false });
+  const { out, cs, zk, redis } = setup;
   const systems: System[] = [];
   try {
-    await zk.connect();
     for (const iso of ["none", "thread", "process"]) systems.push(await overseer(cs, zk, iso));
     for (const mode of ["inline", "process", "thread"]) systems.push(await bull(redis.port, mode));
     for (const s of systems) await drive(Number(values.warmup), CHUNK, s.chunk);
@@ -164,17 +150,9 @@ async function main(): Promise<void> {
     out.note(howRun("BullMQ"));
   } finally {
     for (const s of systems) await s.close?.();
-    await killAll();
-    await zk.close().catch(() => undefined);
-    await server.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-    await redis.stop();
+    await setup.stop();
   }
   out.write(values.json);
 }
 
-main().catch(async (err: unknown) => {
-  console.error(err);
-  await killAll();
-  process.exitCode = 1;
-});
+main().catch(failed);

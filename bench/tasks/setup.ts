@@ -1,7 +1,8 @@
 /**
- * The common start of bench/latency.ts and bench/paced.ts: the load guard, redis-server (without and,
- * if asked, with appendfsync always), overseer's embedded server as its own process (data dir, forceSync)
- * and a client on it, the data dirs' filesystems recorded; `stop()` undoes it all.
+ * The common start of the task benchmarks (tasks, latency, paced, limits, flows, sandbox): the load guard,
+ * redis-server (without and, if asked, with appendfsync always), overseer's embedded server as its own
+ * process (data dir, forceSync, tickTime 500) and a client on it, the data dirs' filesystems recorded;
+ * `stop()` undoes it all. What each bench measures it notes itself (oneByOneNotes for latency and paced).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,7 +25,14 @@ export interface Setup {
   stop(): Promise<void>;
 }
 
-export async function setUp(name: string, o: { allowLoad: boolean; durable: boolean }): Promise<Setup> {
+export interface SetupOptions {
+  allowLoad: boolean;
+  durable: boolean;
+  /** More embedded-server options (e.g. fourLetterWords). */
+  server?: Record<string, unknown>;
+}
+
+export async function setUp(name: string, o: SetupOptions): Promise<Setup> {
   const load = checkLoad({ allowLoad: o.allowLoad });
   ensureRedis();
   const out = new ResultBuilder(name);
@@ -43,7 +51,7 @@ export async function setUp(name: string, o: { allowLoad: boolean; durable: bool
   });
   const dir = mkdtempSync(join(tmpdir(), `overseer-bench-${name}-`));
   // tickTime 500: negotiable session timeouts 1–10 s (ZooKeeper's [2, 20] × tickTime).
-  const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true });
+  const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true, ...o.server });
   const cs = `127.0.0.1:${server.port}`;
   const zk = new ZooKeeperClient({ connectString: cs, sessionTimeout: 30_000 });
   const stop = async (): Promise<void> => {
@@ -61,6 +69,20 @@ export async function setUp(name: string, o: { allowLoad: boolean; durable: bool
     throw err;
   }
   recordMachine(out, load, [dir, ...(durable === undefined ? [] : [durable.dir])]);
+  return {
+    out,
+    cs,
+    serverPid: server.proc.pid,
+    zk,
+    redis,
+    ...(durable === undefined ? {} : { durable }),
+    stop,
+  };
+}
+
+/** How latency.ts and paced.ts drive both systems: single submits, one result listener. */
+export function oneByOneNotes(s: Setup): void {
+  const { out, durable } = s;
   out.note(
     "overseer: embedded server process (data dir, forceSync: every write fsync'd before it is acknowledged), " +
       "master + backup candidate + workers as processes, Submitter.submit + handle.result() per task",
@@ -72,15 +94,6 @@ export async function setUp(name: string, o: { allowLoad: boolean; durable: bool
         : `; durable: a second redis-server --appendonly yes --appendfsync always (CONFIG GET: appendfsync ${durable.persistence.appendfsync})`),
   );
   out.note(howRun("BullMQ"));
-  return {
-    out,
-    cs,
-    serverPid: server.proc.pid,
-    zk,
-    redis,
-    ...(durable === undefined ? {} : { durable }),
-    stop,
-  };
 }
 
 /** main().catch for these benches: the load guard's refusal is printed as its message alone. */
