@@ -108,7 +108,7 @@ function jobs(native: string | undefined): Job[] {
         ["memory", ["--nodes", "5000", "--steps", "2"]],
         ["cost", ["--tasks", "30", "--ensemble-count", "0"]],
         ["events", ["--count", "200", "--rounds", "1"]],
-        ["tls", ["--count", "300", "--rounds", "1"]],
+        ["tls", ["--count", "300", "--rounds", "1", "--warmup", "1"]],
         ["schedules", ["--firings", "10", "--rounds", "2"]],
         ["sandbox", ["--count", "200", "--warmup", "50", "--rounds", "1", "--concurrency", "2"]],
       ]

@@ -1,7 +1,8 @@
 /**
  * `npx tsx bench/tls.ts`: what TLS costs overseer's client. The same server, its plain port and its TLS
  * port, the same closed-loop load (create, getData, setData, delete; N of each, 128 in flight), in
- * alternating rounds (plain then TLS, then TLS then plain, …) after one warm-up round of each. Reports
+ * alternating rounds (plain then TLS, then TLS then plain, …) after warm-up rounds of each (3 by default:
+ * Apache's JIT is still compiling its TLS and request paths through the first two). Reports
  * per op the median ops/s of the rounds with their range, and TLS ÷ plain (the issue's goal: TLS costs
  * under 20% of plain throughput).
  *
@@ -10,7 +11,7 @@
  * (`--embedded auto`, the default, measures it if the server accepts the `tls` option and skips it with
  * a note otherwise; `on` fails instead; `off` skips). Certificates are made with openssl at start.
  *
- *   npx tsx bench/tls.ts [--count 20000 --in-flight 128 --data-size 100 --rounds 5 --embedded auto|on|off --json FILE]
+ *   npx tsx bench/tls.ts [--count 20000 --in-flight 128 --data-size 100 --rounds 5 --warmup 3 --embedded auto|on|off --json FILE]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     "in-flight": { type: "string", default: "128" },
     "data-size": { type: "string", default: "100" },
     rounds: { type: "string", default: "5" },
+    warmup: { type: "string", default: "3" },
     embedded: { type: "string", default: "auto" },
     json: { type: "string" },
   },
@@ -37,6 +39,7 @@ const { values } = parseArgs({
 const COUNT = Number(values.count);
 const IN_FLIGHT = Number(values["in-flight"]);
 const ROUNDS = Number(values.rounds);
+const WARMUP = Number(values.warmup);
 const DATA = Buffer.alloc(Number(values["data-size"]), 0x61);
 const EMBEDDED = values.embedded;
 if (!["auto", "on", "off"].includes(EMBEDDED)) throw new Error("--embedded: expected auto, on or off");
@@ -148,7 +151,8 @@ const median = (xs: number[]): number => {
 async function measure(target: Target, certs: TestCerts, out: ResultBuilder): Promise<void> {
   const rounds: Record<Mode, Phase[][]> = { plain: [], tls: [] };
   const at = (mode: Mode): string => (mode === "plain" ? target.plain : target.tls);
-  for (const mode of ["plain", "tls"] as const) await drive(at(mode), certs, mode, "warmup");
+  for (let w = 0; w < WARMUP; w++)
+    for (const mode of ["plain", "tls"] as const) await drive(at(mode), certs, mode, `warmup${w}`);
   for (let r = 0; r < ROUNDS; r++) {
     const order: Mode[] = r % 2 === 0 ? ["plain", "tls"] : ["tls", "plain"];
     for (const mode of order) rounds[mode].push(await drive(at(mode), certs, mode, `r${r}`));
@@ -204,7 +208,7 @@ async function main(): Promise<void> {
     java: javaVersion(),
   });
   out.note(
-    `overseer's client over TLS vs plain TCP to the same server; median of ${ROUNDS} alternating rounds after a warm-up; ${IN_FLIGHT} in flight`,
+    `overseer's client over TLS vs plain TCP to the same server; median of ${ROUNDS} alternating rounds after ${WARMUP} warm-up rounds of each; ${IN_FLIGHT} in flight`,
   );
   out.note(howRun());
   const certs = await makeTestCerts();

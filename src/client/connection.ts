@@ -22,6 +22,7 @@ import {
   plaintextToTlsPort,
   type ResolvedTls,
 } from "./tls.js";
+import { slabReader } from "./read-slab.js";
 
 export interface ConnectionHandlers {
   /**
@@ -39,6 +40,11 @@ export interface ConnectionHandlers {
 }
 
 const INITIAL_WRITE_BUFFER = 4096;
+
+/** Where the socket's reads go (the socket's `onread` callback is fixed when it is created). */
+interface ReadRoute {
+  to: (chunk: Buffer) => void;
+}
 
 /** The server closed the connection before answering the handshake (not serving, zxid ahead, TLS-only port…). */
 export class HandshakeClosedError extends Error {
@@ -60,8 +66,9 @@ export class Connection {
     private readonly decoder: FrameDecoder,
     readonly server: string,
     private backlog: Buffer[],
+    route: ReadRoute,
   ) {
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    route.to = (chunk) => this.onData(chunk);
     socket.on("error", (err) => {
       this.closeReason ??= err;
     });
@@ -85,7 +92,13 @@ export class Connection {
   ): Promise<{ conn: Connection; response: ConnectResponse }> {
     const server = formatHost(hp);
     return new Promise((resolve, reject) => {
-      const { socket, ready } = openSocket(hp, tls);
+      // Reads go to the handshake until the session is attached, then to the connection.
+      const route: ReadRoute = { to: () => undefined };
+      const { socket, ready } = openSocket(
+        hp,
+        tls,
+        slabReader((chunk) => route.to(chunk)),
+      );
       let secured = false;
       socket.setNoDelay(true);
       let opened: Connection | null = null;
@@ -141,7 +154,7 @@ export class Connection {
         }
         settled = true;
         cleanup();
-        opened = new Connection(socket, decoder, server, frames);
+        opened = new Connection(socket, decoder, server, frames, route);
         resolve({ conn: opened, response });
       };
       const cleanup = (): void => {
@@ -149,7 +162,7 @@ export class Connection {
         signal.removeEventListener("abort", onAbort);
         socket.off("error", onError);
         socket.off("close", onClose);
-        socket.off("data", onData);
+        route.to = () => undefined;
       };
       if (signal.aborted) {
         fail(new Error("connection attempt aborted"));
@@ -158,7 +171,7 @@ export class Connection {
       signal.addEventListener("abort", onAbort);
       socket.on("error", onError);
       socket.on("close", onClose);
-      socket.on("data", onData);
+      route.to = onData;
       socket.once(ready, () => {
         secured = true;
         const w = new JuteWriter(64);

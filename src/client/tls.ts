@@ -93,10 +93,13 @@ export function parseTlsOptions(v: unknown): ResolvedTls | null {
 export function openSocket(
   hp: HostPort,
   opts: ResolvedTls | null,
+  onread: net.OnReadOpts,
 ): { socket: net.Socket; ready: "connect" | "secureConnect" } {
-  if (opts === null) return { socket: net.connect({ host: hp.host, port: hp.port }), ready: "connect" };
+  if (opts === null)
+    return { socket: net.connect({ host: hp.host, port: hp.port, onread }), ready: "connect" };
   const servername = opts.servername ?? hp.host;
-  const socket = tls.connect({
+  const options: tls.ConnectionOptions & net.ConnectOpts = {
+    onread,
     host: hp.host,
     port: hp.port,
     ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
@@ -105,8 +108,8 @@ export function openSocket(
     ...(net.isIP(servername) === 0 ? { servername } : {}),
     checkServerIdentity: (_host, cert) => tls.checkServerIdentity(servername, cert),
     rejectUnauthorized: opts.rejectUnauthorized,
-  });
-  return { socket, ready: "secureConnect" };
+  };
+  return { socket: tls.connect(options), ready: "secureConnect" };
 }
 
 const CERT_CODES = new Set([
