@@ -208,7 +208,7 @@ async function main(): Promise<void> {
     out.note(
       `fairness: ${fmt(SMALL)} tasks of a small group submitted right after ${fmt(BURST)} of a big one, submit → result, median (min–max) of ${ROUNDS} rounds: ` +
         `overseer p99 ${range(o99)} ms (p50 ${range(o50)}); BullMQ p99 ${range(b99)} ms (p50 ${range(b50)}). BullMQ open source has no groups ` +
-        `(BullMQ Pro has), so its equivalent is its plain FIFO queue; overseer workers prefetch (3 × concurrency), so up to that many burst tasks per worker were handed out before the small group's arrived`,
+        `(BullMQ Pro has), so its equivalent is its plain FIFO queue; overseer workers prefetch (automatic: up to ~50 ms of work, at most max(256, 8 × concurrency) tasks), so up to that many burst tasks per worker were handed out before the small group's arrived`,
     );
     out.note(
       `overseer: embedded server process (forceSync), master + backup + ${WORKERS} workers per variant as processes; BullMQ: redis-server without persistence`,

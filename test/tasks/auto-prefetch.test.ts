@@ -2,7 +2,7 @@
  * worker's /workers node only when it has doubled or halved. Unit, then end to end on both servers. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { AutoPrefetch, TARGET_MS } from "../../src/tasks/worker/prefetch.js";
+import { AutoPrefetch, TARGET_BYTES, TARGET_MS } from "../../src/tasks/worker/prefetch.js";
 import { SILENT } from "../../src/tasks/logger.js";
 import { forEachBackend } from "../harness/backends.js";
 import { Submitter } from "../../src/tasks/index.js";
@@ -42,8 +42,18 @@ test("the target scales with concurrency and is capped", () => {
   assert.equal(auto.target(), 16, "8 slots × 50 ms ÷ 25 ms");
 });
 
+test("large tasks queue fewer: the queue holds at most TARGET_BYTES of task data", () => {
+  const auto = new AutoPrefetch(4, 256, async () => undefined, SILENT);
+  auto.held(0.02, 100);
+  assert.equal(auto.target(), 256, "small no-op tasks: the maximum");
+  for (let i = 0; i < 60; i++) auto.held(0.02, 1024 * 1024);
+  assert.equal(auto.target(), TARGET_BYTES / (1024 * 1024), "1 MiB tasks: 16 MiB ÷ 1 MiB");
+  for (let i = 0; i < 60; i++) auto.held(0.02, 0);
+  assert.equal(auto.target(), 256, "back to small tasks: the maximum again");
+});
+
 forEachBackend("tasks: automatic prefetch", (backend) => {
-  test("a default worker advertises 1 + 32 after no-op tasks and 1 once its tasks run 120 ms", async () => {
+  test("a default worker advertises 1 + 256 after no-op tasks and 1 once its tasks run 120 ms", async () => {
     const { root, zk, addWorker } = await startTaskCluster(backend(), { label: "auto-prefetch" });
     await addWorker({ noop: () => null, slow: () => new Promise((r) => setTimeout(r, 120)) }, { id: "w" });
     const capacity = async (): Promise<number> =>
@@ -54,7 +64,7 @@ forEachBackend("tasks: automatic prefetch", (backend) => {
     await Promise.all(
       (await sub.submitMany(Array.from({ length: 20 }, () => ({ type: "noop" })))).map((h) => h.result()),
     );
-    await waitFor(async () => (await capacity()) === 33);
+    await waitFor(async () => (await capacity()) === 257);
     for (let i = 0; i < 5; i++) await (await sub.submit("slow", null)).result();
     await waitFor(async () => (await capacity()) === 1);
   });

@@ -18,10 +18,10 @@ import {
 } from "../../src/tasks/index.js";
 import { client, startTaskCluster } from "./helpers.js";
 
-test("prefetch defaults to auto, up to max(32, 3 × concurrency); a number fixes it; checked", () => {
-  assert.equal(parseWorkerOptions({ concurrency: 16 }).prefetch, 48);
-  assert.equal(parseWorkerOptions({ concurrency: 2 }).prefetch, 32);
-  assert.equal(parseWorkerOptions({}).prefetch, 32);
+test("prefetch defaults to auto, up to max(256, 8 × concurrency); a number fixes it; checked", () => {
+  assert.equal(parseWorkerOptions({ concurrency: 64 }).prefetch, 512);
+  assert.equal(parseWorkerOptions({ concurrency: 16 }).prefetch, 256);
+  assert.equal(parseWorkerOptions({}).prefetch, 256);
   assert.equal(parseWorkerOptions({}).prefetchAuto, true);
   assert.equal(parseWorkerOptions({ prefetch: "auto" }).prefetchAuto, true);
   assert.equal(parseWorkerOptions({ prefetch: 5 }).prefetchAuto, false);

@@ -100,7 +100,8 @@ export function registerWorkerCommand(program: Command): void {
         "--prefetch <n|auto>",
         "assignments queued beyond --concurrency so a freed slot never waits for the master " +
           "(the capacity the master sees is concurrency + prefetch; default auto: sized to cover ~50 ms of " +
-          "work from the handlers' mean time, up to max(32, 3 × concurrency); priority order stays strict)",
+          "work (and at most 16 MiB of task data) from the handlers' mean time, up to max(256, 8 × concurrency); " +
+          "priority order stays strict)",
       ).argParser((v): number | "auto" => (v === "auto" ? "auto" : nonNegativeInt("--prefetch", v))),
     )
     .option("--labels <a,b>", "labels tasks can require (comma-separated)")

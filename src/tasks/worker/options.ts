@@ -13,8 +13,8 @@ export const DEFAULT_CONCURRENCY = 1;
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 /** The automatic prefetch's ceiling: `max(AUTO_PREFETCH_FLOOR, PREFETCH_PER_SLOT × concurrency)`.
  * See docs/SEMANTICS.md "Prefetch and priority" for how they were tuned. */
-export const PREFETCH_PER_SLOT = 3;
-export const AUTO_PREFETCH_FLOOR = 32;
+export const PREFETCH_PER_SLOT = 8;
+export const AUTO_PREFETCH_FLOOR = 256;
 
 export interface WorkerOptions {
   /** Cluster root; default "/". */
@@ -30,8 +30,9 @@ export interface WorkerOptions {
    * uncounted, shutdown hands them back. Priority stays strict: queued ones run highest priority first,
    * and a task that outranks queued ones is given to the worker beyond its capacity (up to `prefetch`
    * more) to run next. Default "auto": sized from the handlers' running mean time to cover about 50 ms
-   * of work (worker/prefetch.ts) — up to `max(32, 3 × concurrency)` for short tasks, 0 for long ones
-   * at one at a time. A number fixes it (0: wait for the master between tasks).
+   * of work and at most 16 MiB of task data (worker/prefetch.ts) — up to `max(256, 8 × concurrency)`
+   * for short tasks, 0 for long ones at one at a time. A number fixes it (0: wait for the master
+   * between tasks).
    */
   prefetch?: number | "auto";
   /** Labels tasks can require. */

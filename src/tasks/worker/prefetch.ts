@@ -7,7 +7,9 @@
  * worker reads it: two fsyncs and three round trips, a few ms). They cost when tasks are long: a queued
  * task waits on its busy worker while another worker may be idle. So the queue is sized to cover about
  * TARGET_MS of the worker's work: `concurrency × TARGET_MS ÷ mean handler time`, between 0 and `max`.
- * No-op handlers get `max`; handlers of TARGET_MS or longer get none at one at a time.
+ * No-op handlers get `max`; handlers of TARGET_MS or longer get none at one at a time. A queued
+ * assignment holds its task's data in memory, so the queue is also kept under TARGET_BYTES by the
+ * running mean size of the tasks read: large payloads queue fewer.
  *
  * The worker advertises `concurrency + prefetch` in its /workers node; a new value is written only when
  * it has at least doubled or halved (or reaches 0 or `max`), so the node changes rarely. It starts at
@@ -18,13 +20,16 @@ import { bestEffort, type Logger } from "../logger.js";
 
 /** The work, in ms, the queue is sized to cover (a few of the master's cycles). */
 export const TARGET_MS = 50;
-/** Weight of the newest handler time in the running mean. */
+/** The task data the queue may hold, by the running mean task size (bytes). */
+export const TARGET_BYTES = 16 * 1024 * 1024;
+/** Weight of the newest handler time (and task size) in the running means. */
 const ALPHA = 0.2;
 
 export class AutoPrefetch {
   /** The prefetch advertised now (or being written). */
   current: number;
   private meanMs = -1;
+  private meanBytes = 0;
   private writing: Promise<void> | null = null;
   private closed = false;
 
@@ -39,17 +44,20 @@ export class AutoPrefetch {
     this.current = Math.min(max, concurrency);
   }
 
-  /** A handler held its slot for `ms`. */
-  held(ms: number): void {
-    this.meanMs = this.meanMs < 0 ? ms : this.meanMs + ALPHA * (ms - this.meanMs);
+  /** A handler held its slot for `ms`; its task's data was `bytes` long. */
+  held(ms: number, bytes = 0): void {
+    const first = this.meanMs < 0;
+    this.meanMs = first ? ms : this.meanMs + ALPHA * (ms - this.meanMs);
+    this.meanBytes = first ? bytes : this.meanBytes + ALPHA * (bytes - this.meanBytes);
     this.retarget();
   }
 
   /** What the running mean asks for now. */
   target(): number {
     if (this.meanMs < 0) return this.max;
-    const want = Math.floor((this.concurrency * TARGET_MS) / Math.max(this.meanMs, 1e-3));
-    return Math.max(0, Math.min(this.max, want));
+    const byTime = Math.floor((this.concurrency * TARGET_MS) / Math.max(this.meanMs, 1e-3));
+    const bySize = Math.floor(TARGET_BYTES / Math.max(this.meanBytes, 1));
+    return Math.max(0, Math.min(this.max, byTime, bySize));
   }
 
   close(): void {

@@ -13,12 +13,12 @@ export class SlotGate {
 
   constructor(
     readonly size: number,
-    /** Told how long each slot was held (a handler's run): the automatic prefetch's input. */
-    private readonly onHeld: ((ms: number) => void) | null = null,
+    /** Told how long each slot was held (a handler's run) and its task's size: the automatic prefetch's input. */
+    private readonly onHeld: ((ms: number, bytes: number) => void) | null = null,
   ) {}
 
-  held(ms: number): void {
-    this.onHeld?.(ms);
+  held(ms: number, bytes: number): void {
+    this.onHeld?.(ms, bytes);
   }
 
   /** Takes a slot for `granted`: at once (true, `granted` not called) when one is free, else `granted`
@@ -76,9 +76,12 @@ export class SlotClaim {
   private since = 0;
   /** Has had its slot (its handler runs or ran): false while reading or waiting for one. */
   had = false;
+  /** Its task's data length, once read (told to the gate with the hold time). */
+  bytes = 0;
 
   constructor(
-    private readonly gate: (Pick<SlotGate, "take" | "give"> & { held?(ms: number): void }) | undefined,
+    private readonly gate:
+      (Pick<SlotGate, "take" | "give"> & { held?(ms: number, bytes: number): void }) | undefined,
     /** Its task's priority: the order it is handed a slot in among waiters. */
     public priority = 0,
   ) {}
@@ -117,7 +120,7 @@ export class SlotClaim {
   release(): void {
     if (!this.holding) return;
     this.holding = false;
-    this.gate?.held?.(performance.now() - this.since);
+    this.gate?.held?.(performance.now() - this.since, this.bytes);
     this.gate?.give();
   }
 }

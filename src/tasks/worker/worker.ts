@@ -97,7 +97,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
       ? new AutoPrefetch(c, prefetch, (p) => this.advertise(c + p), opts.logger)
       : null;
     this.auto = auto;
-    this.env.slots = new SlotGate(c, auto === null ? null : (ms) => auto.held(ms));
+    this.env.slots = new SlotGate(c, auto === null ? null : (ms, b) => auto.held(ms, b));
     this.feed = new AssignmentFeed(client, this.layout.assignDir(this.id), opts.logger, {
       added: (name) => this.added(name),
       removed: (name) => this.removed(name),

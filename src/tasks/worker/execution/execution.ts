@@ -79,6 +79,7 @@ export class Execution implements ProgressSink {
     // An assignment made by hand in zkCli carries no token: the version it finds is the one it runs under.
     this.token = info.token ?? t.stat.version;
     this.data = t.data;
+    this.slot.bytes = t.data?.length ?? 0;
     if (t.stat.version !== this.token && !this.env.unsafeDisableFencing) return this.superseded();
     if (this.halt.stopped() !== null) return this.handBack();
     const raw = isRawKey(this.key);

@@ -65,7 +65,11 @@ export interface ExecutionEnv {
   /** JSON.stringify(workerId), computed once. */
   workerJson?: string;
   /** The worker's handler slots, taken once the task is read (default: none, no limit). */
-  slots?: { take(granted: () => void, priority?: number): boolean; give(): void; held?(ms: number): void };
+  slots?: {
+    take(granted: () => void, priority?: number): boolean;
+    give(): void;
+    held?(ms: number, bytes: number): void;
+  };
 }
 
 export interface ExecutionHooks {
