@@ -2,7 +2,8 @@
  * The append-only txn log with group commit. `append` only encodes into an in-memory batch; once
  * per event-loop turn (`schedule`), the whole batch goes to disk with one write and one fdatasync,
  * and only then is `onDurable(lastZxid)` called so the server may release the replies of that
- * batch. Txns applied while an fsync is in flight simply join the next batch.
+ * batch. Txns applied while an fsync is in flight simply join the next batch. The fdatasync runs on
+ * the event loop while syncs are fast, in the thread pool after a slow one (sync-policy.ts).
  *
  * File layout: header = "OVLG" + int version, then records:
  *   int length (of payload), uint32 crc32(payload), payload = TxnRecord (codec.ts)
@@ -13,7 +14,7 @@
  * third faster per sync on ext4. The zeros after the last record read as the end of the log (a record
  * length of 0 is never written); a graceful close cuts them off.
  */
-import { fdatasync, writeSync } from "node:fs";
+import { fdatasync, fdatasyncSync, writeSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { JuteWriter } from "../../protocol/index.js";
@@ -21,6 +22,7 @@ import type { Logger } from "../logger.js";
 import type { Txn, TxnHeader } from "../txn.js";
 import { crc32, writeTxnRecord } from "./codec.js";
 import { LOG_PREFIX, fileName, fsyncDir } from "./files.js";
+import { SyncPolicy } from "./sync-policy.js";
 
 export const LOG_MAGIC = Buffer.from("OVLG", "latin1");
 export const LOG_VERSION = 1;
@@ -63,6 +65,7 @@ export class TxnLog {
   private rollRequested = false;
   private failed = false;
   private drained: (() => void)[] = [];
+  private readonly syncs = new SyncPolicy();
   readonly stats: BatchStats = { batches: 0, records: 0, bytes: 0 };
 
   constructor(
@@ -128,7 +131,7 @@ export class TxnLog {
       for (let off = 0; off < bytes.length;)
         off += writeSync(file.fd, bytes, off, bytes.length - off, this.pos + off);
       this.pos += bytes.length;
-      if (this.opts.forceSync) await datasync(file.fd);
+      if (this.opts.forceSync) await this.sync(file.fd);
       this.stats.batches++;
       this.stats.records += count;
       this.stats.bytes += bytes.length;
@@ -149,6 +152,14 @@ export class TxnLog {
       if (this.batchRecords > 0) this.schedule();
       else this.wakeDrained();
     }
+  }
+
+  /** fdatasync on the event loop while syncs are fast, else in the thread pool (sync-policy.ts). */
+  private async sync(fd: number): Promise<void> {
+    if (!this.syncs.inline()) return datasync(fd);
+    const t0 = performance.now();
+    fdatasyncSync(fd);
+    this.syncs.tookInline(performance.now() - t0);
   }
 
   private async fileFor(firstZxid: number): Promise<FileHandle> {
