@@ -10,7 +10,10 @@
  * process at its default concurrency (1), queue.add + a QueueEvents 'completed' listener, on Redis without
  * persistence AND on Redis with appendfsync always (durable like overseer).
  *
- *   npx tsx bench/latency.ts [--count 500 --warmup 100 --rounds 5 --session 4000 --allow-load --json FILE]
+ * The warm-up is long (1,000 tasks per system) because overseer's Node processes keep getting faster
+ * for their first ~1,000 tasks (JIT), while Redis is at speed after a few: a short one measured warm-up.
+ *
+ *   npx tsx bench/latency.ts [--count 500 --warmup 1000 --rounds 5 --session 4000 --allow-load --json FILE]
  */
 import { parseArgs } from "node:util";
 import { medianFigure, ratio, withRange } from "./lib/emit.js";
@@ -26,7 +29,7 @@ import { failed, oneByOneNotes, setUp } from "./tasks/setup.js";
 const { values } = parseArgs({
   options: {
     count: { type: "string", default: "500" },
-    warmup: { type: "string", default: "100" },
+    warmup: { type: "string", default: "1000" },
     rounds: { type: "string", default: "5" },
     session: { type: "string", default: "4000" },
     "allow-load": { type: "boolean", default: false },
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
     }
     out.note(
       `one task in flight: ${COUNT} no-op tasks one after another per round (submit → result seen by the submitter), ` +
-        `after ${WARMUP} of warm-up each; ${ROUNDS} rounds alternating the order of the systems; ` +
+        `after ${WARMUP} of warm-up each (overseer's Node processes keep speeding up over their first ~1,000 tasks: JIT); ${ROUNDS} rounds alternating the order of the systems; ` +
         `figures are the median of the rounds' p50 / p99 [min–max]`,
     );
     for (const sys of systems) await sequential(WARMUP, sys.one);
