@@ -18,6 +18,23 @@ export class ZkDatabase {
   /** lastProcessedZxid: epoch 0, so the counter stays far below 2^53 and fits a JS number. */
   lastZxid = 0;
   sink: TxnSink | null = null;
+  /** Txns up to here are on disk (told by `durable`). */
+  private synced = 0;
+
+  /** The last txn on disk: with no sink, the last applied. */
+  get durableZxid(): number {
+    return this.sink === null ? this.lastZxid : this.synced;
+  }
+
+  /** The sink has made every txn up to `zxid` durable. */
+  durable(zxid: number): void {
+    if (zxid > this.synced) this.synced = zxid;
+  }
+
+  /** Recovered up to `zxid` (all of it on disk). */
+  recovered(zxid: number): void {
+    this.lastZxid = this.synced = zxid;
+  }
 
   commit(
     sessionId: bigint,

@@ -2,10 +2,13 @@
  * A connection's output: the frames one socket chunk produces (replies, notifications, 4lw text) are
  * written into one buffer and leave in one socket write.
  *
- * Durability gate: `hold` tags the batch with the zxid the server had applied when it was produced,
- * and `take` gives it back only once the txn log has synced that zxid (a reply may reveal a write, so
- * it must not leave before the write is on disk). Held output is released strictly in order, keeping
- * FIFO replies.
+ * Durability gate: `hold` tags the batch with the highest zxid it may reveal, and `take` gives it back
+ * only once the txn log has synced that zxid (a reply may reveal a write, so it must not leave before
+ * the write is on disk). A reply reveals at most the zxid in its header: the last applied one for
+ * writes and most reads, the durable one for a read whose nodes no unsynced txn touched (reads.ts
+ * `readZxid`), so such a read is not held for other sessions' syncs. Frames without a zxid of their
+ * own (notifications, handshake replies, 4lw text) tag the batch with what was applied at `hold`.
+ * Held output is released strictly in order, keeping FIFO replies.
  */
 import { ErrorCode, JuteWriter, KeeperState } from "../protocol/index.js";
 import { HeldOutput } from "./held-output.js";
@@ -19,6 +22,10 @@ export class OutputBatch {
   private readonly held = new HeldOutput();
   /** Replies in `out` (those in `held` are counted there): the requests outstanding with them. */
   private unreplied = 0;
+  /** The highest header zxid of the replies in `out`. */
+  private reveals = 0;
+  /** `out` holds a frame that may reveal anything applied (it carries no zxid of its own). */
+  private revealsApplied = false;
 
   /** Replies not handed to the socket yet. */
   get outstanding(): number {
@@ -34,6 +41,7 @@ export class OutputBatch {
   beginReply(xid: number, zxid: number, err: number): JuteWriter {
     const w = this.out;
     this.replyStart = w.length;
+    if (zxid > this.reveals) this.reveals = zxid;
     w.writeInt(0).writeInt(xid).writeLongNumber(zxid).writeInt(err);
     return w;
   }
@@ -63,6 +71,7 @@ export class OutputBatch {
 
   /** A complete reply frame, length prefix included (handshake replies). */
   frame(frame: Buffer): void {
+    this.revealsApplied = true;
     this.out.writeRaw(frame);
     this.unreplied++;
   }
@@ -71,20 +80,24 @@ export class OutputBatch {
   notification(type: number, path: string): void {
     const w = this.out;
     const start = w.length;
+    this.revealsApplied = true;
     w.writeInt(0).writeInt(-1).writeInt(-1).writeInt(-1).writeInt(0); // length, xid, zxid −1 (two ints), err
     w.writeInt(type).writeInt(KeeperState.SyncConnected).writeString(path);
     w.patchInt(start, w.length - start - 4);
   }
 
   text(text: string): void {
+    this.revealsApplied = true;
     this.out.writeRaw(Buffer.from(text, "utf8"));
   }
 
-  /** Move what is queued behind the gate; it may depend on writes up to `appliedZxid`. */
+  /** Move what is queued behind the gate; `appliedZxid`: the last txn applied (for frames with no zxid). */
   hold(appliedZxid: number): void {
     if (this.out.length === 0) return;
-    this.held.push(this.out.toBuffer(), this.unreplied, appliedZxid);
+    this.held.push(this.out.toBuffer(), this.unreplied, this.revealsApplied ? appliedZxid : this.reveals);
     this.unreplied = 0;
+    this.reveals = 0;
+    this.revealsApplied = false;
     // Don't keep a large reply's buffer alive for the connection's lifetime.
     if (this.out.length > 1 << 16) this.out = new JuteWriter(4096);
     else this.out.reset();
@@ -98,6 +111,8 @@ export class OutputBatch {
   /** Drop everything queued and held (the connection closes without sending it). */
   discard(): void {
     this.out.reset();
+    this.reveals = 0;
+    this.revealsApplied = false;
     this.held.clear();
   }
 }

@@ -49,8 +49,8 @@ export function handleRequest(srv: ZkServer, conn: Connection, frame: Buffer): v
 }
 
 function replier(srv: ZkServer, conn: Connection, xid: number): reads.Reply {
-  return (err, body) => {
-    const w = conn.beginReply(xid, srv.db.lastZxid, err);
+  return (err, body, zxid) => {
+    const w = conn.beginReply(xid, zxid ?? srv.db.lastZxid, err);
     if (err === 0 && body !== undefined) body(w);
     conn.endReply();
   };
@@ -220,8 +220,8 @@ function dispatch(
     case OpCode.multi:
       return multi(srv, conn, session, xid, readMultiRequest(r, "write"));
     case OpCode.multiRead: {
-      const results = reads.multiRead(db, conn, readMultiRequest(r, "read"));
-      return reply(0, (w) => writeMultiResponse(w, results));
+      const { results, zxid } = reads.multiRead(db, conn, readMultiRequest(r, "read"));
+      return reply(0, (w) => writeMultiResponse(w, results), zxid);
     }
     case OpCode.sync: {
       const req = records.PathRequest.read(r);

@@ -62,7 +62,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
     if (o.dataDir === null) return;
     const logDir = o.dataLogDir ?? o.dataDir;
     const rec = await recover(this.db.tree, o.dataDir, logDir, o.logger);
-    this.db.lastZxid = rec.lastZxid;
+    this.db.recovered(rec.lastZxid);
     const now = Date.now();
     this.sessions.reserveBelow(rec.nextSessionId);
     for (const s of rec.sessions) this.sessions.restore(s.id, s.password, s.timeout, now);
@@ -80,7 +80,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
         lastZxid: () => this.db.lastZxid,
         sessionImages: () => this.sessionImages(),
         nextSessionId: () => this.sessions.nextSessionId,
-        onDurable: (z) => this.releaseHeld(z),
+        onDurable: (z) => (this.db.durable(z), this.releaseHeld(z)),
         onFatal: (err) => this.storageFailed(err),
       },
       rec.lastZxid,

@@ -61,6 +61,8 @@ export class DataTree {
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   private dataBytes = 0;
+  /** The zxid of the last setACL (a read's NoAuth or aversion may reveal it: reads.ts readZxid). */
+  aclZxid = 0;
   private readonly aclCache = new Map<string, readonly ACL[]>();
   /** The list internAcl returned last. */
   private lastAcl: readonly ACL[] | null = null;

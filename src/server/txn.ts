@@ -69,6 +69,7 @@ export function applyTxn(
     case "setData":
       return tree.setData(txn.path, txn.data, txn.version, hdr.zxid, hdr.time);
     case "setACL":
+      tree.aclZxid = hdr.zxid;
       return tree.setACL(txn.path, txn.acl, txn.aversion);
     case "closeSession":
       // Sorted so deletions (and their events) are deterministic on replay.
