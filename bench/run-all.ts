@@ -150,11 +150,11 @@ function jobs(native: string | undefined): Job[] {
         ["failover", ["--sessions", "2000,4000,10000"]],
         ["memory", ["--nodes", "200000", "--steps", "4"]],
         ["cost", ["--tasks", "500", "--ensemble-count", "10000"]],
-        ["events", ["--count", "4000", "--rounds", "5"]],
+        ["events", ["--count", "3000", "--rounds", "5"]],
         // TLS vs plain on one server: medians of 5 alternating rounds (the embedded server's TLS port too, if built).
         ["tls", ["--count", "10000", "--rounds", "5"]],
         ["schedules", ["--firings", "30", "--rounds", "5"]],
-        ["sandbox", ["--count", "3000", "--rounds", "5"]],
+        ["sandbox", ["--count", "2000", "--rounds", "5"]],
       ];
   // Full: the pending curve at 100k and 1M (the 10k point took 14 s and showed nothing 100k does not).
   const scaling = SMOKE ? ["--smoke"] : ["--pending", "100000,1000000"];
