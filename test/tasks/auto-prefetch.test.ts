@@ -42,6 +42,28 @@ test("the target scales with concurrency and is capped", () => {
   assert.equal(auto.target(), 16, "8 slots × 50 ms ÷ 25 ms");
 });
 
+test("a handler time told while a write is in flight is not lost: the target is looked at again after it", async () => {
+  const written: number[] = [];
+  let finish = (): void => undefined;
+  const auto = new AutoPrefetch(
+    1,
+    256,
+    (p) => {
+      written.push(p);
+      return new Promise<void>((r) => (finish = r));
+    },
+    SILENT,
+  );
+  auto.held(0.02);
+  assert.deepEqual(written, [256], "the write of the maximum is in flight");
+  for (let i = 0; i < 10; i++) auto.held(2 * TARGET_MS); // the mean passes TARGET_MS meanwhile
+  assert.deepEqual(written, [256], "one write at a time");
+  finish();
+  await settle();
+  await settle();
+  assert.deepEqual(written, [256, 0], "the handlers that ended during the write are acted on after it");
+});
+
 test("large tasks queue fewer: the queue holds at most TARGET_BYTES of task data", () => {
   const auto = new AutoPrefetch(4, 256, async () => undefined, SILENT);
   auto.held(0.02, 100);

@@ -71,9 +71,11 @@ export class AutoPrefetch {
     const moved = want === 0 || want === this.max ? want !== now : want >= 2 * now || 2 * want <= now;
     if (!moved) return;
     this.current = want;
+    // Handlers that ended while it was written moved the mean: look again once it is done.
     this.writing = bestEffort(this.logger, "advertising the worker's prefetch", this.advertise(want)).finally(
       () => {
         this.writing = null;
+        this.retarget();
       },
     );
   }
