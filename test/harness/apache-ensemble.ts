@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { serverMode } from "./four-letter.js";
 import { apacheZooKeeperProblem, LOG4J_PROPERTIES, trackTempDir, type GuardedProcess } from "./java.js";
-import { freePort, LOOPBACK } from "./ports.js";
+import { freePorts, LOOPBACK } from "./ports.js";
 import { secureSettings, type SecureServerOptions } from "./secure-zk.js";
 import {
   baseConfig,
@@ -85,9 +85,11 @@ export async function startApacheEnsemble(n = 3, opts: ApacheEnsembleOptions = {
   const ids = Array.from({ length: n }, (_, i) => i + 1);
   const ports = new Map<number, { client: number; peer: number; election: number; secure: number }>();
   const tls = opts.secure?.tls !== undefined;
-  for (const id of ids) {
-    const [client, peer, election] = [await freePort(), await freePort(), await freePort()];
-    ports.set(id, { client, peer, election, secure: tls ? await freePort() : 0 });
+  const perMember = tls ? 4 : 3;
+  const all = await freePorts(n * perMember);
+  for (const [i, id] of ids.entries()) {
+    const [client = 0, peer = 0, election = 0, secure = 0] = all.slice(i * perMember, (i + 1) * perMember);
+    ports.set(id, { client, peer, election, secure });
   }
   const serverLines: Record<string, string> = {};
   for (const [id, p] of ports) serverLines[`server.${id}`] = `${LOOPBACK}:${p.peer}:${p.election}`;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fourLetterWord, serverMode } from "./four-letter.js";
 import { skipUnlessApacheZooKeeper, startApacheEnsemble, startApacheZooKeeper } from "./apache-zk.js";
-import { freePort } from "./ports.js";
+import { freePort, freePorts } from "./ports.js";
 import { ZOOKEEPER_JAR } from "./java.js";
 import { connect } from "../../src/client/index.js";
 
@@ -19,6 +19,13 @@ function descendants(pid: number): number[] {
 }
 
 const cmdline = (pid: number): string => readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+
+test("freePorts returns distinct ports (an ensemble's client, peer and election ports)", async () => {
+  const ports = await freePorts(64);
+  assert.equal(ports.length, 64);
+  assert.equal(new Set(ports).size, 64);
+  assert.ok(ports.every((p) => p > 0 && p < 65536));
+});
 
 test("freePort returns a bindable loopback port", async () => {
   const port = await freePort();
