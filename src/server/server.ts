@@ -215,7 +215,7 @@ export class ZkServer implements ConnectionHandler, FourLetterContext {
       this.flushQueued = false;
       try {
         const applied = this.db.lastZxid;
-        const durable = this.persistence?.durableZxid ?? applied;
+        const durable = this.db.durableZxid;
         for (const c of this.dirty) if (c.flush(applied, durable)) this.waiting.add(c);
         this.dirty.clear();
       } catch (err) {
