@@ -158,13 +158,13 @@ export class TxnLog {
 
   /** fdatasync on the event loop while syncs are fast, else in the thread pool (sync-policy.ts). */
   private async sync(fd: number): Promise<void> {
-    if (!this.syncs.inline()) {
-      this.stats.pooled++;
-      return datasync(fd);
-    }
     const t0 = performance.now();
-    fdatasyncSync(fd);
-    this.syncs.tookInline(performance.now() - t0);
+    if (this.syncs.inline()) fdatasyncSync(fd);
+    else {
+      this.stats.pooled++;
+      await datasync(fd);
+    }
+    this.syncs.took(performance.now() - t0);
   }
 
   private async fileFor(firstZxid: number): Promise<FileHandle> {
@@ -191,8 +191,7 @@ export class TxnLog {
   /**
    * Zero-fills `file` up to at least `end` (in PREALLOC steps). With forceSync the zeros are synced
    * here, in the thread pool: left to the batch's own fdatasync they made it a 16 MiB flush (~12 ms on
-   * this VM's ext4), which the sync policy took for a slow disk — every new log file sent the next
-   * POOL_BATCHES batches to the thread pool.
+   * this VM's ext4), which the sync policy took for a slow disk and sent later batches to the thread pool.
    */
   private async grow(file: FileHandle, end: number): Promise<void> {
     if (end <= this.allocated) return;
