@@ -121,6 +121,27 @@ test("the handler context: signal, progress and log work destructured", async ()
   assert.equal(ctx.signal, signal);
 });
 
+test("DelayedCalls under a steady stream: every item fires within delay … 1.25 × delay, at most 4 ticks per delay", (t) => {
+  // Armed for the head alone, the timer chased the stream: one tick (a process wake-up) per item.
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  const firedAt = new Map<number, number>();
+  const q = new DelayedCalls<number>(20, (n) => firedAt.set(n, Date.now()));
+  const addedAt = new Map<number, number>();
+  for (let i = 0; i < 400; i++) {
+    addedAt.set(i, Date.now());
+    q.add(i);
+    t.mock.timers.tick(1);
+  }
+  for (let i = 0; i < 100; i++) t.mock.timers.tick(1);
+  assert.equal(firedAt.size, 400);
+  for (const [i, at] of firedAt) {
+    const late = at - (addedAt.get(i) ?? 0);
+    assert.ok(late >= 20 && late <= 25, `item ${i} fired ${late} ms after its add`);
+  }
+  const ticks = new Set(firedAt.values()).size;
+  assert.ok(ticks <= (400 / 20) * 4 + 2, `${ticks} ticks for 400 items over 400 ms`);
+});
+
 test("DelayedCalls fires each item once, in order, after the delay", async () => {
   const fired: number[] = [];
   const q = new DelayedCalls<number>(15, (n) => fired.push(n));
