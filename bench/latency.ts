@@ -10,14 +10,22 @@
  * process at its default concurrency (1), queue.add + a QueueEvents 'completed' listener, on Redis without
  * persistence AND on Redis with appendfsync always (durable like overseer).
  *
+ * Like for like, overseer is also measured on a second embedded server with forceSync off (writes
+ * acknowledged once in the page cache, not fsync'd: not durable, like Redis without persistence) and
+ * compared with BullMQ on Redis without persistence (latency.single.nosync.*). overseer's default is
+ * durable, so the headline pairings stay durable overseer vs both BullMQs.
+ *
  * The warm-up is long (1,000 tasks per system) because overseer's Node processes keep getting faster
  * for their first ~1,000 tasks (JIT), while Redis is at speed after a few: a short one measured warm-up.
  *
  *   npx tsx bench/latency.ts [--count 500 --warmup 1000 --rounds 5 --session 4000 --allow-load --json FILE]
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { medianFigure, ratio, withRange } from "./lib/emit.js";
-import { tasks } from "./lib/overseer.js";
+import { startServerProcess, tasks, ZooKeeperClient } from "./lib/overseer.js";
 import { packageVersion } from "./lib/versions.js";
 import { startBull, type Bull } from "./tasks/bull.js";
 import { advertisedCapacity, overseerOne, startCluster, stopCluster, type Cluster } from "./tasks/cluster.js";
@@ -51,9 +59,21 @@ async function main(): Promise<void> {
   oneByOneNotes(s);
   const { out } = s;
   let cluster: Cluster | undefined;
+  let nosync: Cluster | undefined;
   const bulls: Bull[] = [];
+  // The not-durable overseer: its own server process (forceSync off) and cluster.
+  const nosyncDir = mkdtempSync(join(tmpdir(), "overseer-bench-latency-nosync-"));
+  const nosyncServer = await startServerProcess(nosyncDir, 0, { tickTime: 500, forceSync: false });
+  const nosyncCs = `127.0.0.1:${nosyncServer.port}`;
+  const nosyncZk = new ZooKeeperClient({ connectString: nosyncCs, sessionTimeout: 30_000 });
   try {
+    await nosyncZk.connect();
     cluster = await startCluster(s.cs, s.zk, "/latency", {
+      workers: 1,
+      concurrency: "default",
+      session: Number(values.session),
+    });
+    nosync = await startCluster(nosyncCs, nosyncZk, "/latency", {
       workers: 1,
       concurrency: "default",
       session: Number(values.session),
@@ -64,12 +84,18 @@ async function main(): Promise<void> {
     const systems: System[] = [
       { name: "overseer", one: overseerOne(cluster), rounds: [] },
       { name: "BullMQ", one: bull.one, rounds: [] },
+      { name: "overseer no fsync", one: overseerOne(nosync), rounds: [] },
     ];
     if (s.durable !== undefined) {
       const durable = await startBull(s.durable.port, "latency-durable", 1, 1);
       bulls.push(durable);
       systems.push({ name: "BullMQ durable", one: durable.one, rounds: [] });
     }
+    out.note(
+      "like for like: overseer is also run on a second embedded server with forceSync off (acknowledged once in " +
+        "the page cache, not fsync'd: NOT durable, like Redis without persistence) and compared with BullMQ on " +
+        "Redis without persistence; overseer's default (the headline rows) is durable",
+    );
     out.note(
       `one task in flight: ${COUNT} no-op tasks one after another per round (submit → result seen by the submitter), ` +
         `after ${WARMUP} of warm-up each (overseer's Node processes keep speeding up over their first ~1,000 tasks: JIT); ${ROUNDS} rounds alternating the order of the systems; ` +
@@ -91,20 +117,35 @@ async function main(): Promise<void> {
       `overseer: 1 worker with the Worker's default options: concurrency ${conc}, advertised capacity ${capacity} ` +
         `after the rounds (so prefetch ${capacity - conc}); BullMQ: 1 worker process at its default concurrency 1`,
     );
-    const [ours, ...anchors] = systems;
-    if (ours === undefined) throw new Error("no systems");
+    const named = (name: string): System => {
+      const sys = systems.find((x) => x.name === name);
+      if (sys === undefined) throw new Error(`no system ${name}`);
+      return sys;
+    };
     const p = (sys: System, k: "p50" | "p99"): ReturnType<typeof spread> =>
       spread(sys.rounds.map((l) => l[k]));
-    for (const a of anchors) {
-      const durable = a.name.endsWith("durable");
-      const key = durable ? "latency.single.durable" : "latency.single";
-      const anchorName = `BullMQ ${packageVersion("bullmq")} on Redis${durable ? " (appendfsync always)" : ""}`;
+    const pairs: [System, System, "durable" | "nosync" | ""][] = [
+      [named("overseer"), named("BullMQ"), ""],
+      ...(s.durable === undefined
+        ? []
+        : [[named("overseer"), named("BullMQ durable"), "durable"] as [System, System, "durable"]]),
+      [named("overseer no fsync"), named("BullMQ"), "nosync"],
+    ];
+    for (const [ours, a, kind] of pairs) {
+      const key = kind === "" ? "latency.single" : `latency.single.${kind}`;
+      const anchorName = `BullMQ ${packageVersion("bullmq")} on Redis${kind === "durable" ? " (appendfsync always)" : ""}`;
+      const what =
+        kind === "durable"
+          ? ", vs BullMQ with Redis appendfsync always"
+          : kind === "nosync"
+            ? ", overseer with forceSync off (not durable) vs BullMQ on Redis without persistence"
+            : "";
       for (const k of ["p50", "p99"] as const) {
         out.add(
           medianFigure(
             {
               key: `${key}.${k}`,
-              label: `one task at a time, submit → result ${k}${durable ? ", vs BullMQ with Redis appendfsync always" : ""}`,
+              label: `one task at a time, submit → result ${k}${what}`,
               unit: "ms",
               anchorName,
               higherIsBetter: false,
@@ -116,7 +157,7 @@ async function main(): Promise<void> {
         );
       }
       console.log(
-        `one at a time: overseer p50 ${withRange(p(ours, "p50"), ms)} ms vs ${a.name} ${withRange(p(a, "p50"), ms)} ms ` +
+        `one at a time: ${ours.name} p50 ${withRange(p(ours, "p50"), ms)} ms vs ${a.name} ${withRange(p(a, "p50"), ms)} ms ` +
           `(${ratio(p(ours, "p50").median, p(a, "p50").median)}); p99 ${withRange(p(ours, "p99"), ms)} vs ` +
           `${withRange(p(a, "p99"), ms)} ms`,
       );
@@ -124,6 +165,10 @@ async function main(): Promise<void> {
   } finally {
     for (const b of bulls) await b.close();
     if (cluster !== undefined) await stopCluster(cluster);
+    if (nosync !== undefined) await stopCluster(nosync);
+    await nosyncZk.close().catch(() => undefined);
+    await nosyncServer.kill("SIGKILL");
+    rmSync(nosyncDir, { recursive: true, force: true });
     await s.stop();
   }
   out.write(values.json);

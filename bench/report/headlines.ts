@@ -11,7 +11,7 @@ const PICKS: [string, RegExp][] = [
   // After every shape's usual (Redis without persistence) ratio: the same overseer rounds vs BullMQ on
   // Redis with appendfsync always, where measured (--durable-shapes).
   ["tasks", /^tasks\.\d+x\d+\.durable\.perSec$/],
-  ["latency", /^latency\.single\.(durable\.)?p(50|99)$/],
+  ["latency", /^latency\.single\.(durable\.|nosync\.)?p(50|99)$/],
   ["paced", /^paced\.\d+\.p(50|99)$/],
   ["failover", /^failover\.(master|reassign)\.(\d+|defaults)$/],
   ["memory", /^memory\.perZnode$/],
