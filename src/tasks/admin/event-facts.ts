@@ -34,7 +34,15 @@ export type Fact =
   | ({ kind: "task"; key: string; created: boolean; replayed?: true } & Read)
   | { kind: "gone"; key: string; replayed?: true }
   | ({ kind: "status" | "progress"; key: string; type: string | null; replayed?: true } & Read)
-  | ({ kind: "assignment"; key: string; type: string | null; worker: string } & Read);
+  /** `stat` null: the assignment was gone by the time it was read (a fast task: its worker committed first). */
+  | {
+      kind: "assignment";
+      key: string;
+      type: string | null;
+      worker: string;
+      data: Buffer | null;
+      stat: Stat | null;
+    };
 
 /** Reads the node a notification names (and the task, when its type is not known yet). */
 export type Reads = (ops: readonly ReadOp[]) => Promise<ReadOpResult[]>;
@@ -61,9 +69,10 @@ export async function readFacts(
         : node.kind === "progress"
           ? layout.progress(key)
           : layout.assignment(node.worker, key);
+    // The NodeCreated says it was assigned, even if the worker's commit deleted it before this read.
+    if (node.kind === "assignment") return [await readAssignment(read, layout, known, key, node.worker)];
     const r = await readWithType(read, layout, known, key, path);
     if (r === null) return [];
-    if (node.kind === "assignment") return [{ kind: "assignment", key, worker: node.worker, ...r }];
     return [{ kind: node.kind, key, ...r }];
   } catch (err) {
     dirty.add(key);
@@ -110,7 +119,13 @@ export function applyFact(known: Map<string, KnownTask>, fact: Fact): TaskEvent 
       return mark(progressEvent(key, k.type, fact.data, fact.stat.mtime));
     }
     case "assignment":
-      return activeEvent(key, remember(known, key, fact.type).type, fact.worker, fact.data, fact.stat.ctime);
+      return activeEvent(
+        key,
+        remember(known, key, fact.type).type,
+        fact.worker,
+        fact.data,
+        fact.stat?.ctime ?? Date.now(),
+      );
   }
 }
 
@@ -154,4 +169,25 @@ async function readWithType(
   if (r === null) return null;
   const type = task?.type === "getData" ? knownFrom(key, task.data).type : null;
   return { data: r.data, stat: r.stat, type };
+}
+
+/**
+ * An assignment named by a NodeCreated, with the task's type. A fast task's worker may have committed
+ * (deleting the assignment) before this read: the fact is still an assignment, without its data, the
+ * type then from memory or the task node (which outlives its assignment).
+ */
+async function readAssignment(
+  read: Reads,
+  layout: Layout,
+  known: ReadonlyMap<string, KnownTask>,
+  key: string,
+  worker: string,
+): Promise<Fact> {
+  const k = known.get(key);
+  const ops: ReadOp[] = [{ type: "getData", path: layout.assignment(worker, key) }];
+  if (k === undefined && !isRawKey(key)) ops.push({ type: "getData", path: layout.task(key) });
+  const [node, task] = await read(ops);
+  const r = dataOf(node);
+  const type = k !== undefined ? k.type : task?.type === "getData" ? knownFrom(key, task.data).type : null;
+  return { kind: "assignment", key, worker, type, data: r?.data ?? null, stat: r?.stat ?? null };
 }
