@@ -152,7 +152,7 @@ function jobs(native: string | undefined): Job[] {
         ["cost", ["--tasks", "500", "--ensemble-count", "10000"]],
         ["events", ["--count", "3000", "--rounds", "5"]],
         // TLS vs plain on one server: medians of 5 alternating rounds (the embedded server's TLS port too, if built).
-        ["tls", ["--count", "10000", "--rounds", "5"]],
+        ["tls", ["--count", "40000", "--rounds", "5"]],
         ["schedules", ["--firings", "30", "--rounds", "5"]],
         ["sandbox", ["--count", "2000", "--rounds", "5"]],
       ];

@@ -4,7 +4,8 @@
  * alternating rounds (plain then TLS, then TLS then plain, …) after warm-up rounds of each (3 by default:
  * Apache's JIT is still compiling its TLS and request paths through the first two). Reports
  * per op the median ops/s of the rounds with their range, and TLS ÷ plain (the issue's goal: TLS costs
- * under 20% of plain throughput).
+ * under 20% of plain throughput), with the client's CPU per op and the server process's (read from
+ * /proc), which say on which side of the wire TLS costs.
  *
  * Servers: Apache ZooKeeper 3.8 with secureClientPort (Netty serves both ports, forceSync=no so the
  * disk does not hide the transport), and the embedded server's TLS listener when this build has one
@@ -13,7 +14,7 @@
  *
  *   npx tsx bench/tls.ts [--count 20000 --in-flight 128 --data-size 100 --rounds 5 --warmup 3 --embedded auto|on|off --json FILE]
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -44,6 +45,8 @@ const DATA = Buffer.alloc(Number(values["data-size"]), 0x61);
 const EMBEDDED = values.embedded;
 if (!["auto", "on", "off"].includes(EMBEDDED)) throw new Error("--embedded: expected auto, on or off");
 const OPS = ["create", "getData", "setData", "delete"] as const;
+/** /proc/<pid>/stat counts CPU time in clock ticks (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
 type Mode = "plain" | "tls";
 
 /** A server with both ports, and how to stop it. */
@@ -51,6 +54,8 @@ interface Target {
   name: string;
   plain: string;
   tls: string;
+  /** The server's process (its CPU per op is read from /proc). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -58,10 +63,48 @@ interface Phase {
   opsPerSec: number;
   /** This process's CPU (user + system) per op, µs: the client's own cost, whatever the server does. */
   cpuUs: number;
+  /** The server process's CPU per op, µs (/proc, 10 ms ticks: a phase lasts ≥ 0.2 s at the full run's count). */
+  serverUs: number;
 }
 
-/** One round on one port: ops/s and client CPU per op, for each op. */
-async function drive(connectString: string, certs: TestCerts, mode: Mode, tag: string): Promise<Phase[]> {
+/** CPU time (user + system) of process `pid` and its descendants so far, µs (Apache's JVM runs under a
+ * launcher); NaN when it cannot be read. */
+function processCpuUs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (!stats.has(pid)) return NaN;
+  let ticks = 0;
+  const tree = new Set([pid]);
+  // Parents have lower pids than their children here, but not always: repeat until nothing is added.
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [p, st] of stats)
+      if (!tree.has(p) && tree.has(st.ppid)) {
+        tree.add(p);
+        grew = true;
+      }
+  }
+  for (const p of tree) ticks += stats.get(p)?.ticks ?? 0;
+  return ticks * (1e6 / CLOCK_TICKS);
+}
+
+/** One round on one port: ops/s, client CPU and server CPU per op, for each op. */
+async function drive(
+  connectString: string,
+  certs: TestCerts,
+  mode: Mode,
+  tag: string,
+  serverPid: number | undefined,
+): Promise<Phase[]> {
   const zk = await connect({
     connectString,
     sessionTimeout: 30_000,
@@ -80,9 +123,11 @@ async function drive(connectString: string, certs: TestCerts, mode: Mode, tag: s
     const out: Phase[] = [];
     for (const op of OPS) {
       const cpu = process.cpuUsage();
+      const server = processCpuUs(serverPid);
       const { opsPerSec } = await runPhase(op, COUNT, IN_FLIGHT, run[op]);
       const used = process.cpuUsage(cpu);
-      out.push({ opsPerSec, cpuUs: (used.user + used.system) / COUNT });
+      const serverUs = (processCpuUs(serverPid) - server) / COUNT;
+      out.push({ opsPerSec, cpuUs: (used.user + used.system) / COUNT, serverUs });
     }
     await zk.delete(root);
     return out;
@@ -100,7 +145,7 @@ async function apache(certs: TestCerts): Promise<Target> {
   });
   const tls = zk.secureConnectString;
   if (tls === undefined) throw new Error("Apache ZooKeeper started without a secure port");
-  return { name: "Apache ZooKeeper 3.8", plain: zk.connectString, tls, stop: () => zk.stop() };
+  return { name: "Apache ZooKeeper 3.8", plain: zk.connectString, tls, pid: zk.pid, stop: () => zk.stop() };
 }
 
 /**
@@ -126,6 +171,7 @@ async function embedded(certs: TestCerts): Promise<Target | string> {
       name: "embedded server",
       plain: `127.0.0.1:${srv.port}`,
       tls: `127.0.0.1:${securePort}`,
+      pid: srv.proc.pid,
       stop,
     };
     try {
@@ -152,27 +198,29 @@ async function measure(target: Target, certs: TestCerts, out: ResultBuilder): Pr
   const rounds: Record<Mode, Phase[][]> = { plain: [], tls: [] };
   const at = (mode: Mode): string => (mode === "plain" ? target.plain : target.tls);
   for (let w = 0; w < WARMUP; w++)
-    for (const mode of ["plain", "tls"] as const) await drive(at(mode), certs, mode, `warmup${w}`);
+    for (const mode of ["plain", "tls"] as const)
+      await drive(at(mode), certs, mode, `warmup${w}`, target.pid);
   for (let r = 0; r < ROUNDS; r++) {
     const order: Mode[] = r % 2 === 0 ? ["plain", "tls"] : ["tls", "plain"];
-    for (const mode of order) rounds[mode].push(await drive(at(mode), certs, mode, `r${r}`));
+    for (const mode of order) rounds[mode].push(await drive(at(mode), certs, mode, `r${r}`, target.pid));
   }
   console.log(`== ${target.name}: median of ${ROUNDS} rounds [min–max], ops/s`);
   console.log(
-    "  op            plain                       TLS                   TLS ÷ plain   client CPU µs/op plain / TLS",
+    "  op            plain                       TLS                   TLS ÷ plain   client CPU µs/op plain / TLS   server CPU µs/op plain / TLS",
   );
   const tag = target.name.startsWith("Apache") ? "apache" : "embedded";
   for (const [i, op] of OPS.entries()) {
-    const col = (mode: Mode): { med: number; text: string; cpu: number } => {
+    const col = (mode: Mode): { med: number; text: string; cpu: number; server: number } => {
       const xs = rounds[mode].map((ph) => ph[i]?.opsPerSec ?? NaN);
       const med = median(xs);
       const cpu = median(rounds[mode].map((ph) => ph[i]?.cpuUs ?? NaN));
-      return { med, cpu, text: `${fmt(med)} [${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]` };
+      const server = median(rounds[mode].map((ph) => ph[i]?.serverUs ?? NaN));
+      return { med, cpu, server, text: `${fmt(med)} [${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]` };
     };
     const plain = col("plain");
     const tls = col("tls");
     console.log(
-      `  ${op.padEnd(8)} ${plain.text.padStart(26)} ${tls.text.padStart(26)} ${(tls.med / plain.med).toFixed(2).padStart(8)}× ${plain.cpu.toFixed(1).padStart(12)} / ${tls.cpu.toFixed(1)}`,
+      `  ${op.padEnd(8)} ${plain.text.padStart(26)} ${tls.text.padStart(26)} ${(tls.med / plain.med).toFixed(2).padStart(8)}× ${plain.cpu.toFixed(1).padStart(12)} / ${tls.cpu.toFixed(1).padEnd(16)} ${plain.server.toFixed(1).padStart(6)} / ${tls.server.toFixed(1)}`,
     );
     out.add({
       key: `tls.${tag}.${op}.ops`,
@@ -182,6 +230,16 @@ async function measure(target: Target, certs: TestCerts, out: ResultBuilder): Pr
       anchor: plain.med,
       anchorName: `plain TCP to the same ${target.name}`,
       higherIsBetter: true,
+      params: { server: tag, op, inFlight: IN_FLIGHT },
+    });
+    out.add({
+      key: `tls.${tag}.${op}.serverUs`,
+      label: `${target.name}: server CPU per ${op} over TLS (µs)`,
+      unit: "µs",
+      value: tls.server,
+      anchor: plain.server,
+      anchorName: "the same server over plain TCP",
+      higherIsBetter: false,
       params: { server: tag, op, inFlight: IN_FLIGHT },
     });
     out.add({
