@@ -232,26 +232,20 @@ async function measure(target: Target, certs: TestCerts, out: ResultBuilder): Pr
       higherIsBetter: true,
       params: { server: tag, op, inFlight: IN_FLIGHT },
     });
-    out.add({
-      key: `tls.${tag}.${op}.serverUs`,
-      label: `${target.name}: server CPU per ${op} over TLS (µs)`,
-      unit: "µs",
-      value: tls.server,
-      anchor: plain.server,
-      anchorName: "the same server over plain TCP",
-      higherIsBetter: false,
-      params: { server: tag, op, inFlight: IN_FLIGHT },
-    });
-    out.add({
-      key: `tls.${tag}.${op}.cpuUs`,
-      label: `${target.name}: client CPU per ${op} over TLS (µs)`,
-      unit: "µs",
-      value: tls.cpu,
-      anchor: plain.cpu,
-      anchorName: "the same client over plain TCP",
-      higherIsBetter: false,
-      params: { server: tag, op, inFlight: IN_FLIGHT },
-    });
+    for (const [key, side, value, anchor] of [
+      ["serverUs", "server", tls.server, plain.server],
+      ["cpuUs", "client", tls.cpu, plain.cpu],
+    ] as const)
+      out.add({
+        key: `tls.${tag}.${op}.${key}`,
+        label: `${target.name}: ${side} CPU per ${op} over TLS (µs)`,
+        unit: "µs",
+        value,
+        anchor,
+        anchorName: `the same ${side} over plain TCP`,
+        higherIsBetter: false,
+        params: { server: tag, op, inFlight: IN_FLIGHT },
+      });
   }
   console.log("");
 }
