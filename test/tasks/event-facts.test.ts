@@ -28,19 +28,20 @@ function reads(nodes: Record<string, Buffer>): (ops: readonly ReadOp[]) => Promi
     });
 }
 
+/** The follower's facts for a NodeCreated of the task's assignment to w1. */
+function assignedToW1(
+  read: ReturnType<typeof reads>,
+  known: Map<string, KnownTask>,
+): ReturnType<typeof readFacts> {
+  return readFacts(read, layout, known, { kind: "assignment", key, worker: "w1" }, "NodeCreated", new Set());
+}
+
 test("an assignment deleted before the follower read it is still active, on the named worker, with the task's type", async () => {
   for (const knownBefore of [false, true]) {
     const known = new Map<string, KnownTask>();
     if (knownBefore) known.set(key, { type: "flaky", failures: 1, requeues: 0, final: false });
     const read = reads({ [layout.task(key)]: envelope }); // the task node outlives its assignment
-    const facts = await readFacts(
-      read,
-      layout,
-      known,
-      { kind: "assignment", key, worker: "w1" },
-      "NodeCreated",
-      new Set(),
-    );
+    const facts = await assignedToW1(read, known);
     assert.equal(facts.length, 1, `one fact (task known before: ${knownBefore})`);
     const e = applyFact(known, facts[0]!);
     assert.equal(e?.event, "active");
@@ -53,14 +54,7 @@ test("an assignment still there is read: its attempt and time are in the event",
   const known = new Map<string, KnownTask>();
   const a = Buffer.from(JSON.stringify({ task: key, token: 3, attempt: 2, at: 1234 }));
   const read = reads({ [layout.task(key)]: envelope, [layout.assignment("w1", key)]: a });
-  const facts = await readFacts(
-    read,
-    layout,
-    known,
-    { kind: "assignment", key, worker: "w1" },
-    "NodeCreated",
-    new Set(),
-  );
+  const facts = await assignedToW1(read, known);
   const e = applyFact(known, facts[0]!);
   assert.equal(e?.event, "active");
   assert.equal(e?.attempt, 2);

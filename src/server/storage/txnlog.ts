@@ -46,7 +46,7 @@ export interface TxnLogOptions {
 
 export interface BatchStats {
   batches: number;
-  /** Batches whose fdatasync ran in the thread pool (after a slow inline one; sync-policy.ts). */
+  /** Batches whose fdatasync ran in the thread pool (while syncs were slow on average; sync-policy.ts). */
   pooled: number;
   records: number;
   bytes: number;

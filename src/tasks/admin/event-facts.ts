@@ -69,11 +69,15 @@ export async function readFacts(
         : node.kind === "progress"
           ? layout.progress(key)
           : layout.assignment(node.worker, key);
-    // The NodeCreated says it was assigned, even if the worker's commit deleted it before this read.
-    if (node.kind === "assignment") return [await readAssignment(read, layout, known, key, node.worker)];
-    const r = await readWithType(read, layout, known, key, path);
+    const { node: r, type } = await readWithType(read, layout, known, key, path);
+    // The NodeCreated says it was assigned, even if the worker's commit deleted it before this read
+    // (a fast task): then the fact has no data.
+    if (node.kind === "assignment")
+      return [
+        { kind: "assignment", key, worker: node.worker, type, data: r?.data ?? null, stat: r?.stat ?? null },
+      ];
     if (r === null) return [];
-    return [{ kind: node.kind, key, ...r }];
+    return [{ kind: node.kind, key, type, ...r }];
   } catch (err) {
     dirty.add(key);
     throw err;
@@ -148,46 +152,22 @@ async function getData(read: Reads, path: string): Promise<Read | null> {
   return dataOf((await read([{ type: "getData", path }]))[0]);
 }
 
-/** A node's data, with the task's type from memory or, when unknown, read in the same multiRead. */
+/**
+ * A node's data (null when it is gone), with the task's type from memory or, when unknown, read in the
+ * same multiRead (the task node outlives its status, progress and assignment).
+ */
 async function readWithType(
   read: Reads,
   layout: Layout,
   known: ReadonlyMap<string, KnownTask>,
   key: string,
   path: string,
-): Promise<(Read & { type: string | null }) | null> {
+): Promise<{ node: Read | null; type: string | null }> {
   const k = known.get(key);
-  if (k !== undefined || isRawKey(key)) {
-    const r = await getData(read, path);
-    return r === null ? null : { ...r, type: k?.type ?? null };
-  }
+  if (k !== undefined || isRawKey(key)) return { node: await getData(read, path), type: k?.type ?? null };
   const [node, task] = await read([
     { type: "getData", path },
     { type: "getData", path: layout.task(key) },
   ]);
-  const r = dataOf(node);
-  if (r === null) return null;
-  const type = task?.type === "getData" ? knownFrom(key, task.data).type : null;
-  return { data: r.data, stat: r.stat, type };
-}
-
-/**
- * An assignment named by a NodeCreated, with the task's type. A fast task's worker may have committed
- * (deleting the assignment) before this read: the fact is still an assignment, without its data, the
- * type then from memory or the task node (which outlives its assignment).
- */
-async function readAssignment(
-  read: Reads,
-  layout: Layout,
-  known: ReadonlyMap<string, KnownTask>,
-  key: string,
-  worker: string,
-): Promise<Fact> {
-  const k = known.get(key);
-  const ops: ReadOp[] = [{ type: "getData", path: layout.assignment(worker, key) }];
-  if (k === undefined && !isRawKey(key)) ops.push({ type: "getData", path: layout.task(key) });
-  const [node, task] = await read(ops);
-  const r = dataOf(node);
-  const type = k !== undefined ? k.type : task?.type === "getData" ? knownFrom(key, task.data).type : null;
-  return { kind: "assignment", key, worker, type, data: r?.data ?? null, stat: r?.stat ?? null };
+  return { node: dataOf(node), type: task?.type === "getData" ? knownFrom(key, task.data).type : null };
 }
