@@ -34,6 +34,12 @@ interface Waiter {
 }
 
 const CLOSE_WAIT_MAX = 2_000;
+/**
+ * One connection attempt gets at most this share of the session timeout (Java's client gives it
+ * sessionTimeout / hosts). A server that accepts and never answers — Apache 3.8 does this to some
+ * connections while it starts — would otherwise use up the whole lost-timer budget on one host.
+ */
+const ATTEMPTS_PER_TIMEOUT = 3;
 
 export class Session {
   readonly states: StateHub;
@@ -161,7 +167,7 @@ export class Session {
             sessionId: this.sessionId,
             passwd: this.passwd,
           },
-          Math.max(100, Math.floor(requested / this.hosts.size)),
+          Math.max(100, Math.floor(requested / Math.max(this.hosts.size, ATTEMPTS_PER_TIMEOUT))),
           this.opts,
           this.abort.signal,
           () => this.pipeline.nextXid(),

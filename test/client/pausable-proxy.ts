@@ -1,6 +1,7 @@
 /**
  * A TCP proxy whose links can be cut and whose door can be shut: `cut()` destroys every open link,
- * `block()` makes new connections close at once (the client sees a refused server), `unblock()` reopens.
+ * `block()` makes new connections close at once (the client sees a refused server), `unblock()` reopens,
+ * `swallow(n)` accepts the next n connections and never answers them (a server that is still starting).
  */
 import net from "node:net";
 
@@ -12,6 +13,7 @@ export interface PausableProxy {
   freeze(): void;
   block(): void;
   unblock(): void;
+  swallow(connections: number): void;
   close(): Promise<void>;
 }
 
@@ -20,12 +22,20 @@ export function startPausableProxy(targetHost: string, targetPort: number): Prom
   let blocked = false;
   const links: { inbound: net.Socket; outbound: net.Socket }[] = [];
   let accepted = 0;
+  let toSwallow = 0;
   const server = net.createServer((inbound) => {
     if (blocked) {
       inbound.destroy();
       return;
     }
     accepted++;
+    if (toSwallow > 0) {
+      toSwallow--;
+      sockets.add(inbound);
+      inbound.on("error", () => undefined);
+      inbound.on("close", () => sockets.delete(inbound));
+      return;
+    }
     const outbound = net.connect({ host: targetHost, port: targetPort });
     for (const s of [inbound, outbound]) {
       sockets.add(s);
@@ -63,6 +73,7 @@ export function startPausableProxy(targetHost: string, targetPort: number): Prom
         },
         block: () => void (blocked = true),
         unblock: () => void (blocked = false),
+        swallow: (n) => void (toSwallow = n),
         close: () =>
           new Promise<void>((done) => {
             cut();

@@ -18,11 +18,11 @@ import { forEachBackend, uniqueRoot } from "../harness/backends.js";
 import { startTcpProxy } from "../harness/tcp-proxy.js";
 import { startPausableProxy } from "./pausable-proxy.js";
 
-async function nextState(it: AsyncIterator<StateEvent>, type: StateEvent["type"]): Promise<StateEvent> {
+async function nextState(it: AsyncIterator<StateEvent>, ...types: StateEvent["type"][]): Promise<StateEvent> {
   for (;;) {
     const r = await it.next();
-    if (r.done === true) throw new Error(`state stream ended before "${type}"`);
-    if (r.value.type === type) return r.value;
+    if (r.done === true) throw new Error(`state stream ended before "${types.join('" or "')}"`);
+    if (types.includes(r.value.type)) return r.value;
   }
 }
 
@@ -196,6 +196,30 @@ forEachBackend("client reconnect", (backend) => {
       assert.ok(elapsed >= 1500 && elapsed < 3000, `read timeout after ${Math.round(elapsed)} ms`);
       await assert.rejects(hung, ConnectionLossError);
       await nextState(states, "reconnected");
+    } finally {
+      await c.close();
+      await proxy.close();
+    }
+  });
+
+  test("an attempt the server accepts and never answers is given up in time to try again within the session timeout", async () => {
+    const proxy = await startPausableProxy(backend().host, backend().port);
+    const c = new ZooKeeperClient({
+      connectString: proxy.connectString,
+      sessionTimeout: 3000,
+      reconnectDelay: 20,
+    });
+    try {
+      await c.connect();
+      const sessionId = c.sessionId;
+      const states = c.states();
+      proxy.swallow(1);
+      proxy.cut();
+      await nextState(states, "suspended");
+      const next = await nextState(states, "reconnected", "lost");
+      assert.equal(next.type, "reconnected", "one silent attempt must not use up the session timeout");
+      assert.equal(c.sessionId, sessionId);
+      assert.equal(proxy.accepted, 3, "the first connection, the silent attempt, the one that reconnected");
     } finally {
       await c.close();
       await proxy.close();
