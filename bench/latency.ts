@@ -20,12 +20,9 @@
  *
  *   npx tsx bench/latency.ts [--count 500 --warmup 1000 --rounds 5 --session 4000 --allow-load --json FILE]
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { medianFigure, ratio, withRange } from "./lib/emit.js";
-import { startServerProcess, tasks, ZooKeeperClient } from "./lib/overseer.js";
+import { tasks } from "./lib/overseer.js";
 import { packageVersion } from "./lib/versions.js";
 import { startBull, type Bull } from "./tasks/bull.js";
 import { advertisedCapacity, overseerOne, startCluster, stopCluster, type Cluster } from "./tasks/cluster.js";
@@ -55,25 +52,20 @@ interface System {
 }
 
 async function main(): Promise<void> {
-  const s = await setUp("latency", { allowLoad: values["allow-load"], durable: true });
+  const s = await setUp("latency", { allowLoad: values["allow-load"], durable: true, nosync: true });
   oneByOneNotes(s);
   const { out } = s;
   let cluster: Cluster | undefined;
   let nosync: Cluster | undefined;
   const bulls: Bull[] = [];
-  // The not-durable overseer: its own server process (forceSync off) and cluster.
-  const nosyncDir = mkdtempSync(join(tmpdir(), "overseer-bench-latency-nosync-"));
-  const nosyncServer = await startServerProcess(nosyncDir, 0, { tickTime: 500, forceSync: false });
-  const nosyncCs = `127.0.0.1:${nosyncServer.port}`;
-  const nosyncZk = new ZooKeeperClient({ connectString: nosyncCs, sessionTimeout: 30_000 });
   try {
-    await nosyncZk.connect();
+    if (s.nosync === undefined) throw new Error("setUp started no forceSync-off server");
     cluster = await startCluster(s.cs, s.zk, "/latency", {
       workers: 1,
       concurrency: "default",
       session: Number(values.session),
     });
-    nosync = await startCluster(nosyncCs, nosyncZk, "/latency", {
+    nosync = await startCluster(s.nosync.cs, s.nosync.zk, "/latency", {
       workers: 1,
       concurrency: "default",
       session: Number(values.session),
@@ -91,11 +83,6 @@ async function main(): Promise<void> {
       bulls.push(durable);
       systems.push({ name: "BullMQ durable", one: durable.one, rounds: [] });
     }
-    out.note(
-      "like for like: overseer is also run on a second embedded server with forceSync off (acknowledged once in " +
-        "the page cache, not fsync'd: NOT durable, like Redis without persistence) and compared with BullMQ on " +
-        "Redis without persistence; overseer's default (the headline rows) is durable",
-    );
     out.note(
       `one task in flight: ${COUNT} no-op tasks one after another per round (submit → result seen by the submitter), ` +
         `after ${WARMUP} of warm-up each (overseer's Node processes keep speeding up over their first ~1,000 tasks: JIT); ${ROUNDS} rounds alternating the order of the systems; ` +
@@ -166,9 +153,6 @@ async function main(): Promise<void> {
     for (const b of bulls) await b.close();
     if (cluster !== undefined) await stopCluster(cluster);
     if (nosync !== undefined) await stopCluster(nosync);
-    await nosyncZk.close().catch(() => undefined);
-    await nosyncServer.kill("SIGKILL");
-    rmSync(nosyncDir, { recursive: true, force: true });
     await s.stop();
   }
   out.write(values.json);

@@ -9,7 +9,10 @@
  *
  * overseer: the cluster of bench/tasks.ts (embedded server process with forceSync, master + backup, the
  * workers), Submitter.submit + handle.result() per task. BullMQ on Redis without persistence, queue.add +
- * one QueueEvents 'completed' listener; the same worker processes × concurrency.
+ * one QueueEvents 'completed' listener; the same worker processes × concurrency. Like for like, as in
+ * bench/latency.ts, also BullMQ on Redis with appendfsync always (vs overseer: both durable) and overseer
+ * on an embedded server with forceSync off (vs BullMQ without persistence: neither durable), at the same
+ * offered rates (C stays the slower of the two default systems).
  *
  *   npx tsx bench/paced.ts [--shape 2x16 --levels 50,80 --seconds 2 --rounds 5 --capacity N --allow-load --json FILE]
  */
@@ -71,26 +74,38 @@ async function capacities(systems: System[]): Promise<Spread[]> {
   return rounds.map(spread);
 }
 
+type Pairing = "" | "durable" | "nosync";
+
 async function main(): Promise<void> {
-  const s = await setUp("paced", { allowLoad: values["allow-load"], durable: false });
+  const s = await setUp("paced", { allowLoad: values["allow-load"], durable: true, nosync: true });
   oneByOneNotes(s);
   const { out } = s;
   const shape = `${WORKERS}×${CONCURRENCY}`;
-  let cluster: Cluster | undefined;
-  let bull: Bull | undefined;
+  const clusters: Cluster[] = [];
+  const bulls: Bull[] = [];
+  const roles = { workers: WORKERS, concurrency: CONCURRENCY, session: Number(values.session) };
   try {
-    cluster = await startCluster(s.cs, s.zk, "/paced", {
-      workers: WORKERS,
-      concurrency: CONCURRENCY,
-      session: Number(values.session),
+    if (s.nosync === undefined || s.durable === undefined)
+      throw new Error("setUp started no like-for-like servers");
+    const cluster = await startCluster(s.cs, s.zk, "/paced", roles);
+    const nosync = await startCluster(s.nosync.cs, s.nosync.zk, "/paced", roles);
+    clusters.push(cluster, nosync);
+    const bull = await startBull(s.redis.port, "paced", WORKERS, CONCURRENCY);
+    const durable = await startBull(s.durable.port, "paced-durable", WORKERS, CONCURRENCY);
+    bulls.push(bull, durable);
+    const system = (name: string, chunk: ChunkSubmitter, one: OneSubmitter): System => ({
+      name,
+      chunk,
+      one,
+      at: new Map(),
     });
-    bull = await startBull(s.redis.port, "paced", WORKERS, CONCURRENCY);
-    const systems: System[] = [
-      { name: "overseer", chunk: overseerChunk(cluster), one: overseerOne(cluster), at: new Map() },
-      { name: "BullMQ", chunk: bull.chunk, one: bull.one, at: new Map() },
-    ];
+    const ours = system("overseer", overseerChunk(cluster), overseerOne(cluster));
+    const theirs = system("BullMQ", bull.chunk, bull.one);
+    const oursNosync = system("overseer no fsync", overseerChunk(nosync), overseerOne(nosync));
+    const theirsDurable = system("BullMQ durable", durable.chunk, durable.one);
+    const systems = [ours, theirs, oursNosync, theirsDurable];
     for (const sys of systems) await drive(Number(values.warmup), 500, sys.chunk);
-    const caps = await capacities(systems);
+    const caps = await capacities([ours, theirs]);
     const [oursCap, bullCap] = caps;
     if (oursCap === undefined || bullCap === undefined) throw new Error("no capacities");
     const C =
@@ -103,7 +118,8 @@ async function main(): Promise<void> {
       `${shape}: capacity measured first with ${values["capacity-rounds"]} alternating rounds of ${fmt(Number(values["capacity-count"]))} ` +
         `tasks in bursts (bench/tasks.ts's driver): overseer ${withRange(oursCap, fmt)} tasks/s, BullMQ ${withRange(bullCap, fmt)}; ` +
         `C = ${fmt(C)} (${values.capacity === undefined ? "the slower system's median" : "given with --capacity"}); ` +
-        `each overseer worker advertised capacity ${capacity} (concurrency ${CONCURRENCY} + prefetch ${capacity - CONCURRENCY})`,
+        `each overseer worker advertised capacity ${capacity} (concurrency ${CONCURRENCY} + prefetch ${capacity - CONCURRENCY}); ` +
+        `the like-for-like systems (overseer with forceSync off, BullMQ on Redis with appendfsync always) get the same offered rates`,
     );
     out.note(
       `offered load ${LEVELS.map((l) => `${l}%`).join(" and ")} of C as a steady stream of single submits for ${fmt(MS)} ms per system ` +
@@ -124,60 +140,71 @@ async function main(): Promise<void> {
               `done ${fmt(p.achieved)}/s, send lag ≤ ${ms(p.sendLagMs)} ms`,
           );
         }
-    const [ours, theirs] = systems;
-    if (ours === undefined || theirs === undefined) throw new Error("no systems");
-    const anchorName = `BullMQ ${packageVersion("bullmq")} on Redis`;
-    for (const level of LEVELS) {
-      const of = (sys: System, k: "p50" | "p99" | "achieved"): Spread =>
-        spread((sys.at.get(level) ?? []).map((p) => p[k]));
-      const params = {
-        load: level,
-        rate: Math.round((C * level) / 100),
-        shape,
-        prefetch: capacity - CONCURRENCY,
-      };
-      for (const k of ["p50", "p99"] as const)
+    const pairs: [System, System, Pairing][] = [
+      [ours, theirs, ""],
+      [ours, theirsDurable, "durable"],
+      [oursNosync, theirs, "nosync"],
+    ];
+    for (const [a, b, kind] of pairs)
+      for (const level of LEVELS) {
+        const of = (sys: System, k: "p50" | "p99" | "achieved"): Spread =>
+          spread((sys.at.get(level) ?? []).map((p) => p[k]));
+        const key = kind === "" ? `paced.${level}` : `paced.${kind}.${level}`;
+        const anchorName = `BullMQ ${packageVersion("bullmq")} on Redis${kind === "durable" ? " (appendfsync always)" : ""}`;
+        const what =
+          kind === "durable"
+            ? ", vs BullMQ with Redis appendfsync always"
+            : kind === "nosync"
+              ? ", overseer with forceSync off (not durable) vs BullMQ on Redis without persistence"
+              : "";
+        const params = {
+          load: level,
+          rate: Math.round((C * level) / 100),
+          shape,
+          prefetch: capacity - CONCURRENCY,
+        };
+        for (const k of ["p50", "p99"] as const)
+          out.add(
+            medianFigure(
+              {
+                key: `${key}.${k}`,
+                label: `submit → result ${k} at ${level}% of C (${fmt((C * level) / 100)} tasks/s offered), ${shape}${what}`,
+                unit: "ms",
+                anchorName,
+                higherIsBetter: false,
+                params,
+              },
+              of(a, k),
+              of(b, k),
+            ),
+          );
         out.add(
           medianFigure(
             {
-              key: `paced.${level}.${k}`,
-              label: `submit → result ${k} at ${level}% of C (${fmt((C * level) / 100)} tasks/s offered), ${shape}`,
-              unit: "ms",
+              key: `${key}.achieved`,
+              label: `tasks/s completed (first to last result) at ${level}% of C, ${shape}${what}`,
+              unit: "tasks/s",
               anchorName,
-              higherIsBetter: false,
+              higherIsBetter: true,
               params,
             },
-            of(ours, k),
-            of(theirs, k),
+            of(a, "achieved"),
+            of(b, "achieved"),
           ),
         );
-      out.add(
-        medianFigure(
-          {
-            key: `paced.${level}.achieved`,
-            label: `tasks/s completed (first to last result) at ${level}% of C, ${shape}`,
-            unit: "tasks/s",
-            anchorName,
-            higherIsBetter: true,
-            params,
-          },
-          of(ours, "achieved"),
-          of(theirs, "achieved"),
-        ),
-      );
-      console.log(
-        `${level}% of C: overseer p50 ${withRange(of(ours, "p50"), ms)} ms vs BullMQ ${withRange(of(theirs, "p50"), ms)} ms ` +
-          `(${ratio(of(ours, "p50").median, of(theirs, "p50").median)}); p99 ${withRange(of(ours, "p99"), ms)} vs ` +
-          `${withRange(of(theirs, "p99"), ms)} ms`,
-      );
-    }
+        console.log(
+          `${level}% of C: ${a.name} p50 ${withRange(of(a, "p50"), ms)} ms vs ${b.name} ${withRange(of(b, "p50"), ms)} ms ` +
+            `(${ratio(of(a, "p50").median, of(b, "p50").median)}); p99 ${withRange(of(a, "p99"), ms)} vs ` +
+            `${withRange(of(b, "p99"), ms)} ms`,
+        );
+      }
     out.add(
       medianFigure(
         {
           key: "paced.capacity",
           label: `capacity (tasks/s in bursts), ${shape}`,
           unit: "tasks/s",
-          anchorName,
+          anchorName: `BullMQ ${packageVersion("bullmq")} on Redis`,
           higherIsBetter: true,
           params: { shape },
         },
@@ -186,8 +213,8 @@ async function main(): Promise<void> {
       ),
     );
   } finally {
-    await bull?.close();
-    if (cluster !== undefined) await stopCluster(cluster);
+    for (const b of bulls) await b.close();
+    for (const c of clusters) await stopCluster(c);
     await s.stop();
   }
   out.write(values.json);

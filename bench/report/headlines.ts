@@ -12,7 +12,7 @@ const PICKS: [string, RegExp][] = [
   // Redis with appendfsync always, where measured (--durable-shapes).
   ["tasks", /^tasks\.\d+x\d+\.durable\.perSec$/],
   ["latency", /^latency\.single\.(durable\.|nosync\.)?p(50|99)$/],
-  ["paced", /^paced\.\d+\.p(50|99)$/],
+  ["paced", /^paced\.(durable\.|nosync\.)?\d+\.p(50|99)$/],
   ["failover", /^failover\.(master|reassign)\.(\d+|defaults)$/],
   ["memory", /^memory\.perZnode$/],
   ["cost", /^cost\.(txns\.(one-by-one|batched)|implied\.one-by-one)$/],

@@ -1,7 +1,8 @@
 /**
  * The common start of the task benchmarks (tasks, latency, paced, limits, flows, sandbox): the load guard,
  * redis-server (without and, if asked, with appendfsync always), overseer's embedded server as its own
- * process (data dir, forceSync, tickTime 500) and a client on it, the data dirs' filesystems recorded;
+ * process (data dir, forceSync, tickTime 500) and a client on it (and, if asked, a second one with
+ * forceSync off: like for like with Redis without persistence), the data dirs' filesystems recorded;
  * `stop()` undoes it all. What each bench measures it notes itself (oneByOneNotes for latency and paced).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,12 +23,16 @@ export interface Setup {
   zk: ZooKeeperClient;
   redis: Redis;
   durable?: Redis;
+  /** The second embedded server, forceSync off (not durable), when asked for. */
+  nosync?: { cs: string; zk: ZooKeeperClient };
   stop(): Promise<void>;
 }
 
 export interface SetupOptions {
   allowLoad: boolean;
   durable: boolean;
+  /** Also start an embedded server with forceSync off (Setup.nosync). */
+  nosync?: boolean;
   /** More embedded-server options (e.g. fourLetterWords). */
   server?: Record<string, unknown>;
 }
@@ -49,18 +54,57 @@ export async function setUp(name: string, o: SetupOptions): Promise<Setup> {
     ioredis: packageVersion("ioredis"),
     "redis-server": redis.version,
   });
-  const dir = mkdtempSync(join(tmpdir(), `overseer-bench-${name}-`));
+  const started: { stop(): Promise<void> }[] = [redis, ...(durable === undefined ? [] : [durable])];
+  const stop = async (): Promise<void> => {
+    await killAll();
+    for (const x of started.reverse()) await x.stop();
+  };
+  try {
+    const main = await startEmbedded(`overseer-bench-${name}-`, { forceSync: true, ...o.server });
+    started.push(main);
+    const nosync = o.nosync
+      ? await startEmbedded(`overseer-bench-${name}-nosync-`, { ...o.server, forceSync: false })
+      : undefined;
+    if (nosync !== undefined) started.push(nosync);
+    recordMachine(out, load, [
+      main.dir,
+      ...[durable, nosync].flatMap((x) => (x === undefined ? [] : [x.dir])),
+    ]);
+    return {
+      out,
+      cs: main.cs,
+      serverPid: main.pid,
+      zk: main.zk,
+      redis,
+      ...(durable === undefined ? {} : { durable }),
+      ...(nosync === undefined ? {} : { nosync }),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+interface Embedded {
+  dir: string;
+  cs: string;
+  pid: number | undefined;
+  zk: ZooKeeperClient;
+  stop(): Promise<void>;
+}
+
+/** An embedded server process with its own data dir, and a client connected to it. */
+async function startEmbedded(prefix: string, opts: Record<string, unknown>): Promise<Embedded> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   // tickTime 500: negotiable session timeouts 1–10 s (ZooKeeper's [2, 20] × tickTime).
-  const server = await startServerProcess(dir, 0, { tickTime: 500, forceSync: true, ...o.server });
+  const server = await startServerProcess(dir, 0, { tickTime: 500, ...opts });
   const cs = `127.0.0.1:${server.port}`;
   const zk = new ZooKeeperClient({ connectString: cs, sessionTimeout: 30_000 });
   const stop = async (): Promise<void> => {
-    await killAll();
     await zk.close().catch(() => undefined);
     await server.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
-    await redis.stop();
-    await durable?.stop();
   };
   try {
     await zk.connect();
@@ -68,21 +112,12 @@ export async function setUp(name: string, o: SetupOptions): Promise<Setup> {
     await stop();
     throw err;
   }
-  recordMachine(out, load, [dir, ...(durable === undefined ? [] : [durable.dir])]);
-  return {
-    out,
-    cs,
-    serverPid: server.proc.pid,
-    zk,
-    redis,
-    ...(durable === undefined ? {} : { durable }),
-    stop,
-  };
+  return { dir, cs, pid: server.proc.pid, zk, stop };
 }
 
 /** How latency.ts and paced.ts drive both systems: single submits, one result listener. */
 export function oneByOneNotes(s: Setup): void {
-  const { out, durable } = s;
+  const { out, durable, nosync } = s;
   out.note(
     "overseer: embedded server process (data dir, forceSync: every write fsync'd before it is acknowledged), " +
       "master + backup candidate + workers as processes, Submitter.submit + handle.result() per task",
@@ -93,6 +128,12 @@ export function oneByOneNotes(s: Setup): void {
         ? ""
         : `; durable: a second redis-server --appendonly yes --appendfsync always (CONFIG GET: appendfsync ${durable.persistence.appendfsync})`),
   );
+  if (nosync !== undefined)
+    out.note(
+      "like for like: overseer is also run on a second embedded server with forceSync off (acknowledged once in " +
+        "the page cache, not fsync'd: NOT durable, like Redis without persistence) and compared with BullMQ on " +
+        "Redis without persistence; overseer's default (the headline rows) is durable",
+    );
   out.note(howRun("BullMQ"));
 }
 
