@@ -126,19 +126,27 @@ function failoverChart(r: BenchResult): Chart[] {
   ];
 }
 
-/** Latency p50 and p99 against the offered load (% of the slower system's capacity), both systems. */
+/**
+ * Latency p50 and p99 against the offered load (% of the slower system's capacity), both systems; and the
+ * like-for-like p50s where measured (overseer with forceSync off, BullMQ on Redis with appendfsync always).
+ */
 function pacedChart(r: BenchResult): Chart[] {
   const figs = r.figures.filter((f) => /^paced\.\d+\.p(50|99)$/.test(f.key));
   if (figs.length === 0) return [];
   const anchor = figs[0]?.anchorName ?? "BullMQ";
   const load = (f: Figure): number => Number(f.params?.["load"]);
+  const line = (name: string, of: Figure[], pick: (f: Figure) => number | undefined): Series[] =>
+    of.length === 0 ? [] : [{ name, points: of.map((f): [number, number] => [load(f), pick(f) ?? NaN]) }];
   const series: Series[] = (["p50", "p99"] as const).flatMap((p) => {
     const mine = figs.filter((f) => f.key.endsWith(p));
-    return [
-      { name: `overseer ${p}`, points: mine.map((f): [number, number] => [load(f), f.value]) },
-      { name: `${anchor} ${p}`, points: mine.map((f): [number, number] => [load(f), f.anchor ?? NaN]) },
-    ];
+    return [...line(`overseer ${p}`, mine, (f) => f.value), ...line(`${anchor} ${p}`, mine, (f) => f.anchor)];
   });
+  const p50 = (kind: string): Figure[] =>
+    r.figures.filter((f) => new RegExp(`^paced\\.${kind}\\.\\d+\\.p50$`).test(f.key));
+  series.push(
+    ...line("overseer with forceSync off p50", p50("nosync"), (f) => f.value),
+    ...line(`${p50("durable")[0]?.anchorName ?? "BullMQ durable"} p50`, p50("durable"), (f) => f.anchor),
+  );
   const title = "Submit → result latency at a paced offered load (medians of rounds)";
   const svg = lineChart(title, subtitle(r), "offered load (% of the slower system's capacity)", "ms", series);
   return [{ file: "paced-latency.svg", title, svg }];
