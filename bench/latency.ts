@@ -23,13 +23,12 @@
 import { parseArgs } from "node:util";
 import { medianFigure, ratio, withRange } from "./lib/emit.js";
 import { tasks } from "./lib/overseer.js";
-import { packageVersion } from "./lib/versions.js";
 import { startBull, type Bull } from "./tasks/bull.js";
 import { advertisedCapacity, overseerOne, startCluster, stopCluster, type Cluster } from "./tasks/cluster.js";
 import { spread } from "./tasks/measure.js";
 import { sequential, type Latencies, type OneSubmitter } from "./tasks/one-by-one.js";
 import { ms } from "./tasks/record.js";
-import { failed, oneByOneNotes, setUp } from "./tasks/setup.js";
+import { failed, oneByOneNotes, pairingText, setUp, type Pairing } from "./tasks/setup.js";
 
 const { values } = parseArgs({
   options: {
@@ -111,7 +110,7 @@ async function main(): Promise<void> {
     };
     const p = (sys: System, k: "p50" | "p99"): ReturnType<typeof spread> =>
       spread(sys.rounds.map((l) => l[k]));
-    const pairs: [System, System, "durable" | "nosync" | ""][] = [
+    const pairs: [System, System, Pairing][] = [
       [named("overseer"), named("BullMQ"), ""],
       ...(s.durable === undefined
         ? []
@@ -120,13 +119,7 @@ async function main(): Promise<void> {
     ];
     for (const [ours, a, kind] of pairs) {
       const key = kind === "" ? "latency.single" : `latency.single.${kind}`;
-      const anchorName = `BullMQ ${packageVersion("bullmq")} on Redis${kind === "durable" ? " (appendfsync always)" : ""}`;
-      const what =
-        kind === "durable"
-          ? ", vs BullMQ with Redis appendfsync always"
-          : kind === "nosync"
-            ? ", overseer with forceSync off (not durable) vs BullMQ on Redis without persistence"
-            : "";
+      const { anchorName, what } = pairingText(kind);
       for (const k of ["p50", "p99"] as const) {
         out.add(
           medianFigure(

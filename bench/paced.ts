@@ -32,7 +32,7 @@ import {
 import { drive, spread, type ChunkSubmitter, type Spread } from "./tasks/measure.js";
 import { paced, type OneSubmitter, type Paced } from "./tasks/one-by-one.js";
 import { ms } from "./tasks/record.js";
-import { failed, oneByOneNotes, setUp } from "./tasks/setup.js";
+import { failed, oneByOneNotes, pairingText, setUp, type Pairing } from "./tasks/setup.js";
 
 const { values } = parseArgs({
   options: {
@@ -73,8 +73,6 @@ async function capacities(systems: System[]): Promise<Spread[]> {
       rounds[systems.indexOf(s)]?.push((await drive(n, 500, s.chunk)).perSec);
   return rounds.map(spread);
 }
-
-type Pairing = "" | "durable" | "nosync";
 
 async function main(): Promise<void> {
   const s = await setUp("paced", { allowLoad: values["allow-load"], durable: true, nosync: true });
@@ -150,13 +148,7 @@ async function main(): Promise<void> {
         const of = (sys: System, k: "p50" | "p99" | "achieved"): Spread =>
           spread((sys.at.get(level) ?? []).map((p) => p[k]));
         const key = kind === "" ? `paced.${level}` : `paced.${kind}.${level}`;
-        const anchorName = `BullMQ ${packageVersion("bullmq")} on Redis${kind === "durable" ? " (appendfsync always)" : ""}`;
-        const what =
-          kind === "durable"
-            ? ", vs BullMQ with Redis appendfsync always"
-            : kind === "nosync"
-              ? ", overseer with forceSync off (not durable) vs BullMQ on Redis without persistence"
-              : "";
+        const { anchorName, what } = pairingText(kind);
         const params = {
           load: level,
           rate: Math.round((C * level) / 100),

@@ -137,6 +137,22 @@ export function oneByOneNotes(s: Setup): void {
   out.note(howRun("BullMQ"));
 }
 
+/** Which systems a latency figure pairs: overseer vs BullMQ (""), both durable, or neither durable. */
+export type Pairing = "" | "durable" | "nosync";
+
+/** The anchor's name and the label's tail for a pairing (latency.ts and paced.ts). */
+export function pairingText(kind: Pairing): { anchorName: string; what: string } {
+  return {
+    anchorName: `BullMQ ${packageVersion("bullmq")} on Redis${kind === "durable" ? " (appendfsync always)" : ""}`,
+    what:
+      kind === "durable"
+        ? ", vs BullMQ with Redis appendfsync always"
+        : kind === "nosync"
+          ? ", overseer with forceSync off (not durable) vs BullMQ on Redis without persistence"
+          : "",
+  };
+}
+
 /** main().catch for these benches: the load guard's refusal is printed as its message alone. */
 export async function failed(err: unknown): Promise<void> {
   console.error(err instanceof Error && err.name === "LoadTooHighError" ? err.message : err);
