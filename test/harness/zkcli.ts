@@ -25,6 +25,8 @@ const SENTINEL_LINE = /printwatches is (?:on|off)$/;
 /** zkCli prints each watch event as "\nWATCHER::\n" then "\nWatchedEvent state:… type:… path:…\n" (one println each). */
 const WATCHER_CHUNKS = /\nWATCHER::\n|\nWatchedEvent state:[^\n]*\n/g;
 const CONNECTED = /WatchedEvent state:SyncConnected type:None path:null\n/;
+/** The last line of zkCli's start-up banner ("Welcome to ZooKeeper!" before it), printed before it reads stdin. */
+const BANNER_END = /JLine support is disabled\n/;
 
 export interface ZkCliOptions {
   /** Session timeout asked for (zkCli `-timeout`), default 30000 ms. */
@@ -237,15 +239,15 @@ export async function openZkCli(connectString: string, opts: ZkCliOptions = {}):
     [Symbol.asyncDispose]: close,
   };
 
-  if (opts.waitForConnected ?? true) {
-    try {
-      await waitFor(CONNECTED, opts.connectTimeoutMs ?? 30_000);
-    } catch (err) {
-      await close();
-      throw err;
-    }
-  } else {
-    waitCursor = text.length;
+  try {
+    if (opts.waitForConnected ?? true) await waitFor(CONNECTED, opts.connectTimeoutMs ?? 30_000);
+    else waitCursor = text.length;
+    // The banner is printed by zkCli's main thread, the connected event by its event thread: either may
+    // come first (a CI run saw the banner in a first command's output). zkCli reads no stdin before it.
+    if (!BANNER_END.test(text)) await waitFor(BANNER_END, opts.connectTimeoutMs ?? 30_000);
+  } catch (err) {
+    await close();
+    throw err;
   }
   // Output of the first command starts here; the connection banner is not part of it.
   if (sentinelsSent === 0) segmentStart = lineStart;
