@@ -44,7 +44,7 @@ export interface EnsembleMember {
   /** `<clientHost>:<secureClientPort>` when started with `secure.tls`. */
   readonly secureConnectString: string | undefined;
   readonly running: boolean;
-  /** Sends `signal` (default SIGKILL); waits for the exit unless the signal only pauses (SIGSTOP/SIGCONT). */
+  /** Sends `signal` (default SIGKILL); waits for the exit, or for SIGSTOP until every thread is stopped. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the member again (same ports and data) and waits until it serves as leader or follower. */
   start(): Promise<void>;
@@ -185,7 +185,8 @@ function createMember(id: number, spec: ServerSpec, secureConnectString?: string
     },
     kill: async (signal = "SIGKILL") => {
       if (proc === undefined) return;
-      if (isTerminatingSignal(signal)) await proc.terminate(signal);
+      if (signal === "SIGSTOP") await proc.pause();
+      else if (isTerminatingSignal(signal)) await proc.terminate(signal);
       else proc.signal(signal);
     },
     start: () => startWithin(30_000),

@@ -49,7 +49,10 @@ export interface ApacheZooKeeper {
   readonly pid: number | undefined;
   /** Kills the JVM and removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
-  /** Sends `signal` (default SIGKILL) to the JVM; waits for it to exit unless the signal only pauses it. Data is kept. */
+  /**
+   * Sends `signal` (default SIGKILL) to the JVM; waits for it to exit, or for SIGSTOP until every thread is
+   * stopped; other signals are only sent. Data is kept.
+   */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Kills the JVM if it runs, then starts it again on the same port and data dir and waits until it serves. */
   restart(): Promise<void>;
@@ -128,11 +131,9 @@ export async function startApacheZooKeeper(opts: ApacheZooKeeperOptions = {}): P
   let stopped = false;
   const kill = async (signal: NodeJS.Signals = "SIGKILL"): Promise<void> => {
     if (proc === undefined) return;
-    if (!isTerminatingSignal(signal)) {
-      proc.signal(signal);
-      return;
-    }
-    await proc.terminate(signal);
+    if (signal === "SIGSTOP") await proc.pause();
+    else if (!isTerminatingSignal(signal)) proc.signal(signal);
+    else await proc.terminate(signal);
   };
   const stop = async (): Promise<void> => {
     if (stopped) return;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants, existsSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** Where Debian's `zookeeper` / `libzookeeper-java` packages put things. */
 export const ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar";
@@ -120,6 +121,11 @@ export interface GuardedProcess {
   hasExited(): boolean;
   /** Sends `signal` to the process group (the JVM and its watchdog). */
   signal(signal: NodeJS.Signals): void;
+  /**
+   * SIGSTOP to the group, resolved once every thread in it is stopped: the kernel stops a many-threaded
+   * JVM over some time, and meanwhile it may still answer (a test that SIGSTOPped Apache got srvr's reply).
+   */
+  pause(): Promise<void>;
   /** Sends `signal` (default SIGKILL) and waits for the exit, escalating to SIGKILL after `graceMs`. */
   terminate(signal?: NodeJS.Signals, graceMs?: number): Promise<ExitStatus>;
 }
@@ -193,6 +199,11 @@ export function spawnGuarded(command: string, args: readonly string[], logFd: nu
     waitForExit,
     hasExited: () => done,
     signal,
+    pause: async () => {
+      signal("SIGSTOP");
+      for (const deadline = Date.now() + 10_000; !done && !groupStopped(pid); await sleep(1))
+        if (Date.now() > deadline) throw new Error(`process group ${pid} not stopped 10 s after SIGSTOP`);
+    },
     terminate: async (sig = "SIGKILL", graceMs = 10_000) => {
       signal(sig);
       const timer = sig === "SIGKILL" ? undefined : setTimeout(() => signal("SIGKILL"), graceMs);
@@ -203,6 +214,35 @@ export function spawnGuarded(command: string, args: readonly string[], logFd: nu
       }
     },
   };
+}
+
+/** Is every live thread of every process in group `pgid` stopped (state T in /proc)? */
+function groupStopped(pgid: number): boolean {
+  const state = (statPath: string): { state: string; pgrp: number } | null => {
+    let stat: string;
+    try {
+      stat = readFileSync(statPath, "utf8");
+    } catch {
+      return null; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so split after the last ')'.
+    const [st = "", , pgrp = ""] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: st, pgrp: Number(pgrp) };
+  };
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid) || state(`/proc/${pid}/stat`)?.pgrp !== pgid) continue;
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      const t = state(`/proc/${pid}/task/${tid}/stat`);
+      if (t !== null && t.state !== "T" && t.state !== "Z" && t.state !== "X") return false;
+    }
+  }
+  return true;
 }
 
 /** Lets the event loop exit while `stream` (a pipe of a child process) is still open. */
