@@ -16,7 +16,7 @@ import {
 } from "../../src/client/index.js";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
 import { startTcpProxy } from "../harness/tcp-proxy.js";
-import { startPausableProxy } from "./pausable-proxy.js";
+import { startPausableProxy, type PausableProxy } from "./pausable-proxy.js";
 
 async function nextState(it: AsyncIterator<StateEvent>, ...types: StateEvent["type"][]): Promise<StateEvent> {
   for (;;) {
@@ -24,6 +24,26 @@ async function nextState(it: AsyncIterator<StateEvent>, ...types: StateEvent["ty
     if (r.done === true) throw new Error(`state stream ended before "${types.join('" or "')}"`);
     if (types.includes(r.value.type)) return r.value;
   }
+}
+
+/** A connected client (reconnectDelay 20 ms) through a pausable proxy to `target`; disposing closes both. */
+async function proxiedClient(
+  target: { host: string; port: number },
+  sessionTimeout: number,
+): Promise<{ proxy: PausableProxy; c: ZooKeeperClient; [Symbol.asyncDispose](): Promise<void> }> {
+  const proxy = await startPausableProxy(target.host, target.port);
+  const c = new ZooKeeperClient({ connectString: proxy.connectString, sessionTimeout, reconnectDelay: 20 });
+  const dispose = async (): Promise<void> => {
+    await c.close();
+    await proxy.close();
+  };
+  try {
+    await c.connect();
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { proxy, c, [Symbol.asyncDispose]: dispose };
 }
 
 forEachBackend("client reconnect", (backend) => {
@@ -85,29 +105,19 @@ forEachBackend("client reconnect", (backend) => {
   });
 
   test("no server reachable for the session timeout: lost, and every request fails with SessionExpiredError", async () => {
-    const proxy = await startPausableProxy(backend().host, backend().port);
-    const c = new ZooKeeperClient({
-      connectString: proxy.connectString,
-      sessionTimeout: 1000,
-      reconnectDelay: 20,
-    });
-    try {
-      await c.connect();
-      const states = c.states();
-      proxy.block();
-      proxy.cut();
-      await nextState(states, "suspended");
-      const waiting = c.exists("/");
-      const lost = await nextState(states, "lost");
-      assert.ok(lost.type === "lost" && lost.reason instanceof SessionExpiredError);
-      await assert.rejects(waiting, SessionExpiredError);
-      await assert.rejects(c.exists("/"), SessionExpiredError);
-      assert.equal(c.state, "lost");
-      assert.deepEqual(await states.next(), { value: undefined, done: true });
-    } finally {
-      await c.close();
-      await proxy.close();
-    }
+    await using p = await proxiedClient(backend(), 1000);
+    const { proxy, c } = p;
+    const states = c.states();
+    proxy.block();
+    proxy.cut();
+    await nextState(states, "suspended");
+    const waiting = c.exists("/");
+    const lost = await nextState(states, "lost");
+    assert.ok(lost.type === "lost" && lost.reason instanceof SessionExpiredError);
+    await assert.rejects(waiting, SessionExpiredError);
+    await assert.rejects(c.exists("/"), SessionExpiredError);
+    assert.equal(c.state, "lost");
+    assert.deepEqual(await states.next(), { value: undefined, done: true });
   });
 
   test("a session that expires while disconnected ends in lost, never in reconnected", async () => {
@@ -175,54 +185,34 @@ forEachBackend("client reconnect", (backend) => {
   });
 
   test("a server that stops answering is dropped after the read timeout (2/3 of the session timeout)", async () => {
-    const proxy = await startPausableProxy(backend().host, backend().port);
-    const c = new ZooKeeperClient({
-      connectString: proxy.connectString,
-      sessionTimeout: 3000,
-      reconnectDelay: 20,
-    });
-    try {
-      await c.connect();
-      const states = c.states();
-      proxy.freeze();
-      const frozenAt = performance.now();
-      const hung = c.exists("/");
-      const suspended = await nextState(states, "suspended");
-      const elapsed = performance.now() - frozenAt;
-      assert.ok(
-        suspended.type === "suspended" && /no reply/.test(suspended.reason.message),
-        JSON.stringify(suspended.type),
-      );
-      assert.ok(elapsed >= 1500 && elapsed < 3000, `read timeout after ${Math.round(elapsed)} ms`);
-      await assert.rejects(hung, ConnectionLossError);
-      await nextState(states, "reconnected");
-    } finally {
-      await c.close();
-      await proxy.close();
-    }
+    await using p = await proxiedClient(backend(), 3000);
+    const { proxy, c } = p;
+    const states = c.states();
+    proxy.freeze();
+    const frozenAt = performance.now();
+    const hung = c.exists("/");
+    const suspended = await nextState(states, "suspended");
+    const elapsed = performance.now() - frozenAt;
+    assert.ok(
+      suspended.type === "suspended" && /no reply/.test(suspended.reason.message),
+      JSON.stringify(suspended.type),
+    );
+    assert.ok(elapsed >= 1500 && elapsed < 3000, `read timeout after ${Math.round(elapsed)} ms`);
+    await assert.rejects(hung, ConnectionLossError);
+    await nextState(states, "reconnected");
   });
 
   test("an attempt the server accepts and never answers is given up in time to try again within the session timeout", async () => {
-    const proxy = await startPausableProxy(backend().host, backend().port);
-    const c = new ZooKeeperClient({
-      connectString: proxy.connectString,
-      sessionTimeout: 3000,
-      reconnectDelay: 20,
-    });
-    try {
-      await c.connect();
-      const sessionId = c.sessionId;
-      const states = c.states();
-      proxy.swallow(1);
-      proxy.cut();
-      await nextState(states, "suspended");
-      const next = await nextState(states, "reconnected", "lost");
-      assert.equal(next.type, "reconnected", "one silent attempt must not use up the session timeout");
-      assert.equal(c.sessionId, sessionId);
-      assert.equal(proxy.accepted, 3, "the first connection, the silent attempt, the one that reconnected");
-    } finally {
-      await c.close();
-      await proxy.close();
-    }
+    await using p = await proxiedClient(backend(), 3000);
+    const { proxy, c } = p;
+    const sessionId = c.sessionId;
+    const states = c.states();
+    proxy.swallow(1);
+    proxy.cut();
+    await nextState(states, "suspended");
+    const next = await nextState(states, "reconnected", "lost");
+    assert.equal(next.type, "reconnected", "one silent attempt must not use up the session timeout");
+    assert.equal(c.sessionId, sessionId);
+    assert.equal(proxy.accepted, 3, "the first connection, the silent attempt, the one that reconnected");
   });
 });
