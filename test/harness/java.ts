@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, rmSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { groupStopped, untilStopped } from "./stopped.js";
 
 /** Where Debian's `zookeeper` / `libzookeeper-java` packages put things. */
 export const ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar";
@@ -201,8 +201,7 @@ export function spawnGuarded(command: string, args: readonly string[], logFd: nu
     signal,
     pause: async () => {
       signal("SIGSTOP");
-      for (const deadline = Date.now() + 10_000; !done && !groupStopped(pid); await sleep(1))
-        if (Date.now() > deadline) throw new Error(`process group ${pid} not stopped 10 s after SIGSTOP`);
+      await untilStopped(() => done || groupStopped(pid), `process group ${pid}`);
     },
     terminate: async (sig = "SIGKILL", graceMs = 10_000) => {
       signal(sig);
@@ -214,35 +213,6 @@ export function spawnGuarded(command: string, args: readonly string[], logFd: nu
       }
     },
   };
-}
-
-/** Is every live thread of every process in group `pgid` stopped (state T in /proc)? */
-function groupStopped(pgid: number): boolean {
-  const state = (statPath: string): { state: string; pgrp: number } | null => {
-    let stat: string;
-    try {
-      stat = readFileSync(statPath, "utf8");
-    } catch {
-      return null; // gone meanwhile
-    }
-    // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so split after the last ')'.
-    const [st = "", , pgrp = ""] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state: st, pgrp: Number(pgrp) };
-  };
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid) || state(`/proc/${pid}/stat`)?.pgrp !== pgid) continue;
-    let tids: string[];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tids) {
-      const t = state(`/proc/${pid}/task/${tid}/stat`);
-      if (t !== null && t.state !== "T" && t.state !== "Z" && t.state !== "X") return false;
-    }
-  }
-  return true;
 }
 
 /** Lets the event loop exit while `stream` (a pipe of a child process) is still open. */

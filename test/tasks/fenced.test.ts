@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import type { ZooKeeperClient } from "../../src/client/index.js";
 import { forEachBackend, uniqueRoot, type Backend } from "../harness/backends.js";
 import {
@@ -23,7 +24,7 @@ import {
 } from "../../src/tasks/index.js";
 import { openLedger } from "./fixtures/ledger.js";
 import { cleanup, client } from "./helpers.js";
-import { startRole } from "./processes.js";
+import { startRole, type RoleProcess } from "./processes.js";
 
 async function cluster(backend: Backend, label: string): Promise<{ root: string; zk: ZooKeeperClient }> {
   const root = uniqueRoot(label);
@@ -33,6 +34,30 @@ async function cluster(backend: Backend, label: string): Promise<{ root: string;
   cleanup(() => master.close());
   await master.start();
   return { root, zk };
+}
+
+/**
+ * SIGSTOPs `w` at a moment it holds no write lock on the ledger: stopped inside a write transaction (a
+ * fenced claim commits as a task starts), it would block every other worker's writes — better-sqlite3
+ * waits for a lock on the event loop, so their sessions expired too and no worker was left (a run hung).
+ */
+async function stopOutsideLedger(w: RoleProcess, file: string): Promise<void> {
+  const probe = new Database(file);
+  probe.pragma("busy_timeout = 0");
+  try {
+    for (;;) {
+      await w.kill("SIGSTOP");
+      try {
+        probe.exec("BEGIN IMMEDIATE; ROLLBACK");
+        return;
+      } catch {
+        await w.kill("SIGCONT");
+        await new Promise((resolve) => setTimeout(resolve, 5)); // let its transaction finish
+      }
+    }
+  } finally {
+    probe.close();
+  }
 }
 
 /** Resolves when `path` is deleted (an exists watch, set again on other events). */
@@ -98,7 +123,7 @@ forEachBackend("tasks: delivery fenced", (backend) => {
       // SIGSTOP w1 mid-task; its session expires, its tasks are re-run on w2; then it resumes (a zombie).
       await w1.waitFor((l) => "started" in l, "a task started on w1");
       const gone = deleted(zk, `${root}/workers/w1`);
-      await w1.kill("SIGSTOP");
+      await stopOutsideLedger(w1, file);
       const onW1 = w1.lines.filter((l) => "started" in l).map((l) => String(l["started"]));
       await gone;
       const byId = new Map(first.map((h) => [h.id, h]));

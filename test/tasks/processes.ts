@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { cleanup, SESSION_TIMEOUT } from "./helpers.js";
+import { processStopped, untilStopped } from "../harness/stopped.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/role.ts", import.meta.url));
 
@@ -15,6 +16,8 @@ export interface RoleProcess {
     what: string,
     ms?: number,
   ): Promise<Record<string, unknown>>;
+  /** Sends `signal` (default SIGKILL); waits for the exit (SIGKILL, SIGTERM), or until every thread is
+   * stopped (SIGSTOP). */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -57,6 +60,9 @@ export async function startRole(
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     proc.kill(signal);
     if (signal === "SIGKILL" || signal === "SIGTERM") await exited;
+    const pid = proc.pid;
+    if (signal === "SIGSTOP" && pid !== undefined)
+      await untilStopped(() => processStopped(pid), `${role} ${id}`);
   };
   cleanup(async () => {
     if (proc.signalCode === null && proc.exitCode === null) proc.kill("SIGKILL");
