@@ -60,18 +60,32 @@ export class ZooKeeperClient extends NodeClient {
       const sp = this.toServer(path);
       const recursive = opts?.recursive ?? false;
       const mode = recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT;
-      return call(
+      const { watches } = this.session;
+      let sent = false;
+      const answered = (): void => {
+        if (sent) watches.persistentAnswered(path, recursive);
+        sent = false;
+      };
+      const p = call(
         this.session,
         OpCode.addWatch,
         path,
-        (w) => (w.writeString(sp), w.writeInt(mode)),
+        (w) => {
+          w.writeString(sp).writeInt(mode);
+          // From here on the server may hold it: one-shot watches on `path` stay local (watches.ts).
+          if (!sent) watches.persistentSent(path, recursive);
+          sent = true;
+        },
         () => {
           const watch = new PersistentWatch(path, recursive, (pw) => this.dropPersistent(pw));
-          this.session.watches.addPersistent(watch);
+          watches.addPersistent(watch);
+          answered();
           return watch;
         },
         { timeout },
       );
+      p.catch(answered);
+      return p;
     });
   }
 

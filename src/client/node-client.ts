@@ -54,6 +54,11 @@ export class NodeClient extends ClientBase {
   }
 
   /** Protected create: `opts.timeout` bounds the whole call, every attempt gets what remains of it. */
+  /** The request's watch flag: a one-shot watch the same client's persistent watch serves stays local (watches.ts). */
+  private serverWatch(path: string, watch: unknown, kind: "data" | "child"): boolean {
+    return watch !== undefined && !this.session.watches.heldByPersistent(path, kind);
+  }
+
   private createProtected(path: string, data: Data | undefined, opts: CreateOptions): Promise<string> {
     const budget = checkTimeout(opts.timeout) ?? 0;
     const plain = { ...opts, protected: false };
@@ -125,7 +130,7 @@ export class NodeClient extends ClientBase {
         this.session,
         OpCode.exists,
         path,
-        (w) => (w.writeString(sp), w.writeBool(watch !== undefined)),
+        (w) => (w.writeString(sp), w.writeBool(this.serverWatch(path, watch, "data"))),
         (r) => {
           if (watch !== undefined) this.session.watches.addData(path, watch);
           return readStat(r);
@@ -151,7 +156,7 @@ export class NodeClient extends ClientBase {
         this.session,
         OpCode.getData,
         path,
-        (w) => (w.writeString(sp), w.writeBool(watch !== undefined)),
+        (w) => (w.writeString(sp), w.writeBool(this.serverWatch(path, watch, "data"))),
         (r) => {
           const data = r.readBuffer();
           const stat = readStat(r);
@@ -227,7 +232,7 @@ export class NodeClient extends ClientBase {
         this.session,
         OpCode.getChildren,
         path,
-        (w) => (w.writeString(sp), w.writeBool(watch !== undefined)),
+        (w) => (w.writeString(sp), w.writeBool(this.serverWatch(path, watch, "child"))),
         (r) => {
           const children = readStrings(r);
           if (watch !== undefined) this.session.watches.addChild(path, watch);
@@ -248,7 +253,7 @@ export class NodeClient extends ClientBase {
         this.session,
         OpCode.getChildren2,
         path,
-        (w) => (w.writeString(sp), w.writeBool(watch !== undefined)),
+        (w) => (w.writeString(sp), w.writeBool(this.serverWatch(path, watch, "child"))),
         (r) => {
           const children = readStrings(r);
           const stat = readStat(r);

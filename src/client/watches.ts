@@ -88,8 +88,43 @@ export class WatchManager {
   private readonly child: Table<WatchCallback> = new Map();
   private readonly persistent: Table<PersistentWatch> = new Map();
   private readonly recursive: Table<PersistentWatch> = new Map();
+  /** addWatch requests written and not answered yet, per path: how many of each mode. */
+  private readonly requested = new Map<string, { plain: number; recursive: number }>();
 
   constructor(private readonly log: Logger) {}
+
+  /** An addWatch for `path` is on the wire: until it is answered, one-shot watches there stay local. */
+  persistentSent(path: string, recursive: boolean): void {
+    let r = this.requested.get(path);
+    if (r === undefined) this.requested.set(path, (r = { plain: 0, recursive: 0 }));
+    if (recursive) r.recursive++;
+    else r.plain++;
+  }
+
+  /** The addWatch for `path` was answered (its watch, if granted, is in the tables by now) or failed. */
+  persistentAnswered(path: string, recursive: boolean): void {
+    const r = this.requested.get(path);
+    if (r === undefined) return;
+    if (recursive) r.recursive--;
+    else r.plain--;
+    if (r.plain <= 0 && r.recursive <= 0) this.requested.delete(path);
+  }
+
+  /**
+   * Whether a one-shot watch of `kind` on `path` is left to this client's persistent watch there rather
+   * than set on the server (the request goes without its watch flag; the callback is registered here as
+   * usual and fires from the persistent watch's events). Apache ZooKeeper before 3.9 keeps one watch mode
+   * per connection and path (ZOOKEEPER-4466): a standard data or exist watch on the path of a persistent
+   * watch replaces it — the persistent watch stops delivering, and is gone once the standard one fires;
+   * a standard child watch does the same to a plain persistent watch. The persistent watch delivers every
+   * event the one-shot waits for, except NodeChildrenChanged when recursive: a child watch there is still
+   * set on the server, where it does no harm (Apache's recursive delivery runs through its data watches).
+   */
+  heldByPersistent(path: string, kind: "data" | "child"): boolean {
+    const r = this.requested.get(path);
+    if (this.persistent.has(path) || (r !== undefined && r.plain > 0)) return true;
+    return kind === "data" && (this.recursive.has(path) || (r !== undefined && r.recursive > 0));
+  }
 
   addData(path: string, cb: WatchCallback): void {
     add(this.data, path, cb);

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { NoWatcherError, type WatchEvent } from "../../src/client/index.js";
 import { OpCode } from "../../src/protocol/index.js";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
+import { dropConnection } from "../harness/session-control.js";
 import { startTcpProxy, type ProxiedFrame } from "../harness/tcp-proxy.js";
 import { client, watcher } from "./helpers.js";
 
@@ -229,4 +230,108 @@ forEachBackend("watches", (backend) => {
     await c.removeWatches(root, "any");
     assert.deepEqual(await it.next(), { value: undefined, done: true }, "removeWatches ends the iteration");
   });
+  test(
+    "a one-shot watch on the path of the same client's recursive watch leaves the recursive watch working (ZOOKEEPER-4466)",
+    { timeout: 10_000 },
+    async () => {
+      const c = await client(backend());
+      const writer = await client(backend());
+      const root = uniqueRoot("mixed-recursive");
+      await writer.create(root, "0");
+      const watch = await c.addWatch(root, { recursive: true });
+      const it = watch[Symbol.asyncIterator]();
+      // Apache 3.8 keeps one watch mode per connection and path: sent to it, these would replace the recursive watch.
+      const exist = watcher();
+      const data = watcher();
+      assert.notEqual(await c.exists(root, { watch: exist.watch }), null);
+      await c.getData(root, { watch: data.watch });
+      await writer.create(`${root}/a`);
+      await writer.setData(root, "1");
+      await writer.create(`${root}/a/b`);
+      await writer.setData(root, "2");
+      const seen: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await it.next();
+        assert.ok(!r.done);
+        seen.push(`${r.value.type} ${r.value.path}`);
+      }
+      assert.deepEqual(seen, [
+        `NodeCreated ${root}/a`,
+        `NodeDataChanged ${root}`,
+        `NodeCreated ${root}/a/b`,
+        `NodeDataChanged ${root}`,
+      ]);
+      // The one-shots fired once each, for the first change of the node's data (not for the child).
+      assert.deepEqual(exist.events, [{ type: "NodeDataChanged", path: root }]);
+      assert.deepEqual(data.events, [{ type: "NodeDataChanged", path: root }]);
+      await watch.close();
+    },
+  );
+
+  test(
+    "a one-shot child watch on the path of the same client's persistent watch leaves it working",
+    { timeout: 10_000 },
+    async () => {
+      const c = await client(backend());
+      const writer = await client(backend());
+      const root = uniqueRoot("mixed-persistent");
+      await writer.create(root);
+      const watch = await c.addWatch(root);
+      const it = watch[Symbol.asyncIterator]();
+      const kids = watcher();
+      const data = watcher();
+      assert.deepEqual(await c.getChildren(root, { watch: kids.watch }), []);
+      await c.getData(root, { watch: data.watch });
+      await writer.create(`${root}/a`);
+      await writer.setData(root, "1");
+      await writer.create(`${root}/b`);
+      await writer.setData(root, "2");
+      const seen: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await it.next();
+        assert.ok(!r.done);
+        seen.push(`${r.value.type} ${r.value.path}`);
+      }
+      assert.deepEqual(seen, [
+        `NodeChildrenChanged ${root}`,
+        `NodeDataChanged ${root}`,
+        `NodeChildrenChanged ${root}`,
+        `NodeDataChanged ${root}`,
+      ]);
+      assert.deepEqual(kids.events, [{ type: "NodeChildrenChanged", path: root }]);
+      assert.deepEqual(data.events, [{ type: "NodeDataChanged", path: root }]);
+      await watch.close();
+    },
+  );
+  test(
+    "after a reconnect (SetWatches), a one-shot watch on a recursive watch's path still leaves it working",
+    { timeout: 10_000 },
+    async () => {
+      const c = await client(backend());
+      const writer = await client(backend());
+      const root = uniqueRoot("mixed-reconnect");
+      await writer.create(root, "0");
+      const watch = await c.addWatch(root, { recursive: true });
+      const it = watch[Symbol.asyncIterator]();
+      const data = watcher();
+      await c.getData(root, { watch: data.watch });
+      const back = new Promise<void>((resolve) =>
+        c.on("state", (e) => e.type === "reconnected" && resolve()),
+      );
+      dropConnection(c);
+      await back;
+      await writer.create(`${root}/a`);
+      await writer.setData(root, "1");
+      await writer.create(`${root}/b`);
+      const seen: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await it.next();
+        assert.ok(!r.done);
+        seen.push(`${r.value.type} ${r.value.path}`);
+      }
+      assert.deepEqual(seen, [`NodeCreated ${root}/a`, `NodeDataChanged ${root}`, `NodeCreated ${root}/b`]);
+      assert.deepEqual(data.events, [{ type: "NodeDataChanged", path: root }]);
+      await watch.close();
+    },
+  );
 });

@@ -17,7 +17,7 @@ import type { ZooKeeperClient } from "../../src/client/index.js";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server/index.js";
 import { skipUnlessApacheZooKeeper, startApacheZooKeeper } from "./apache-zk.js";
 import { sessionLost } from "./clients.js";
-import { closeSessionAs, sessionPassword } from "./session-control.js";
+import { closeSessionAs, dropConnection, sessionPassword } from "./session-control.js";
 
 export type BackendName = "embedded" | "apache";
 
@@ -44,6 +44,9 @@ export interface Backend {
 interface Running extends Backend {
   stop(): Promise<void>;
 }
+
+/** How long a client may take to hear that the harness closed its session before its connection is dropped. */
+const NUDGE_AFTER_MS = 2_000;
 
 /** Ends the session, then waits for the client's verdict. */
 async function expireAndWait(c: ZooKeeperClient, expire: () => Promise<void>): Promise<void> {
@@ -108,7 +111,17 @@ async function startApache(): Promise<Running> {
     tickTime: BACKEND_TICK_TIME,
     // Apache has no expire hook: resume the session on a second connection and close it there.
     expireSession: (c) =>
-      expireAndWait(c, () => closeSessionAs(zk.host, zk.port, c.sessionId, sessionPassword(c))),
+      expireAndWait(c, async () => {
+        await closeSessionAs(zk.host, zk.port, c.sessionId, sessionPassword(c));
+        // The session is closed; a client connection Apache left open and silent learns it on reconnect.
+        if (
+          !(await sessionLost(c, NUDGE_AFTER_MS).then(
+            () => true,
+            () => false,
+          ))
+        )
+          dropConnection(c);
+      }),
     restart: () => zk.restart(),
     stop: () => zk.stop(),
   };
