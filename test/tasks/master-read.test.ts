@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { ReadOpResult } from "../../src/client/index.js";
+import { NoNodeError, type ReadOpResult } from "../../src/client/index.js";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
 import { Layout, Master, Submitter, Worker, type TaskContext } from "../../src/tasks/index.js";
 import { encodeEnvelope } from "../../src/tasks/envelope.js";
@@ -68,6 +68,9 @@ test("readTask: no children → pending from the data alone; children → the li
   assert.equal(readTask("b-01/t-a", data(2), list("progress", "status")).kind, "finished");
   assert.equal(readTask("b-01/t-a", data(1), list("progress")).kind, "pending");
   assert.equal(readTask("b-01/t-a", undefined).kind, "gone");
+  // The child list is read after the data: a node deleted in between has none (NoNode) → gone, not pending.
+  const noNode: ReadOpResult = { type: "error", error: new NoNodeError({ path: "/tasks/b-01/t-a" }) };
+  assert.equal(readTask("b-01/t-a", data(1), noNode).kind, "gone");
   const raw = readTask("task-0000000001", { type: "getData", data: Buffer.from("cmd"), stat: stat(0) });
   assert.equal(raw.kind === "pending" ? raw.task.type : "not pending", null);
   const bad = readTask("b-01/t-a", { type: "getData", data: Buffer.from("{oops"), stat: stat(0) });

@@ -63,19 +63,21 @@ export class TaskReader {
           await Promise.all(chunk.map((key) => this.readAlone(key)));
           continue;
         }
-        let slow: [string, TaskReading][] | null = null;
+        let slow: [string, TaskReading, ReadOpResult | undefined][] | null = null;
         for (let i = 0; i < chunk.length; i++) {
           const key = chunk[i] as string;
           const t = results[i];
           if (t?.type === "getData") this.learn(t.stat.dataLength);
           const r = readTask(key, t);
           if (r.kind === "pending" && t?.type === "getData") this.perTask?.notePending(key, t.data);
-          if (!this.applyNow(key, r)) (slow ??= []).push([key, r]);
+          if (!this.applyNow(key, r)) (slow ??= []).push([key, r, t]);
         }
         // Together, so the batcher sends them as one request (a new master's first pass finds mostly
         // finished tasks, each needing its child list: one by one they were most of a failover's rebuild).
         if (slow !== null) {
-          const rest = Promise.all(slow.map(([key, r]) => this.finishReading(key, r))).then(() => undefined);
+          const rest = Promise.all(slow.map(([key, r, t]) => this.finishReading(key, r, t))).then(
+            () => undefined,
+          );
           if (defer === undefined) await rest;
           else defer(rest);
         }
@@ -89,7 +91,7 @@ export class TaskReader {
     if (t?.type === "getData") this.learn(t.stat.dataLength);
     const r = readTask(key, t);
     if (r.kind === "pending" && t?.type === "getData") this.perTask?.notePending(key, t.data);
-    if (!this.applyNow(key, r)) await this.finishReading(key, r);
+    if (!this.applyNow(key, r)) await this.finishReading(key, r, t);
   }
 
   /** Sized like a ReadBatcher batch (the same budget, at the largest answer this reader has seen). The
@@ -116,17 +118,15 @@ export class TaskReader {
     return false;
   }
 
-  /** A reading that needs more by itself: [getData, getChildren] when the node has children, the
-   * status time, the failure of an undecodable task. */
-  private async finishReading(key: string, first: TaskReading): Promise<void> {
+  /** A reading that needs more by itself: the child list when the node has children (its data, `t`,
+   * is the first read's: a finished task's is not read twice), the status time, the failure of an
+   * undecodable task. */
+  private async finishReading(key: string, first: TaskReading, t: ReadOpResult | undefined): Promise<void> {
     const { state } = this;
     const path = this.layout.task(key);
     let r = first;
     if (r.kind === "children") {
-      const [t, c] = await this.reads.read([
-        { type: "getData", path },
-        { type: "getChildren", path },
-      ]);
+      const [c] = await this.reads.read([{ type: "getChildren", path }]);
       r = readTask(key, t, c);
       if (t?.type === "getData")
         if (r.kind === "pending") this.perTask?.notePending(key, t.data);

@@ -188,18 +188,21 @@ const CHILDREN: TaskReading = { kind: "children" };
 const NO_LABELS: readonly string[] = [];
 
 /**
- * Interprets a task's getData, and when its node has children, the getChildren read with it (multiRead
- * [getData(task), getChildren(task)]; a child list never fails on a missing status, which a getData of
- * it would, at the cost of an error object per pending task). The node's stat says how many children it
- * has, at the same point as its data: with none there is no `status`, so a pending task, the common
- * case, costs one read op.
+ * Interprets a task's getData, and when its node has children, its child list read after it (a child
+ * list never fails on a missing status, which a getData of it would, at the cost of an error object per
+ * pending task). The node's stat says how many children it has, at the same point as its data: with
+ * none there is no `status`, so a pending task, the common case, costs one read op. A task changed
+ * between the two reads is still read right: a status only ever appears, a node gone has no child list,
+ * and a pending reading's version is checked by the assignment's multi.
  */
 export function readTask(key: string, task: ReadOpResult | undefined, children?: ReadOpResult): TaskReading {
   if (task?.type !== "getData") return GONE;
   const stat = task.stat;
   if (stat.numChildren > 0) {
     if (children === undefined) return CHILDREN;
-    if (children.type === "getChildren" && children.children.includes("status")) return FINISHED;
+    // No child list: the node went away after its data was read (the list is read second, reads.ts).
+    if (children.type !== "getChildren") return GONE;
+    if (children.children.includes("status")) return FINISHED;
   }
   if (isRawKey(key))
     return {
