@@ -63,7 +63,7 @@ export class TaskReader {
           await Promise.all(chunk.map((key) => this.readAlone(key)));
           continue;
         }
-        let slow: [string, TaskReading, ReadOpResult | undefined][] | null = null;
+        let slow: Slow[] | null = null;
         for (let i = 0; i < chunk.length; i++) {
           const key = chunk[i] as string;
           const t = results[i];
@@ -72,12 +72,10 @@ export class TaskReader {
           if (r.kind === "pending" && t?.type === "getData") this.perTask?.notePending(key, t.data);
           if (!this.applyNow(key, r)) (slow ??= []).push([key, r, t]);
         }
-        // Together, so the batcher sends them as one request (a new master's first pass finds mostly
-        // finished tasks, each needing its child list: one by one they were most of a failover's rebuild).
+        // Together, as one request (a new master's first pass finds mostly finished tasks, each needing
+        // its child list: one by one they were most of a failover's rebuild).
         if (slow !== null) {
-          const rest = Promise.all(slow.map(([key, r, t]) => this.finishReading(key, r, t))).then(
-            () => undefined,
-          );
+          const rest = this.finish(slow);
           if (defer === undefined) await rest;
           else defer(rest);
         }
@@ -91,7 +89,7 @@ export class TaskReader {
     if (t?.type === "getData") this.learn(t.stat.dataLength);
     const r = readTask(key, t);
     if (r.kind === "pending" && t?.type === "getData") this.perTask?.notePending(key, t.data);
-    if (!this.applyNow(key, r)) await this.finishReading(key, r, t);
+    if (!this.applyNow(key, r)) await this.finish([[key, r, t]]);
   }
 
   /** Sized like a ReadBatcher batch (the same budget, at the largest answer this reader has seen). The
@@ -118,27 +116,57 @@ export class TaskReader {
     return false;
   }
 
-  /** A reading that needs more by itself: the child list when the node has children (its data, `t`,
-   * is the first read's: a finished task's is not read twice), the status time, the failure of an
-   * undecodable task. */
-  private async finishReading(key: string, first: TaskReading, t: ReadOpResult | undefined): Promise<void> {
-    const { state } = this;
-    const path = this.layout.task(key);
-    let r = first;
-    if (r.kind === "children") {
-      const [c] = await this.reads.read([{ type: "getChildren", path }]);
-      r = readTask(key, t, c);
-      if (t?.type === "getData")
-        if (r.kind === "pending") this.perTask?.notePending(key, t.data);
-        else if (r.kind === "finished") this.perTask?.noteFinished(key, t.data);
+  /**
+   * Readings that need more: the child lists of the nodes with children, in one read (their data, the
+   * first read's: a finished task's is not read twice), then each one applied — with the status time
+   * first when retention by age needs it, and an undecodable task failed.
+   */
+  private async finish(slow: readonly Slow[]): Promise<void> {
+    const listed = slow.filter(([, r]) => r.kind === "children");
+    const lists =
+      listed.length === 0
+        ? []
+        : await this.reads.read(
+            listed.map(([key]) => ({ type: "getChildren", path: this.layout.task(key) })),
+          );
+    const waits: Promise<void>[] = [];
+    let j = 0;
+    for (const [key, first, t] of slow) {
+      let r = first;
+      if (r.kind === "children") {
+        r = readTask(key, t, lists[j++]);
+        if (t?.type === "getData")
+          if (r.kind === "pending") this.perTask?.notePending(key, t.data);
+          else if (r.kind === "finished") this.perTask?.noteFinished(key, t.data);
+      }
+      if (r.kind === "finished" && this.retention.maxAge !== Infinity) {
+        const finished = r;
+        waits.push(
+          statusTime(this.client, this.layout, key, this.retention).then((at) =>
+            this.apply(key, finished, at),
+          ),
+        );
+      } else {
+        const failing = this.apply(key, r, Date.now());
+        if (failing !== undefined) waits.push(failing);
+      }
     }
-    const at = r.kind !== "finished" ? 0 : await statusTime(this.client, this.layout, key, this.retention);
-    if (state.assigned.has(key) || (state.finished.has(key) && r.kind !== "gone")) return;
+    await Promise.all(waits);
+  }
+
+  /** Applies a final reading (`at`: when a finished task finished); a failing write for an undecodable one. */
+  private apply(key: string, r: TaskReading, at: number): Promise<void> | undefined {
+    const { state } = this;
+    if (state.assigned.has(key) || (state.finished.has(key) && r.kind !== "gone")) return undefined;
     if (r.kind === "gone") state.forget(key);
     else if (r.kind === "finished") state.finish(key, at);
     else if (r.kind === "pending") this.addPending(r);
     else if (r.kind === "bad")
-      await failTask(this.ctx, key, r.version, r.reason).catch(() => this.ctx.refresh.add(key));
+      return failTask(this.ctx, key, r.version, r.reason).catch(() => void this.ctx.refresh.add(key));
     else this.ctx.refresh.add(key); // no child list came back (cannot happen): read it again
+    return undefined;
   }
 }
+
+/** A first reading that needs more (see TaskReader.finish), with the first read's answer. */
+type Slow = readonly [key: string, reading: TaskReading, data: ReadOpResult | undefined];
