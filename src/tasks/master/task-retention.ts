@@ -15,6 +15,10 @@ export interface RemovePolicies {
   fail?: RemovePolicy;
 }
 
+/** In every envelope that carries a policy (removeOnComplete / removeOnFail); a Buffer, so the test
+ * encodes nothing per task (a rebuild tests every task it reads). */
+const POLICY_MARK = Buffer.from("removeOn");
+
 interface Held {
   at: number;
   policy: RemovePolicy;
@@ -51,14 +55,14 @@ export class TaskRetention {
 
   /** A pending task's node as read: its policy, if the data has one. */
   notePending(key: string, data: Buffer | null): void {
-    if (data === null || !data.includes("removeOn")) return;
+    if (data === null || !data.includes(POLICY_MARK)) return;
     const p = policiesOf(decodeEnvelope(data));
     if (p !== undefined) this.watching.set(key, p);
   }
 
   /** A finished task's node read at a rebuild: its policy, if the data has one. */
   noteFinished(key: string, data: Buffer | null): void {
-    if (data === null || !data.includes("removeOn")) return;
+    if (data === null || !data.includes(POLICY_MARK)) return;
     const p = policiesOf(decodeEnvelope(data));
     if (p === undefined) return;
     this.watching.set(key, p);
