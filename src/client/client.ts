@@ -23,6 +23,12 @@ const WATCHER_TYPES: Record<WatcherKind, number> = {
 };
 
 export class ZooKeeperClient extends NodeClient {
+  constructor(options: ClientOptions) {
+    super(options);
+    // A closed persistent watch's server side, kept for one-shot watches on its path, goes after them.
+    this.session.watches.onOrphanIdle = (path) => void this.removeServerWatches(path);
+  }
+
   transaction(): Transaction {
     return new Transaction({
       session: this.session,
@@ -157,18 +163,22 @@ export class ZooKeeperClient extends NodeClient {
   }
 
   private async dropPersistent(watch: PersistentWatch): Promise<void> {
-    if (!this.session.watches.dropPersistent(watch)) return;
+    if (this.session.watches.dropPersistent(watch)) await this.removeServerWatches(watch.path);
+  }
+
+  /** removeWatches(path, Any) for a persistent watch nothing on this client needs any more. */
+  private async removeServerWatches(path: string): Promise<void> {
     try {
       await call(
         this.session,
         OpCode.removeWatches,
-        watch.path,
-        (w) => (w.writeString(this.toServer(watch.path)), w.writeInt(WatcherType.Any)),
+        path,
+        (w) => (w.writeString(this.toServer(path)), w.writeInt(WatcherType.Any)),
         ignoreBody,
       );
     } catch (err) {
       // Gone already (session over, or removed by removeWatches): nothing left to undo.
-      this.opts.logger.debug({ err, path: watch.path }, "zookeeper: removing a persistent watch failed");
+      this.opts.logger.debug({ err, path }, "zookeeper: removing a persistent watch failed");
     }
   }
 }

@@ -29,6 +29,7 @@ import type {
   Data,
   GetDataResult,
   Stat,
+  WatchCallback,
   WatchOption,
 } from "./types.js";
 
@@ -54,9 +55,32 @@ export class NodeClient extends ClientBase {
   }
 
   /** Protected create: `opts.timeout` bounds the whole call, every attempt gets what remains of it. */
-  /** The request's watch flag: a one-shot watch the same client's persistent watch serves stays local (watches.ts). */
-  private serverWatch(path: string, watch: unknown, kind: "data" | "child"): boolean {
-    return watch !== undefined && !this.session.watches.heldByPersistent(path, kind);
+  /**
+   * A read that may leave a one-shot watch. `send` writes the request with `flag()` as its watch flag:
+   * false when the same session's persistent watch serves the watch (watches.ts heldByPersistent). The
+   * read counts as in flight from when it is written until it is answered, so a persistent watch on the
+   * path closed meanwhile is kept on the server for it.
+   */
+  private watchedRead<T>(
+    path: string,
+    watch: WatchCallback | undefined,
+    kind: "data" | "child",
+    send: (flag: () => boolean) => Promise<T>,
+  ): Promise<T> {
+    if (watch === undefined) return send(() => false);
+    const { watches } = this.session;
+    let counted = false;
+    const p = send(() => {
+      if (!counted) watches.readSent(path);
+      counted = true;
+      return !watches.heldByPersistent(path, kind);
+    });
+    const done = (): void => {
+      if (counted) watches.readAnswered(path);
+      counted = false;
+    };
+    p.then(done, done);
+    return p;
   }
 
   private createProtected(path: string, data: Data | undefined, opts: CreateOptions): Promise<string> {
@@ -126,23 +150,25 @@ export class NodeClient extends ClientBase {
       const timeout = checkTimeout(opts?.timeout);
       const sp = this.toServer(path);
       const watch = opts?.watch;
-      return call(
-        this.session,
-        OpCode.exists,
-        path,
-        (w) => (w.writeString(sp), w.writeBool(this.serverWatch(path, watch, "data"))),
-        (r) => {
-          if (watch !== undefined) this.session.watches.addData(path, watch);
-          return readStat(r);
-        },
-        {
-          onError: (err) => {
-            if (err !== ErrorCode.NONODE) return undefined;
-            if (watch !== undefined) this.session.watches.addExist(path, watch);
-            return { value: null };
+      return this.watchedRead(path, watch, "data", (flag) =>
+        call(
+          this.session,
+          OpCode.exists,
+          path,
+          (w) => (w.writeString(sp), w.writeBool(flag())),
+          (r) => {
+            if (watch !== undefined) this.session.watches.addData(path, watch);
+            return readStat(r);
           },
-          timeout,
-        },
+          {
+            onError: (err) => {
+              if (err !== ErrorCode.NONODE) return undefined;
+              if (watch !== undefined) this.session.watches.addExist(path, watch);
+              return { value: null };
+            },
+            timeout,
+          },
+        ),
       );
     });
   }
@@ -152,18 +178,20 @@ export class NodeClient extends ClientBase {
       const timeout = checkTimeout(opts?.timeout);
       const sp = this.toServer(path);
       const watch = opts?.watch;
-      return call(
-        this.session,
-        OpCode.getData,
-        path,
-        (w) => (w.writeString(sp), w.writeBool(this.serverWatch(path, watch, "data"))),
-        (r) => {
-          const data = r.readBuffer();
-          const stat = readStat(r);
-          if (watch !== undefined) this.session.watches.addData(path, watch);
-          return { data, stat };
-        },
-        { timeout },
+      return this.watchedRead(path, watch, "data", (flag) =>
+        call(
+          this.session,
+          OpCode.getData,
+          path,
+          (w) => (w.writeString(sp), w.writeBool(flag())),
+          (r) => {
+            const data = r.readBuffer();
+            const stat = readStat(r);
+            if (watch !== undefined) this.session.watches.addData(path, watch);
+            return { data, stat };
+          },
+          { timeout },
+        ),
       );
     });
   }
@@ -228,17 +256,19 @@ export class NodeClient extends ClientBase {
       const timeout = checkTimeout(opts?.timeout);
       const sp = this.toServer(path);
       const watch = opts?.watch;
-      return call(
-        this.session,
-        OpCode.getChildren,
-        path,
-        (w) => (w.writeString(sp), w.writeBool(this.serverWatch(path, watch, "child"))),
-        (r) => {
-          const children = readStrings(r);
-          if (watch !== undefined) this.session.watches.addChild(path, watch);
-          return children;
-        },
-        { timeout },
+      return this.watchedRead(path, watch, "child", (flag) =>
+        call(
+          this.session,
+          OpCode.getChildren,
+          path,
+          (w) => (w.writeString(sp), w.writeBool(flag())),
+          (r) => {
+            const children = readStrings(r);
+            if (watch !== undefined) this.session.watches.addChild(path, watch);
+            return children;
+          },
+          { timeout },
+        ),
       );
     });
   }
@@ -249,18 +279,20 @@ export class NodeClient extends ClientBase {
       const timeout = checkTimeout(opts?.timeout);
       const sp = this.toServer(path);
       const watch = opts?.watch;
-      return call(
-        this.session,
-        OpCode.getChildren2,
-        path,
-        (w) => (w.writeString(sp), w.writeBool(this.serverWatch(path, watch, "child"))),
-        (r) => {
-          const children = readStrings(r);
-          const stat = readStat(r);
-          if (watch !== undefined) this.session.watches.addChild(path, watch);
-          return { children, stat };
-        },
-        { timeout },
+      return this.watchedRead(path, watch, "child", (flag) =>
+        call(
+          this.session,
+          OpCode.getChildren2,
+          path,
+          (w) => (w.writeString(sp), w.writeBool(flag())),
+          (r) => {
+            const children = readStrings(r);
+            const stat = readStat(r);
+            if (watch !== undefined) this.session.watches.addChild(path, watch);
+            return { children, stat };
+          },
+          { timeout },
+        ),
       );
     });
   }

@@ -90,11 +90,36 @@ export class WatchManager {
   private readonly recursive: Table<PersistentWatch> = new Map();
   /** addWatch requests written and not answered yet, per path: how many of each mode. */
   private readonly requested = new Map<string, { plain: number; recursive: number }>();
+  /** Reads with a one-shot watch written and not answered yet (their watch is registered on the reply). */
+  private readonly reading = new Map<string, number>();
+  /**
+   * Paths whose persistent watches were all closed while one-shot watches there were registered or on
+   * their way: the server's persistent watch stays (it may be what delivers their events, see
+   * heldByPersistent) and is removed once nothing on the path needs it.
+   */
+  private readonly orphaned = new Set<string>();
+  /** Removes this session's server-side watches on `path` (the client's removeWatches, type Any). */
+  onOrphanIdle: ((path: string) => void) | null = null;
 
   constructor(private readonly log: Logger) {}
 
+  /** A read with a one-shot watch on `path` is on the wire. */
+  readSent(path: string): void {
+    this.reading.set(path, (this.reading.get(path) ?? 0) + 1);
+  }
+
+  /** That read was answered (its watch, if any, is registered by now) or failed. */
+  readAnswered(path: string): void {
+    const n = this.reading.get(path);
+    if (n === undefined) return;
+    if (n <= 1) this.reading.delete(path);
+    else this.reading.set(path, n - 1);
+    this.releaseOrphan(path);
+  }
+
   /** An addWatch for `path` is on the wire: until it is answered, one-shot watches there stay local. */
   persistentSent(path: string, recursive: boolean): void {
+    this.orphaned.delete(path); // wanted again: not removed when its one-shot watches are gone
     let r = this.requested.get(path);
     if (r === undefined) this.requested.set(path, (r = { plain: 0, recursive: 0 }));
     if (recursive) r.recursive++;
@@ -139,13 +164,34 @@ export class WatchManager {
     add(w.recursive ? this.recursive : this.persistent, w.path, w);
   }
 
-  /** Forget one persistent watch; true when no local watch of any kind remains on its path. */
+  /**
+   * Forget one persistent watch; true when the server's watches on its path are to be removed now:
+   * nothing else on the path needs them. One-shot watches there (registered, or on a read in flight)
+   * keep it until they are gone (then `onOrphanIdle`).
+   */
   dropPersistent(w: PersistentWatch): boolean {
     const t = w.recursive ? this.recursive : this.persistent;
     const s = t.get(w.path);
     s?.delete(w);
     if (s?.size === 0) t.delete(w.path);
-    return ![this.data, this.exist, this.child, this.persistent, this.recursive].some((m) => m.has(w.path));
+    if (this.persistent.has(w.path) || this.recursive.has(w.path)) return false;
+    if (!this.anyOn(w.path)) return true;
+    this.orphaned.add(w.path);
+    return false;
+  }
+
+  private anyOn(path: string): boolean {
+    return (
+      this.reading.has(path) ||
+      [this.data, this.exist, this.child, this.persistent, this.recursive].some((m) => m.has(path))
+    );
+  }
+
+  /** Once nothing on `path` needs it, an orphaned server-side persistent watch there is removed. */
+  private releaseOrphan(path: string): void {
+    if (this.orphaned.size === 0 || !this.orphaned.has(path) || this.anyOn(path)) return;
+    this.orphaned.delete(path);
+    this.onOrphanIdle?.(path);
   }
 
   has(path: string, kind: WatcherKind): boolean {
@@ -168,7 +214,8 @@ export class WatchManager {
         for (const w of t.get(path) ?? []) w.channel.end();
         t.delete(path);
       }
-    }
+      this.orphaned.delete(path); // the server removed every watch on the path
+    } else this.releaseOrphan(path);
   }
 
   get isEmpty(): boolean {
@@ -177,7 +224,9 @@ export class WatchManager {
     );
   }
 
+  /** What a new connection registers again (SetWatches); orphaned persistent watches are not part of it. */
   snapshot(): WatchSnapshot {
+    this.orphaned.clear();
     return {
       data: [...this.data.keys()],
       exist: [...this.exist.keys()],
@@ -218,6 +267,7 @@ export class WatchManager {
         this.log.error({ err, event }, "zookeeper watch callback threw");
       }
     }
+    this.releaseOrphan(path);
   }
 
   /** Delivers `event` to every recursive watch on `path` or an ancestor of it. */
@@ -236,6 +286,7 @@ export class WatchManager {
 
   /** The session is gone: one-shot watches are dropped, persistent iterators end (with `err` if given). */
   clear(err: Error | null): void {
+    this.orphaned.clear();
     this.data.clear();
     this.exist.clear();
     this.child.clear();

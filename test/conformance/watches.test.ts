@@ -334,4 +334,42 @@ forEachBackend("watches", (backend) => {
       await watch.close();
     },
   );
+  test(
+    "a closed persistent watch's server side stays for one-shot watches on its path, then goes",
+    { timeout: 10_000 },
+    async () => {
+      const c = await client(backend());
+      const writer = await client(backend());
+      const root = uniqueRoot("orphan");
+      await writer.create(root, "0");
+      const watch = await c.addWatch(root);
+      const data = watcher();
+      await c.getData(root, { watch: data.watch });
+      await watch.close();
+      await c.checkWatches(root, "any"); // still there: it may be what delivers the one-shot's event
+      await writer.setData(root, "1");
+      assert.deepEqual(await data.event, { type: "NodeDataChanged", path: root });
+      await assert.rejects(c.checkWatches(root, "any"), NoWatcherError, "removed once nothing needs it");
+    },
+  );
+
+  test(
+    "a persistent watch closed while a watched read on its path is in flight: the read's watch still fires",
+    { timeout: 10_000 },
+    async () => {
+      const c = await client(backend());
+      const writer = await client(backend());
+      const root = uniqueRoot("inflight");
+      await writer.create(root, "0");
+      const watch = await c.addWatch(root);
+      const data = watcher();
+      // Written before the close's removeWatches, answered after it was written.
+      const read = c.getData(root, { watch: data.watch });
+      const closed = watch.close();
+      await Promise.all([read, closed]);
+      await writer.setData(root, "1");
+      assert.deepEqual(await data.event, { type: "NodeDataChanged", path: root });
+      await assert.rejects(c.checkWatches(root, "any"), NoWatcherError);
+    },
+  );
 });
