@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { NoWatcherError, type WatchEvent } from "../../src/client/index.js";
 import { OpCode } from "../../src/protocol/index.js";
-import { forEachBackend, uniqueRoot } from "../harness/backends.js";
+import { forEachBackend, uniqueRoot, type Backend } from "../harness/backends.js";
 import { dropConnection } from "../harness/session-control.js";
 import { startTcpProxy, type ProxiedFrame } from "../harness/tcp-proxy.js";
 import { client, watcher } from "./helpers.js";
@@ -26,6 +26,27 @@ function wireOrder(
     notifications: s2c.flatMap((f, i) => (xidOf(f) === -1 ? [i] : [])),
     reply: s2c.findIndex((f) => xidOf(f) === xidOf(request)),
   };
+}
+
+/** The next `n` events of a persistent watch, as "type path". */
+async function nextEvents(it: AsyncIterator<WatchEvent>, n: number): Promise<string[]> {
+  const seen: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await it.next();
+    assert.ok(!r.done, "the watch ended");
+    seen.push(`${r.value.type} ${r.value.path}`);
+  }
+  return seen;
+}
+
+/** A fresh node (data "0") under a persistent watch of one client, and another client to change it. */
+async function watchedNode(b: Backend, name: string, recursive: boolean) {
+  const c = await client(b);
+  const writer = await client(b);
+  const root = uniqueRoot(name);
+  await writer.create(root, "0");
+  const watch = await c.addWatch(root, { recursive });
+  return { c, writer, root, watch, it: watch[Symbol.asyncIterator]() };
 }
 
 forEachBackend("watches", (backend) => {
@@ -234,12 +255,7 @@ forEachBackend("watches", (backend) => {
     "a one-shot watch on the path of the same client's recursive watch leaves the recursive watch working (ZOOKEEPER-4466)",
     { timeout: 10_000 },
     async () => {
-      const c = await client(backend());
-      const writer = await client(backend());
-      const root = uniqueRoot("mixed-recursive");
-      await writer.create(root, "0");
-      const watch = await c.addWatch(root, { recursive: true });
-      const it = watch[Symbol.asyncIterator]();
+      const { c, writer, root, watch, it } = await watchedNode(backend(), "mixed-recursive", true);
       // Apache 3.8 keeps one watch mode per connection and path: sent to it, these would replace the recursive watch.
       const exist = watcher();
       const data = watcher();
@@ -249,12 +265,7 @@ forEachBackend("watches", (backend) => {
       await writer.setData(root, "1");
       await writer.create(`${root}/a/b`);
       await writer.setData(root, "2");
-      const seen: string[] = [];
-      for (let i = 0; i < 4; i++) {
-        const r = await it.next();
-        assert.ok(!r.done);
-        seen.push(`${r.value.type} ${r.value.path}`);
-      }
+      const seen = await nextEvents(it, 4);
       assert.deepEqual(seen, [
         `NodeCreated ${root}/a`,
         `NodeDataChanged ${root}`,
@@ -272,12 +283,7 @@ forEachBackend("watches", (backend) => {
     "a one-shot child watch on the path of the same client's persistent watch leaves it working",
     { timeout: 10_000 },
     async () => {
-      const c = await client(backend());
-      const writer = await client(backend());
-      const root = uniqueRoot("mixed-persistent");
-      await writer.create(root);
-      const watch = await c.addWatch(root);
-      const it = watch[Symbol.asyncIterator]();
+      const { c, writer, root, watch, it } = await watchedNode(backend(), "mixed-persistent", false);
       const kids = watcher();
       const data = watcher();
       assert.deepEqual(await c.getChildren(root, { watch: kids.watch }), []);
@@ -286,12 +292,7 @@ forEachBackend("watches", (backend) => {
       await writer.setData(root, "1");
       await writer.create(`${root}/b`);
       await writer.setData(root, "2");
-      const seen: string[] = [];
-      for (let i = 0; i < 4; i++) {
-        const r = await it.next();
-        assert.ok(!r.done);
-        seen.push(`${r.value.type} ${r.value.path}`);
-      }
+      const seen = await nextEvents(it, 4);
       assert.deepEqual(seen, [
         `NodeChildrenChanged ${root}`,
         `NodeDataChanged ${root}`,
@@ -307,12 +308,7 @@ forEachBackend("watches", (backend) => {
     "after a reconnect (SetWatches), a one-shot watch on a recursive watch's path still leaves it working",
     { timeout: 10_000 },
     async () => {
-      const c = await client(backend());
-      const writer = await client(backend());
-      const root = uniqueRoot("mixed-reconnect");
-      await writer.create(root, "0");
-      const watch = await c.addWatch(root, { recursive: true });
-      const it = watch[Symbol.asyncIterator]();
+      const { c, writer, root, watch, it } = await watchedNode(backend(), "mixed-reconnect", true);
       const data = watcher();
       await c.getData(root, { watch: data.watch });
       const back = new Promise<void>((resolve) =>
@@ -323,12 +319,7 @@ forEachBackend("watches", (backend) => {
       await writer.create(`${root}/a`);
       await writer.setData(root, "1");
       await writer.create(`${root}/b`);
-      const seen: string[] = [];
-      for (let i = 0; i < 3; i++) {
-        const r = await it.next();
-        assert.ok(!r.done);
-        seen.push(`${r.value.type} ${r.value.path}`);
-      }
+      const seen = await nextEvents(it, 3);
       assert.deepEqual(seen, [`NodeCreated ${root}/a`, `NodeDataChanged ${root}`, `NodeCreated ${root}/b`]);
       assert.deepEqual(data.events, [{ type: "NodeDataChanged", path: root }]);
       await watch.close();
