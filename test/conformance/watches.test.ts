@@ -363,4 +363,28 @@ forEachBackend("watches", (backend) => {
       await assert.rejects(c.checkWatches(root, "any"), NoWatcherError);
     },
   );
+  test(
+    "a one-shot watch asked for while the same client's addWatch is in flight leaves the recursive watch working",
+    { timeout: 10_000 },
+    async () => {
+      const c = await client(backend());
+      const writer = await client(backend());
+      const root = uniqueRoot("mixed-inflight");
+      await writer.create(root, "0");
+      // Both written in one go: the exists reaches the server after the addWatch, before its answer.
+      const adding = c.addWatch(root, { recursive: true });
+      const exist = watcher();
+      const stat = c.exists(root, { watch: exist.watch });
+      const watch = await adding;
+      assert.notEqual(await stat, null);
+      await writer.create(`${root}/a`);
+      await writer.setData(root, "1");
+      assert.deepEqual(await nextEvents(watch[Symbol.asyncIterator](), 2), [
+        `NodeCreated ${root}/a`,
+        `NodeDataChanged ${root}`,
+      ]);
+      assert.deepEqual(exist.events, [{ type: "NodeDataChanged", path: root }]);
+      await watch.close();
+    },
+  );
 });
