@@ -316,6 +316,9 @@ forEachBackend("watches", (backend) => {
       );
       dropConnection(c);
       await back;
+      // A round trip on the client's connection: its SetWatches (written before the reconnect was
+      // reported) is processed before the writer's changes, which a persistent watch would otherwise miss.
+      await c.exists(root);
       await writer.create(`${root}/a`);
       await writer.setData(root, "1");
       await writer.create(`${root}/b`);
