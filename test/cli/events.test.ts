@@ -66,7 +66,17 @@ async function follow(connect: string, root: string): Promise<Follower> {
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           const missing = ids.filter((id) => !completed.has(id));
-          reject(new Error(`no completed line for ${missing.length}: ${missing.slice(0, 5).join(", ")}…`));
+          // What the follower said (its log goes to stderr) and whether it is still running.
+          const exited =
+            proc.exitCode === null && proc.signalCode === null
+              ? "running"
+              : `exited ${proc.exitCode ?? proc.signalCode}`;
+          reject(
+            new Error(
+              `no completed line for ${missing.length}: ${missing.slice(0, 5).join(", ")}… ` +
+                `(overseer events ${exited}; its stderr ends: ${err.slice(-2000)})`,
+            ),
+          );
         }, 30_000);
         progress = () => {
           if (ids.every((id) => completed.has(id))) {
@@ -126,7 +136,10 @@ const ids = Array.from({ length: N }, (_, i) => `e-${i}`);
 test("embedded: a completed line for each of 200 tasks, with the server SIGKILLed and restarted mid-run", async () => {
   const dir = mkdtempSync(join(tmpdir(), "overseer-events-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  let server = await startChildServer(dir, 0, { tickTime: 100 });
+  // Sessions outlive a slow restart: with tickTime 100 alone the server caps them at 2 s, and the follower
+  // (default reconnect delay, up to 1 s between attempts) could lose its session while the server restarts.
+  const opts = { tickTime: 100, maxSessionTimeout: 30_000 };
+  let server = await startChildServer(dir, 0, opts);
   const port = server.port;
   after(() => server.kill());
   const connect = `127.0.0.1:${port}`;
@@ -138,7 +151,7 @@ test("embedded: a completed line for each of 200 tasks, with the server SIGKILLe
   const first = await submitRange(c.sub, 0, N / 2);
   await Promise.all(first.slice(0, 20).map((h) => h.result()));
   await server.kill("SIGKILL");
-  server = await startChildServer(dir, port, { tickTime: 100 });
+  server = await startChildServer(dir, port, opts);
   const second = await submitRange(c.sub, N / 2, N);
   await Promise.all([...first, ...second].map((h) => h.result()));
   await f.waitAll(ids);
