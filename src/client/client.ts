@@ -59,6 +59,9 @@ export class ZooKeeperClient extends NodeClient {
   /**
    * A persistent watch (addWatch, PROTOCOL.md §6.5): every event on `path` (and, if recursive, its
    * descendants, NodeChildrenChanged excepted) until closed. Iteration throws SessionExpiredError if the session is lost.
+   * Events are not caught up after a reconnect (PROTOCOL.md §6.6): what changed while the connection was
+   * down, or before the server re-registered the watch, is not reported — on `reconnected`, read again
+   * what you follow (after one round trip on this client, the watch is back on the server).
    */
   addWatch(path: string, opts?: { recursive?: boolean } & CallOptions): Promise<PersistentWatch> {
     return this.run(() => {
