@@ -13,7 +13,7 @@ import type { ClientOptions } from "./options.js";
 import { NodeClient } from "./node-client.js";
 import { call, checkTimeout, ignoreBody } from "./requests.js";
 import { Transaction } from "./transaction.js";
-import { PersistentWatch } from "./watches.js";
+import { PersistentWatch, whileInFlight } from "./watches.js";
 import type { CallOptions, ClientInfo, ReadOp, ReadOpResult, WatcherKind } from "./types.js";
 
 const WATCHER_TYPES: Record<WatcherKind, number> = {
@@ -70,31 +70,24 @@ export class ZooKeeperClient extends NodeClient {
       const recursive = opts?.recursive ?? false;
       const mode = recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT;
       const { watches } = this.session;
-      let sent = false;
-      const answered = (): void => {
-        if (sent) watches.persistentAnswered(path, recursive);
-        sent = false;
-      };
-      const p = call(
-        this.session,
-        OpCode.addWatch,
-        path,
-        (w) => {
-          w.writeString(sp).writeInt(mode);
-          // From here on the server may hold it: one-shot watches on `path` stay local (watches.ts).
-          if (!sent) watches.persistentSent(path, recursive);
-          sent = true;
-        },
-        () => {
-          const watch = new PersistentWatch(path, recursive, (pw) => this.dropPersistent(pw));
-          watches.addPersistent(watch);
-          answered();
-          return watch;
-        },
-        { timeout },
+      // From when it is written the server may hold it: one-shot watches on `path` stay local (watches.ts).
+      return whileInFlight(
+        (written) =>
+          call(
+            this.session,
+            OpCode.addWatch,
+            path,
+            (w) => (w.writeString(sp).writeInt(mode), written()),
+            () => {
+              const watch = new PersistentWatch(path, recursive, (pw) => this.dropPersistent(pw));
+              watches.addPersistent(watch);
+              return watch;
+            },
+            { timeout },
+          ),
+        () => watches.persistentSent(path, recursive),
+        () => watches.persistentAnswered(path, recursive),
       );
-      p.catch(answered);
-      return p;
     });
   }
 

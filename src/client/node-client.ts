@@ -19,6 +19,7 @@ import {
   writeCreate,
   writeData,
 } from "./requests.js";
+import { whileInFlight } from "./watches.js";
 import type { StateEvent } from "./states.js";
 import type {
   ACL,
@@ -69,18 +70,11 @@ export class NodeClient extends ClientBase {
   ): Promise<T> {
     if (watch === undefined) return send(() => false);
     const { watches } = this.session;
-    let counted = false;
-    const p = send(() => {
-      if (!counted) watches.readSent(path);
-      counted = true;
-      return !watches.heldByPersistent(path, kind);
-    });
-    const done = (): void => {
-      if (counted) watches.readAnswered(path);
-      counted = false;
-    };
-    p.then(done, done);
-    return p;
+    return whileInFlight(
+      (written) => send(() => (written(), !watches.heldByPersistent(path, kind))),
+      () => watches.readSent(path),
+      () => watches.readAnswered(path),
+    );
   }
 
   private createProtected(path: string, data: Data | undefined, opts: CreateOptions): Promise<string> {

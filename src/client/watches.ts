@@ -74,6 +74,29 @@ export class PersistentWatch implements AsyncIterable<WatchEvent> {
   }
 }
 
+/**
+ * Runs `send`, whose encoder calls the `written` it is given when the request goes on the wire:
+ * `onWritten` then, `onAnswered` once after it settles (reply or failure) — only if it was written.
+ * The in-flight bookkeeping of addWatch and of reads that leave a one-shot watch (WatchManager).
+ */
+export function whileInFlight<T>(
+  send: (written: () => void) => Promise<T>,
+  onWritten: () => void,
+  onAnswered: () => void,
+): Promise<T> {
+  let inFlight = false;
+  const p = send(() => {
+    if (!inFlight) onWritten();
+    inFlight = true;
+  });
+  const done = (): void => {
+    if (inFlight) onAnswered();
+    inFlight = false;
+  };
+  p.then(done, done);
+  return p;
+}
+
 export interface WatchSnapshot {
   data: string[];
   exist: string[];

@@ -17,14 +17,18 @@ import {
   startFrame,
 } from "../../src/protocol/index.js";
 
+/** A private field of the client's session (src/client/session.ts); undefined if there is none. */
+function sessionField(c: ZooKeeperClient, name: string): unknown {
+  const session: unknown = Reflect.get(c, "session");
+  return typeof session === "object" && session !== null ? Reflect.get(session, name) : undefined;
+}
+
 /**
  * The client's session password. ZooKeeperClient keeps it private (Java exposes getSessionPasswd());
  * the harness reads the field and fails loudly if it moved.
  */
 export function sessionPassword(c: ZooKeeperClient): Buffer {
-  const session: unknown = Reflect.get(c, "session");
-  const passwd: unknown =
-    typeof session === "object" && session !== null ? Reflect.get(session, "passwd") : undefined;
+  const passwd = sessionField(c, "passwd");
   if (!(passwd instanceof Buffer) || passwd.length !== PASSWORD_LENGTH)
     throw new Error("harness: cannot read the client's session password (src/client/session.ts changed?)");
   return passwd;
@@ -37,9 +41,7 @@ export function sessionPassword(c: ZooKeeperClient): Buffer {
  * without closing it, so the client would hear nothing until its read timeout (2/3 of the session).
  */
 export function dropConnection(c: ZooKeeperClient): void {
-  const session: unknown = Reflect.get(c, "session");
-  const conn: unknown =
-    typeof session === "object" && session !== null ? Reflect.get(session, "conn") : undefined;
+  const conn = sessionField(c, "conn");
   if (conn === null) return; // between connections: the next attempt will hear the verdict
   const destroy: unknown =
     typeof conn === "object" && conn !== undefined ? Reflect.get(conn, "destroy") : undefined;
