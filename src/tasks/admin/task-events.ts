@@ -134,6 +134,9 @@ export class TaskEvents extends TypedEvents<TaskEventMap> implements AsyncIterab
   }
 
   #enqueue(facts: Promise<Fact[]>): void {
+    // #pump awaits these in order. A lost connection fails every read in flight at once, before the pump
+    // reaches them: marked handled here, or Node would end the process on the first unhandled rejection.
+    facts.catch(() => undefined);
     this.#queue.push(facts);
     if (!this.#pumping) void this.#pump();
   }
