@@ -4,7 +4,7 @@
  * stops at AuthFailed too), and a TLS failure is not once every host failed that way before any
  * session existed (a wrong CA or certificate will not fix itself).
  */
-import type { ConnectRequest, ConnectResponse } from "../protocol/index.js";
+import { FEATURE_EVENT_DATA, type ConnectRequest, type ConnectResponse } from "../protocol/index.js";
 import { Connection, HandshakeClosedError } from "./connection.js";
 import { formatHost, type HostPort } from "./connect-string.js";
 import { AuthFailedError, type ZooKeeperError } from "./errors.js";
@@ -24,7 +24,15 @@ export async function attempt(
 ): Promise<{ conn: Connection; response: ConnectResponse }> {
   let opened: { conn: Connection; response: ConnectResponse };
   try {
-    opened = await Connection.open(hp, req, timeoutMs, opts.maxFrameSize, signal, opts.tls);
+    opened = await Connection.open(
+      hp,
+      req,
+      timeoutMs,
+      opts.maxFrameSize,
+      signal,
+      opts.tls,
+      opts.eventData ? FEATURE_EVENT_DATA : 0,
+    );
   } catch (err) {
     // A plaintext hello to a TLS port is closed without a word (Apache's Netty, the embedded server),
     // as by a server that is not serving yet: one TLS handshake tells them apart.

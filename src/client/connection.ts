@@ -5,6 +5,7 @@
  */
 import type net from "node:net";
 import {
+  EXTENSION_MAGIC,
   FrameDecoder,
   FrameError,
   JuteReader,
@@ -89,6 +90,8 @@ export class Connection {
     maxFrame: number,
     signal: AbortSignal,
     tls: ResolvedTls | null = null,
+    /** Extension features to ask for (protocol/extensions.ts); 0 sends a plain ConnectRequest. */
+    features = 0,
   ): Promise<{ conn: Connection; response: ConnectResponse }> {
     const server = formatHost(hp);
     return new Promise((resolve, reject) => {
@@ -178,6 +181,7 @@ export class Connection {
         w.writeInt(0);
         records.ConnectRequest.write(w, req);
         w.writeBool(false); // readOnly: not allowed to talk to a read-only server (PROTOCOL.md §2.1)
+        if (features !== 0) w.writeInt(EXTENSION_MAGIC).writeInt(features); // Apache ignores it (PROTOCOL.md §10)
         w.patchInt(0, w.length - 4);
         socket.write(w.toBuffer());
       });

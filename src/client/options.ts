@@ -78,6 +78,12 @@ export interface ClientOptions {
   defaultAcl?: readonly ACL[];
   /** SASL DIGEST-MD5 credentials, sent first on every connection (a refusal fails with AuthFailedError). */
   sasl?: SaslOptions;
+  /**
+   * Ask the server for watch events that carry the node's data and Stat (`WatchEvent.data`/`stat`):
+   * overseer's embedded server sends them for nodes up to 16 KiB, which saves the read a watcher makes
+   * after an event; Apache ZooKeeper ignores the request and sends plain events. Default true.
+   */
+  eventData?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -94,6 +100,7 @@ export interface ResolvedOptions {
   readonly defaultAcl: readonly ACL[];
   readonly tls: ResolvedTls | null;
   readonly sasl: ResolvedSasl | null;
+  readonly eventData: boolean;
 }
 
 function positiveInt(name: string, v: unknown, dflt: number, min = 1, max = 2 ** 31 - 1): number {
@@ -157,6 +164,7 @@ const KNOWN = new Set([
   "tls",
   "sasl",
   "defaultAcl",
+  "eventData",
 ]);
 
 /** Validates and copies `opts` (never mutated); throws InvalidArgumentError naming the bad field. */
@@ -180,5 +188,6 @@ export function parseOptions(opts: ClientOptions): ResolvedOptions {
     defaultAcl: defaultAcl(opts.defaultAcl),
     tls: parseTlsOptions(opts.tls),
     sasl: parseSaslOptions(opts.sasl),
+    eventData: flag("eventData", opts.eventData, true),
   });
 }

@@ -4,7 +4,7 @@
  * requests and matches replies FIFO by xid (PROTOCOL.md §3.1), pings on send idleness and drops a silent
  * server after the read timeout (PROTOCOL.md §7.7), and turns expiry into the terminal "lost" state.
  */
-import { JuteReader, OpCode, PASSWORD_LENGTH, Xid } from "../protocol/index.js";
+import { JuteReader, OpCode, PASSWORD_LENGTH, Xid, readStat } from "../protocol/index.js";
 import type { Connection } from "./connection.js";
 import { attempt, FatalFailures } from "./attempt.js";
 import { formatHost, stripPath } from "./connect-string.js";
@@ -236,11 +236,14 @@ export class Session {
     if (end - start < 16) throw new Error(`reply of ${end - start} bytes is shorter than its header`);
     const xid = buf.readInt32BE(start);
     if (xid === Xid.notification) {
-      // WatcherEvent { int type; int state; ustring path }: only type and path matter here.
+      // WatcherEvent { int type; int state; ustring path }: only type and path matter here; then, from a
+      // server that sends events with data, the node's data and Stat (protocol/extensions.ts).
       const r = new JuteReader(buf, start + 16, end);
       const type = r.readInt();
       r.readInt();
-      this.watches.dispatch(type, stripPath(this.opts.connect.chroot, r.readString() ?? ""));
+      const path = stripPath(this.opts.connect.chroot, r.readString() ?? "");
+      if (r.remaining === 0) this.watches.dispatch(type, path);
+      else this.watches.dispatch(type, path, r.readBuffer(), readStat(r));
       return;
     }
     if (xid === Xid.ping) return;

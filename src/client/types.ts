@@ -14,6 +14,14 @@ export type NodeEventType = "NodeCreated" | "NodeDeleted" | "NodeDataChanged" | 
 export interface WatchEvent {
   type: NodeEventType;
   path: string;
+  /**
+   * Only from a server that sends events with data (overseer's embedded server, option `eventData`),
+   * on NodeCreated and NodeDataChanged of nodes up to 16 KiB: the node's data and Stat as the write
+   * that caused the event left them — what a getData right after the event would return. Absent
+   * otherwise (Apache ZooKeeper): read the node as usual.
+   */
+  data?: Buffer | null;
+  stat?: Stat;
 }
 
 /** One-shot watch callback. Exceptions it throws are logged and otherwise ignored. */

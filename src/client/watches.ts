@@ -3,7 +3,7 @@
  * connection and path; this maps it onto the local one-shot callbacks (removed as they fire) and
  * the persistent subscriptions. Paths here are client-visible (chroot already stripped).
  */
-import { EventType, parentOf } from "../protocol/index.js";
+import { EventType, parentOf, type Stat } from "../protocol/index.js";
 import { Channel } from "./channel.js";
 import type { Logger } from "./options.js";
 import type { NodeEventType, WatchCallback, WatchEvent, WatcherKind } from "./types.js";
@@ -260,13 +260,15 @@ export class WatchManager {
   }
 
   /** Deliver one server notification per PROTOCOL.md §6.3 (one-shot) and §6.5 (persistent). */
-  dispatch(type: number, path: string): void {
+  /** Fires the watches an event triggers; `data` and `stat` come from a server that sends them
+   * (protocol/extensions.ts) and are passed on in the event. */
+  dispatch(type: number, path: string, data?: Buffer | null, stat?: Stat): void {
     const name = eventName(type);
     if (name === undefined) {
       this.log.warn({ type, path }, "zookeeper: ignoring unknown watch event type");
       return;
     }
-    const event: WatchEvent = { type: name, path };
+    const event: WatchEvent = stat === undefined ? { type: name, path } : { type: name, path, data, stat };
     // The removed sets are reused as the set to fire (a callback on several lists fires once).
     let fire: Set<WatchCallback> | null = null;
     if (type === EventType.NodeDataChanged || type === EventType.NodeCreated) {

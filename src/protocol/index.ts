@@ -15,6 +15,7 @@ export {
 } from "./codec.js";
 export * as records from "./records.js";
 export { readStat, writeStat } from "./stat.js";
+export { EXTENSION_MAGIC, FEATURE_EVENT_DATA, EVENT_DATA_LIMIT } from "./extensions.js";
 export type {
   ACL,
   Id,

@@ -12,10 +12,11 @@
  * already received wait in `backlog`. Reading resumes when the replies drain.
  */
 import type { Socket } from "node:net";
-import { FrameDecoder, type Id, type JuteWriter } from "../protocol/index.js";
+import { EVENT_DATA_LIMIT, FrameDecoder, type Id, type JuteWriter } from "../protocol/index.js";
 import { normalizeAddress } from "./acl.js";
 import { fourLetterCode } from "./fourletter.js";
 import type { Logger } from "./logger.js";
+import type { DataNode } from "./node.js";
 import { OutputBatch } from "./output-batch.js";
 import type { Session, SessionOwner } from "./sessions.js";
 import { WatchSet, type Watcher } from "./watches.js";
@@ -52,6 +53,8 @@ export class Connection implements Watcher, SessionOwner {
   session: Session | null = null;
   /** The client sent the trailing readOnly byte, so our ConnectResponse carries one (PROTOCOL.md §2.1). */
   readOnlyByte = false;
+  /** The client asked for events that carry data (protocol/extensions.ts, PROTOCOL.md §10). */
+  eventData = false;
   received = 0;
   sent = 0;
   /** Set once the connection must not process more input (close requested or underway). */
@@ -239,10 +242,13 @@ export class Connection implements Watcher, SessionOwner {
     this.markQueued();
   }
 
-  /** A watch notification, written straight into the output batch. */
-  notify(type: number, path: string): void {
+  /** A watch notification, written straight into the output batch; with the node's data and Stat
+   * when this client asked for them and `node` (created or changed) is small enough. */
+  notify(type: number, path: string, node?: DataNode): void {
     if (this.socket.destroyed) return;
-    this.output.notification(type, path);
+    if (this.eventData && node !== undefined && node.dataLength <= EVENT_DATA_LIMIT)
+      this.output.notification(type, path, node);
+    else this.output.notification(type, path);
     this.sent++;
     this.markQueued();
   }

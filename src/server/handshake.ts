@@ -2,7 +2,14 @@
  * The ConnectRequest → ConnectResponse exchange (PROTOCOL.md §2): refuse clients that have seen a
  * newer zxid, negotiate the timeout, create or resume the session, mirror the readOnly byte.
  */
-import { JuteReader, JuteWriter, PASSWORD_LENGTH, records } from "../protocol/index.js";
+import {
+  EXTENSION_MAGIC,
+  FEATURE_EVENT_DATA,
+  JuteReader,
+  JuteWriter,
+  PASSWORD_LENGTH,
+  records,
+} from "../protocol/index.js";
 import type { Connection } from "./connection.js";
 import type { ZkServer } from "./server.js";
 
@@ -23,6 +30,11 @@ export function handleHandshake(srv: ZkServer, conn: Connection, frame: Buffer):
   const req = records.ConnectRequest.read(r);
   // The trailing readOnly byte is optional (node-zookeeper-client omits it); mirror its presence.
   conn.readOnlyByte = r.remaining > 0;
+  // After it, overseer's client may ask for events with data (protocol/extensions.ts); others send nothing.
+  if (r.remaining >= 9) {
+    r.readBool();
+    if (r.readInt() === EXTENSION_MAGIC) conn.eventData = (r.readInt() & FEATURE_EVENT_DATA) !== 0;
+  }
   const log = srv.options.logger;
   if (req.protocolVersion !== 0) {
     // Every known client sends 0; anything else is most likely a request sent before the handshake.

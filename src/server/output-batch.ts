@@ -12,6 +12,7 @@
  */
 import { ErrorCode, JuteWriter, KeeperState } from "../protocol/index.js";
 import { HeldOutput } from "./held-output.js";
+import type { DataNode } from "./node.js";
 
 /** Java clients refuse any frame longer than this (PROTOCOL.md §1.1), so replies never exceed it. */
 export const MAX_REPLY_LENGTH = 0xfffff;
@@ -77,12 +78,17 @@ export class OutputBatch {
   }
 
   /** ReplyHeader(−1, −1, 0) + WatcherEvent(type, SyncConnected, path): 3.8 sends zxid −1 (PROTOCOL.md §3.1). */
-  notification(type: number, path: string): void {
+  /** A WatcherEvent frame; with `node`, followed by its data and Stat (protocol/extensions.ts). */
+  notification(type: number, path: string, node?: DataNode): void {
     const w = this.out;
     const start = w.length;
     this.revealsApplied = true;
     w.writeInt(0).writeInt(-1).writeInt(-1).writeInt(-1).writeInt(0); // length, xid, zxid −1 (two ints), err
     w.writeInt(type).writeInt(KeeperState.SyncConnected).writeString(path);
+    if (node !== undefined) {
+      w.writeBuffer(node.data);
+      node.writeStat(w);
+    }
     w.patchInt(start, w.length - start - 4);
   }
 

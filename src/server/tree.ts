@@ -10,10 +10,14 @@ export { DataNode, NodeKind, type NodeView } from "./node.js";
 
 /** What the tree tells the watch manager; fired synchronously inside each mutation (PROTOCOL.md §6.4). */
 export interface TreeEvents {
-  /** NodeCreated / NodeDeleted / NodeDataChanged on `path`; `acl` is the node's (for the READ filter). */
-  nodeEvent(type: number, path: string, acl: readonly ACL[]): void;
+  /** NodeCreated / NodeDeleted / NodeDataChanged on `path`; `acl` is the node's (for the READ filter);
+   * `node` the created or changed node (events that carry data). */
+  nodeEvent(type: number, path: string, acl: readonly ACL[], node?: DataNode): void;
   /** NodeChildrenChanged on `parentPath`; `acl` is the parent's. */
   childEvent(parentPath: string, acl: readonly ACL[]): void;
+  /** Around a multi: events are delivered at its end, in order (WatchManager.holdEvents). */
+  holdEvents?(): void;
+  releaseEvents?(): void;
 }
 
 /**
@@ -82,6 +86,18 @@ export class DataTree {
     add("/zookeeper/quota", OPEN_ACL_UNSAFE);
     // Apache creates the config node and then setACLs it with version -1, which leaves aversion -1.
     add("/zookeeper/config", READ_ACL_UNSAFE).aversion = -1;
+  }
+
+  /** Runs `apply` (a multi's ops) with its watch events delivered at its end, in order. */
+  withEventsHeld(apply: () => void): void {
+    const events = this.events;
+    if (events.holdEvents === undefined) return apply();
+    events.holdEvents();
+    try {
+      apply();
+    } finally {
+      events.releaseEvents?.();
+    }
   }
 
   private linkChild(path: string, parentPath = parentOf(path)): DataNode {
@@ -207,7 +223,7 @@ export class DataTree {
     this.nodes.set(path, node);
     this.dataBytes += path.length + node.dataLength;
     this.track(path, node);
-    this.events.nodeEvent(EventType.NodeCreated, path, acl);
+    this.events.nodeEvent(EventType.NodeCreated, path, acl, node);
     this.events.childEvent(parentPath, parent.acl);
     return node;
   }
@@ -243,7 +259,7 @@ export class DataTree {
     node.version = version;
     node.mzxid = zxid;
     node.mtime = time;
-    this.events.nodeEvent(EventType.NodeDataChanged, path, node.acl);
+    this.events.nodeEvent(EventType.NodeDataChanged, path, node.acl, node);
     return node;
   }
 

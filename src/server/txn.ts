@@ -76,12 +76,14 @@ export function applyTxn(
       for (const path of [...tree.ephemeralsOf(hdr.sessionId)].sort()) tree.deleteNode(path, hdr.zxid);
       return null;
     case "multi":
-      for (let i = 0; i < txn.txns.length; i++) {
-        const t = txn.txns[i];
-        if (t === undefined) continue;
-        const node = applyTxn(tree, hdr, t);
-        multiStats?.push(node === null || wantStat?.[i] === false ? null : node.stat());
-      }
+      tree.withEventsHeld(() => {
+        for (let i = 0; i < txn.txns.length; i++) {
+          const t = txn.txns[i];
+          if (t === undefined) continue;
+          const node = applyTxn(tree, hdr, t);
+          multiStats?.push(node === null || wantStat?.[i] === false ? null : node.stat());
+        }
+      });
       return null;
     case "check":
     case "createSession":

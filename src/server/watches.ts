@@ -6,6 +6,7 @@
  */
 import { EventType, Perms, WatcherType, parentOf, type ACL } from "../protocol/index.js";
 import { checkAcl } from "./acl.js";
+import type { DataNode } from "./node.js";
 import type { TreeEvents } from "./tree.js";
 import type { Id } from "../protocol/index.js";
 
@@ -20,8 +21,17 @@ export class WatchSet {
 export interface Watcher {
   readonly watches: WatchSet;
   readonly authIds: readonly Id[];
-  /** Queue the notification frame for a WatcherEvent(type, SyncConnected, path). */
-  notify(type: number, path: string): void;
+  /** Queue the notification frame for a WatcherEvent(type, SyncConnected, path); `node` is the node
+   * a NodeCreated / NodeDataChanged is about, for connections whose events carry data. */
+  notify(type: number, path: string, node?: DataNode): void;
+}
+
+/** An event delivery held back until the end of a multi (see WatchManager.holdEvents). */
+interface HeldEvent {
+  readonly w: Watcher;
+  readonly type: number;
+  readonly path: string;
+  readonly node: DataNode | undefined;
 }
 
 type Table = Map<string, Set<Watcher>>;
@@ -48,6 +58,24 @@ export class WatchManager implements TreeEvents {
   private readonly child: Table = new Map();
   private readonly persistent: Table = new Map();
   private readonly recursive: Table = new Map();
+  /** Deliveries of the multi being applied, or null outside one. */
+  private held: HeldEvent[] | null = null;
+
+  /**
+   * While a multi applies, events are queued instead of written, and `releaseEvents` writes them in
+   * the same order at its end: an event that carries data (protocol/extensions.ts) then shows the node
+   * as the whole multi left it — what a read after the event would return — not a state between two of
+   * its ops that no client could ever read.
+   */
+  holdEvents(): void {
+    this.held ??= [];
+  }
+
+  releaseEvents(): void {
+    const held = this.held;
+    this.held = null;
+    if (held !== null) for (const e of held) e.w.notify(e.type, e.path, e.node);
+  }
 
   get count(): number {
     let n = 0;
@@ -110,7 +138,7 @@ export class WatchManager implements TreeEvents {
     return found;
   }
 
-  nodeEvent(type: number, path: string, acl: readonly ACL[]): void {
+  nodeEvent(type: number, path: string, acl: readonly ACL[], node?: DataNode): void {
     const oneShot = this.data.get(path);
     const persistent = this.persistent.get(path);
     const deletedChildWatch = type === EventType.NodeDeleted ? this.child.get(path) : undefined;
@@ -140,7 +168,7 @@ export class WatchManager implements TreeEvents {
         targets.add(w);
       }
     }
-    this.deliver(targets, type, path, acl);
+    this.deliver(targets, type, path, acl, node);
   }
 
   /** Recursive watchers on `path` or an ancestor. Few watched paths: test each one against `path`
@@ -183,12 +211,20 @@ export class WatchManager implements TreeEvents {
     w.notify(type, path);
   }
 
-  private deliver(targets: Set<Watcher>, type: number, path: string, acl: readonly ACL[]): void {
+  private deliver(
+    targets: Set<Watcher>,
+    type: number,
+    path: string,
+    acl: readonly ACL[],
+    node?: DataNode,
+  ): void {
     if (targets.size === 0) return;
+    const held = this.held;
     for (const w of targets) {
       // Since 3.8.4 (CVE-2024-23944) a watcher without READ on the node does not hear about it.
       if (!checkAcl(acl, Perms.READ, w.authIds)) continue;
-      w.notify(type, path);
+      if (held !== null) held.push({ w, type, path, node });
+      else w.notify(type, path, node);
     }
   }
 }

@@ -7,9 +7,15 @@ export const SESSION_TIMEOUT = 2000;
 
 /**
  * A connected client that sends arguments unchecked, so the server (not our client) judges paths
- * and flags. Closed automatically after the file's tests (test/harness/clients.ts).
+ * and flags. Closed automatically after the file's tests (test/harness/clients.ts). It speaks the plain
+ * protocol (no events with data, which only the embedded server sends: event-data.test.ts), so both
+ * backends must answer it alike.
  */
-export const client = clientWith({ sessionTimeout: SESSION_TIMEOUT, checkArguments: false });
+export const client = clientWith({
+  sessionTimeout: SESSION_TIMEOUT,
+  checkArguments: false,
+  eventData: false,
+});
 
 /** A one-shot watch callback and the promise of its event; `count()` tells how often it fired. */
 export function watcher(): { watch: WatchCallback; event: Promise<WatchEvent>; events: WatchEvent[] } {

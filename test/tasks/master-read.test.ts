@@ -11,6 +11,8 @@ import { Layout, Master, Submitter, Worker, type TaskContext } from "../../src/t
 import { encodeEnvelope } from "../../src/tasks/envelope.js";
 import { readTask } from "../../src/tasks/master/state.js";
 import { cleanup, client } from "./helpers.js";
+import { startTcpProxy, type ProxiedFrame } from "../harness/tcp-proxy.js";
+import { OpCode } from "../../src/protocol/index.js";
 
 type Stat = Extract<ReadOpResult, { type: "getData" }>["stat"];
 
@@ -119,6 +121,48 @@ forEachBackend("tasks: master reads", (backend) => {
     assert.equal((await gone.status()).state, "cancelled");
     assert.equal((await later.status()).state, "cancelled");
   });
+});
+
+/** The master connection's read requests (getData, multiRead) that name one of `ids`' task nodes. */
+function taskReads(frames: readonly ProxiedFrame[], from: number, ids: readonly string[]): number {
+  return frames.slice(from).filter((f) => {
+    if (f.direction !== "c2s" || f.bytes.length < 12) return false;
+    const op = f.bytes.readInt32BE(8);
+    return (
+      (op === OpCode.getData || op === OpCode.multiRead) && ids.some((id) => f.bytes.includes(`/t-${id}`))
+    );
+  }).length;
+}
+
+forEachBackend("tasks: the master's reads of new tasks", (backend) => {
+  for (const eventData of [true, false]) {
+    test(`events with data ${eventData ? "asked for" : "off"}: the master reads a new task only when its event carried no data`, async () => {
+      const root = uniqueRoot("mevent");
+      const zk = await client(backend());
+      await zk.create(root, null);
+      const proxy = await startTcpProxy(backend().port);
+      cleanup(() => proxy.close());
+      const mzk = await client(proxy, { eventData });
+      const master = new Master(mzk, { root, id: "m1" });
+      cleanup(() => master.close());
+      await master.start();
+      await master.waitForLeadership();
+      const worker = new Worker(zk, { t: (ctx: TaskContext<number>) => ctx.payload * 2 }, { root, id: "w1" });
+      cleanup(() => worker.close());
+      await worker.start();
+      const sub = new Submitter(zk, { root });
+      // One task first: the term has loaded (a task created while it lists the buckets is read, rightly).
+      assert.equal(await (await sub.submit("t", 0, { id: "warm" })).result(), 0);
+      const from = proxy.frames.length;
+      const ids = ["ev-1", "ev-2", "ev-3", "ev-4", "ev-5"];
+      for (const [i, id] of ids.entries())
+        assert.equal(await (await sub.submit("t", i, { id })).result(), i * 2);
+      const reads = taskReads(proxy.frames, from, ids);
+      if (backend().name === "embedded" && eventData)
+        assert.equal(reads, 0, "each task's reading came with its event");
+      else assert.ok(reads >= ids.length, `one read per task at least (saw ${reads})`);
+    });
+  }
 });
 
 forEachBackend("tasks: master reads of large tasks", (backend) => {

@@ -4,9 +4,10 @@
  * retry's, hand-back's or requeue's version bump each arrive as one event naming the node, so the master
  * never lists a bucket or an assignment folder again after a term's initial load (an assignment ends
  * with a status or a version bump of its task, in the same multi). Events are hints: anything that
- * decides an assignment is re-read.
+ * decides an assignment is re-read — or, from a server whose events carry data (the embedded server,
+ * protocol/extensions.ts), taken from the event, which holds exactly what that read would return.
  */
-import type { WatchEvent } from "../../client/index.js";
+import type { ReadOpResult, WatchEvent } from "../../client/index.js";
 import type { ClusterState } from "./state.js";
 import { BUCKET_PREFIX, RAW_PREFIX, TASK_PREFIX } from "../layout.js";
 
@@ -47,21 +48,37 @@ export function taskChange(base: string, e: WatchEvent): TaskChange {
 const SLASH = 0x2f;
 const STATUS = "/status";
 
-/** Applies a `<root>/tasks` event to the picture; true if the master loop has something to do. */
+/**
+ * Applies a `<root>/tasks` event to the picture; true if the master loop has something to do. A task to
+ * read goes to `refresh`, or to `known` with the reading when the event carried it; a key is in one
+ * of them at most, and the latest event decides which (a later `refresh.add` by a failed commit wins:
+ * the loop reads every refreshed key and drops its known reading).
+ */
 export function applyTaskEvent(
   state: ClusterState,
   refresh: Set<string>,
+  known: Map<string, ReadOpResult>,
   base: string,
   e: WatchEvent,
 ): boolean {
   const c = taskChange(base, e);
   if (c === null) return false;
-  if (c.kind === "finished") state.finish(c.key, Date.now());
-  else if (c.kind === "gone") state.forget(c.key);
-  else if (!state.finished.has(c.key)) {
+  if (c.kind === "finished") {
+    known.delete(c.key);
+    state.finish(c.key, Date.now());
+  } else if (c.kind === "gone") {
+    known.delete(c.key);
+    state.forget(c.key);
+  } else if (!state.finished.has(c.key)) {
     // A task's data changes while assigned only when that execution is over (retry, hand-back, requeue).
     state.unassign(c.key);
-    refresh.add(c.key);
+    if (e.stat === undefined) {
+      known.delete(c.key);
+      refresh.add(c.key);
+    } else {
+      refresh.delete(c.key);
+      known.set(c.key, { type: "getData", data: e.data ?? null, stat: e.stat });
+    }
   }
   return true;
 }

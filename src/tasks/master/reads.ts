@@ -63,15 +63,7 @@ export class TaskReader {
           await Promise.all(chunk.map((key) => this.readAlone(key)));
           continue;
         }
-        let slow: Slow[] | null = null;
-        for (let i = 0; i < chunk.length; i++) {
-          const key = chunk[i] as string;
-          const t = results[i];
-          if (t?.type === "getData") this.learn(t.stat.dataLength);
-          const r = readTask(key, t);
-          if (r.kind === "pending" && t?.type === "getData") this.perTask?.notePending(key, t.data);
-          if (!this.applyNow(key, r)) (slow ??= []).push([key, r, t]);
-        }
+        const slow = this.applyAll(chunk, results);
         // Together, as one request (a new master's first pass finds mostly finished tasks, each needing
         // its child list: one by one they were most of a failover's rebuild).
         if (slow !== null) {
@@ -82,6 +74,45 @@ export class TaskReader {
       }
     };
     await Promise.all(Array.from({ length: Math.min(LANES, Math.ceil(todo.length / MAX_CHUNK)) }, lane));
+  }
+
+  /**
+   * Applies readings that came with watch events (master/events.ts) as if just read: the same steps as
+   * a read's reply, without the request. Returns the second reads some need (nodes with children), or
+   * null when all applied at once; with `defer`, hands those to it and returns null.
+   */
+  applyKnown(
+    known: ReadonlyMap<string, ReadOpResult>,
+    defer?: (rest: Promise<void>) => void,
+  ): Promise<void> | null {
+    const { state } = this;
+    const keys: string[] = [];
+    const results: ReadOpResult[] = [];
+    for (const [key, r] of known) {
+      if (state.assigned.has(key) || state.finished.has(key)) continue;
+      keys.push(key);
+      results.push(r);
+    }
+    const slow = this.applyAll(keys, results);
+    if (slow === null) return null;
+    const rest = this.finish(slow);
+    if (defer === undefined) return rest;
+    defer(rest);
+    return null;
+  }
+
+  /** Applies the reading of each key (`results[i]` is `keys[i]`'s); returns those that need more. */
+  private applyAll(keys: readonly string[], results: readonly (ReadOpResult | undefined)[]): Slow[] | null {
+    let slow: Slow[] | null = null;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const t = results[i];
+      if (t?.type === "getData") this.learn(t.stat.dataLength);
+      const r = readTask(key, t);
+      if (r.kind === "pending" && t?.type === "getData") this.perTask?.notePending(key, t.data);
+      if (!this.applyNow(key, r)) (slow ??= []).push([key, r, t]);
+    }
+    return slow;
   }
 
   private async readAlone(key: string): Promise<void> {

@@ -5,7 +5,7 @@
  * twice; workers and the pause flag through one-shot watches. One loop reads and writes, so no two
  * steps of a term interleave; watch events only update the picture and wake the loop.
  */
-import type { PersistentWatch, Transaction, ZooKeeperClient } from "../../client/index.js";
+import type { PersistentWatch, ReadOpResult, Transaction, ZooKeeperClient } from "../../client/index.js";
 import type { LeaderElection, LeadershipTerm } from "../../recipes/index.js";
 import { BUCKET_PREFIX, RAW_PREFIX, type Layout } from "../layout.js";
 import { applyTaskEvent } from "./events.js";
@@ -43,6 +43,8 @@ export class MasterTerm {
   private pickedAt = 0;
   private readonly ctx: WriteContext;
   private readonly refresh = new Set<string>();
+  /** Tasks whose reading came with their watch event (master/events.ts), to apply without a read. */
+  private known = new Map<string, ReadOpResult>();
   private readonly watches: PersistentWatch[] = [];
   private dirtyPaused = true;
   private paused = false;
@@ -132,7 +134,7 @@ export class MasterTerm {
         await ensureFenced(this.ctx, p);
       this.watches.push(
         await watchRecursive(this.client, this.layout.tasks, (e) => {
-          if (applyTaskEvent(this.state, this.refresh, this.layout.tasks, e)) this.kick();
+          if (applyTaskEvent(this.state, this.refresh, this.known, this.layout.tasks, e)) this.kick();
           this.perTask.event(this.layout.tasks, e);
         }),
       );
@@ -173,7 +175,14 @@ export class MasterTerm {
   }
 
   private hasWork(): boolean {
-    return this.poked || this.dirtyPaused || this.workers.dirty || this.limits.dirty || this.refresh.size > 0;
+    return (
+      this.poked ||
+      this.dirtyPaused ||
+      this.workers.dirty ||
+      this.limits.dirty ||
+      this.refresh.size > 0 ||
+      this.known.size > 0
+    );
   }
 
   private sleep(): Promise<void> {
@@ -214,8 +223,20 @@ export class MasterTerm {
       await this.limits.prepare();
       await this.limits.sweep(Date.now());
     }
-    if (waitForTasks) await this.tasks.read(take(this.refresh), (rest) => this.track(rest));
-    else this.readInBackground();
+    if (waitForTasks) {
+      const known = this.takeKnown();
+      if (known !== null) void this.tasks.applyKnown(known, (rest) => this.track(rest));
+      await this.tasks.read(take(this.refresh), (rest) => this.track(rest));
+    } else this.readInBackground();
+  }
+
+  /** The readings that came with events, less the keys to read again anyway (a later refresh wins). */
+  private takeKnown(): Map<string, ReadOpResult> | null {
+    const known = this.known;
+    if (known.size === 0) return null;
+    for (const key of this.refresh) known.delete(key);
+    this.known = new Map();
+    return known;
   }
 
   /**
@@ -224,6 +245,11 @@ export class MasterTerm {
    * Readings apply as they arrive; the assignment multi's version check catches any made stale since.
    */
   private readInBackground(): void {
+    const known = this.takeKnown();
+    if (known !== null) {
+      const rest = this.tasks.applyKnown(known);
+      if (rest !== null) this.track(rest);
+    }
     if (this.refresh.size === 0) return;
     const keys = take(this.refresh);
     this.track(
