@@ -7,6 +7,7 @@ import { test } from "node:test";
 import type { NodeEventType } from "../../src/client/index.js";
 import { taskChange, type TaskChange } from "../../src/tasks/master/events.js";
 import { assignmentData } from "../../src/tasks/master/writes.js";
+import { parseInfo } from "../../src/tasks/worker/execution/types.js";
 import type { PendingTask } from "../../src/tasks/master/state.js";
 
 /** The reference reading: split the path and look at its parts. */
@@ -85,8 +86,20 @@ test("assignmentData is JSON.stringify of the assignment, also for odd envelopes
   ];
   for (const t of cases)
     for (const at of [1_700_000_000_000, 0, 1.5])
-      assert.equal(
-        assignmentData(t, at),
-        JSON.stringify({ task: t.key, token: t.version, attempt: t.attempt, delivery: t.delivery, at }),
-      );
+      for (const data of [undefined, Buffer.from('{"v":1,"payload":"é\\"}'), Buffer.from([0, 255, 10])]) {
+        const json = assignmentData(t, at, data);
+        assert.equal(
+          json,
+          JSON.stringify({
+            task: t.key,
+            token: t.version,
+            attempt: t.attempt,
+            delivery: t.delivery,
+            at,
+            data: data?.toString("base64"),
+          }),
+        );
+        // The worker gets the task's bytes back exactly (worker/execution/types.ts parseInfo).
+        assert.deepEqual(parseInfo(Buffer.from(json)).data, data);
+      }
 });

@@ -134,33 +134,47 @@ function taskReads(frames: readonly ProxiedFrame[], from: number, ids: readonly 
   }).length;
 }
 
-forEachBackend("tasks: the master's reads of new tasks", (backend) => {
+forEachBackend("tasks: reads of new tasks by the master and the worker", (backend) => {
   for (const eventData of [true, false]) {
-    test(`events with data ${eventData ? "asked for" : "off"}: the master reads a new task only when its event carried no data`, async () => {
+    test(`events with data ${eventData ? "asked for" : "off"}: a task is read only when an event carried no data`, async () => {
       const root = uniqueRoot("mevent");
       const zk = await client(backend());
       await zk.create(root, null);
-      const proxy = await startTcpProxy(backend().port);
-      cleanup(() => proxy.close());
-      const mzk = await client(proxy, { eventData });
+      const [mproxy, wproxy] = await Promise.all([
+        startTcpProxy(backend().port),
+        startTcpProxy(backend().port),
+      ]);
+      cleanup(() => mproxy.close());
+      cleanup(() => wproxy.close());
+      const mzk = await client(mproxy, { eventData });
+      const wzk = await client(wproxy, { eventData });
       const master = new Master(mzk, { root, id: "m1" });
       cleanup(() => master.close());
       await master.start();
       await master.waitForLeadership();
-      const worker = new Worker(zk, { t: (ctx: TaskContext<number>) => ctx.payload * 2 }, { root, id: "w1" });
+      const worker = new Worker(
+        wzk,
+        { t: (ctx: TaskContext<number>) => ctx.payload * 2 },
+        { root, id: "w1" },
+      );
       cleanup(() => worker.close());
       await worker.start();
       const sub = new Submitter(zk, { root });
       // One task first: the term has loaded (a task created while it lists the buckets is read, rightly).
       assert.equal(await (await sub.submit("t", 0, { id: "warm" })).result(), 0);
-      const from = proxy.frames.length;
+      const [mfrom, wfrom] = [mproxy.frames.length, wproxy.frames.length];
       const ids = ["ev-1", "ev-2", "ev-3", "ev-4", "ev-5"];
       for (const [i, id] of ids.entries())
         assert.equal(await (await sub.submit("t", i, { id })).result(), i * 2);
-      const reads = taskReads(proxy.frames, from, ids);
-      if (backend().name === "embedded" && eventData)
-        assert.equal(reads, 0, "each task's reading came with its event");
-      else assert.ok(reads >= ids.length, `one read per task at least (saw ${reads})`);
+      const masterReads = taskReads(mproxy.frames, mfrom, ids);
+      const workerReads = taskReads(wproxy.frames, wfrom, ids);
+      if (backend().name === "embedded" && eventData) {
+        assert.equal(masterReads, 0, "the master took each task's reading from its event");
+        assert.equal(workerReads, 0, "the worker ran each task from its assignment's event");
+      } else {
+        assert.ok(masterReads >= ids.length, `the master read each task (saw ${masterReads} reads)`);
+        assert.ok(workerReads >= ids.length, `the worker read each task (saw ${workerReads} reads)`);
+      }
     });
   }
 });

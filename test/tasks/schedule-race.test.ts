@@ -38,6 +38,7 @@ forEachBackend("tasks: schedules, two unfenced firers racing", (backend) => {
           term: { epoch: 1, candidatePath: `${root}/none`, signal: new AbortController().signal },
           state: new ClusterState(),
           refresh: new Set(),
+          fresh: new Map(),
           hooks: { assigned: () => undefined, reassigned: () => undefined, recovered: () => undefined },
           unsafe: true,
         };

@@ -16,6 +16,8 @@ import type { FlowGate } from "./flows.js";
 /** Chunks read at once (each up to MAX_CHUNK keys): up to 256 task reads in flight. */
 const LANES = 16;
 const MAX_CHUNK = 16;
+/** Task data up to this size that came with its event rides in the assignment (WriteContext.fresh). */
+const FRESH_LIMIT = 4 * 1024;
 
 export class TaskReader {
   /** Largest data length seen in a task read so far (bytes). */
@@ -93,7 +95,7 @@ export class TaskReader {
       keys.push(key);
       results.push(r);
     }
-    const slow = this.applyAll(keys, results);
+    const slow = this.applyAll(keys, results, true);
     if (slow === null) return null;
     const rest = this.finish(slow);
     if (defer === undefined) return rest;
@@ -101,15 +103,26 @@ export class TaskReader {
     return null;
   }
 
-  /** Applies the reading of each key (`results[i]` is `keys[i]`'s); returns those that need more. */
-  private applyAll(keys: readonly string[], results: readonly (ReadOpResult | undefined)[]): Slow[] | null {
+  /**
+   * Applies the reading of each key (`results[i]` is `keys[i]`'s); returns those that need more. With
+   * `fresh` (readings that came with events), a small pending task's data is kept for this pass's
+   * assignment (WriteContext.fresh).
+   */
+  private applyAll(
+    keys: readonly string[],
+    results: readonly (ReadOpResult | undefined)[],
+    fresh = false,
+  ): Slow[] | null {
     let slow: Slow[] | null = null;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const t = results[i];
       if (t?.type === "getData") this.learn(t.stat.dataLength);
       const r = readTask(key, t);
-      if (r.kind === "pending" && t?.type === "getData") this.perTask?.notePending(key, t.data);
+      if (r.kind === "pending" && t?.type === "getData") {
+        this.perTask?.notePending(key, t.data);
+        if (fresh && t.data !== null && t.data.length <= FRESH_LIMIT) this.ctx.fresh.set(key, t.data);
+      }
       if (!this.applyNow(key, r)) (slow ??= []).push([key, r, t]);
     }
     return slow;

@@ -78,6 +78,7 @@ export class MasterTerm {
       term,
       state: this.state,
       refresh: this.refresh,
+      fresh: new Map(),
       hooks,
       unsafe: opts.unsafeDisableEpochFence,
     };
@@ -157,6 +158,7 @@ export class MasterTerm {
         if (!this.live) break;
         const picks = this.pick();
         if (picks.length > 0) await this.sendAll(picks);
+        this.ctx.fresh.clear();
         if (this.retaining || this.perTask.active) await this.retain();
         if (picks.length === 0 && !this.hasWork()) await this.sleep();
       }

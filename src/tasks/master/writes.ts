@@ -28,6 +28,12 @@ export interface WriteContext {
   state: ClusterState;
   /** Keys whose node must be read again (their write lost a race). */
   refresh: Set<string>;
+  /**
+   * Task data that came with a watch event in this pass of the loop (small envelopes only: reads.ts), so
+   * an assignment made in the same pass carries it and the worker need not read the task; cleared after
+   * each pass, so it never holds more than one pass's new tasks.
+   */
+  fresh: Map<string, Buffer>;
   hooks: TermHooks;
   /** Fault injection only (MasterOptions.unsafeDisableEpochFence): write without the epoch check. */
   unsafe: boolean;
@@ -70,7 +76,7 @@ export async function commitAssignments(
     for (const { task, worker } of todo)
       tx.check(ctx.layout.task(task.key), task.version).create(
         ctx.layout.assignment(worker, task.key),
-        assignmentData(task, at),
+        assignmentData(task, at, ctx.fresh.get(task.key)),
       );
     extra?.(tx, todo);
     try {
@@ -99,14 +105,26 @@ export async function commitAssignments(
   return 0;
 }
 
-/** An assignment's JSON, byte for byte what JSON.stringify({ task, token, attempt, delivery, at }) gives,
- * without the object (the key is the only part that may need escaping). */
-export function assignmentData(task: PendingTask, at: number): string {
+/**
+ * An assignment's JSON, byte for byte what JSON.stringify({ task, token, attempt, delivery, at, data })
+ * gives, without the object (the key is the only part that may need escaping). `data`: the task node's
+ * data at version `token`, when the master has it at hand (ctx.fresh), in base64 — the worker then runs
+ * the task without reading it (worker/execution/execution.ts); absent, the worker reads the task node.
+ */
+export function assignmentData(task: PendingTask, at: number, data?: Buffer): string {
   const { key, version, attempt, delivery } = task;
   // The fields come from a decoded envelope: anything but plain integers and a string takes the slow road.
   if (!Number.isSafeInteger(attempt) || !Number.isSafeInteger(at) || typeof delivery !== "string")
-    return JSON.stringify({ task: key, token: version, attempt, delivery, at });
-  return `{"task":${JSON.stringify(key)},"token":${version},"attempt":${attempt},"delivery":${JSON.stringify(delivery)},"at":${at}}`;
+    return JSON.stringify({
+      task: key,
+      token: version,
+      attempt,
+      delivery,
+      at,
+      data: data?.toString("base64"),
+    });
+  const head = `{"task":${JSON.stringify(key)},"token":${version},"attempt":${attempt},"delivery":${JSON.stringify(delivery)},"at":${at}`;
+  return data === undefined ? `${head}}` : `${head},"data":"${data.toString("base64")}"}`;
 }
 
 /** What recovery read of one assignment: the assignment, its task and its status. */

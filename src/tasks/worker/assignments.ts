@@ -14,8 +14,9 @@ import { watchRecursive } from "../zk.js";
 import { bestEffort, type Logger } from "../logger.js";
 
 export interface AssignmentSink {
-  /** A new assignment name (not seen before, or seen again after it went away). */
-  added(name: string): void;
+  /** A new assignment name (not seen before, or seen again after it went away); `data`: the
+   * assignment's data when its event carried it (PROTOCOL.md §10), else undefined. */
+  added(name: string, data?: Buffer | null): void;
   /** The assignment is gone (committed, taken back, dropped). */
   removed(name: string): void;
   /** A full listing: every name not in it is gone. */
@@ -80,7 +81,7 @@ export class AssignmentFeed {
     if (this.closed || !e.path.startsWith(`${this.dir}/`)) return;
     const name = e.path.slice(this.dir.length + 1);
     if (name.includes("/")) return;
-    if (e.type === "NodeCreated") this.sink.added(name);
+    if (e.type === "NodeCreated") this.sink.added(name, e.data);
     else if (e.type === "NodeDeleted") this.sink.removed(name);
   }
 

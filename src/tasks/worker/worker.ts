@@ -47,6 +47,8 @@ export class Worker extends TypedEvents<WorkerEvents> {
   private readonly waiting = new Set<string>(); // the names in `queued`
   /** Names (re)created while an execution under the same name was still finishing: queued after it. */
   private readonly again = new Set<string>();
+  /** Assignment data that came with its NodeCreated event, until its execution begins (or it is gone). */
+  private readonly carried = new Map<string, Buffer>();
   private readonly counts = { completed: 0, failed: 0, retried: 0, stale: 0 };
   private readonly stopping = new AbortController();
   private phase: "latent" | "started" | "closing" | "closed" = "latent";
@@ -99,7 +101,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
     this.auto = auto;
     this.env.slots = new SlotGate(c, auto === null ? null : (ms, b) => auto.held(ms, b));
     this.feed = new AssignmentFeed(client, this.layout.assignDir(this.id), opts.logger, {
-      added: (name) => this.added(name),
+      added: (name, data) => this.added(name, data),
       removed: (name) => this.removed(name),
       listed: (names) => this.listed(names),
       failed: (err) => this.emit("error", err instanceof Error ? err : new Error(errorText(err))),
@@ -137,7 +139,8 @@ export class Worker extends TypedEvents<WorkerEvents> {
     if (this.phase === "started") await this.client.setData(this.layout.worker(this.id), this.info(capacity));
   }
 
-  private added(name: string): void {
+  private added(name: string, data?: Buffer | null): void {
+    if (data !== undefined && data !== null) this.carried.set(name, data);
     if (this.waiting.has(name)) return;
     if (this.running.has(name)) {
       // A new assignment under the name of one still finishing (a retry handed straight back to us),
@@ -154,11 +157,13 @@ export class Worker extends TypedEvents<WorkerEvents> {
     // Our own commit deletes it too (its event comes before the commit's reply): stopping a finished
     // handler changes nothing; a running one was revoked. A queued one finds it gone and skips.
     this.again.delete(name);
+    this.carried.delete(name);
     this.running.get(name)?.stop("revoked");
   }
 
   private listed(names: ReadonlySet<string>): void {
     for (const [name, ex] of this.running) if (!names.has(name)) ex.stop("revoked");
+    for (const name of this.carried.keys()) if (!names.has(name)) this.carried.delete(name);
     for (const name of this.again) if (!names.has(name)) this.again.delete(name);
     for (const name of [...names].sort()) this.added(name);
   }
@@ -184,11 +189,14 @@ export class Worker extends TypedEvents<WorkerEvents> {
         this.active--;
         if (this.phase === "started" || this.phase === "closing") this.pump();
       };
+      const carried = this.carried.get(name);
+      this.carried.delete(name);
       const ex = new Execution(
         this.env,
         keyOfAssignName(name),
         `${this.layout.assignDir(this.id)}/${name}`,
         free,
+        carried,
       );
       this.running.set(name, ex);
       if (this.phase === "closing") ex.stop("shutdown");

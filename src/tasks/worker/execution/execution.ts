@@ -1,8 +1,9 @@
 /**
- * One execution of one assignment on a worker: read assignment + task in one round trip, check the
- * token, (at-most-once) mark started, run the handler under an AbortSignal, commit the outcome with a
- * multi whose first op checks the token. A failed check means someone moved the task on (cancel,
- * reassignment): the result is stale and dropped.
+ * One execution of one assignment on a worker: read assignment + task in one round trip (or neither,
+ * when the assignment's event carried its data and the assignment carries the task's: see `carried`),
+ * check the token, (at-most-once) mark started, run the handler under an AbortSignal, commit the
+ * outcome with a multi whose first op checks the token. A failed check means someone moved the task on
+ * (cancel, reassignment): the result is stale and dropped.
  */
 import { commitFenced, commitUnfenced } from "./commit.js";
 import { TaskLogWriter } from "./task-log.js";
@@ -15,7 +16,14 @@ import { watchFence } from "./fence-watch.js";
 import { ChildReader } from "./children.js";
 import { SlotClaim } from "../slot-gate.js";
 import { idOfKey, isRawKey } from "../../layout.js";
-import { isStale, parseInfo, staleReason, type ExecutionEnv, type ExecutionResult } from "./types.js";
+import {
+  isStale,
+  parseInfo,
+  staleReason,
+  type AssignInfo,
+  type ExecutionEnv,
+  type ExecutionResult,
+} from "./types.js";
 import { dropAssignment, handBackAssignment, markAssignmentStarted, stillCurrent } from "./writes.js";
 import type { RejectedEvent } from "../../history.js";
 import { errorText } from "../../zk.js";
@@ -26,6 +34,14 @@ export interface ExecutionReport {
   result: ExecutionResult;
   value?: unknown;
   error?: string | undefined;
+}
+
+/** An assignment as run: its data and what it says, and its task's data at `version`. */
+interface Assignment {
+  readonly data: Buffer | null;
+  readonly info: AssignInfo;
+  readonly taskData: Buffer | null;
+  readonly version: number;
 }
 
 /** How long a handler runs before the worker watches its task's status for a cancel (ms). */
@@ -49,6 +65,13 @@ export class Execution implements ProgressSink {
     readonly assignPath: string,
     /** Told once the handler has settled (the worker's concurrency slot is free again). */
     private readonly handlerDone?: () => void,
+    /**
+     * The assignment's data as its NodeCreated event carried it (PROTOCOL.md §10). When the master put
+     * the task's data in it too, nothing is read: the task is run at the token the assignment names, and
+     * a change since (a cancel, a requeue) fails the start mark or the commit's check, as one made after
+     * a read does.
+     */
+    private readonly carried?: Buffer | null,
   ) {
     this.slot = new SlotClaim(env.slots);
   }
@@ -62,28 +85,39 @@ export class Execution implements ProgressSink {
     return !this.halt.settled && this.halt.stopped() === null;
   }
 
-  async run(): Promise<ExecutionReport> {
-    const { client, layout } = this.env;
-    const taskPath = layout.task(this.key);
+  /** The assignment and its task: from the assignment's event when it carried both, else read. */
+  private async assignment(): Promise<Assignment | "skipped" | "task-gone"> {
+    if (this.carried !== undefined && this.carried !== null) {
+      const info = parseInfo(this.carried);
+      if (info.data !== undefined && info.token !== undefined)
+        return { data: this.carried, info, taskData: info.data, version: info.token };
+    }
     const ops = [
       { type: "getData", path: this.assignPath },
-      { type: "getData", path: taskPath },
+      { type: "getData", path: this.env.layout.task(this.key) },
     ] as const;
-    const [a, t] = await (this.env.reader?.read(ops) ?? client.multiRead(ops));
-    if (a?.type !== "getData") return { result: "skipped" };
-    if (t?.type !== "getData") {
+    const [a, t] = await (this.env.reader?.read(ops) ?? this.env.client.multiRead(ops));
+    if (a?.type !== "getData") return "skipped";
+    if (t?.type !== "getData") return "task-gone";
+    return { data: a.data, info: parseInfo(a.data), taskData: t.data, version: t.stat.version };
+  }
+
+  async run(): Promise<ExecutionReport> {
+    const got = await this.assignment();
+    if (got === "skipped") return { result: "skipped" };
+    if (got === "task-gone") {
       await dropAssignment(this.env, this);
       return { result: "skipped" };
     }
-    const info = parseInfo(a.data);
+    const { info, taskData } = got;
     // An assignment made by hand in zkCli carries no token: the version it finds is the one it runs under.
-    this.token = info.token ?? t.stat.version;
-    this.data = t.data;
-    this.slot.bytes = t.data?.length ?? 0;
-    if (t.stat.version !== this.token && !this.env.unsafeDisableFencing) return this.superseded();
+    this.token = info.token ?? got.version;
+    this.data = taskData;
+    this.slot.bytes = taskData?.length ?? 0;
+    if (got.version !== this.token && !this.env.unsafeDisableFencing) return this.superseded();
     if (this.halt.stopped() !== null) return this.handBack();
     const raw = isRawKey(this.key);
-    const env = raw ? null : decodeEnvelope(t.data);
+    const env = raw ? null : decodeEnvelope(taskData);
     if (!raw && env === null)
       return this.finish({ ok: false, error: "undecodable task envelope" }, null, true);
     if (env !== null) [this.delivery, this.slot.priority] = [env.options.delivery, env.options.priority];
@@ -96,7 +130,7 @@ export class Execution implements ProgressSink {
       // means it is not ours to run (as when a queued assignment was read only once a slot freed).
       if (slot !== true && !(await stillCurrent(this.env, this))) return await this.superseded();
       if (slot !== true && this.halt.stopped() !== null) return await this.handBack();
-      return await this.runHandler(a.data, t.data, env);
+      return await this.runHandler(got.data, taskData, env);
     } finally {
       this.slot.release();
     }

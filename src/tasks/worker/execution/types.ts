@@ -83,6 +83,8 @@ export interface ExecutionHooks {
 export interface AssignInfo {
   token?: number;
   started?: boolean;
+  /** The task node's data at version `token`, carried by the assignment (master/writes.ts assignmentData). */
+  data?: Buffer;
 }
 
 export function isStale(err: unknown): boolean {
@@ -110,6 +112,8 @@ export function parseInfo(data: Buffer | null): AssignInfo {
   const token = r["token"];
   if (typeof token === "number") info.token = token;
   if (r["started"] === true) info.started = true;
+  const carried = r["data"];
+  if (typeof carried === "string") info.data = Buffer.from(carried, "base64");
   return info;
 }
 
