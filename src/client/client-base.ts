@@ -36,6 +36,14 @@ export class ClientBase implements AsyncDisposable {
     return s === "connected" || s === "reconnected";
   }
 
+  /**
+   * The server this client is connected to sends watch events with data (`WatchEvent.data`/`stat`, option
+   * `eventData`): overseer's embedded server does, Apache ZooKeeper does not. False while disconnected.
+   */
+  get eventsCarryData(): boolean {
+    return this.session.eventsCarryData;
+  }
+
   /** The session id (0n before the first session). */
   get sessionId(): bigint {
     return this.session.sessionId;

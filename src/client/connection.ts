@@ -53,6 +53,8 @@ export class HandshakeClosedError extends Error {
 }
 
 export class Connection {
+  /** Extension features the server granted in its ConnectResponse (PROTOCOL.md §10); 0 from Apache. */
+  features = 0;
   private writer = new JuteWriter(INITIAL_WRITE_BUFFER);
   private flushScheduled = false;
   private handlers: ConnectionHandlers | null = null;
@@ -149,8 +151,15 @@ export class Connection {
         const head = frames.shift();
         if (head === undefined) return;
         let response: ConnectResponse;
+        let granted = 0;
         try {
-          response = records.ConnectResponse.read(new JuteReader(head));
+          const r = new JuteReader(head);
+          response = records.ConnectResponse.read(r);
+          // After the readOnly byte, the features a server that knows the extension grants (PROTOCOL.md §10).
+          if (features !== 0 && r.remaining >= 9) {
+            r.readBool();
+            if (r.readInt() === EXTENSION_MAGIC) granted = r.readInt() & features;
+          }
         } catch (err) {
           fail(err as Error);
           return;
@@ -158,6 +167,7 @@ export class Connection {
         settled = true;
         cleanup();
         opened = new Connection(socket, decoder, server, frames, route);
+        opened.features = granted;
         resolve({ conn: opened, response });
       };
       const cleanup = (): void => {

@@ -4,7 +4,7 @@
  * requests and matches replies FIFO by xid (PROTOCOL.md §3.1), pings on send idleness and drops a silent
  * server after the read timeout (PROTOCOL.md §7.7), and turns expiry into the terminal "lost" state.
  */
-import { JuteReader, OpCode, PASSWORD_LENGTH, Xid, readStat } from "../protocol/index.js";
+import { FEATURE_EVENT_DATA, JuteReader, OpCode, PASSWORD_LENGTH, Xid, readStat } from "../protocol/index.js";
 import type { Connection } from "./connection.js";
 import { attempt, FatalFailures } from "./attempt.js";
 import { formatHost, stripPath } from "./connect-string.js";
@@ -71,6 +71,11 @@ export class Session {
     this.credentials = new Credentials(opts.logger);
     this.pipeline = new Pipeline(opts.maxFrameSize * 2);
     for (const c of opts.auth) this.credentials.preload(c.scheme, toBuffer(c.auth));
+  }
+
+  /** The server of the current connection sends events with data (PROTOCOL.md §10). */
+  get eventsCarryData(): boolean {
+    return this.conn !== null && (this.conn.features & FEATURE_EVENT_DATA) !== 0;
   }
 
   /** The highest zxid seen (sent as lastZxidSeen when reconnecting, and in SetWatches). */

@@ -15,11 +15,13 @@ import type { ZkServer } from "./server.js";
 
 const ZERO_PASSWORD = Buffer.alloc(PASSWORD_LENGTH);
 
-function connectResponse(timeOut: number, sessionId: bigint, passwd: Buffer, readOnly: boolean): Buffer {
+function connectResponse(conn: Connection, timeOut: number, sessionId: bigint, passwd: Buffer): Buffer {
   const w = new JuteWriter(48);
   w.writeInt(0);
   records.ConnectResponse.write(w, { protocolVersion: 0, timeOut, sessionId, passwd });
-  if (readOnly) w.writeBool(false); // standalone is never read-only
+  if (conn.readOnlyByte) w.writeBool(false); // standalone is never read-only
+  // To a client that asked for events with data: what it gets (PROTOCOL.md §10); no other client sees it.
+  if (conn.eventData) w.writeInt(EXTENSION_MAGIC).writeInt(FEATURE_EVENT_DATA);
   w.patchInt(0, w.length - 4);
   return w.toBuffer();
 }
@@ -64,7 +66,7 @@ export function handleHandshake(srv: ZkServer, conn: Connection, frame: Buffer):
         { conn: conn.id, sessionId: req.sessionId.toString(16) },
         "invalid session; replying timeOut 0",
       );
-      conn.sendFrame(connectResponse(0, 0n, ZERO_PASSWORD, conn.readOnlyByte));
+      conn.sendFrame(connectResponse(conn, 0, 0n, ZERO_PASSWORD));
       conn.closeAfterFlush();
       return;
     }
@@ -77,5 +79,5 @@ export function handleHandshake(srv: ZkServer, conn: Connection, frame: Buffer):
   session.owner = conn;
   conn.session = session;
   conn.markHandshakeDone();
-  conn.sendFrame(connectResponse(timeout, session.id, session.password, conn.readOnlyByte));
+  conn.sendFrame(connectResponse(conn, timeout, session.id, session.password));
 }

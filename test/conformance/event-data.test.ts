@@ -28,6 +28,7 @@ forEachBackend("events with data", (backend) => {
     const writer = await client(b);
     const root = uniqueRoot("event-data");
     await writer.create(root);
+    assert.equal(c.eventsCarryData, b.name === "embedded", "the ConnectResponse says what the server grants");
     const watch = await c.addWatch(root, { recursive: true });
     const it = watch[Symbol.asyncIterator]();
 
@@ -130,6 +131,7 @@ forEachBackend("events with data", (backend) => {
     const proxy = await startTcpProxy(b.port);
     try {
       const c = await client(b, { connectString: proxy.connectString, eventData: false });
+      assert.equal(c.eventsCarryData, false);
       const root = uniqueRoot("event-data-off");
       const w = watcher();
       assert.equal(await c.exists(root, { watch: w.watch }), null);
@@ -138,6 +140,9 @@ forEachBackend("events with data", (backend) => {
       const handshake = proxy.frames.find((f) => f.connection === 0 && f.direction === "c2s");
       // length, protocolVersion, lastZxidSeen, timeOut, sessionId, passwd (4 + 16), readOnly: nothing after.
       assert.equal(handshake?.bytes.length, 4 + 4 + 8 + 4 + 8 + 4 + 16 + 1);
+      const reply = proxy.frames.find((f) => f.connection === 0 && f.direction === "s2c");
+      // length, protocolVersion, timeOut, sessionId, passwd (4 + 16), readOnly: nothing after.
+      assert.equal(reply?.bytes.length, 4 + 4 + 4 + 8 + 4 + 16 + 1);
       const note = proxy.frames.find(
         (f) =>
           f.connection === 0 && f.direction === "s2c" && f.bytes.length >= 8 && f.bytes.readInt32BE(4) === -1,

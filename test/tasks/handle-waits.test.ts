@@ -1,13 +1,16 @@
 /**
  * Waiting handles of one submitter share one session listener (SessionWaits): an aborted wait ends
  * alone with its signal's reason, the others keep waiting and still get their outcomes; closing the
- * client ends every wait still on with SessionExpiredError — both servers.
+ * client ends every wait still on with SessionExpiredError — both servers. A lone wait takes its outcome
+ * from the status node's event when the server's events carry data, and leaves no watch behind.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
-import { SessionExpiredError } from "../../src/client/index.js";
-import { Master, Submitter, Worker } from "../../src/tasks/index.js";
+import { NoWatcherError, SessionExpiredError } from "../../src/client/index.js";
+import { OpCode } from "../../src/protocol/index.js";
+import { Master, Submitter, TaskNotFoundError, Worker } from "../../src/tasks/index.js";
+import { startTcpProxy, type ProxiedFrame } from "../harness/tcp-proxy.js";
 import { cleanup, client } from "./helpers.js";
 
 forEachBackend("tasks: waiting handles", (backend) => {
@@ -42,5 +45,50 @@ forEachBackend("tasks: waiting handles", (backend) => {
     await new Promise((r) => setTimeout(r, 100));
     await subClient.close();
     for (const p of waiting) await assert.rejects(p, SessionExpiredError);
+  });
+});
+
+/** The submitter connection's reads (getData, multiRead) that name `path`. */
+function readsOf(frames: readonly ProxiedFrame[], path: string): number {
+  return frames.filter((f) => {
+    if (f.direction !== "c2s" || f.bytes.length < 12) return false;
+    const op = f.bytes.readInt32BE(8);
+    return (op === OpCode.getData || op === OpCode.multiRead) && f.bytes.includes(path);
+  }).length;
+}
+
+forEachBackend("tasks: a lone wait's status watch", (backend) => {
+  test("the outcome comes with the status event (embedded) or is read (Apache); no status watch stays behind", async () => {
+    const root = uniqueRoot("swatch");
+    const zk = await client(backend());
+    await zk.create(root, null);
+    const proxy = await startTcpProxy(backend().port);
+    cleanup(() => proxy.close());
+    const subClient = await client(proxy);
+    assert.equal(subClient.eventsCarryData, backend().name === "embedded");
+    const sub = new Submitter(subClient, { root });
+    const master = new Master(zk, { root });
+    cleanup(() => master.close());
+    await master.start();
+    const w = new Worker(zk, { t: (ctx) => ctx.id }, { root, id: "w" });
+    cleanup(() => w.close());
+    await w.start();
+
+    const h = await sub.submit("t", null, { id: "lone" });
+    assert.equal(await h.result(), "lone");
+    const reads = readsOf(proxy.frames, "/t-lone/status");
+    if (backend().name === "embedded") assert.equal(reads, 0, "the outcome came with the status event");
+    else assert.ok(reads >= 1, `the outcome was read (${reads} reads)`);
+    await assert.rejects(subClient.checkWatches(h.statusPath, "data"), NoWatcherError);
+    // Waiting again on a finished task: the status is there, and no watch on it is left.
+    assert.equal(await h.result(), "lone");
+    await assert.rejects(subClient.checkWatches(h.statusPath, "data"), NoWatcherError);
+
+    // A task deleted while waited on (as drain() does): TaskNotFoundError, and its status watch goes.
+    const gone = await sub.submit("nobody-runs-this", null, { id: "gone" });
+    const waiting = gone.result();
+    await zk.delete(gone.path);
+    await assert.rejects(waiting, TaskNotFoundError);
+    await assert.rejects(subClient.checkWatches(gone.statusPath, "data"), NoWatcherError);
   });
 });

@@ -7,6 +7,8 @@ import {
   NoNodeError,
   SessionExpiredError,
   type StateEvent,
+  type WatchCallback,
+  type WatchEvent,
   type ZooKeeperClient,
 } from "../../client/index.js";
 import type { TaskOutcome } from "../envelope.js";
@@ -19,7 +21,24 @@ export interface WaitTarget {
   readOutcome(): Promise<TaskOutcome | null>;
   /** Lists the task's children with a one-shot watch. */
   listChildren(watch: () => void): Promise<string[]>;
+  /** The server's watch events carry data (PROTOCOL.md §10). */
+  readonly eventsCarryData: boolean;
+  /** Sets an exists watch on the status node; true if the node exists already. */
+  watchStatus(watch: WatchCallback): Promise<boolean>;
+  /** Drops the status node's watch (best effort). */
+  dropStatusWatch(): void;
+  /** The outcome in a status node's data (told to the observer). */
+  outcomeOf(data: Buffer | null): TaskOutcome;
 }
+
+/**
+ * Up to this many waits on at once, each wait also leaves an exists watch on its status node when the
+ * server's events carry data: the status's NodeCreated event then brings the outcome, and the read after
+ * the event is saved (a round trip on a lone task's path). With more waits on, the outcome reads of one
+ * event-loop turn share a request anyway (read-batch.ts), and the extra request per wait would cost more
+ * than it saves.
+ */
+export const STATUS_WATCH_WAITS = 8;
 
 /**
  * One wait for a handle's outcome. Steps: (after a watch fired) read the status at once; else list the
@@ -44,6 +63,8 @@ export class OutcomeWait {
   private timer: NodeJS.Timeout | undefined;
   private signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined;
+  /** An exists watch on the status node is set and has not fired. */
+  private statusWatched = false;
 
   constructor(
     private readonly h: WaitTarget,
@@ -90,6 +111,19 @@ export class OutcomeWait {
     if (this.stopped) return this.end(this.reason);
     const gen = ++this.gen;
     this.firedEarly = false;
+    if (!this.statusWatched && this.h.eventsCarryData && this.waits.size <= STATUS_WATCH_WAITS) {
+      // Sent before the listing (its answer comes first): a status there already is found by the listing.
+      this.statusWatched = true;
+      this.h.watchStatus(this.onStatus).then(
+        (exists) => {
+          if (!exists) return;
+          // A data watch on an existing status would stay until the node goes: not needed.
+          this.statusWatched = false;
+          this.h.dropStatusWatch();
+        },
+        () => (this.statusWatched = false), // the listing's failure decides what happens
+      );
+    }
     this.h
       .listChildren(() => this.fire(gen))
       .then(
@@ -107,6 +141,14 @@ export class OutcomeWait {
     } else if (this.firedEarly) this.woke();
     else this.phase = "watching";
   }
+
+  /** The status node's exists watch: its NodeCreated with data is the outcome; anything else wakes the wait. */
+  private readonly onStatus = (e: WatchEvent): void => {
+    this.statusWatched = false;
+    if (this.done) return;
+    if (e.type === "NodeCreated" && e.data !== undefined) return this.finish(this.h.outcomeOf(e.data));
+    this.fire(this.gen);
+  };
 
   private fire(gen: number): void {
     if (gen !== this.gen || this.done) return;
@@ -139,6 +181,11 @@ export class OutcomeWait {
   private settle(): void {
     this.done = true;
     this.waits.delete(this);
+    // Ended another way (task gone, stopped): its status watch is not needed any more.
+    if (this.statusWatched) {
+      this.statusWatched = false;
+      this.h.dropStatusWatch();
+    }
     if (this.onAbort !== undefined) this.signal?.removeEventListener("abort", this.onAbort);
   }
 }
@@ -150,6 +197,8 @@ export class OutcomeWait {
  */
 export class SessionWaits {
   private head: OutcomeWait | null = null;
+  /** Waits on now. */
+  size = 0;
 
   constructor(private readonly client: ZooKeeperClient) {}
 
@@ -175,6 +224,7 @@ export class SessionWaits {
     w.next = this.head;
     w.prev = null;
     this.head = w;
+    this.size++;
   }
 
   delete(w: OutcomeWait): void {
@@ -183,6 +233,7 @@ export class SessionWaits {
     else return; // not in the list
     if (w.next !== null) w.next.prev = w.prev;
     w.prev = w.next = null;
+    this.size--;
     if (this.head === null) this.client.off("state", this.onState);
   }
 }

@@ -8,6 +8,7 @@ import {
   InvalidArgumentError,
   NodeExistsError,
   NoNodeError,
+  type WatchCallback,
   type ZooKeeperClient,
 } from "../../client/index.js";
 import { readTask, parseJson, type TaskState } from "../admin/inspect.js";
@@ -139,6 +140,28 @@ export class TaskHandle {
    * or `progress` appears); fails with NoNode if the task is gone. */
   listChildren(watch: () => void): Promise<string[]> {
     return this.client.getChildren(this.path, { watch });
+  }
+
+  /** @internal For OutcomeWait: the server's watch events carry data (PROTOCOL.md §10). */
+  get eventsCarryData(): boolean {
+    return this.client.eventsCarryData;
+  }
+
+  /** @internal For OutcomeWait: an exists watch on the status node; true if it exists already. */
+  watchStatus(watch: WatchCallback): Promise<boolean> {
+    return this.client.exists(this.statusPath, { watch }).then((s) => s !== null);
+  }
+
+  /** @internal For OutcomeWait: drops this session's watches on the status node (best effort). */
+  dropStatusWatch(): void {
+    this.client.removeWatches(this.statusPath, "data").catch(() => undefined);
+  }
+
+  /** @internal For OutcomeWait: the outcome in a status node's data (told to the observer). */
+  outcomeOf(data: Buffer | null): TaskOutcome {
+    const outcome = decodeOutcome(data);
+    this.observe?.(outcome, this);
+    return outcome;
   }
 
   /** @internal For OutcomeWait: the stored outcome (told to the observer), or null when there is none. */
