@@ -7,11 +7,22 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
-import { NoWatcherError, SessionExpiredError } from "../../src/client/index.js";
+import { NoWatcherError, SessionExpiredError, type ZooKeeperClient } from "../../src/client/index.js";
 import { OpCode } from "../../src/protocol/index.js";
 import { Master, Submitter, TaskNotFoundError, Worker } from "../../src/tasks/index.js";
 import { startTcpProxy, type ProxiedFrame } from "../harness/tcp-proxy.js";
 import { cleanup, client } from "./helpers.js";
+
+/** A master and a worker whose handler returns the task's id; the worker is returned. */
+async function runTasks(zk: ZooKeeperClient, root: string): Promise<Worker> {
+  const master = new Master(zk, { root });
+  cleanup(() => master.close());
+  await master.start();
+  const w = new Worker(zk, { t: (ctx) => ctx.id }, { root, id: "w" });
+  cleanup(() => w.close());
+  await w.start();
+  return w;
+}
 
 forEachBackend("tasks: waiting handles", (backend) => {
   test("an abort ends one wait; the rest get their outcomes; a closed client ends the rest", async () => {
@@ -27,12 +38,7 @@ forEachBackend("tasks: waiting handles", (backend) => {
     aborter.abort(new Error("enough"));
     await assert.rejects(aborted ?? Promise.resolve(), /enough/);
 
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
-    const w = new Worker(zk, { t: (ctx) => ctx.id }, { root, id: "w" });
-    cleanup(() => w.close());
-    await w.start();
+    const w = await runTasks(zk, root);
     assert.deepEqual(
       await Promise.all(others),
       hs.slice(1, 3).map((h) => h.id),
@@ -67,12 +73,7 @@ forEachBackend("tasks: a lone wait's status watch", (backend) => {
     const subClient = await client(proxy);
     assert.equal(subClient.eventsCarryData, backend().name === "embedded");
     const sub = new Submitter(subClient, { root });
-    const master = new Master(zk, { root });
-    cleanup(() => master.close());
-    await master.start();
-    const w = new Worker(zk, { t: (ctx) => ctx.id }, { root, id: "w" });
-    cleanup(() => w.close());
-    await w.start();
+    await runTasks(zk, root);
 
     const h = await sub.submit("t", null, { id: "lone" });
     assert.equal(await h.result(), "lone");
