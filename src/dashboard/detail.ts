@@ -49,8 +49,17 @@ export async function readTaskDetail(
     run: env?.run ?? null,
     progress: r.progress ?? null,
     outcome: r.outcome,
-    assignment: assignment === null ? null : { worker: a?.worker, data: parseJson(assignment.data) ?? null },
+    assignment: assignment === null ? null : { worker: a?.worker, data: shownAssignment(assignment.data) },
     timeline,
     flow,
   };
+}
+
+/** An assignment's JSON as shown: without the copy of the task's bytes it may carry (`data`, base64; the
+ * payload is shown above), which only saves the worker a read (docs/SEMANTICS.md). */
+function shownAssignment(data: Buffer | null): unknown {
+  const v = parseJson(data) ?? null;
+  if (v === null || typeof v !== "object" || Array.isArray(v) || !("data" in v)) return v;
+  const { data: _carried, ...rest } = v as Record<string, unknown>;
+  return rest;
 }

@@ -2,7 +2,7 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { CreateMode } from "../../src/client/index.js";
-import { keyOfId } from "../../src/tasks/layout.js";
+import { assignName, keyOfId } from "../../src/tasks/layout.js";
 import { Submitter } from "../../src/tasks/submit/submitter.js";
 import { TaskLimits, type LimitUsageEntry } from "../../src/tasks/index.js";
 import {
@@ -115,6 +115,18 @@ test("the overview, task list, detail, znodes, SSE and metrics follow the cluste
   assert.deepEqual(z.children, ["w1", "w2"]);
   const missing = await http(new URL(`/api/znodes?path=${l.root}/nope`, f.dash.url).href, { headers: auth });
   assert.equal(missing.status, 404);
+
+  // An assignment carrying its task's bytes (docs/SEMANTICS.md): the detail shows it without that copy.
+  const cKey = keyOfId("c");
+  const carried = { task: cKey, token: 0, attempt: 1, data: Buffer.from('{"v":1}').toString("base64") };
+  await c.create(`${l.assignDir("w2")}/${assignName(cKey)}`, JSON.stringify(carried));
+  const shown = await eventually(async () => {
+    const d = await api<{ assignment: { worker: string; data: unknown } | null }>(
+      `/api/task?key=${encodeURIComponent(cKey)}`,
+    );
+    return d.assignment ?? undefined;
+  });
+  assert.deepEqual(shown, { worker: "w2", data: { task: cKey, token: 0, attempt: 1 } });
 });
 
 test("token rules: reads and actions need the token; actions only in a header", async () => {
