@@ -27,7 +27,7 @@ export async function timeFailover(
   t0: number,
   oldEpoch: number | null,
   worker: string | null,
-  report: (r: { failoverMs?: number; reassignMs?: number }, text: string) => void,
+  report: (r: { failoverMs?: number; reassignMs?: number; takenBack?: number }, text: string) => void,
 ): Promise<void> {
   for (;;) {
     const m = await readMaster(client, layout).catch(() => null);
@@ -51,7 +51,7 @@ export async function timeFailover(
   if (line !== null && typeof line["at"] === "number") {
     const reassignMs = line["at"] - t0;
     report(
-      { reassignMs },
+      typeof line["count"] === "number" ? { reassignMs, takenBack: line["count"] } : { reassignMs },
       `${String(line["count"])} task(s) of ${worker} taken back and reassigned ${reassignMs} ms after the kill`,
     );
   }

@@ -33,6 +33,7 @@ export class Demo {
   private killed: DemoSummary["killed"] = null;
   private failoverMs: number | null = null;
   private reassignMs: number | null = null;
+  private takenBack: number | null = null;
   private onDone: (() => void) | null = null;
 
   constructor(private readonly o: DemoFlags) {}
@@ -147,6 +148,7 @@ export class Demo {
       killed: this.killed,
       failoverMs: this.failoverMs,
       reassignMs: this.reassignMs,
+      takenBack: this.takenBack,
       staleRejected,
       sessionTimeoutMs: o.sessionTimeout,
       runMs,
@@ -227,6 +229,7 @@ export class Demo {
       (r, text) => {
         if (r.failoverMs !== undefined) this.failoverMs = r.failoverMs;
         if (r.reassignMs !== undefined) this.reassignMs = r.reassignMs;
+        if (r.takenBack !== undefined) this.takenBack = r.takenBack;
         this.say(text);
       },
     );

@@ -5,7 +5,12 @@ export function formatSummary(s: DemoSummary): string {
   const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const rows: [string, string][] = [
     ["completed", `${s.completed} / ${s.tasks} tasks`],
-    ["reassigned", `${s.reassigned} task(s) taken back from the killed worker and run elsewhere`],
+    [
+      "reassigned",
+      s.takenBack === null
+        ? `${s.reassigned} task(s) counted as lost with a worker (run.requeues)`
+        : `${s.takenBack} task(s) taken back from the killed worker and run elsewhere; ${s.reassigned} counted as lost with it (run.requeues, the poison cap)`,
+    ],
     [
       "executions",
       `${s.executions} observed by handlers: ${s.duplicateExecutions} duplicate execution(s) of ${s.duplicateTasks} task(s)`,

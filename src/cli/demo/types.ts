@@ -25,6 +25,8 @@ export interface DemoSummary extends Omit<Verdict, "notCompleted" | "unexplained
   killed: { master: string | null; worker: string | null; atCompleted: number } | null;
   failoverMs: number | null;
   reassignMs: number | null;
+  /** Assignments of the killed worker the master took back (its "recovered" log line); null if not seen. */
+  takenBack: number | null;
   staleRejected: number;
   sessionTimeoutMs: number;
   runMs: number;
