@@ -87,9 +87,10 @@ forEachBackend("tasks: a lone wait's status watch", (backend) => {
 
     // A task deleted while waited on (as drain() does): TaskNotFoundError, and its status watch goes.
     const gone = await sub.submit("nobody-runs-this", null, { id: "gone" });
-    const waiting = gone.result();
+    // Its rejection is handled from the start: it may come while the delete's reply is still on its way.
+    const waiting = assert.rejects(gone.result(), TaskNotFoundError);
     await zk.delete(gone.path);
-    await assert.rejects(waiting, TaskNotFoundError);
+    await waiting;
     await assert.rejects(subClient.checkWatches(gone.statusPath, "data"), NoWatcherError);
   });
 });
