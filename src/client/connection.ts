@@ -5,12 +5,13 @@
  */
 import type net from "node:net";
 import {
-  EXTENSION_MAGIC,
   FrameDecoder,
   FrameError,
   JuteReader,
   JuteWriter,
+  readExtension,
   records,
+  writeExtension,
   type ConnectRequest,
   type ConnectResponse,
 } from "../protocol/index.js";
@@ -156,10 +157,7 @@ export class Connection {
           const r = new JuteReader(head);
           response = records.ConnectResponse.read(r);
           // After the readOnly byte, the features a server that knows the extension grants (PROTOCOL.md §10).
-          if (features !== 0 && r.remaining >= 9) {
-            r.readBool();
-            if (r.readInt() === EXTENSION_MAGIC) granted = r.readInt() & features;
-          }
+          if (features !== 0) granted = readExtension(r) & features;
         } catch (err) {
           fail(err as Error);
           return;
@@ -191,7 +189,7 @@ export class Connection {
         w.writeInt(0);
         records.ConnectRequest.write(w, req);
         w.writeBool(false); // readOnly: not allowed to talk to a read-only server (PROTOCOL.md §2.1)
-        if (features !== 0) w.writeInt(EXTENSION_MAGIC).writeInt(features); // Apache ignores it (PROTOCOL.md §10)
+        if (features !== 0) writeExtension(w, features); // Apache ignores it (PROTOCOL.md §10)
         w.patchInt(0, w.length - 4);
         socket.write(w.toBuffer());
       });

@@ -15,7 +15,13 @@ export {
 } from "./codec.js";
 export * as records from "./records.js";
 export { readStat, writeStat } from "./stat.js";
-export { EXTENSION_MAGIC, FEATURE_EVENT_DATA, EVENT_DATA_LIMIT } from "./extensions.js";
+export {
+  EXTENSION_MAGIC,
+  FEATURE_EVENT_DATA,
+  EVENT_DATA_LIMIT,
+  readExtension,
+  writeExtension,
+} from "./extensions.js";
 export type {
   ACL,
   Id,

@@ -3,12 +3,13 @@
  * newer zxid, negotiate the timeout, create or resume the session, mirror the readOnly byte.
  */
 import {
-  EXTENSION_MAGIC,
   FEATURE_EVENT_DATA,
   JuteReader,
   JuteWriter,
   PASSWORD_LENGTH,
+  readExtension,
   records,
+  writeExtension,
 } from "../protocol/index.js";
 import type { Connection } from "./connection.js";
 import type { ZkServer } from "./server.js";
@@ -21,7 +22,7 @@ function connectResponse(conn: Connection, timeOut: number, sessionId: bigint, p
   records.ConnectResponse.write(w, { protocolVersion: 0, timeOut, sessionId, passwd });
   if (conn.readOnlyByte) w.writeBool(false); // standalone is never read-only
   // To a client that asked for events with data: what it gets (PROTOCOL.md §10); no other client sees it.
-  if (conn.eventData) w.writeInt(EXTENSION_MAGIC).writeInt(FEATURE_EVENT_DATA);
+  if (conn.eventData) writeExtension(w, FEATURE_EVENT_DATA);
   w.patchInt(0, w.length - 4);
   return w.toBuffer();
 }
@@ -33,10 +34,7 @@ export function handleHandshake(srv: ZkServer, conn: Connection, frame: Buffer):
   // The trailing readOnly byte is optional (node-zookeeper-client omits it); mirror its presence.
   conn.readOnlyByte = r.remaining > 0;
   // After it, overseer's client may ask for events with data (protocol/extensions.ts); others send nothing.
-  if (r.remaining >= 9) {
-    r.readBool();
-    if (r.readInt() === EXTENSION_MAGIC) conn.eventData = (r.readInt() & FEATURE_EVENT_DATA) !== 0;
-  }
+  conn.eventData = (readExtension(r) & FEATURE_EVENT_DATA) !== 0;
   const log = srv.options.logger;
   if (req.protocolVersion !== 0) {
     // Every known client sends 0; anything else is most likely a request sent before the handshake.

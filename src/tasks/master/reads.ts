@@ -129,11 +129,9 @@ export class TaskReader {
   }
 
   private async readAlone(key: string): Promise<void> {
-    const [t] = await this.reads.read([{ type: "getData", path: this.layout.task(key) }]);
-    if (t?.type === "getData") this.learn(t.stat.dataLength);
-    const r = readTask(key, t);
-    if (r.kind === "pending" && t?.type === "getData") this.perTask?.notePending(key, t.data);
-    if (!this.applyNow(key, r)) await this.finish([[key, r, t]]);
+    const results = await this.reads.read([{ type: "getData", path: this.layout.task(key) }]);
+    const slow = this.applyAll([key], results);
+    if (slow !== null) await this.finish(slow);
   }
 
   /** Sized like a ReadBatcher batch (the same budget, at the largest answer this reader has seen). The
