@@ -4,7 +4,7 @@
  * recovery of every assignment of a worker that is gone. Watches only mark what must be read again and
  * wake the term's loop; the loop calls `refresh()`.
  */
-import { NoNodeError, type ZooKeeperClient } from "../../client/index.js";
+import { NoNodeError, type ReadOpResult, type ZooKeeperClient } from "../../client/index.js";
 import { keyOfAssignName, type Layout } from "../layout.js";
 import type { ClusterState } from "./state.js";
 import { ensureFenced, recoverAssignments, type WriteContext } from "./writes.js";
@@ -101,19 +101,43 @@ export class TermWorkers {
       if (!this.state.workers.has(id)) this.dirtyList = true;
       return;
     }
-    let names: string[];
-    try {
-      names = await this.client.getChildren(this.layout.assignDir(id));
-    } catch (err) {
-      if (!(err instanceof NoNodeError)) throw err;
-      names = [];
-    }
+    const dir = this.layout.assignDir(id);
+    const [list, folder] = await this.client.multiRead([
+      { type: "getChildren", path: dir },
+      { type: "getData", path: dir },
+    ]);
     const entry = this.state.workers.get(id);
-    const keys = new Set([...names.map(keyOfAssignName), ...(entry?.assigned ?? [])]);
+    const keys = new Set([...namesOf(list).map(keyOfAssignName), ...(entry?.assigned ?? [])]);
     this.state.workers.delete(id);
-    await recoverAssignments(this.ctx, id, [...keys], entry?.info.concurrency ?? 1);
+    // A worker this term never saw registered (it died before or with the previous master) left its
+    // concurrency in its folder's data; without it, one task would be charged for the ~concurrency running.
+    const concurrency = entry?.info.concurrency ?? folderConcurrency(folder);
+    await recoverAssignments(this.ctx, id, [...keys], concurrency);
     if (keys.size > 0) this.ctx.hooks.recovered(id, keys.size);
   }
+}
+
+/** A folder listing's names: none when the folder is gone. */
+function namesOf(r: ReadOpResult | undefined): string[] {
+  if (r?.type === "getChildren") return r.children;
+  if (r?.type === "error" && !(r.error instanceof NoNodeError)) throw r.error;
+  return [];
+}
+
+/**
+ * The concurrency a worker wrote into its `/assign/<worker>` folder at start (`{"concurrency":N}`,
+ * worker/worker.ts); 1 when the folder has none — gone, written by an older worker, or made empty by
+ * zkCli or `ensureFenced` — so an unreadable folder never stops a recovery.
+ */
+export function folderConcurrency(r: ReadOpResult | undefined): number {
+  if (r?.type !== "getData" || r.data === null || r.data.length === 0) return 1;
+  let c: unknown;
+  try {
+    c = (JSON.parse(r.data.toString("utf8")) as { concurrency?: unknown } | null)?.concurrency;
+  } catch {
+    return 1;
+  }
+  return typeof c === "number" && Number.isSafeInteger(c) && c >= 1 ? c : 1;
 }
 
 export function take<T>(set: Set<T>): T[] {

@@ -31,6 +31,14 @@ import { ensurePath, errorText } from "../zk.js";
 /** Ms after which an execution that failed (other than as stale) is run again from a listing. */
 const RETRY_LISTING = 1000;
 
+/**
+ * The data of the worker's persistent `<root>/assign/<id>` folder: its concurrency, which outlives its
+ * ephemeral /workers node (master/workers.ts `folderConcurrency` reads it back).
+ */
+function assignFolderData(concurrency: number): string {
+  return JSON.stringify({ concurrency });
+}
+
 export type { WorkerEvents, WorkerStats } from "./events.js";
 
 export class Worker extends TypedEvents<WorkerEvents> {
@@ -125,6 +133,9 @@ export class Worker extends TypedEvents<WorkerEvents> {
     this.pool = await loadHandlers(this.setup, this.opts.concurrency, this.opts.logger);
     await ensurePath(client, layout.workers);
     await ensurePath(client, layout.assignDir(this.id));
+    // Before we can be given anything: a master that never saw our /workers node (we died before or
+    // with the previous master) charges our loss to this many assignments (master/workers.ts).
+    await client.setData(layout.assignDir(this.id), assignFolderData(this.opts.concurrency));
     const capacity = this.opts.concurrency + (this.auto?.current ?? this.opts.prefetch);
     await registerWorker(client, layout.worker(this.id), this.info(capacity), this.stopping.signal);
     client.on("state", this.onState);
