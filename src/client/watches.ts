@@ -58,8 +58,28 @@ export class PersistentWatch implements AsyncIterable<WatchEvent> {
     this.channel = new Channel<WatchEvent>(() => void this.remove(this));
   }
 
+  #listener: ((ev: WatchEvent) => void) | null = null;
+
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
     return this.channel;
+  }
+
+  /**
+   * Takes every event from now on synchronously, as the client receives it, instead of through
+   * iteration: several watches of one client that share a listener see their events in notification
+   * order (iterators each resume in a microtask of their own, so two of them fed by one socket read take
+   * turns). Iteration then yields nothing but still ends, or throws, with the watch. A listener that
+   * throws is logged by the client; the other watches still get the event.
+   */
+  onEvent(listener: (ev: WatchEvent) => void): void {
+    this.#listener = listener;
+  }
+
+  /** The client's delivery of one event (WatchManager). */
+  deliver(ev: WatchEvent): void {
+    if (this.channel.closed) return;
+    if (this.#listener === null) this.channel.push(ev);
+    else this.#listener(ev);
   }
 
   /** Stop watching: ends iteration; removes the server-side watch if no other local one needs it. */
@@ -282,7 +302,7 @@ export class WatchManager {
       fire = take(this.child, path, fire);
     }
     const persistent = this.persistent.size > 0 ? this.persistent.get(path) : undefined;
-    if (persistent !== undefined) for (const w of persistent) w.channel.push(event);
+    if (persistent !== undefined) for (const w of persistent) this.deliver(w, event);
     if (this.recursive.size > 0 && type !== EventType.NodeChildrenChanged) this.pushRecursive(path, event);
     if (fire === null) return;
     for (const cb of fire) {
@@ -295,16 +315,24 @@ export class WatchManager {
     this.releaseOrphan(path);
   }
 
+  private deliver(w: PersistentWatch, event: WatchEvent): void {
+    try {
+      w.deliver(event);
+    } catch (err) {
+      this.log.error({ err, event }, "zookeeper persistent watch listener threw");
+    }
+  }
+
   /** Delivers `event` to every recursive watch on `path` or an ancestor of it. */
   private pushRecursive(path: string, event: WatchEvent): void {
     if (this.recursive.size <= SCAN_RECURSIVE) {
       for (const [root, set] of this.recursive)
-        if (within(root, path)) for (const w of set) w.channel.push(event);
+        if (within(root, path)) for (const w of set) this.deliver(w, event);
       return;
     }
     for (let p = path; ; p = parentOf(p)) {
       const set = this.recursive.get(p);
-      if (set !== undefined) for (const w of set) w.channel.push(event);
+      if (set !== undefined) for (const w of set) this.deliver(w, event);
       if (p === "/") break;
     }
   }

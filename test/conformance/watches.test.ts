@@ -251,6 +251,30 @@ forEachBackend("watches", (backend) => {
     await c.removeWatches(root, "any");
     assert.deepEqual(await it.next(), { value: undefined, done: true }, "removeWatches ends the iteration");
   });
+
+  test("persistent watches' listeners (onEvent) get events in notification order, across watches", async () => {
+    const c = await client(backend());
+    const root = uniqueRoot("on-event");
+    await c.create(root);
+    const [a, b] = [`${root}/a`, `${root}/b`];
+    const wa = await c.addWatch(a, { recursive: true });
+    const wb = await c.addWatch(b, { recursive: true });
+    const seen: string[] = [];
+    const iterated: WatchEvent[] = [];
+    const drains = [wa, wb].map(async (w) => {
+      w.onEvent((ev) => seen.push(`${ev.type} ${ev.path}`));
+      for await (const ev of w) iterated.push(ev);
+    });
+    // One multi: its notifications reach the client together, alternating between the two watches.
+    await c.transaction().create(a).create(b).create(`${a}/1`).create(`${b}/1`).setData(a, "x").commit();
+    await c.sync("/");
+    const order = [`NodeCreated ${a}`, `NodeCreated ${b}`, `NodeCreated ${a}/1`, `NodeCreated ${b}/1`];
+    assert.deepEqual(seen, [...order, `NodeDataChanged ${a}`]);
+    await wa.close();
+    await wb.close();
+    await Promise.all(drains); // iteration ends with the watch…
+    assert.deepEqual(iterated, []); // …and yields nothing while a listener takes the events
+  });
   test(
     "a one-shot watch on the path of the same client's recursive watch leaves the recursive watch working (ZOOKEEPER-4466)",
     { timeout: 10_000 },

@@ -8,10 +8,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import {
-  Channel,
   ConnectionLossError,
+  PersistentWatch,
   type ReadOp,
-  type WatchEvent,
   type ZooKeeperClient,
 } from "../../src/client/index.js";
 import { TaskEvents } from "../../src/tasks/index.js";
@@ -19,14 +18,14 @@ import { TaskEvents } from "../../src/tasks/index.js";
 /** The part of a client TaskEvents uses: persistent watches fed by hand, reads answered by hand. */
 class FakeClient extends EventEmitter {
   lastZxid = 0n;
-  readonly watches: Channel<WatchEvent>[] = [];
+  readonly watches: PersistentWatch[] = [];
   readonly reads: { ops: readonly ReadOp[]; reject: (err: Error) => void }[] = [];
   private readWaiters: (() => void)[] = [];
 
-  addWatch(): Promise<AsyncIterable<WatchEvent> & { close(): Promise<void> }> {
-    const ch = new Channel<WatchEvent>();
-    this.watches.push(ch);
-    return Promise.resolve({ [Symbol.asyncIterator]: () => ch, close: () => Promise.resolve(ch.end()) });
+  addWatch(path: string): Promise<PersistentWatch> {
+    const w = new PersistentWatch(path, true, () => Promise.resolve());
+    this.watches.push(w);
+    return Promise.resolve(w);
   }
 
   multiRead(ops: readonly ReadOp[]): Promise<never> {
@@ -55,9 +54,9 @@ test("TaskEvents: a read failing while the follower waits for an earlier one is 
     assert.ok(tasks !== undefined);
     // Two reads in flight, in order: the follower waits for the first (still unanswered, as a read sent
     // after the connection broke waits for the next connection) when the second fails.
-    tasks.push({ type: "NodeCreated", path: "/tasks/b-01/t-a" });
+    tasks.deliver({ type: "NodeCreated", path: "/tasks/b-01/t-a" });
     await zk.readsAsked(1);
-    tasks.push({ type: "NodeCreated", path: "/tasks/b-01/t-b" });
+    tasks.deliver({ type: "NodeCreated", path: "/tasks/b-01/t-b" });
     await zk.readsAsked(2);
     zk.reads[1]?.reject(new ConnectionLossError({ message: "connection lost" }));
     // Past the turn in which Node reports a rejection nobody handled.
@@ -69,7 +68,7 @@ test("TaskEvents: a read failing while the follower waits for an earlier one is 
     assert.deepEqual(errors, []);
 
     // Still following: the next change is read.
-    tasks.push({ type: "NodeCreated", path: "/tasks/b-02/t-d" });
+    tasks.deliver({ type: "NodeCreated", path: "/tasks/b-02/t-d" });
     await zk.readsAsked(3);
     assert.deepEqual(
       zk.reads[2]?.ops.map((op) => op.path),

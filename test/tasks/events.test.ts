@@ -1,6 +1,8 @@
 /**
  * Task events across processes (TaskEvents), task logs and progress pushed to a handle, on both servers:
- * a follower opened before the work sees every step of every task, in order, with what changed.
+ * a follower opened before the work sees every step of every task, in order, with what changed — its
+ * first iterator too, when it starts after the work is done; and it reads a node only when its event did
+ * not carry the node's data.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +18,8 @@ import {
   type TaskEvent,
 } from "../../src/tasks/index.js";
 import { cleanup, client, until } from "./helpers.js";
+import { startTcpProxy, type ProxiedFrame } from "../harness/tcp-proxy.js";
+import { OpCode } from "../../src/protocol/index.js";
 
 /** Collects a follower's events; `wait` resolves once `pred` holds over them. */
 function collect(events: TaskEvents): {
@@ -36,6 +40,45 @@ function collect(events: TaskEvents): {
       20_000,
     );
   return { seen, wait };
+}
+
+/**
+ * The iterator's events until `done` holds over them; fails (instead of hanging) when they do not come
+ * within `ms`.
+ */
+async function take(
+  it: AsyncIterator<TaskEvent>,
+  done: (got: TaskEvent[]) => boolean,
+  what: string,
+  ms = 10_000,
+): Promise<TaskEvent[]> {
+  const got: TaskEvent[] = [];
+  const deadline = Date.now() + ms;
+  while (!done(got)) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(r, deadline - Date.now(), "timeout")));
+    const next = await Promise.race([it.next(), timeout]);
+    clearTimeout(timer);
+    const so = JSON.stringify(got.map((e) => [e.event, e.id]));
+    if (next === "timeout") assert.fail(`${what}: not within ${ms} ms; the iterator gave ${so}`);
+    if (next.done === true) assert.fail(`${what}: iteration ended; the iterator gave ${so}`);
+    got.push(next.value);
+  }
+  return got;
+}
+
+const steps = (events: readonly TaskEvent[], id: string): string[] =>
+  events.filter((e) => e.id === id).map((e) => e.event);
+
+/** The follower connection's read requests (getData, multiRead), each as text to look for paths in. */
+function reads(frames: readonly ProxiedFrame[]): string[] {
+  return frames
+    .filter((f) => {
+      if (f.direction !== "c2s" || f.bytes.length < 12) return false;
+      const op = f.bytes.readInt32BE(8);
+      return op === OpCode.getData || op === OpCode.multiRead;
+    })
+    .map((f) => f.bytes.toString("latin1"));
 }
 
 forEachBackend("tasks: events, logs and progress", (backend) => {
@@ -120,6 +163,101 @@ forEachBackend("tasks: events, logs and progress", (backend) => {
       [["submitted", "b-1"]],
     );
   });
+
+  test("open() keeps events for the first iterator: tasks done before the loop starts are not missed", async () => {
+    const root = uniqueRoot("events-early");
+    const zk = await client(backend());
+    await zk.create(root, null);
+    const events = await TaskEvents.open(await client(backend()), { root });
+    cleanup(() => events.close());
+    const { seen, wait } = collect(events);
+    const master = new Master(zk, { root });
+    cleanup(() => master.close());
+    await master.start();
+    const worker = new Worker(zk, { t: (ctx: TaskContext<number>) => ctx.payload + 1 }, { root });
+    cleanup(() => worker.close());
+    await worker.start();
+    const sub = new Submitter(zk, { root });
+    const ids = ["early-1", "early-2", "early-3"];
+    const handles = await Promise.all(ids.map((id, i) => sub.submit("t", i, { id })));
+    assert.deepEqual(await Promise.all(handles.map((h) => h.result())), [1, 2, 3]);
+    // Every completion has been told to the listeners, so none is still on its way: only now does the
+    // loop start.
+    const completed = (s: TaskEvent[], of: readonly string[]): boolean =>
+      of.every((id) => s.some((e) => e.id === id && e.event === "completed"));
+    await wait((s) => completed(s, ids), "the listeners' completions");
+
+    const first = events[Symbol.asyncIterator]();
+    const got = await take(first, (g) => completed(g, ids), "the first iterator");
+    assert.deepEqual(got, seen.slice(0, got.length), "what the listeners got, in the same order");
+    for (const id of ids) assert.deepEqual(steps(got, id), ["submitted", "active", "completed"], id);
+
+    // A later iterator gets the events from now on; the first goes on with them too.
+    const second = events[Symbol.asyncIterator]();
+    assert.equal(await (await sub.submit("t", 9, { id: "early-late" })).result(), 10);
+    const late = ["submitted", "active", "completed"];
+    const fromNow = await take(second, (g) => completed(g, ["early-late"]), "the second iterator");
+    assert.deepEqual(
+      fromNow.map((e) => e.id),
+      late.map(() => "early-late"),
+    );
+    assert.deepEqual(steps(fromNow, "early-late"), late);
+    const more = await take(first, (g) => completed(g, ["early-late"]), "the first iterator, later");
+    assert.deepEqual(steps(more, "early-late"), late);
+    await events.close();
+    assert.equal((await first.next()).done, true);
+    assert.equal((await second.next()).done, true);
+  });
+
+  for (const eventData of [true, false]) {
+    test(`events with data ${eventData ? "asked for" : "off"}: the follower reads a node only when its event carried no data`, async () => {
+      const root = uniqueRoot("events-reads");
+      const zk = await client(backend());
+      await zk.create(root, null);
+      const proxy = await startTcpProxy(backend().port);
+      cleanup(() => proxy.close());
+      const watcher = await client(proxy, { eventData });
+      const events = await TaskEvents.open(watcher, { root });
+      cleanup(() => events.close());
+      const { seen, wait } = collect(events);
+      const master = new Master(zk, { root });
+      cleanup(() => master.close());
+      await master.start();
+      const worker = new Worker(
+        zk,
+        {
+          t: async (ctx: TaskContext<number>) => {
+            await ctx.progress(ctx.payload);
+            return ctx.payload * 2;
+          },
+        },
+        { root },
+      );
+      cleanup(() => worker.close());
+      await worker.start();
+      const sub = new Submitter(zk, { root });
+      const from = proxy.frames.length;
+      const ids = ["rd-1", "rd-2", "rd-3", "rd-4", "rd-5"];
+      for (const [i, id] of ids.entries())
+        assert.equal(await (await sub.submit("t", i, { id })).result(), i * 2);
+      await wait(
+        (s) => ids.every((id) => s.some((e) => e.id === id && e.event === "completed")),
+        "every completion",
+      );
+      for (const id of ids)
+        assert.deepEqual(steps(seen, id), ["submitted", "active", "progress", "completed"], id);
+      const sent = reads(proxy.frames.slice(from));
+      if (backend().name === "embedded" && eventData) {
+        assert.equal(watcher.eventsCarryData, true);
+        assert.deepEqual(sent, [], "every fact came from its event: no read");
+      } else
+        for (const id of ids)
+          assert.ok(
+            sent.some((r) => r.includes(`/t-${id}`)),
+            `${id}'s nodes were read (${sent.length} read requests)`,
+          );
+    });
+  }
 
   test("progress is pushed to the handle; ctx.log lines are kept across attempts, bounded", async () => {
     const root = uniqueRoot("progress-logs");

@@ -4,7 +4,8 @@
  * Splitting them keeps reads pipelined while every "is this new / a retry / already final" decision is
  * taken against the state left by all earlier events. Reads go through a ReadBatcher: the reads of one
  * burst of notifications travel as one multiRead (a follower at full load costs the server a few requests
- * per burst, not a few per task).
+ * per burst, not a few per task). A notification that carried its node's data (PROTOCOL.md §10) needs no
+ * read of that node: withReading answers it from the event, so the fact is the one a read would give.
  */
 import {
   NoNodeError,
@@ -47,10 +48,28 @@ export type Fact =
 /** Reads the node a notification names (and the task, when its type is not known yet). */
 export type Reads = (ops: readonly ReadOp[]) => Promise<ReadOpResult[]>;
 
+/**
+ * `read`, with the getData of `path` answered by `reading` — a watch event's data and Stat, exactly what
+ * that getData would return — instead of the server. The other ops still go to `read`, together; when
+ * none is left, no request is made.
+ */
+export function withReading(read: Reads, path: string, reading: ReadOpResult): Reads {
+  const given = (op: ReadOp): boolean => op.type === "getData" && op.path === path;
+  return async (ops) => {
+    const rest = ops.filter((op) => !given(op));
+    const answers = rest.length === 0 ? [] : await read(rest);
+    let i = 0;
+    return ops.map((op) => (given(op) ? reading : (answers[i++] as ReadOpResult)));
+  };
+}
+
+/** What readFacts needs of the follower's memory: a task's type (task-events.ts adds the ones just told). */
+export type KnownTypes = Pick<ReadonlyMap<string, Pick<KnownTask, "type">>, "get">;
+
 export async function readFacts(
   read: Reads,
   layout: Layout,
-  known: ReadonlyMap<string, KnownTask>,
+  known: KnownTypes,
   node: Exclude<WatchedNode, { kind: "other" }>,
   event: NodeEventType,
   dirty: Set<string>,
@@ -143,7 +162,8 @@ function remember(known: Map<string, KnownTask>, key: string, type: string | nul
 }
 
 function dataOf(r: ReadOpResult | undefined): Read | null {
-  if (r?.type === "getData") return r;
+  // Data and Stat only: the result's own `type` ("getData") would overwrite a fact's task type.
+  if (r?.type === "getData") return { data: r.data, stat: r.stat };
   if (r?.type === "error" && !(r.error instanceof NoNodeError)) throw r.error;
   return null;
 }
@@ -159,7 +179,7 @@ async function getData(read: Reads, path: string): Promise<Read | null> {
 async function readWithType(
   read: Reads,
   layout: Layout,
-  known: ReadonlyMap<string, KnownTask>,
+  known: KnownTypes,
   key: string,
   path: string,
 ): Promise<{ node: Read | null; type: string | null }> {
