@@ -16,7 +16,7 @@ export interface WatchEvent {
   path: string;
   /**
    * Only from a server that sends events with data (overseer's embedded server, option `eventData`),
-   * on NodeCreated and NodeDataChanged of nodes up to 16 KiB: the node's data and Stat as the write
+   * on NodeCreated of nodes up to 16 KiB (never on NodeDataChanged): the node's data and Stat as the write
    * that caused the event left them — what a getData right after the event would return. Absent
    * otherwise (Apache ZooKeeper): read the node as usual.
    */

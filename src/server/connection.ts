@@ -243,7 +243,7 @@ export class Connection implements Watcher, SessionOwner {
   }
 
   /** A watch notification, written straight into the output batch; with the node's data and Stat
-   * when this client asked for them and `node` (created or changed) is small enough. */
+   * when this client asked for them and `node` (a created one) is small enough. */
   notify(type: number, path: string, node?: DataNode): void {
     if (this.socket.destroyed) return;
     if (this.eventData && node !== undefined && node.dataLength <= EVENT_DATA_LIMIT)

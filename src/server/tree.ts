@@ -11,7 +11,7 @@ export { DataNode, NodeKind, type NodeView } from "./node.js";
 /** What the tree tells the watch manager; fired synchronously inside each mutation (PROTOCOL.md §6.4). */
 export interface TreeEvents {
   /** NodeCreated / NodeDeleted / NodeDataChanged on `path`; `acl` is the node's (for the READ filter);
-   * `node` the created or changed node (events that carry data). */
+   * `node` the created node (events that carry data). */
   nodeEvent(type: number, path: string, acl: readonly ACL[], node?: DataNode): void;
   /** NodeChildrenChanged on `parentPath`; `acl` is the parent's. */
   childEvent(parentPath: string, acl: readonly ACL[]): void;
@@ -259,7 +259,9 @@ export class DataTree {
     node.version = version;
     node.mzxid = zxid;
     node.mtime = time;
-    this.events.nodeEvent(EventType.NodeDataChanged, path, node.acl, node);
+    // No data with a change (PROTOCOL.md §10): a node rewritten often — a task's log, every few ms while
+    // its handler logs — would send its whole data to every watcher of its subtree each time.
+    this.events.nodeEvent(EventType.NodeDataChanged, path, node.acl);
     return node;
   }
 

@@ -22,7 +22,7 @@ export interface Watcher {
   readonly watches: WatchSet;
   readonly authIds: readonly Id[];
   /** Queue the notification frame for a WatcherEvent(type, SyncConnected, path); `node` is the node
-   * a NodeCreated / NodeDataChanged is about, for connections whose events carry data. */
+   * a NodeCreated is about, for connections whose events carry data. */
   notify(type: number, path: string, node?: DataNode): void;
 }
 

@@ -178,7 +178,7 @@ export class TaskEvents extends TypedEvents<TaskEventMap> implements AsyncIterab
     const node = classify(this.#layout, ev.path);
     if (node.kind === "other") return;
     if (this.#onlyKey !== undefined && node.key !== this.#onlyKey) return;
-    // An event with the node's data (NodeCreated / NodeDataChanged from a server that sends it) holds
+    // An event with the node's data (a NodeCreated from a server that sends it, PROTOCOL.md §10) holds
     // what the read of that node would return: taken as its answer, no request.
     let read = this.#read;
     if (ev.data !== undefined && ev.stat !== undefined) {
