@@ -6,7 +6,7 @@
  */
 import { AddWatchMode, OpCode, WatcherType, type JuteReader } from "../protocol/index.js";
 import { prefixPath } from "./connect-string.js";
-import { InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError, NoWatcherError } from "./errors.js";
 import { readReadResults, writeReadOps } from "./multi-read.js";
 import { readStrings } from "./decode.js";
 import type { ClientOptions } from "./options.js";
@@ -14,7 +14,7 @@ import { NodeClient } from "./node-client.js";
 import { call, checkTimeout, ignoreBody } from "./requests.js";
 import { Transaction } from "./transaction.js";
 import { PersistentWatch, whileInFlight } from "./watches.js";
-import type { CallOptions, ClientInfo, ReadOp, ReadOpResult, WatcherKind } from "./types.js";
+import type { CallOptions, ClientInfo, ReadOp, ReadOpResult, WatchCallback, WatcherKind } from "./types.js";
 
 const WATCHER_TYPES: Record<WatcherKind, number> = {
   children: WatcherType.Children,
@@ -100,6 +100,30 @@ export class ZooKeeperClient extends NodeClient {
   async removeWatches(path: string, kind: WatcherKind = "any"): Promise<void> {
     await this.watchesRequest(OpCode.removeWatches, path, kind);
     this.session.watches.remove(path, kind);
+  }
+
+  /**
+   * Removes one watcher — a callback given to a read's `watch` option — from `path` (`data`: the data or
+   * exists watch it was set as; `children`: a getChildren watch). The server's watch goes too only when
+   * nothing else of this client needs it (another watcher on the path, a read with a watch on its way, a
+   * persistent watch there), so other code watching the same node keeps its events — removeWatches
+   * removes them all. Resolves false when the watcher was not on the path (fired already, or never set).
+   */
+  async removeWatcher(
+    path: string,
+    watcher: WatchCallback,
+    kind: "data" | "children" = "data",
+  ): Promise<boolean> {
+    const { found, needed } = this.session.watches.removeCallback(path, watcher, kind);
+    if (!found) return false;
+    if (needed) return true;
+    try {
+      await this.watchesRequest(OpCode.removeWatches, path, kind);
+    } catch (err) {
+      // The server's watch fired meanwhile: nothing left to remove.
+      if (!(err instanceof NoWatcherError)) throw err;
+    }
+    return true;
   }
 
   /** Paths of this session's ephemeral nodes under `prefix` ("/" = all). */

@@ -245,6 +245,33 @@ export class WatchManager {
     return dataLike || this.child.has(path) || persistent;
   }
 
+  /**
+   * Drops one one-shot callback from `path` (data: its data and exist watches; children: its child
+   * watches). `needed`: the server's watch of that kind still serves something of this client — another
+   * callback there, a read with a watch on its way, a persistent watch on the path — so it must stay.
+   */
+  removeCallback(
+    path: string,
+    cb: WatchCallback,
+    kind: "data" | "children",
+  ): { found: boolean; needed: boolean } {
+    const tables = kind === "data" ? [this.data, this.exist] : [this.child];
+    let found = false;
+    for (const t of tables) {
+      const set = t.get(path);
+      if (set?.delete(cb) !== true) continue;
+      found = true;
+      if (set.size === 0) t.delete(path);
+    }
+    const needed =
+      tables.some((t) => t.has(path)) ||
+      this.reading.has(path) ||
+      this.requested.has(path) ||
+      this.persistent.has(path) ||
+      this.recursive.has(path);
+    return { found, needed };
+  }
+
   /** Drop local watches after the server removed them (removeWatches). */
   remove(path: string, kind: WatcherKind): void {
     if (kind !== "children") {

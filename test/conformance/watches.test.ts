@@ -185,6 +185,28 @@ forEachBackend("watches", (backend) => {
     assert.equal(w.events.length, 0);
   });
 
+  test("removeWatcher: one watcher goes; the server's watch stays while another watcher needs it", async () => {
+    const c = await client(backend());
+    const root = uniqueRoot("removewatcher");
+    const [a, b] = [watcher(), watcher()];
+    assert.equal(await c.exists(root, { watch: a.watch }), null);
+    assert.equal(await c.exists(root, { watch: b.watch }), null);
+    assert.equal(await c.removeWatcher(root, a.watch), true);
+    await c.checkWatches(root, "data"); // b still needs the server's watch
+    assert.equal(await c.removeWatcher(root, a.watch), false, "not on the path any more");
+    await c.create(root, "x");
+    assert.equal((await b.event).type, "NodeCreated");
+    assert.equal(a.events.length, 0, "the removed watcher is not called");
+    // The last watcher of a kind takes the server's watch with it.
+    const d = watcher();
+    await c.getData(root, { watch: d.watch });
+    assert.equal(await c.removeWatcher(root, d.watch), true);
+    await assert.rejects(c.checkWatches(root, "data"), NoWatcherError);
+    await c.setData(root, "y");
+    await c.sync(root);
+    assert.equal(d.events.length, 0);
+  });
+
   test("persistent watch: every event on the path, not on grandchildren, until closed", async () => {
     const c = await client(backend());
     const writer = await client(backend());

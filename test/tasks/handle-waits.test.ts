@@ -93,4 +93,31 @@ forEachBackend("tasks: a lone wait's status watch", (backend) => {
     await waiting;
     await assert.rejects(subClient.checkWatches(gone.statusPath, "data"), NoWatcherError);
   });
+
+  test("one wait stopped leaves the other waits' status watch on the same task", async () => {
+    const root = uniqueRoot("swatch-two");
+    const zk = await client(backend());
+    await zk.create(root, null);
+    const proxy = await startTcpProxy(backend().port);
+    cleanup(() => proxy.close());
+    const subClient = await client(proxy);
+    const sub = new Submitter(subClient, { root });
+    const h = await sub.submit("t", null, { id: "two" });
+    const aborter = new AbortController();
+    const stopped = h.result({ signal: aborter.signal });
+    const kept = h.result();
+    const embedded = backend().name === "embedded";
+    // On the embedded server both waits' exists watches are on (each sends its own before its listing).
+    await subClient.sync(h.statusPath);
+    if (embedded) await subClient.checkWatches(h.statusPath, "data");
+    aborter.abort(new Error("enough"));
+    await assert.rejects(stopped, /enough/);
+    // The kept wait's watch is still on the server.
+    if (embedded) await subClient.checkWatches(h.statusPath, "data");
+    await runTasks(zk, root);
+    assert.equal(await kept, "two");
+    const reads = readsOf(proxy.frames, "/t-two/status");
+    if (embedded) assert.equal(reads, 0, "the kept wait's outcome came with the status event");
+    else assert.ok(reads >= 1, `the outcome was read (${reads} reads)`);
+  });
 });

@@ -25,8 +25,8 @@ export interface WaitTarget {
   readonly eventsCarryData: boolean;
   /** Sets an exists watch on the status node; true if the node exists already. */
   watchStatus(watch: WatchCallback): Promise<boolean>;
-  /** Drops the status node's watch (best effort). */
-  dropStatusWatch(): void;
+  /** Drops this wait's watch on the status node (best effort). */
+  dropStatusWatch(watch: WatchCallback): void;
   /** The outcome in a status node's data (told to the observer). */
   outcomeOf(data: Buffer | null): TaskOutcome;
 }
@@ -119,7 +119,7 @@ export class OutcomeWait {
           if (!exists) return;
           // A data watch on an existing status would stay until the node goes: not needed.
           this.statusWatched = false;
-          this.h.dropStatusWatch();
+          this.h.dropStatusWatch(this.onStatus);
         },
         () => (this.statusWatched = false), // the listing's failure decides what happens
       );
@@ -184,7 +184,7 @@ export class OutcomeWait {
     // Ended another way (task gone, stopped): its status watch is not needed any more.
     if (this.statusWatched) {
       this.statusWatched = false;
-      this.h.dropStatusWatch();
+      this.h.dropStatusWatch(this.onStatus);
     }
     if (this.onAbort !== undefined) this.signal?.removeEventListener("abort", this.onAbort);
   }

@@ -152,9 +152,9 @@ export class TaskHandle {
     return this.client.exists(this.statusPath, { watch }).then((s) => s !== null);
   }
 
-  /** @internal For OutcomeWait: drops this session's watches on the status node (best effort). */
-  dropStatusWatch(): void {
-    this.client.removeWatches(this.statusPath, "data").catch(() => undefined);
+  /** @internal For OutcomeWait: drops its watch on the status node (best effort); other waits' stay. */
+  dropStatusWatch(watch: WatchCallback): void {
+    this.client.removeWatcher(this.statusPath, watch).catch(() => undefined);
   }
 
   /** @internal For OutcomeWait: the outcome in a status node's data (told to the observer). */
