@@ -16,6 +16,7 @@ import {
 import { EARLY_EVENTS, TaskEvents } from "../../src/tasks/admin/task-events.js";
 import type { TaskEvent } from "../../src/tasks/admin/event-types.js";
 import { encodeEnvelope, encodeOutcome } from "../../src/tasks/envelope.js";
+import { defaultStoredOptions } from "../../src/tasks/submit/options.js";
 import { Layout } from "../../src/tasks/layout.js";
 import type { Logger } from "../../src/tasks/logger.js";
 
@@ -42,14 +43,7 @@ const task = (type: string): Buffer =>
     v: 1,
     type,
     payload: null,
-    options: {
-      priority: 0,
-      attempts: 1,
-      backoff: null,
-      timeout: null,
-      labels: [],
-      delivery: "at-least-once",
-    },
+    options: defaultStoredOptions(),
     run: { failures: 0, notBefore: 0, requeues: 0 },
     submittedAt: 0,
     n: 0,

@@ -123,7 +123,7 @@ export class TaskEvents extends TypedEvents<TaskEventMap> implements AsyncIterab
       // Each event as the client receives it, so the two watches' events keep their notification order
       // (an assignment after its task's creation); iteration only tells when the watch ends or fails.
       watch.onEvent((ev) => this.#watched(ev));
-      void this.#follow(watch[Symbol.asyncIterator]());
+      void this.#follow(watch);
     }
     this.#client.on("state", this.#onState);
   }
@@ -166,9 +166,11 @@ export class TaskEvents extends TypedEvents<TaskEventMap> implements AsyncIterab
     await this.close();
   }
 
-  async #follow(it: AsyncIterator<WatchEvent>): Promise<void> {
+  /** Until the watch ends; its failure (the session's loss) ends the follower. Its events come through
+   * onEvent, so its iterator yields nothing: the first next() settles only when the watch ends. */
+  async #follow(watch: PersistentWatch): Promise<void> {
     try {
-      for (let r = await it.next(); r.done !== true; r = await it.next()) this.#watched(r.value);
+      await watch[Symbol.asyncIterator]().next();
     } catch (err) {
       this.#fail(err instanceof Error ? err : new Error(String(err)));
     }
