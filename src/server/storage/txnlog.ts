@@ -48,6 +48,8 @@ export interface BatchStats {
   batches: number;
   /** Batches whose fdatasync ran in the thread pool (while syncs were slow on average; sync-policy.ts). */
   pooled: number;
+  /** fdatasyncs of a new zero-fill, done apart from any batch's sync (grow). */
+  fillSyncs: number;
   records: number;
   bytes: number;
 }
@@ -68,7 +70,7 @@ export class TxnLog {
   private failed = false;
   private drained: (() => void)[] = [];
   private readonly syncs = new SyncPolicy();
-  readonly stats: BatchStats = { batches: 0, pooled: 0, records: 0, bytes: 0 };
+  readonly stats: BatchStats = { batches: 0, pooled: 0, fillSyncs: 0, records: 0, bytes: 0 };
 
   constructor(
     private readonly opts: TxnLogOptions,
@@ -200,7 +202,10 @@ export class TxnLog {
       const { bytesWritten } = await file.write(ZEROS, 0, Math.min(ZEROS.length, target - at), at);
       at += bytesWritten;
     }
-    if (this.opts.forceSync) await datasync(file.fd);
+    if (this.opts.forceSync) {
+      await datasync(file.fd);
+      this.stats.fillSyncs++;
+    }
     this.allocated = target;
   }
 
