@@ -7,7 +7,12 @@ import { test } from "node:test";
 import { NodeKind } from "../../src/server/node.js";
 import { PREALLOC, TxnLog } from "../../src/server/storage/txnlog.js";
 
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /** Runs `body` on a fresh log whose `commit` appends one create as its own batch and waits until it is durable. */
 async function withLog(
