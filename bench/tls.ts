@@ -11,8 +11,11 @@
  * TLS listener when this build has one; both with forceSync off, so the disk does not hide the transport
  * (`--embedded auto`, the default, measures it if the server accepts the `tls` option and skips it with
  * a note otherwise; `on` fails instead; `off` skips). Certificates are made with openssl at start.
+ * Apache serves TLS 1.2 unless told otherwise (3.8's `ssl.protocol` default); `--apache-protocol TLSv1.3`
+ * sets `ssl.protocol` and `ssl.enabledProtocols` to it.
  *
- *   npx tsx bench/tls.ts [--count 20000 --in-flight 128 --data-size 100 --rounds 5 --warmup 3 --embedded auto|on|off --json FILE]
+ *   npx tsx bench/tls.ts [--count 20000 --in-flight 128 --data-size 100 --rounds 5 --warmup 3 --embedded auto|on|off
+ *     --apache-protocol TLSv1.2|TLSv1.3 --json FILE]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "5" },
     warmup: { type: "string", default: "3" },
     embedded: { type: "string", default: "auto" },
+    "apache-protocol": { type: "string", default: "TLSv1.2" },
     json: { type: "string" },
   },
 });
@@ -44,6 +48,10 @@ const WARMUP = Number(values.warmup);
 const DATA = Buffer.alloc(Number(values["data-size"]), 0x61);
 const EMBEDDED = values.embedded;
 if (!["auto", "on", "off"].includes(EMBEDDED)) throw new Error("--embedded: expected auto, on or off");
+/** Apache's ssl.protocol (3.8's default is TLSv1.2; TLSv1.3 must be configured). */
+const APACHE_PROTOCOL = values["apache-protocol"];
+if (!["TLSv1.2", "TLSv1.3"].includes(APACHE_PROTOCOL))
+  throw new Error("--apache-protocol: expected TLSv1.2 or TLSv1.3");
 const OPS = ["create", "getData", "setData", "delete"] as const;
 /** /proc/<pid>/stat counts CPU time in clock ticks (USER_HZ, 100 on Linux). */
 const CLOCK_TICKS = 100;
@@ -139,7 +147,15 @@ async function drive(
 async function apache(certs: TestCerts): Promise<Target> {
   const zk = await startApacheZooKeeper({
     tickTime: 2000,
-    extraConfig: { forceSync: "no" },
+    extraConfig: {
+      forceSync: "no",
+      "ssl.protocol": APACHE_PROTOCOL,
+      "ssl.enabledProtocols": APACHE_PROTOCOL,
+      // 3.8's default cipher list names TLS 1.2 suites only: a TLS 1.3 handshake fails without these.
+      ...(APACHE_PROTOCOL === "TLSv1.3"
+        ? { "ssl.ciphersuites": "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256" }
+        : {}),
+    },
     apacheDefaults: true, // G1, C2, default heap: not the harness's test-speed JVM flags
     secure: { tls: { certs, clientAuth: "none" } },
   });
@@ -265,6 +281,9 @@ async function main(): Promise<void> {
     `overseer's client over TLS vs plain TCP to the same server; median of ${ROUNDS} alternating rounds after ${WARMUP} warm-up rounds of each; ${IN_FLIGHT} in flight`,
   );
   out.note(howRun());
+  out.note(
+    `Apache ZooKeeper: ssl.protocol = ssl.enabledProtocols = ${APACHE_PROTOCOL}${APACHE_PROTOCOL === "TLSv1.2" ? " (3.8's default)" : ""}`,
+  );
   out.note(
     "both servers with forceSync off (writes acknowledged from the page cache), so the disk does not hide the transport",
   );
