@@ -37,7 +37,7 @@ forEachBackend("tasks: prefetch", (backend) => {
     const gates: (() => void)[] = [];
     let running = 0;
     let most = 0;
-    await addWorker(
+    const w = await addWorker(
       {
         block: async () => {
           most = Math.max(most, ++running);
@@ -55,6 +55,9 @@ forEachBackend("tasks: prefetch", (backend) => {
       Array.from({ length: 6 }, () => ({ type: "block" })),
     );
     await waitFor(async () => gates.length === 2 && (await zk.getChildren(`${root}/assign/w`)).length === 4);
+    // The two prefetched ones are read and wait for a slot (stats: 4 under way, 2 of them waiting).
+    await waitFor(() => w.stats.waiting === 2);
+    assert.equal(w.stats.running, 4);
     for (let done = 0; done < 6; done++) {
       await waitFor(() => Promise.resolve(gates.length > 0));
       gates.shift()?.();
@@ -67,7 +70,7 @@ forEachBackend("tasks: prefetch", (backend) => {
     const { root, zk, addWorker } = await startTaskCluster(backend(), { label: "prefetch-priority" });
     const started: string[] = [];
     let release: () => void = () => undefined;
-    await addWorker(
+    const w = await addWorker(
       {
         t: async (ctx: TaskContext) => {
           started.push(ctx.id);
@@ -87,6 +90,8 @@ forEachBackend("tasks: prefetch", (backend) => {
     ]);
     // Beyond its capacity of 3: the master gives it both, since they outrank its queued ones.
     await waitFor(async () => (await zk.getChildren(`${root}/assign/w`)).length === 5);
+    // All four read and waiting for the one slot (so the order is the gate's, not which read came back first).
+    await waitFor(() => w.stats.waiting === 4);
     release();
     await Promise.all([first, ...low, ...high].map((h) => h.result()));
     assert.deepEqual(started, ["first", "high", "mid", "low-1", "low-2"]);

@@ -23,10 +23,13 @@ export interface WorkerStats {
   failed: number;
   retried: number;
   stale: number;
+  /** Executions under way: reading their task, waiting for a slot or running their handler. */
   running: number;
+  /** Of those, prefetched ones read and ready, waiting for a handler slot to free. */
+  waiting: number;
 }
 
-export type WorkerCounts = Omit<WorkerStats, "running">;
+export type WorkerCounts = Omit<WorkerStats, "running" | "waiting">;
 
 /** Counts an execution's end and tells the listeners (`emit` is the worker's own; `listens` skips a
  * payload nobody gets). */

@@ -56,6 +56,11 @@ export class SlotGate {
   get busy(): number {
     return this.used;
   }
+
+  /** Executions ready to run their handler, waiting for a slot to free. */
+  get waiting(): number {
+    return this.waiters.length - this.head;
+  }
 }
 
 const NOOP = (): void => undefined;

@@ -58,6 +58,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
   /** Assignment data that came with its NodeCreated event, until its execution begins (or it is gone). */
   private readonly carried = new Map<string, Buffer>();
   private readonly counts = { completed: 0, failed: 0, retried: 0, stale: 0 };
+  private readonly slots: SlotGate;
   private readonly stopping = new AbortController();
   private phase: "latent" | "started" | "closing" | "closed" = "latent";
   private idle: (() => void) | null = null;
@@ -107,7 +108,8 @@ export class Worker extends TypedEvents<WorkerEvents> {
       ? new AutoPrefetch(c, prefetch, (p) => this.advertise(c + p), opts.logger)
       : null;
     this.auto = auto;
-    this.env.slots = new SlotGate(c, auto === null ? null : (ms, b) => auto.held(ms, b));
+    this.slots = new SlotGate(c, auto === null ? null : (ms, b) => auto.held(ms, b));
+    this.env.slots = this.slots;
     this.feed = new AssignmentFeed(client, this.layout.assignDir(this.id), opts.logger, {
       added: (name, data) => this.added(name, data),
       removed: (name) => this.removed(name),
@@ -117,7 +119,7 @@ export class Worker extends TypedEvents<WorkerEvents> {
   }
 
   get stats(): WorkerStats {
-    return { ...this.counts, running: this.running.size };
+    return { ...this.counts, running: this.running.size, waiting: this.slots.waiting };
   }
 
   /** The task types it runs (a handler module's: known once start() has loaded it). */
