@@ -21,6 +21,11 @@ export class Channel<T> implements AsyncIterableIterator<T> {
     else w.resolve({ value: item, done: false });
   }
 
+  /** Removes and returns the buffered items (e.g. to hand them to a listener that takes over). */
+  takeBuffered(): T[] {
+    return this.items.splice(0);
+  }
+
   end(): void {
     this.finish(undefined);
   }

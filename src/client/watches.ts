@@ -68,11 +68,14 @@ export class PersistentWatch implements AsyncIterable<WatchEvent> {
    * Takes every event from now on synchronously, as the client receives it, instead of through
    * iteration: several watches of one client that share a listener see their events in notification
    * order (iterators each resume in a microtask of their own, so two of them fed by one socket read take
-   * turns). Iteration then yields nothing but still ends, or throws, with the watch. A listener that
-   * throws is logged by the client; the other watches still get the event.
+   * turns). Events that arrived before it and were not iterated yet (e.g. with addWatch's reply, before
+   * its caller could call this) go to the listener first, here. Iteration then yields nothing but still
+   * ends, or throws, with the watch. A listener that throws on a later event is logged by the client; the
+   * other watches still get the event.
    */
   onEvent(listener: (ev: WatchEvent) => void): void {
     this.#listener = listener;
+    for (const ev of this.channel.takeBuffered()) listener(ev);
   }
 
   /** The client's delivery of one event (WatchManager). */

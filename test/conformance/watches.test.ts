@@ -297,6 +297,28 @@ forEachBackend("watches", (backend) => {
     await Promise.all(drains); // iteration ends with the watch…
     assert.deepEqual(iterated, []); // …and yields nothing while a listener takes the events
   });
+  test("onEvent first hands over the events that arrived before it and were not iterated", async () => {
+    const c = await client(backend());
+    const root = uniqueRoot("on-event-late");
+    await c.create(root);
+    const w = await c.addWatch(root, { recursive: true });
+    // No listener and no iterator yet: these wait in the watch (as events that come with addWatch's reply would).
+    await c.create(`${root}/a`);
+    await c.setData(root, "x");
+    const seen: string[] = [];
+    w.onEvent((ev) => seen.push(`${ev.type} ${ev.path}`));
+    assert.deepEqual(
+      seen,
+      [`NodeCreated ${root}/a`, `NodeDataChanged ${root}`],
+      "handed over at once, in order",
+    );
+    await c.delete(`${root}/a`);
+    assert.deepEqual(seen.at(-1), `NodeDeleted ${root}/a`);
+    const it = w[Symbol.asyncIterator]();
+    const end = it.next();
+    await w.close();
+    assert.deepEqual(await end, { value: undefined, done: true }, "nothing left to iterate: the end only");
+  });
   test(
     "a one-shot watch on the path of the same client's recursive watch leaves the recursive watch working (ZOOKEEPER-4466)",
     { timeout: 10_000 },
