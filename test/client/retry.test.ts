@@ -56,7 +56,8 @@ test("bounded by time: gives up with the last error once the next attempt would 
   );
   const elapsed = performance.now() - start;
   assert.ok(calls > 1, `expected several attempts, got ${calls}`);
-  assert.ok(elapsed < 60 + 50, `took ${elapsed} ms`);
+  // Stops near maxElapsedMs (60), not after retrying on (the bound leaves room for late timers on a busy machine).
+  assert.ok(elapsed < 60 + 500, `took ${elapsed} ms`);
 });
 
 test("full jitter: pause drawn from [0, min(maxDelay, initial × 2^(n-1)))", async () => {

@@ -9,6 +9,7 @@ import {
   type LeadershipTerm,
 } from "../../src/recipes/index.js";
 import { forEachBackend, uniqueRoot } from "../harness/backends.js";
+import { SESSION_TIMEOUT } from "../harness/clients.js";
 import { client, delay } from "./helpers.js";
 
 async function nextType(it: AsyncIterator<{ type: string }>): Promise<string> {
@@ -39,7 +40,9 @@ forEachBackend("recipes: leader election", (backend) => {
     assert.ok(first.signal.aborted);
     assert.ok(first.signal.reason instanceof LeadershipLostError);
     assert.ok(term.epoch > first.epoch);
-    if (backend().name === "embedded") assert.ok(ms < 250, `handover took ${ms} ms`);
+    // Handed over when the leader leaves, not when its session (2 s) would have expired; how fast is
+    // bench material, not a unit test's (the bound leaves room for a loaded CI machine).
+    assert.ok(ms < SESSION_TIMEOUT / 2, `handover took ${ms} ms`);
     assert.equal(elections[2]!.isLeader, false);
     for (const e of elections) await e.close();
   });
