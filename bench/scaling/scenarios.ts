@@ -22,7 +22,11 @@ export interface Point {
   preloadMs: number;
   /** Cold start: the first master's term began → its picture holds every pre-loaded task. */
   loadMs?: number;
+  /** Median of the window's slices' rates (one sample when the queue ran out first). */
   tasksPerSec: number;
+  /** Min–max of those slices' rates, and how many there were. */
+  tasksPerSecRange: [number, number];
+  tasksPerSecSamples: number;
   /** SIGKILL of the active master → the backup leads. */
   leaderMs: number;
   /** SIGKILL of the active master → the backup's first assignment. */
@@ -57,26 +61,55 @@ export interface Settings {
   log: (s: string) => void;
 }
 
-/** Throughput over a fixed window of time after a warm-up; a queue that runs out before the window
- * counts from its first completion to its last. */
-async function rate(c: Cluster, total: number, s: Settings): Promise<number> {
+/** Slices of the throughput window, each one sample of tasks/s: a median with its range instead of one
+ * figure for the whole window (a point at 1M takes minutes, so it runs once per run). */
+export const RATE_SLICES = 5;
+
+interface Rate {
+  tasksPerSec: number;
+  tasksPerSecRange: [number, number];
+  tasksPerSecSamples: number;
+}
+
+function oneRate(perSec: number): Rate {
+  return { tasksPerSec: perSec, tasksPerSecRange: [perSec, perSec], tasksPerSecSamples: 1 };
+}
+
+/** Throughput over a fixed window of time after a warm-up, in RATE_SLICES slices; a queue that runs out
+ * before the window counts from its first completion to its last (one sample). */
+async function rate(c: Cluster, total: number, s: Settings): Promise<Rate> {
   const tf = await c.doneAt(1, 60_000);
   const df = c.done();
   const drained = await Promise.race([c.doneAt(total), sleep(s.warmupMs).then(() => 0)]);
-  if (drained > 0) return ((total - df) / (drained - tf)) * 1000;
+  if (drained > 0) return oneRate(((total - df) / (drained - tf)) * 1000);
   const t1 = Date.now();
   const d1 = c.done();
-  const end = await Promise.race([c.doneAt(total), sleep(s.windowMs).then(() => Date.now())]);
-  let d2 = c.done();
-  if (d2 === d1) {
+  const rates: number[] = [];
+  let [t, d] = [t1, d1];
+  for (let i = 0; i < RATE_SLICES; i++) {
+    const out = await Promise.race([c.doneAt(total).then(() => true), sleep(s.windowMs / RATE_SLICES)]);
+    const [tn, dn] = [Date.now(), c.done()];
+    // A last, partial slice counts only if it is at least half a slice long.
+    if (out !== true || tn - t >= s.windowMs / RATE_SLICES / 2) rates.push(((dn - d) / (tn - t)) * 1000);
+    [t, d] = [tn, dn];
+    if (out === true) break;
+  }
+  if (d === d1) {
     // Nothing finished in the window (a master rebuilding): the window lasts until something does.
     const tails = [...c.masters, ...c.hosts].map((m) => `${m.name}: ${m.tail()}`).join("\n");
-    s.log(`  no task completed in ${end - t1} ms (${d1} done); waiting; last lines:\n${tails}`);
+    s.log(`  no task completed in ${t - t1} ms (${d1} done); waiting; last lines:\n${tails}`);
     await c.doneAt(d1 + 1, 120_000);
-    d2 = c.done();
-    return ((d2 - d1) / (Date.now() - t1)) * 1000;
+    return oneRate(((c.done() - d1) / (Date.now() - t1)) * 1000);
   }
-  return ((d2 - d1) / (end - t1)) * 1000;
+  if (rates.length === 0) return oneRate(((d - d1) / (t - t1)) * 1000);
+  const sorted = [...rates].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return {
+    tasksPerSec: median,
+    tasksPerSecRange: [sorted[0]!, sorted.at(-1)!],
+    tasksPerSecSamples: rates.length,
+  };
 }
 
 function incidents(c: Cluster): number {
@@ -130,11 +163,11 @@ export async function workerPoint(workers: number, pending: number, s: Settings)
     const preloadMs = await c.preload(pending);
     s.log(`  ${workers} workers: ${pending} tasks pre-loaded in ${Math.round(preloadMs)} ms`);
     const [[active, backup]] = await Promise.all([masters(c), c.startWorkers(workers, s.procs, concurrency)]);
-    const tasksPerSec = await rate(c, pending, s);
+    const rated = await rate(c, pending, s);
     const mem = await c.memory(active);
     const srv = serverRss(c.server);
     const fo = await failover(c, backup, active);
-    const more = { tasksPerSec, serverRss: srv, incidents: incidents(c) };
+    const more = { ...rated, serverRss: srv, incidents: incidents(c) };
     return { workers, concurrency, pending, preloadMs, ...more, ...mem, ...fo };
   } finally {
     await c.stop();
@@ -162,9 +195,9 @@ export async function pendingPoint(
     const srv = serverRss(c.server);
     s.log(`  ${pending} pending: loaded in ${Math.round(loadMs)} ms; ${workers} workers start`);
     await c.startWorkers(workers, s.procs, concurrency);
-    const tasksPerSec = await rate(c, pending, s);
+    const rated = await rate(c, pending, s);
     const fo = await failover(c, backup, active);
-    const more = { loadMs, tasksPerSec, serverRss: srv, incidents: incidents(c) };
+    const more = { loadMs, ...rated, serverRss: srv, incidents: incidents(c) };
     return { workers, concurrency, pending, preloadMs, ...more, ...mem, ...fo };
   } finally {
     await c.stop();
