@@ -11,6 +11,7 @@ import { describeLoad } from "./lib/machine.js";
 import type { BenchResult, Figure } from "./lib/results.js";
 import { chartsFor, ratioText } from "./report/charts.js";
 import { costModel } from "./report/costmodel.js";
+import { goalsSection } from "./report/goals.js";
 import { headlines } from "./report/headlines.js";
 import { loadWarning, methodSection, runSection } from "./report/method.js";
 import { labelWithUnit, num, numRange } from "./report/svg.js";
@@ -140,6 +141,7 @@ function main(): void {
     "",
   );
   lines.push(...runSection(run), ...methodSection(results));
+  lines.push(...goalsSection(results, run));
   lines.push("## Headline ratios", "", ...headlines(results), "");
   for (const r of results) {
     if (r.name === "cost") continue;
