@@ -36,39 +36,31 @@ function ratioGoal(f: Figure | undefined, goal: string, limit: number, atLeast: 
   return { goal, measured, met };
 }
 
+/** The ratio goals of issue #20: bench, figure key, goal, limit, and whether the ratio must reach it (≥). */
+const RATIO_GOALS: [string, string, string, number, boolean][] = [
+  ["tasks", "tasks.2x16.perSec", "2×16 tasks/s ≥ 1.2× BullMQ without persistence", 1.2, true],
+  ["tasks", "tasks.1x1.perSec", "1×1 tasks/s ≥ 1.0× BullMQ without persistence", 1.0, true],
+  [
+    "latency",
+    "latency.single.p50",
+    "one task in flight, p50 ≤ 1.3× BullMQ without persistence (overseer durable)",
+    1.3,
+    false,
+  ],
+  ["latency", "latency.single.nosync.p50", "the same, like for like (overseer forceSync off)", 1.3, false],
+  [
+    "latency",
+    "latency.single.durable.p50",
+    "one task in flight, p50 ≤ 1.0× BullMQ with appendfsync always",
+    1.0,
+    false,
+  ],
+];
+
 export function goals(results: readonly BenchResult[], run: BenchResult | undefined): Goal[] {
-  const out: Goal[] = [
-    ratioGoal(
-      find(results, "tasks", "tasks.2x16.perSec"),
-      "2×16 tasks/s ≥ 1.2× BullMQ without persistence",
-      1.2,
-      true,
-    ),
-    ratioGoal(
-      find(results, "tasks", "tasks.1x1.perSec"),
-      "1×1 tasks/s ≥ 1.0× BullMQ without persistence",
-      1.0,
-      true,
-    ),
-    ratioGoal(
-      find(results, "latency", "latency.single.p50"),
-      "one task in flight, p50 ≤ 1.3× BullMQ without persistence (overseer durable)",
-      1.3,
-      false,
-    ),
-    ratioGoal(
-      find(results, "latency", "latency.single.nosync.p50"),
-      "the same, like for like (overseer forceSync off)",
-      1.3,
-      false,
-    ),
-    ratioGoal(
-      find(results, "latency", "latency.single.durable.p50"),
-      "one task in flight, p50 ≤ 1.0× BullMQ with appendfsync always",
-      1.0,
-      false,
-    ),
-  ];
+  const out: Goal[] = RATIO_GOALS.map(([bench, key, goal, limit, atLeast]) =>
+    ratioGoal(find(results, bench, key), goal, limit, atLeast),
+  );
   const failover = results.find((r) => r.name === "failover")?.figures ?? [];
   for (const f of failover) {
     const m = /^failover\.(master|reassign)\.(\d+)$/.exec(f.key);
