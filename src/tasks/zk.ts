@@ -19,15 +19,21 @@ export function watchPromise(signal?: AbortSignal): {
   };
 }
 
-/** A persistent recursive watch on `path` whose events go to `onEvent` as the client receives them
- * (PersistentWatch.onEvent: no promise or microtask per event), until it is closed or the session ends. */
+/** A persistent recursive watch on `path` whose events go to `onEvent`, in order, until it is closed
+ * or the session ends. */
 export async function watchRecursive(
   client: ZooKeeperClient,
   path: string,
   onEvent: (e: WatchEvent) => void,
 ): Promise<PersistentWatch> {
   const w = await client.addWatch(path, { recursive: true });
-  w.onEvent(onEvent);
+  void (async () => {
+    try {
+      for await (const e of w) onEvent(e);
+    } catch {
+      // Session lost: whoever watches ends with it.
+    }
+  })();
   return w;
 }
 
