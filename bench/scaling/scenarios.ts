@@ -14,6 +14,7 @@ import { Cluster, lastWith, serverRss, type ScalingServer } from "./cluster.js";
  */
 export const PENDING_SESSION = 10_000;
 import { sleep, type Child } from "../lib/children.js";
+import { spread } from "../tasks/measure.js";
 
 export interface Point {
   workers: number;
@@ -102,14 +103,8 @@ async function rate(c: Cluster, total: number, s: Settings): Promise<Rate> {
     return oneRate(((c.done() - d1) / (Date.now() - t1)) * 1000);
   }
   if (rates.length === 0) return oneRate(((d - d1) / (t - t1)) * 1000);
-  const sorted = [...rates].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return {
-    tasksPerSec: median,
-    tasksPerSecRange: [sorted[0]!, sorted.at(-1)!],
-    tasksPerSecSamples: rates.length,
-  };
+  const { median, min, max, n } = spread(rates);
+  return { tasksPerSec: median, tasksPerSecRange: [min, max], tasksPerSecSamples: n };
 }
 
 function incidents(c: Cluster): number {
