@@ -1,5 +1,5 @@
 /** Small ZooKeeper helpers the task roles share. */
-import type { PersistentWatch, WatchEvent, ZooKeeperClient } from "../client/index.js";
+import type { Logger, PersistentWatch, WatchEvent, ZooKeeperClient } from "../client/index.js";
 
 export { ensurePath } from "../client/index.js";
 
@@ -19,17 +19,27 @@ export function watchPromise(signal?: AbortSignal): {
   };
 }
 
-/** A persistent recursive watch on `path` whose events go to `onEvent`, in order, until it is closed
- * or the session ends. */
+/**
+ * A persistent recursive watch on `path` whose events go to `onEvent`, in order, until it is closed
+ * or the session ends. A listener that throws is logged and the watch goes on: one bad event must not
+ * leave the role deaf to every later one while the watch stays on the server.
+ */
 export async function watchRecursive(
   client: ZooKeeperClient,
   path: string,
   onEvent: (e: WatchEvent) => void,
+  logger: Logger,
 ): Promise<PersistentWatch> {
   const w = await client.addWatch(path, { recursive: true });
   void (async () => {
     try {
-      for await (const e of w) onEvent(e);
+      for await (const e of w) {
+        try {
+          onEvent(e);
+        } catch (err) {
+          logger.error({ err, path, event: e }, "tasks: a watch's listener threw; the watch goes on");
+        }
+      }
     } catch {
       // Session lost: whoever watches ends with it.
     }

@@ -47,10 +47,15 @@ export class TermLimits {
     const { client, layout } = this.ctx;
     await ensureFenced(this.ctx, layout.limits);
     await ensureFenced(this.ctx, layout.limitStarts);
-    this.watch = await watchRecursive(client, layout.limits, () => {
-      this.dirtyConfig = true;
-      this.kick();
-    });
+    this.watch = await watchRecursive(
+      client,
+      layout.limits,
+      () => {
+        this.dirtyConfig = true;
+        this.kick();
+      },
+      this.log,
+    );
     for (const type of await client.getChildren(layout.limitStarts)) {
       const path = layout.starts(type);
       const [d, c] = await client.multiRead([

@@ -77,7 +77,7 @@ export class ScheduleFirer {
     const { client, layout } = this.ctx;
     this.watchFrom = this.opts.now();
     await ensureFenced(this.ctx, layout.schedules);
-    this.watch = await watchRecursive(client, layout.schedules, this.onEvent);
+    this.watch = await watchRecursive(client, layout.schedules, this.onEvent, this.opts.logger);
     for (const id of await client.getChildren(layout.schedules)) this.dirty.add(id);
     this.loop = this.run();
   }

@@ -134,10 +134,15 @@ export class MasterTerm {
       for (const p of [this.layout.tasks, this.layout.workers, this.layout.assign])
         await ensureFenced(this.ctx, p);
       this.watches.push(
-        await watchRecursive(this.client, this.layout.tasks, (e) => {
-          if (applyTaskEvent(this.state, this.refresh, this.known, this.layout.tasks, e)) this.kick();
-          this.perTask.event(this.layout.tasks, e);
-        }),
+        await watchRecursive(
+          this.client,
+          this.layout.tasks,
+          (e) => {
+            if (applyTaskEvent(this.state, this.refresh, this.known, this.layout.tasks, e)) this.kick();
+            this.perTask.event(this.layout.tasks, e);
+          },
+          this.opts.logger,
+        ),
       );
       await this.load();
       await this.limits.start();

@@ -40,7 +40,7 @@ export class AssignmentFeed {
   async start(): Promise<void> {
     for (;;) {
       try {
-        this.watch = await watchRecursive(this.client, this.dir, (e) => this.event(e));
+        this.watch = await watchRecursive(this.client, this.dir, (e) => this.event(e), this.logger);
         break;
       } catch (err) {
         if (this.closed) return;
