@@ -59,29 +59,23 @@ async function main(): Promise<void> {
   const bulls: Bull[] = [];
   try {
     if (s.nosync === undefined) throw new Error("setUp started no forceSync-off server");
-    cluster = await startCluster(s.cs, s.zk, "/latency", {
-      workers: 1,
-      concurrency: "default",
-      session: Number(values.session),
-    });
-    nosync = await startCluster(s.nosync.cs, s.nosync.zk, "/latency", {
-      workers: 1,
-      concurrency: "default",
-      session: Number(values.session),
-    });
+    const roles = { workers: 1, concurrency: "default", session: Number(values.session) } as const;
+    const keep = (b: Bull): Bull => (bulls.push(b), b);
+    // Every system's processes start side by side (start-up is not measured).
+    const [c, n, bull, durable] = await Promise.all([
+      startCluster(s.cs, s.zk, "/latency", roles),
+      startCluster(s.nosync.cs, s.nosync.zk, "/latency", roles),
+      startBull(s.redis.port, "latency", 1, 1).then(keep),
+      s.durable === undefined ? undefined : startBull(s.durable.port, "latency-durable", 1, 1).then(keep),
+    ]);
+    [cluster, nosync] = [c, n];
     const conc = tasks.DEFAULT_CONCURRENCY;
-    const bull = await startBull(s.redis.port, "latency", 1, 1);
-    bulls.push(bull);
     const systems: System[] = [
       { name: "overseer", one: overseerOne(cluster), rounds: [] },
       { name: "BullMQ", one: bull.one, rounds: [] },
       { name: "overseer no fsync", one: overseerOne(nosync), rounds: [] },
     ];
-    if (s.durable !== undefined) {
-      const durable = await startBull(s.durable.port, "latency-durable", 1, 1);
-      bulls.push(durable);
-      systems.push({ name: "BullMQ durable", one: durable.one, rounds: [] });
-    }
+    if (durable !== undefined) systems.push({ name: "BullMQ durable", one: durable.one, rounds: [] });
     out.note(
       `one task in flight: ${COUNT} no-op tasks one after another per round (submit → result seen by the submitter), ` +
         `after ${WARMUP} of warm-up each (overseer's Node processes keep speeding up over their first ~1,000 tasks: JIT); ${ROUNDS} rounds alternating the order of the systems; ` +

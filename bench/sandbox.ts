@@ -53,17 +53,22 @@ interface System {
 async function overseer(cs: string, zk: ZooKeeperClient, isolation: string): Promise<System> {
   const root = `/sandbox-${isolation}`;
   await zk.create(root, null);
-  const master = await startChild(`${root} master`, ROLE, ["master", cs, root, "m1", "4000", "1"]);
-  await master.waitFor((l) => "leader" in l, "leading");
-  for (let i = 1; i <= WORKERS; i++)
-    await startChild(`${root} worker ${i}`, WORKER, [
-      cs,
-      root,
-      `w${i}`,
-      "4000",
-      String(CONCURRENCY),
-      isolation,
-    ]);
+  // The master and the workers start side by side (start-up is not measured).
+  await Promise.all([
+    startChild(`${root} master`, ROLE, ["master", cs, root, "m1", "4000", "1"]).then((m) =>
+      m.waitFor((l) => "leader" in l, "leading"),
+    ),
+    ...Array.from({ length: WORKERS }, (_, i) =>
+      startChild(`${root} worker ${i + 1}`, WORKER, [
+        cs,
+        root,
+        `w${i + 1}`,
+        "4000",
+        String(CONCURRENCY),
+        isolation,
+      ]),
+    ),
+  ]);
   const sub = new Submitter(zk, { root });
   return {
     name: `overseer, isolation ${isolation}`,
@@ -100,8 +105,14 @@ async function main(): Promise<void> {
   const { out, cs, zk, redis } = setup;
   const systems: System[] = [];
   try {
-    for (const iso of ["none", "thread", "process"]) systems.push(await overseer(cs, zk, iso));
-    for (const mode of ["inline", "process", "thread"]) systems.push(await bull(redis.port, mode));
+    // Every system's processes start side by side; `systems` keeps this order (the pairs below index it).
+    const started = await Promise.allSettled([
+      ...["none", "thread", "process"].map((iso) => overseer(cs, zk, iso)),
+      ...["inline", "process", "thread"].map((mode) => bull(redis.port, mode)),
+    ]);
+    for (const r of started) if (r.status === "fulfilled") systems.push(r.value);
+    const failure = started.find((r) => r.status === "rejected");
+    if (failure !== undefined) throw failure.reason;
     for (const s of systems) await drive(Number(values.warmup), CHUNK, s.chunk);
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? systems : [...systems].reverse();

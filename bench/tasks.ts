@@ -113,24 +113,20 @@ async function runShape(
   const n = workers * concurrency === 1 ? COUNT_1X1 : COUNT;
   const warm = Math.round((WARMUP * n) / COUNT);
   const session = Number(values.session);
-  const cluster = await startCluster(cs, zk, `/tasks-${shape}`, {
-    workers,
-    concurrency,
-    session,
-    flags: PROFILE_FLAGS,
-  });
   let bull: Bull | undefined;
   let durable: Bull | undefined;
+  // Every system's processes start side by side (start-up is not measured).
+  const [cluster] = await Promise.all([
+    startCluster(cs, zk, `/tasks-${shape}`, { workers, concurrency, session, flags: PROFILE_FLAGS }),
+    startBull(redis.plain.port, `bench-${shape}`, workers, concurrency, BULL_RESULTS).then((b) => (bull = b)),
+    DURABLE_SHAPES.has(shape) && redis.durable !== undefined
+      ? startBull(redis.durable.port, `bench-${shape}-durable`, workers, concurrency, BULL_RESULTS).then(
+          (b) => (durable = b),
+        )
+      : undefined,
+  ]);
   try {
-    bull = await startBull(redis.plain.port, `bench-${shape}`, workers, concurrency, BULL_RESULTS);
-    if (DURABLE_SHAPES.has(shape) && redis.durable !== undefined)
-      durable = await startBull(
-        redis.durable.port,
-        `bench-${shape}-durable`,
-        workers,
-        concurrency,
-        BULL_RESULTS,
-      );
+    if (bull === undefined) throw new Error("BullMQ did not start");
     const bullPids = (b: Bull, r: Redis): Record<string, number | undefined> => ({
       redis: r.pid,
       ...Object.fromEntries(b.workers.map((w, i) => [`worker w${i + 1}`, w.proc.pid])),

@@ -24,13 +24,12 @@ export async function startBullFlows(
   const queue = new Queue(name, { connection });
   const events = new QueueEvents(name, { connection });
   const producer = new FlowProducer({ connection });
-  await queue.waitUntilReady();
-  await events.waitUntilReady();
-  const procs: Child[] = [];
-  for (let i = 1; i <= workers; i++)
-    procs.push(
-      await startChild(`bullmq ${name} worker ${i}`, BULL_WORKER, [String(port), name, String(concurrency)]),
-    );
+  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  const procs: Child[] = await Promise.all(
+    Array.from({ length: workers }, (_, i) =>
+      startChild(`bullmq ${name} worker ${i + 1}`, BULL_WORKER, [String(port), name, String(concurrency)]),
+    ),
+  );
   // Parents carry our own job ids ("p-<n>"): children's completions are not awaited by anyone.
   const seen = new Set<string>();
   const waiting = new Map<string, () => void>();

@@ -33,18 +33,18 @@ export async function startBull(
   const connection = { host: "127.0.0.1", port };
   const queue = new Queue(name, { connection });
   const events = new QueueEvents(name, { connection });
-  await queue.waitUntilReady();
-  await events.waitUntilReady();
-  const procs: Child[] = [];
-  for (let i = 1; i <= workers; i++)
-    procs.push(
-      await startChild(`bullmq ${name} worker ${i}`, extra.script?.path ?? BULL_WORKER, [
+  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  // Side by side, as overseer's roles start (start-up is not measured).
+  const procs: Child[] = await Promise.all(
+    Array.from({ length: workers }, (_, i) =>
+      startChild(`bullmq ${name} worker ${i + 1}`, extra.script?.path ?? BULL_WORKER, [
         String(port),
         name,
         String(concurrency),
         ...(extra.script?.args ?? [JSON.stringify(extra.settings ?? {})]),
       ]),
-    );
+    ),
+  );
   // One listener, completions matched to waiting submitters by job id (events may beat addBulk's reply).
   const seen = new Set<string>();
   const waiting = new Map<string, () => void>();

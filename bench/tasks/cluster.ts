@@ -49,11 +49,16 @@ export async function startCluster(
       [kind, cs, root, id, String(o.session), String(o.concurrency)],
       o.flags ?? [],
     );
-  const m1 = await role("master", "m1");
-  await m1.waitFor((l) => "leader" in l, "m1 leading");
+  // The processes start side by side (their start-up is not measured); m2 only once m1 leads, so m1
+  // is the active master and m2 the backup.
+  const ids = Array.from({ length: o.workers }, (_, i) => `w${i + 1}`);
+  const [m1, ...ws] = await Promise.all([
+    role("master", "m1").then(async (m) => (await m.waitFor((l) => "leader" in l, "m1 leading"), m)),
+    ...ids.map((id) => role("worker", id)),
+  ]);
+  if (m1 === undefined) throw new Error("no master");
   const m2 = await role("master", "m2");
-  const workers: Cluster["workers"] = [];
-  for (let i = 1; i <= o.workers; i++) workers.push({ id: `w${i}`, child: await role("worker", `w${i}`) });
+  const workers: Cluster["workers"] = ws.map((child, i) => ({ id: ids[i] ?? "", child }));
   const session = Number(m1.lines.find((l) => "session" in l)?.["session"]);
   const sub = new Submitter(zk, { root });
   return {
