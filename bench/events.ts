@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { parseArgs } from "node:util";
-import { DIST_DIR } from "./lib/dist.js";
+import { DIST_DIR } from "../scripts/dist.js";
 import { killAll } from "./lib/children.js";
 import { ResultBuilder } from "./lib/emit.js";
 import { ZooKeeperClient, startServerProcess } from "./lib/overseer.js";

@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT_DIR } from "./lib/children.js";
-import { ensureBuiltOnce } from "./lib/dist.js";
+import { ensureBuiltOnce } from "../scripts/dist.js";
 import { ResultBuilder } from "./lib/emit.js";
 import { LOAD_ENV, checkLoad, recordMachine, type LoadCheck } from "./lib/machine.js";
 import { ensureRedis } from "./lib/redis.js";

@@ -5,8 +5,9 @@
 //
 // Test files are test/**/*.test.ts; test/long/** only with --long. Positional arguments that name existing
 // files or directories restrict the run to tests under them; every other argument is passed to node as is
-// (use the --opt=value form for options that take a value).
-import { spawn } from "node:child_process";
+// (use the --opt=value form for options that take a value). dist/ is built first when stale: the tests
+// that spawn the `overseer` command run the compiled one.
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { constants } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
@@ -50,6 +51,14 @@ if (files.length === 0) {
   );
   process.exit(filters.length > 0 ? 1 : 0);
 }
+
+// The tests that spawn the `overseer` command run the compiled one (test/harness/cli.ts): dist/ is built
+// first when src/ is newer (scripts/dist.ts), once, before test files run side by side.
+const built = spawnSync(process.execPath, ["--import", "tsx", "scripts/dist.ts"], {
+  cwd: root,
+  stdio: "inherit",
+});
+if (built.status !== 0) process.exit(built.status ?? 1);
 
 const hasOption = (name) => nodeArgs.some((a) => a === name || a.startsWith(`${name}=`));
 const command = [

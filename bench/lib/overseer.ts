@@ -4,7 +4,7 @@
  * Error stacks cost some 25% more CPU per task. The anchors (BullMQ, node-zookeeper-client) are compiled
  * JavaScript from npm too.
  *
- * Importing this module first makes sure dist/ is fresh (bench/lib/dist.ts, which may run the build),
+ * Importing this module first makes sure dist/ is fresh (scripts/dist.ts, which may run the build),
  * then loads dist/<sub>/index.js. The exports are typed as the src modules, so typechecking needs no dist/.
  */
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import type * as ClientModule from "../../src/client/index.js";
 import type * as TasksModule from "../../src/tasks/index.js";
 import { startChildServer, type ChildServer } from "../../test/server/child-server.js";
-import { DIST_DIR, ensureBuiltOnce } from "./dist.js";
+import { DIST_DIR, ensureBuiltOnce } from "../../scripts/dist.js";
 
 ensureBuiltOnce();
 

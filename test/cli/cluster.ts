@@ -2,9 +2,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { after } from "node:test";
-import { fileURLToPath } from "node:url";
+import { CLI_MAIN } from "../harness/cli.js";
 
-const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const running = new Set<ChildProcess>();
 after(() => {
   for (const p of running) p.kill("SIGKILL");
@@ -23,7 +22,7 @@ export interface CliProcess {
 }
 
 export function startCli(args: string[]): CliProcess {
-  const proc = spawn(process.execPath, ["--import", "tsx", main, ...args, "--json"], {
+  const proc = spawn(process.execPath, [CLI_MAIN, ...args, "--json"], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, OVERSEER_LOG_LEVEL: "warn" },
   });

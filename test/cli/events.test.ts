@@ -7,15 +7,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { ZooKeeperClient } from "../../src/client/index.js";
 import { Master, Submitter, Worker, type TaskContext, type TaskHandle } from "../../src/tasks/index.js";
 import { skipUnlessApacheZooKeeper, startApacheEnsemble } from "../harness/apache-zk.js";
 import { startChildServer } from "../server/child-server.js";
+import { CLI_MAIN } from "../harness/cli.js";
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const SESSION = 8000;
 const N = 200;
 
@@ -31,7 +30,7 @@ interface Follower {
 async function follow(connect: string, root: string): Promise<Follower> {
   const proc: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", MAIN, "events", "--json", "--connect", connect, "--root", root],
+    [CLI_MAIN, "events", "--json", "--connect", connect, "--root", root],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const completed = new Map<string, number>();

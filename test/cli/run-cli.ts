@@ -1,8 +1,6 @@
-/** Runs the `overseer` command from source as a child process and captures what it prints. */
+/** Runs the `overseer` command (compiled, test/harness/cli.ts) as a child process and captures what it prints. */
 import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-
-const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+import { CLI_MAIN } from "../harness/cli.js";
 
 export interface CliResult {
   code: number;
@@ -14,7 +12,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeout = 30
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", main, ...args],
+      [CLI_MAIN, ...args],
       { env: { ...process.env, ...env }, timeout },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;

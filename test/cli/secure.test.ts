@@ -16,13 +16,13 @@ import { fileURLToPath } from "node:url";
 import { forEachSecureServer } from "../harness/secure-servers.js";
 import { startCli, type CliProcess } from "./cluster.js";
 import { runCli } from "./run-cli.js";
+import { CLI_MAIN } from "../harness/cli.js";
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
 /** `overseer dashboard --port 0 …`: resolves with its URL once it prints it, and a stop function. */
 async function startDashboard(args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", MAIN, "dashboard", "--port", "0", ...args], {
+  const proc = spawn(process.execPath, [CLI_MAIN, "dashboard", "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, OVERSEER_LOG_LEVEL: "warn" },
   });

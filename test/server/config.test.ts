@@ -6,10 +6,8 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ConfigError, parseConfig } from "../../src/server/index.js";
-
-const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+import { CLI_MAIN } from "../harness/cli.js";
 
 describe("parseConfig", () => {
   test("maps every supported key onto ServerOptions", () => {
@@ -78,7 +76,7 @@ describe("parseConfig", () => {
 });
 
 async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const p = spawn(process.execPath, [CLI_MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   p.stdout.on("data", (d: Buffer) => {

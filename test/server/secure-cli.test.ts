@@ -5,13 +5,11 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ErrorCode, OpCode, records } from "../../src/protocol/index.js";
 import { parseChallenge, respondToChallenge } from "../../src/protocol/sasl-digest.js";
 import { makeTestCerts, type TestCerts } from "../harness/certs.js";
 import { RawClient } from "./raw-client.js";
-
-const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+import { CLI_MAIN } from "../harness/cli.js";
 
 let certs: TestCerts;
 let jaas: string;
@@ -30,7 +28,7 @@ async function serve(
   args: string[],
   whileUp: (plain: number, secure: number | null) => Promise<void> = async () => undefined,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = spawn(process.execPath, ["--import", "tsx", CLI, "server", ...args], {
+  const p = spawn(process.execPath, [CLI_MAIN, "server", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

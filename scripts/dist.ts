@@ -1,12 +1,16 @@
 /**
- * dist/ for the benchmarks: built and no older than its inputs (src/, the tsconfigs, package.json), else
- * `npm run build` runs — once per top-level run: the first check sets OVERSEER_BENCH_DIST, which child
- * processes inherit and then skip the check, so every process of one run loads the same build.
+ * dist/ for the benchmarks and the tests that spawn the `overseer` command: built and no older than its
+ * inputs (src/, the tsconfigs, package.json), else `npm run build` runs. The benchmarks check once per
+ * top-level run (the first check sets OVERSEER_BENCH_DIST, which child processes inherit and then skip
+ * the check, so every process of one run loads the same build); scripts/run-tests.mjs builds before the
+ * test files start (`node --import tsx scripts/dist.ts`), and the tests only check (assertBuilt).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT_DIR } from "./children.js";
+import { fileURLToPath } from "node:url";
+
+const ROOT_DIR = fileURLToPath(new URL("..", import.meta.url));
 
 export const DIST_DIR = join(ROOT_DIR, "dist");
 /** The build's marker: tsc writes it with the rest; a failed build here leaves it marked stale. */
@@ -39,7 +43,7 @@ export function staleReason(): string | null {
 export function ensureBuilt(): void {
   const reason = staleReason();
   if (reason === null) return;
-  console.error(`bench: ${reason}; running npm run build`);
+  console.error(`dist: ${reason}; running npm run build`);
   const start = new Date();
   const r = spawnSync("npm", ["run", "build", "--silent"], {
     cwd: ROOT_DIR,
@@ -49,9 +53,11 @@ export function ensureBuilt(): void {
     // tsc emits despite type errors; mark what it wrote stale so the next run builds again.
     if (existsSync(MARKER)) utimesSync(MARKER, 0, 0);
     const why = r.error?.message ?? (r.signal !== null ? `signal ${r.signal}` : `exit ${r.status}`);
-    throw new Error(`bench: npm run build failed (${why}); the benchmarks run overseer from dist/`);
+    throw new Error(
+      `dist: npm run build failed (${why}); the benchmarks and the CLI tests run overseer from dist/`,
+    );
   }
-  if (!existsSync(MARKER)) throw new Error(`bench: npm run build wrote no ${MARKER}`);
+  if (!existsSync(MARKER)) throw new Error(`dist: npm run build wrote no ${MARKER}`);
   // The build's start time, not its end: a src file saved while tsc ran makes the next run build again.
   utimesSync(MARKER, start, start);
 }
@@ -62,3 +68,13 @@ export function ensureBuiltOnce(): void {
   ensureBuilt();
   process.env["OVERSEER_BENCH_DIST"] = "checked";
 }
+
+/** For the tests: throws, saying what to do, unless dist/ is up to date (they must not build side by side). */
+export function assertBuilt(): void {
+  const reason = staleReason();
+  if (reason !== null)
+    throw new Error(`${reason}: run \`npm run build\` (npm test and npm run test:all build first)`);
+}
+
+// `node --import tsx scripts/dist.ts`: build if stale (scripts/run-tests.mjs, before the test files start).
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) ensureBuilt();
