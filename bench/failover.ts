@@ -125,11 +125,15 @@ async function measureSession(cs: string, zk: ZooKeeperClient, session: number):
   // Master failovers on one root, reassignments on another, side by side (each waits out its own
   // sessions; a reassignment sample is one sleeping task): the run takes half the time.
   const opts = { workers: 2, concurrency: 4, session };
-  const c = await startCluster(cs, zk, `/failover-${session}`, opts);
-  const cr = await startCluster(cs, zk, `/failover-${session}-reassign`, opts).catch(async (err: unknown) => {
-    await stopCluster(c);
-    throw err;
-  });
+  const started = await Promise.allSettled([
+    startCluster(cs, zk, `/failover-${session}`, opts),
+    startCluster(cs, zk, `/failover-${session}-reassign`, opts),
+  ]);
+  const [c, cr] = started.map((x) => (x.status === "fulfilled" ? x.value : undefined));
+  if (c === undefined || cr === undefined) {
+    for (const x of [c, cr]) if (x !== undefined) await stopCluster(x);
+    throw started.find((x) => x.status === "rejected")?.reason;
+  }
   try {
     const failovers = async (): Promise<Failover[]> => {
       const f: Failover[] = [];
