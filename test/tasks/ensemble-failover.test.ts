@@ -127,6 +127,9 @@ describe("tasks: ensemble failover [apache 3-node]", { skip: skipUnlessApacheZoo
             type: "NodeChildrenChanged",
             path: dir,
           });
+          // b-r was written through another member: the member the watcher moved to may not have applied
+          // it yet (ZooKeeper gives no cross-client view without a sync), so sync before listing.
+          await retried(() => w.c.sync(dir));
           const listed = await w.c.getChildren(dir);
           for (const n of [`a-${r}`, `b-${r}`]) assert.ok(listed.includes(n), `round ${r}: ${n} listed`);
           await retried(() => p.create(`${dir}/c-${r}`)); // after the move: the persistent watch was re-registered

@@ -30,7 +30,7 @@ function counted(w: Worker, kind: "completed" | "failed", n: number): Promise<vo
   );
 }
 
-const HANDLERS = fileURLToPath(new URL("./fixtures/sandbox-handlers.ts", import.meta.url));
+const HANDLERS = fileURLToPath(new URL("./fixtures/sandbox-handlers.mjs", import.meta.url));
 const SESSION = 2000;
 
 async function cluster(backend: Backend, label: string): Promise<{ root: string; zk: ZooKeeperClient }> {
