@@ -125,15 +125,11 @@ async function measureSession(cs: string, zk: ZooKeeperClient, session: number):
   // Master failovers on one root, reassignments on another, side by side (each waits out its own
   // sessions; a reassignment sample is one sleeping task): the run takes half the time.
   const opts = { workers: 2, concurrency: 4, session };
-  const started = await Promise.allSettled([
+  // Side by side; if one fails, main()'s killAll ends the processes of the other.
+  const [c, cr] = await Promise.all([
     startCluster(cs, zk, `/failover-${session}`, opts),
     startCluster(cs, zk, `/failover-${session}-reassign`, opts),
   ]);
-  const [c, cr] = started.map((x) => (x.status === "fulfilled" ? x.value : undefined));
-  if (c === undefined || cr === undefined) {
-    for (const x of [c, cr]) if (x !== undefined) await stopCluster(x);
-    throw started.find((x) => x.status === "rejected")?.reason;
-  }
   try {
     const failovers = async (): Promise<Failover[]> => {
       const f: Failover[] = [];

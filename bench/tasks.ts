@@ -113,20 +113,21 @@ async function runShape(
   const n = workers * concurrency === 1 ? COUNT_1X1 : COUNT;
   const warm = Math.round((WARMUP * n) / COUNT);
   const session = Number(values.session);
-  let bull: Bull | undefined;
-  let durable: Bull | undefined;
-  // Every system's processes start side by side (start-up is not measured).
-  const [cluster] = await Promise.all([
+  // Every system's processes start side by side (start-up is not measured). If one fails, the BullMQ
+  // sides that started are closed here (the role processes go with the run's killAll).
+  const bulls: Bull[] = [];
+  const keep = (b: Bull): Bull => (bulls.push(b), b);
+  const [cluster, bull, durable] = await Promise.all([
     startCluster(cs, zk, `/tasks-${shape}`, { workers, concurrency, session, flags: PROFILE_FLAGS }),
-    startBull(redis.plain.port, `bench-${shape}`, workers, concurrency, BULL_RESULTS).then((b) => (bull = b)),
+    startBull(redis.plain.port, `bench-${shape}`, workers, concurrency, BULL_RESULTS).then(keep),
     DURABLE_SHAPES.has(shape) && redis.durable !== undefined
-      ? startBull(redis.durable.port, `bench-${shape}-durable`, workers, concurrency, BULL_RESULTS).then(
-          (b) => (durable = b),
-        )
+      ? startBull(redis.durable.port, `bench-${shape}-durable`, workers, concurrency, BULL_RESULTS).then(keep)
       : undefined,
-  ]);
+  ]).catch(async (err: unknown) => {
+    for (const b of bulls) await b.close();
+    throw err;
+  });
   try {
-    if (bull === undefined) throw new Error("BullMQ did not start");
     const bullPids = (b: Bull, r: Redis): Record<string, number | undefined> => ({
       redis: r.pid,
       ...Object.fromEntries(b.workers.map((w, i) => [`worker w${i + 1}`, w.proc.pid])),
@@ -175,8 +176,7 @@ async function runShape(
       capacity: await advertisedCapacity(zk, cluster, "w1"),
     };
   } finally {
-    await durable?.close();
-    await bull?.close();
+    for (const b of bulls) await b.close();
     if (values.profile !== undefined) {
       for (const c of [...cluster.masters, ...cluster.workers.map((w) => w.child)]) await c.kill("SIGTERM");
     }
